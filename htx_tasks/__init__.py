@@ -1,0 +1,1 @@
+"""htx-tasks: run a People's Committee plan as deadlines, reminders and escalations."""

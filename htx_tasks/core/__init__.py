@@ -1,0 +1,1 @@
+"""The pure core: calendar, recurrence and lifecycle. No I/O, no clock."""

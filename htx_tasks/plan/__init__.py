@@ -1,0 +1,1 @@
+"""The plan as data: schema, strict loading and the resolved, validated plan."""

@@ -1,0 +1,252 @@
+"""Load the configuration folder into one validated ``Plan``, or fail with every problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from htx_tasks.core.calendar import WorkCalendar
+from htx_tasks.plan.schema import (
+    Assignment,
+    CalendarFile,
+    Duty,
+    Every,
+    PlanFile,
+    Policy,
+    Target,
+    Unit,
+    UnitKind,
+)
+from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
+
+DEFAULT_CONFIG_DIR = Path("config")
+PLAN_FILE = "plan.yaml"
+CALENDAR_FILE = "calendar.yaml"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan, resolved: units and duties by code, policies merged, calendar ready."""
+
+    source: PlanFile
+    calendar: WorkCalendar
+    config_dir: Path
+
+    @property
+    def meta(self):
+        return self.source.plan
+
+    @property
+    def units(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.source.units}
+
+    @property
+    def duties(self) -> dict[str, Duty]:
+        return {d.code: d for d in self.source.duties}
+
+    def unit(self, code: str) -> Unit:
+        try:
+            return self.units[code]
+        except KeyError:
+            raise KeyError(f"không có đơn vị '{code}' trong kế hoạch") from None
+
+    def duty(self, code: str) -> Duty:
+        try:
+            return self.duties[code]
+        except KeyError:
+            raise KeyError(f"không có nhiệm vụ '{code}' trong kế hoạch") from None
+
+    def current_holder(self, unit_code: str, on: dt.date) -> str:
+        """Follow successions: who holds ``unit_code``'s duties on ``on``."""
+        seen = set()
+        while True:
+            unit = self.unit(unit_code)
+            if unit.successor is None or unit.successor.on > on or unit_code in seen:
+                return unit_code
+            seen.add(unit_code)
+            unit_code = unit.successor.unit
+
+    def members(self, unit_code: str) -> list[str]:
+        """The units that individually own a duty given to ``unit_code`` (a group's members)."""
+        unit = self.unit(unit_code)
+        return list(unit.members) if unit.kind is UnitKind.GROUP and unit.members else [unit_code]
+
+    def assignees(self, duty: Duty) -> list[str]:
+        """Every unit that owns its own occurrences of ``duty`` (before succession)."""
+        return self.members(duty.unit)
+
+    def policy_for(self, duty_code: str, unit_code: str) -> Policy:
+        """Defaults, then the unit's (or its group's) overrides, then the duty's."""
+        policy = self.source.policy
+        for group in self.source.units:
+            if group.kind is UnitKind.GROUP and unit_code in (group.members or []) and group.policy:
+                policy = group.policy.over(policy)
+        unit = self.unit(unit_code)
+        if unit.policy:
+            policy = unit.policy.over(policy)
+        duty = self.duty(duty_code)
+        if duty.policy:
+            policy = duty.policy.over(policy)
+        if self.assignment_of(unit_code) is Assignment.REQUEST:
+            steps = [s for s in policy.escalation or [] if s.to is not Target.LEADERSHIP]
+            policy = policy.model_copy(update={"escalation": steps})
+        return policy
+
+    def assignment_of(self, unit_code: str) -> Assignment:
+        unit = self.unit(unit_code)
+        if unit.assignment is Assignment.REQUEST:
+            return Assignment.REQUEST
+        for group in self.source.units:
+            if unit_code in (group.members or []) and group.assignment is Assignment.REQUEST:
+                return Assignment.REQUEST
+        return Assignment.DIRECT
+
+    def unit_name(self, code: str) -> str:
+        unit = self.units.get(code)
+        return unit.name if unit else code
+
+
+def load_plan(config_dir: Path | str = DEFAULT_CONFIG_DIR) -> Plan:
+    """Read and check ``plan.yaml`` and ``calendar.yaml``; raise ConfigError listing all problems."""
+    config_dir = Path(config_dir)
+    problems: list[Problem] = []
+    plan_doc = calendar_doc = None
+    plan_file = calendar_file = None
+    for name in (PLAN_FILE, CALENDAR_FILE):
+        try:
+            located = load_yaml(config_dir / name)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            if name == PLAN_FILE:
+                plan_doc, plan_file = located, parse_model(PlanFile, located)
+            else:
+                calendar_doc, calendar_file = located, parse_model(CalendarFile, located)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if plan_file is not None and plan_doc is not None:
+        problems.extend(check_plan(plan_file, plan_doc))
+    if calendar_file is not None and calendar_doc is not None:
+        problems.extend(check_calendar(calendar_file, calendar_doc))
+    if problems:
+        raise ConfigError(problems)
+    assert plan_file is not None and calendar_file is not None
+    calendar = WorkCalendar(
+        days_off={d.date: d.reason for d in calendar_file.days_off},
+        working_days={d.date: d.reason for d in calendar_file.working_days},
+    )
+    return Plan(source=plan_file, calendar=calendar, config_dir=config_dir)
+
+
+def _duplicates(doc: Located, section: str, codes: list[str], what: str) -> list[Problem]:
+    counts = Counter(codes)
+    out = []
+    for index, code in enumerate(codes):
+        if counts[code] > 1 and codes.index(code) != index:
+            out.append(doc.problem((section, index, "code"), f"mã {what} '{code}' bị trùng"))
+    return out
+
+
+def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
+    """Cross-reference checks that the schema alone cannot express."""
+    problems: list[Problem] = []
+    unit_codes = [u.code for u in plan.units]
+    duty_codes = [d.code for d in plan.duties]
+    problems += _duplicates(doc, "units", unit_codes, "đơn vị")
+    problems += _duplicates(doc, "duties", duty_codes, "nhiệm vụ")
+    problems += _duplicates(doc, "indicators", [i.code for i in plan.indicators], "chỉ tiêu")
+    units = {u.code: u for u in plan.units}
+
+    def unknown_unit(loc: tuple, code: str) -> None:
+        if code not in units:
+            problems.append(doc.problem(loc, f"đơn vị '{code}' không có trong danh sách units"))
+
+    missing = [
+        name
+        for name, value in plan.policy.model_dump().items()
+        if value is None and name not in ("work_start", "work_end")
+    ]
+    if missing:
+        problems.append(doc.problem(("policy",), f"chính sách mặc định thiếu: {', '.join(missing)}"))
+    for role in ("coordinator", "leadership"):
+        code = getattr(plan.plan, role).unit
+        if code is not None:
+            unknown_unit(("plan", role, "unit"), code)
+    grouped: dict[str, str] = {}
+    for i, unit in enumerate(plan.units):
+        if unit.kind is UnitKind.GROUP:
+            if not unit.members:
+                problems.append(doc.problem(("units", i), f"nhóm '{unit.code}' chưa có thành viên"))
+            for j, member in enumerate(unit.members or []):
+                unknown_unit(("units", i, "members", j), member)
+                if member in units and units[member].kind is UnitKind.GROUP:
+                    problems.append(
+                        doc.problem(("units", i, "members", j), f"nhóm '{member}' không thể là thành viên")
+                    )
+                if member in grouped:
+                    problems.append(
+                        doc.problem(
+                            ("units", i, "members", j),
+                            f"'{member}' đã thuộc nhóm '{grouped[member]}'",
+                        )
+                    )
+                grouped[member] = unit.code
+        elif unit.members:
+            problems.append(
+                doc.problem(("units", i, "members"), "chỉ đơn vị loại 'group' mới có 'members'")
+            )
+        if unit.successor is not None:
+            loc = ("units", i, "successor", "unit")
+            unknown_unit(loc, unit.successor.unit)
+            chain, code = [unit.code], unit.successor.unit
+            while code in units and code not in chain:
+                chain.append(code)
+                nxt = units[code].successor
+                code = nxt.unit if nxt else ""
+            if code in chain:
+                problems.append(
+                    doc.problem(loc, "chuỗi kế thừa đơn vị bị vòng: " + " → ".join([*chain, code]))
+                )
+    for i, duty in enumerate(plan.duties):
+        unknown_unit(("duties", i, "unit"), duty.unit)
+        for j, code in enumerate(duty.coordinating):
+            unknown_unit(("duties", i, "coordinating", j), code)
+        if duty.recurrence.every is Every.CASE:
+            kinds = [k.code for k in duty.recurrence.case_kinds or []]
+            for j, code in enumerate(kinds):
+                if kinds.index(code) != j:
+                    problems.append(
+                        doc.problem(
+                            ("duties", i, "recurrence", "case_kinds", j, "code"),
+                            f"loại hồ sơ '{code}' bị trùng",
+                        )
+                    )
+    known_duties = set(duty_codes)
+    for i, group in enumerate(plan.task_groups):
+        for j, code in enumerate(group.duties):
+            if code not in known_duties:
+                problems.append(
+                    doc.problem(
+                        ("task_groups", i, "duties", j), f"nhiệm vụ '{code}' không có trong duties"
+                    )
+                )
+    return problems
+
+
+def check_calendar(calendar: CalendarFile, doc: Located) -> list[Problem]:
+    problems = []
+    seen: dict[dt.date, str] = {}
+    for section in ("days_off", "working_days"):
+        for i, day in enumerate(getattr(calendar, section)):
+            if day.date in seen:
+                problems.append(
+                    doc.problem(
+                        (section, i, "date"),
+                        f"ngày {day.date:%d/%m/%Y} đã khai báo trong '{seen[day.date]}'",
+                    )
+                )
+            seen[day.date] = section
+    return problems

@@ -1,0 +1,263 @@
+"""The shape of ``config/plan.yaml`` and ``config/calendar.yaml``, validated strictly.
+
+Unknown keys are rejected (``extra="forbid"``); cross-references (units, duties, successors)
+are checked by ``htx_tasks.plan.loader`` where line numbers are at hand.
+"""
+
+from __future__ import annotations
+
+import calendar as _pycal
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CODE = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Every(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    ONCE = "once"
+    CASE = "case"
+
+
+MONTHS_IN = {Every.MONTH: 1, Every.QUARTER: 3, Every.HALF_YEAR: 6, Every.YEAR: 12}
+
+
+class CaseKind(Strict):
+    code: str = Field(pattern=CODE)
+    title: str
+    working_days: int = Field(ge=1, le=60)
+
+
+class Recurrence(Strict):
+    """When a duty falls due.
+
+    ``every`` month/quarter/half_year/year: one occurrence per period, due on ``due_day`` of
+    the ``due_month``-th month of the period (1 = its first month; ``due_day: last`` is the
+    month's last day). ``once``: a single occurrence due on ``due_date``. ``case``: one
+    occurrence per case received, due ``working_days`` after receipt (per case kind).
+    """
+
+    every: Every
+    due_month: int | None = Field(default=None, ge=1, le=12)
+    due_day: int | Literal["last"] | None = None
+    due_date: dt.date | None = None
+    opens_days_before: int | None = Field(default=None, ge=0, le=366)
+    case_kinds: list[CaseKind] | None = None
+    why: str | None = None
+
+    @field_validator("due_day")
+    @classmethod
+    def _day_range(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 1 <= value <= 31:
+            raise ValueError(f"due_day {value} không tồn tại (phải từ 1 đến 31 hoặc 'last')")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Recurrence:
+        if self.every in MONTHS_IN:
+            months = MONTHS_IN[self.every]
+            if self.due_day is None:
+                raise ValueError(f"chu kỳ '{self.every}' cần khóa 'due_day'")
+            if self.due_date is not None or self.case_kinds:
+                raise ValueError(f"chu kỳ '{self.every}' không dùng 'due_date' hay 'case_kinds'")
+            month = self.due_month or (1 if months == 1 else None)
+            if month is None:
+                raise ValueError(f"chu kỳ '{self.every}' cần khóa 'due_month' (1..{months})")
+            if month > months:
+                raise ValueError(
+                    f"due_month {month} vượt quá số tháng của chu kỳ '{self.every}' ({months})"
+                )
+            if isinstance(self.due_day, int):
+                # the shortest month this slot can fall in (February in a leap year at best)
+                longest = max(
+                    _pycal.monthrange(2024, m)[1] for m in range(month, 13, months)
+                )
+                shortest = min(_pycal.monthrange(2023, m)[1] for m in range(month, 13, months))
+                if self.due_day > longest:
+                    raise ValueError(f"ngày {self.due_day} không tồn tại trong tháng hạn")
+                if self.due_day > shortest:
+                    raise ValueError(
+                        f"ngày {self.due_day} không có ở mọi tháng của chu kỳ; dùng 'last'"
+                    )
+        elif self.every is Every.ONCE:
+            if self.due_date is None:
+                raise ValueError("chu kỳ 'once' cần khóa 'due_date'")
+            if self.due_day is not None or self.due_month is not None or self.case_kinds:
+                raise ValueError("chu kỳ 'once' chỉ dùng 'due_date'")
+        else:
+            if not self.case_kinds:
+                raise ValueError("chu kỳ 'case' cần danh sách 'case_kinds'")
+            if self.due_day is not None or self.due_month is not None or self.due_date:
+                raise ValueError("chu kỳ 'case' tính hạn theo 'working_days' của từng loại hồ sơ")
+        return self
+
+
+class Target(StrEnum):
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    LEADERSHIP = "leadership"
+
+
+class EscalationStep(Strict):
+    after_working_days: int = Field(ge=0, le=60)
+    to: Target
+
+
+class Policy(Strict):
+    """Follow-up policy. Every key is optional so a unit or duty overrides only what it names."""
+
+    reminder_days: list[int] | None = None
+    due_soon_working_days: int | None = Field(default=None, ge=0, le=30)
+    escalation: list[EscalationStep] | None = None
+    repeat_every_days: int | None = Field(default=None, ge=1, le=90)
+    work_start: dt.time | None = None
+    work_end: dt.time | None = None
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _offsets(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(not 0 <= v <= 90 for v in value):
+            raise ValueError("reminder_days chỉ nhận số ngày từ 0 đến 90")
+        return value
+
+    @field_validator("escalation")
+    @classmethod
+    def _ordered(cls, value: list[EscalationStep] | None) -> list[EscalationStep] | None:
+        if value is None:
+            return value
+        days = [s.after_working_days for s in value]
+        if days != sorted(days) or len(set(days)) != len(days):
+            raise ValueError("các bậc escalation phải có after_working_days tăng dần")
+        if not value or value[0].to is not Target.UNIT:
+            raise ValueError("bậc escalation đầu tiên phải là 'unit' (báo quá hạn cho đơn vị)")
+        return value
+
+    def over(self, base: Policy) -> Policy:
+        """This policy's keys laid over ``base``."""
+        return base.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class UnitKind(StrEnum):
+    DEPARTMENT = "department"
+    CENTRE = "centre"
+    ORGANISATION = "organisation"
+    GROUP = "group"
+    WARD = "ward"
+    COMMUNE = "commune"
+
+
+class Assignment(StrEnum):
+    DIRECT = "direct"  # giao: the People's Committee directs its own bodies
+    REQUEST = "request"  # đề nghị: the Fatherland Front and mass organisations
+
+
+class Successor(Strict):
+    unit: str
+    on: dt.date
+    why: str | None = None
+
+
+class Unit(Strict):
+    code: str = Field(pattern=CODE)
+    name: str
+    short_name: str | None = None
+    kind: UnitKind
+    ref: str | None = None
+    assignment: Assignment = Assignment.DIRECT
+    members: list[str] | None = None
+    successor: Successor | None = None
+    active_from: dt.date | None = None
+    policy: Policy | None = None
+
+
+class Duty(Strict):
+    code: str = Field(pattern=CODE)
+    ref: str = Field(pattern=r"^III\.\d+(\.\d+)?$")
+    title: str
+    unit: str
+    coordinating: list[str] = []
+    deliverable: str
+    recurrence: Recurrence
+    policy: Policy | None = None
+
+
+class TaskGroup(Strict):
+    ref: str = Field(pattern=r"^II\.\d+$")
+    title: str
+    duties: list[str] = Field(min_length=1)
+
+
+class Indicator(Strict):
+    code: str = Field(pattern=CODE)
+    title: str
+    year: int = Field(ge=2000, le=2100)
+    comparator: Literal["between", "gt", "gte", "eq"]
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str = "%"
+    ref: str = "I.2"
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Indicator:
+        if self.comparator == "between":
+            if self.low is None or self.high is None or self.low > self.high:
+                raise ValueError("chỉ tiêu 'between' cần 'low' ≤ 'high'")
+        elif self.value is None:
+            raise ValueError(f"chỉ tiêu '{self.comparator}' cần khóa 'value'")
+        return self
+
+
+class Signer(Strict):
+    office: list[str]
+    name: str
+
+
+class Role(Strict):
+    title: str
+    unit: str | None = None
+
+
+class PlanMeta(Strict):
+    code: str = Field(pattern=CODE)
+    issuer: str
+    title: str
+    short_title: str
+    legal_bases: list[str] = Field(min_length=1)
+    signer: Signer
+    recipients: list[str]
+    timezone: Literal["Asia/Ho_Chi_Minh"]
+    tracking_from: dt.date
+    coordinator: Role
+    leadership: Role
+
+
+class PlanFile(Strict):
+    version: Literal[1]
+    plan: PlanMeta
+    policy: Policy
+    indicators: list[Indicator]
+    task_groups: list[TaskGroup]
+    units: list[Unit] = Field(min_length=1)
+    duties: list[Duty] = Field(min_length=1)
+
+
+class CalendarDay(Strict):
+    date: dt.date
+    reason: str
+
+
+class CalendarFile(Strict):
+    version: Literal[1]
+    days_off: list[CalendarDay] = []
+    working_days: list[CalendarDay] = []
