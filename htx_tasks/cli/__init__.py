@@ -1,0 +1,1 @@
+"""The command line: Typer commands (main) and their output (output)."""

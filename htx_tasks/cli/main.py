@@ -1,0 +1,383 @@
+"""htx-tasks: theo dõi thực hiện kế hoạch — command line entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from htx_tasks import clock
+from htx_tasks.cli import output
+from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.lifecycle import Outcome
+from htx_tasks.engine import run_pass, sync_plan
+from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.plan.yamlio import ConfigError
+from htx_tasks.reports import outcome_report, status_rows
+from htx_tasks.services import Decision, Refused, extend as do_extend, open_case, review as do_review
+from htx_tasks.services import submit as do_submit, waive as do_waive
+from htx_tasks.settings import Settings
+from htx_tasks.simulate import simulate as run_simulation
+from htx_tasks.store.db import current_revision, make_engine, session_scope, upgrade
+
+app = typer.Typer(
+    help="Theo dõi thực hiện kế hoạch của UBND: hạn, nhắc việc, đôn đốc và báo cáo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+calendar_app = typer.Typer(help="Lịch làm việc Việt Nam: ngày làm việc, hạn theo Điều 148 BLDS.")
+case_app = typer.Typer(help="Nhiệm vụ phát sinh theo hồ sơ (thủ tục hành chính).")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(case_app, name="case")
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Thư mục cấu hình (mặc định: config/).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
+
+
+class Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def main() -> None:
+    app()
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn known failures into a Vietnamese message and a non-zero exit."""
+    try:
+        yield
+    except ConfigError as exc:
+        output.fail(f"cấu hình không hợp lệ ({len(exc.problems)} lỗi):")
+        for problem in exc.problems:
+            output.errors.print(f"  {problem}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except Refused as exc:
+        output.fail(str(exc))
+        raise typer.Exit(1) from None
+    except (ValueError, KeyError) as exc:
+        output.fail(str(exc.args[0]) if exc.args else str(exc))
+        raise typer.Exit(2) from None
+
+
+def _plan(config: Path | None) -> Plan:
+    return load_plan(Settings.from_env(config).config_dir)
+
+
+def _engine(config: Path | None, *, require_schema: bool = True) -> Engine:
+    settings = Settings.from_env(config)
+    engine = make_engine(settings.database_url)
+    if require_schema and current_revision(engine) is None:
+        raise Refused("cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước")
+    return engine
+
+
+def _now(text: str | None) -> dt.datetime:
+    if text is None:
+        return clock.utcnow()
+    try:
+        return clock.parse_instant(text)
+    except Exception:
+        raise ValueError(f"--now: thời điểm không hợp lệ '{text}' (ví dụ 2027-01-15T08:00)") from None
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option}: ngày không hợp lệ '{text}' (định dạng YYYY-MM-DD)") from None
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Kiểm tra cấu hình kế hoạch và lịch; báo từng lỗi kèm tệp và dòng."""
+    with _errors():
+        plan = _plan(config)
+        summary = {
+            "plan": plan.meta.code,
+            "units": len(plan.source.units),
+            "duties": len(plan.source.duties),
+            "indicators": len(plan.source.indicators),
+            "task_groups": len(plan.source.task_groups),
+        }
+        if json:
+            output.print_json({"ok": True, **summary})
+            return
+        output.say(f"[green]Cấu hình hợp lệ[/]: {plan.meta.short_title}")
+        output.say(
+            f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
+            f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ"
+        )
+
+
+@app.command()
+def init(config: ConfigOpt = None) -> None:
+    """Tạo hoặc nâng cấp cơ sở dữ liệu và nạp kế hoạch."""
+    with _errors():
+        plan = _plan(config)
+        engine = _engine(config, require_schema=False)
+        previous = upgrade(engine)
+        with session_scope(engine) as session:
+            sync_plan(session, plan)
+        what = "Đã tạo" if previous is None else "Đã cập nhật"
+        output.say(f"{what} cơ sở dữ liệu ({engine.url.render_as_string(hide_password=True)}) "
+                   f"và nạp kế hoạch: {len(plan.source.units)} đơn vị, {len(plan.source.duties)} nhiệm vụ.")
+
+
+@app.command()
+def tick(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
+    """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc đến hạn."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        result = run_pass(engine, plan, at)
+        data = {"now": at, "opened": result.opened, "advanced": result.advanced,
+                "notifications": result.notifications, "transferred": result.transferred,
+                "events": dict(result.events), "failed": result.failed}
+        if json:
+            output.print_json(data)
+            return
+        output.say(
+            f"Lượt chạy lúc {clock.local(at):%H:%M %d/%m/%Y}: mở {result.opened} nhiệm vụ, "
+            f"xét {result.advanced}, ghi {result.notifications} thông báo"
+            + (f", chuyển {result.transferred} sang đơn vị kế thừa" if result.transferred else "")
+            + (f", {len(result.failed)} lỗi" if result.failed else "") + "."
+        )
+
+
+@app.command()
+def status(
+    config: ConfigOpt = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Chỉ đơn vị này (hoặc nhóm).")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Chỉ nhiệm vụ quá hạn.")] = False,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Bảng theo dõi: nhiệm vụ đang mở, hạn, trạng thái."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        if unit:
+            plan.unit(unit)
+        with Session(engine) as session:
+            rows = status_rows(session, plan, at, unit=unit, overdue_only=overdue)
+        if json:
+            output.print_json([r.as_json() for r in rows])
+            return
+        output.print_table(
+            f"Tình hình thực hiện — {clock.local(at):%d/%m/%Y}",
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá"],
+            [
+                (r.id, r.unit_name, r.ref, r.period, r.deadline.strftime("%d/%m/%Y"), r.state_label,
+                 _left(r))
+                for r in rows
+            ],
+        )
+
+
+def _left(row) -> str:
+    if row.working_days_overdue or row.days_left < 0:
+        return f"quá hạn {row.working_days_overdue} ngày làm việc" if row.working_days_overdue else "đã quá hạn"
+    return "đến hạn hôm nay" if row.days_left == 0 else f"còn {row.days_left} ngày"
+
+
+OccurrenceArg = Annotated[int, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
+NoteOpt = Annotated[str, typer.Option("--note", help="Nội dung.")]
+
+
+@app.command()
+def submit(
+    occurrence: OccurrenceArg,
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo.")],
+    note: NoteOpt,
+    evidence: Annotated[str | None, typer.Option("--evidence", help="Đường dẫn minh chứng.")] = None,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Đơn vị báo cáo hoàn thành nhiệm vụ."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        with session_scope(engine) as session:
+            row = do_submit(session, plan, occurrence, unit=unit, note=note, evidence=evidence, now=at)
+        output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; chờ cơ quan thường trực duyệt.")
+
+
+@app.command()
+def review(
+    occurrence: OccurrenceArg,
+    decision: Annotated[Decision, typer.Argument(help="accept (chấp nhận) hoặc return (trả lại).")],
+    note: NoteOpt,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        with session_scope(engine) as session:
+            row = do_review(session, plan, occurrence, decision=decision, note=note, now=at)
+        from htx_tasks.core.lifecycle import State
+
+        output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
+
+
+@app.command()
+def extend(
+    occurrence: OccurrenceArg,
+    to: Annotated[str, typer.Option("--to", help="Hạn mới (YYYY-MM-DD).")],
+    note: NoteOpt,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Gia hạn nhiệm vụ."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        with session_scope(engine) as session:
+            row = do_extend(session, plan, occurrence, to=_date(to, "--to"), note=note, now=at)
+        output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
+
+
+@app.command()
+def waive(occurrence: OccurrenceArg, note: NoteOpt, config: ConfigOpt = None, now: NowOpt = None) -> None:
+    """Miễn thực hiện nhiệm vụ (ghi rõ lý do)."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        with session_scope(engine) as session:
+            row = do_waive(session, plan, occurrence, note=note, now=at)
+        output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")
+
+
+@case_app.command("open")
+def case_open(
+    duty: Annotated[str, typer.Argument(help="Mã nhiệm vụ loại hồ sơ, ví dụ tckh-thu-tuc.")],
+    unit: Annotated[str, typer.Option("--unit", help="Đơn vị tiếp nhận.")],
+    received: Annotated[str, typer.Option("--received", help="Ngày nhận hồ sơ hợp lệ (YYYY-MM-DD).")],
+    ref: Annotated[str, typer.Option("--ref", help="Số hồ sơ.")],
+    kind: Annotated[str | None, typer.Option("--kind", help="Loại hồ sơ (case_kinds trong kế hoạch).")] = None,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Mở nhiệm vụ cho một hồ sơ nhận được; hạn tính theo ngày làm việc."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        with session_scope(engine) as session:
+            row = open_case(session, plan, duty, unit=unit, kind=kind, received=_date(received, "--received"),
+                            ref=ref, now=at)
+        if json:
+            output.print_json({"id": row.id, "deadline": row.deadline, "unit": row.unit_code})
+            return
+        output.say(f"Đã mở nhiệm vụ số {row.id} cho hồ sơ {ref}; hạn giải quyết {format_date_vi(row.deadline)}.")
+
+
+KIND_LABELS = {
+    "assigned": "Giao nhiệm vụ",
+    "reminder": "Nhắc hạn",
+    "overdue": "Báo quá hạn",
+    "escalation": "Báo cấp trên",
+    "repeat": "Nhắc lại (quá hạn)",
+}
+
+
+@app.command()
+def simulate(
+    start: Annotated[str, typer.Option("--from", help="Từ ngày (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Đến ngày (YYYY-MM-DD).")],
+    config: ConfigOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Chạy thử kế hoạch trong khoảng thời gian (giả định không ai báo cáo), trên CSDL nháp."""
+    with _errors():
+        plan = _plan(config)
+        first, last = _date(start, "--from"), _date(end, "--to")
+        if last < first:
+            raise ValueError("--to phải sau --from")
+        result = run_simulation(plan, first, last)
+        coverage = result.coverage(plan)
+        if json:
+            output.print_json({
+                "from": first, "to": last, "events": [e.as_json() for e in result.events],
+                "opened": result.opened, "coverage": coverage,
+            })
+            return
+        output.print_table(
+            f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: {len(result.events)} thông báo",
+            ["Thời điểm", "Loại", "Người nhận", "Bậc", "Đơn vị", "Mục", "Kỳ", "Hạn"],
+            [
+                (f"{e.at:%d/%m/%Y %H:%M}", KIND_LABELS.get(e.kind, e.kind), e.recipient,
+                 e.level if e.level >= 0 else "", plan.unit_name(e.unit), e.ref, e.period,
+                 e.deadline.strftime("%d/%m/%Y"))
+                for e in result.events
+            ],
+        )
+
+
+@app.command()
+def report(
+    start: Annotated[str, typer.Option("--from", help="Hạn từ ngày (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Hạn đến ngày (YYYY-MM-DD).")],
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+    csv: Annotated[bool, typer.Option("--csv", help="In dạng CSV.")] = False,
+) -> None:
+    """Báo cáo kết quả theo đơn vị: bốn nhóm kết quả và tỷ lệ đúng hạn."""
+    with _errors():
+        plan, engine, at = _plan(config), _engine(config), _now(now)
+        first, last = _date(start, "--from"), _date(end, "--to")
+        with Session(engine) as session:
+            rows = outcome_report(session, plan, start=first, end=last, now=at)
+        header = ["Đơn vị", "Được giao", "Đến hạn", Outcome.DONE_ON_TIME.value.capitalize(),
+                  Outcome.DONE_LATE.value.capitalize(), Outcome.PENDING_IN_TIME.value.capitalize(),
+                  Outcome.PENDING_OVERDUE.value.capitalize(), "Tỷ lệ đúng hạn (%)"]
+        table = [(r.unit_name, r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time,
+                  r.pending_overdue, "" if r.on_time_rate is None else r.on_time_rate) for r in rows]
+        if json:
+            output.print_json([r.as_json() for r in rows])
+        elif csv:
+            output.print_csv(header, table)
+        else:
+            output.print_table(f"Kết quả thực hiện, hạn từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", header, table)
+
+
+@calendar_app.command("deadline")
+def calendar_deadline(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Hạn thực tế khi hạn rơi vào ngày nghỉ (Điều 148 Bộ luật Dân sự 2015)."""
+    with _errors():
+        day = _plan(config).calendar.deadline(_date(date, "DATE"))
+        output.print_json({"date": date, "deadline": day}) if json else output.say(day.isoformat())
+
+
+@calendar_app.command("add-working-days")
+def calendar_add(date: str, days: int, config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Cộng (hoặc trừ) N ngày làm việc."""
+    with _errors():
+        day = _plan(config).calendar.add_working_days(_date(date, "DATE"), days)
+        output.print_json({"date": date, "days": days, "result": day}) if json else output.say(day.isoformat())
+
+
+@calendar_app.command("is-working-day")
+def calendar_is_working(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Ngày làm việc hay ngày nghỉ (kèm lý do)."""
+    with _errors():
+        cal = _plan(config).calendar
+        day = _date(date, "DATE")
+        working = cal.is_working_day(day)
+        reason = cal.working_day_reason(day) if working else (cal.holiday_name(day) or "Ngày nghỉ cuối tuần")
+        if json:
+            output.print_json({"date": date, "working_day": working, "reason": reason})
+        else:
+            output.say(("yes" if working else "no") + (f" ({reason})" if reason else ""))

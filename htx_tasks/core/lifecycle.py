@@ -1,0 +1,221 @@
+"""The life of one obligation (occurrence), as pure functions of (occurrence, policy, now).
+
+An occurrence is open, then due soon, then overdue, then escalated; or it is submitted (awaiting
+the coordinator), done on time, done late, waived, or succeeded (moved to a successor unit).
+Every follow-up it needs — assigned notice, reminders, overdue notice, escalations, repeats —
+is a scheduled ``Event`` computed from its deadline and policy; a pass takes the events that
+fall in (last_action_at, now] and stores the time of the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import count
+
+from htx_tasks.clock import at_local, local_date
+from htx_tasks.core.calendar import WorkCalendar
+from htx_tasks.plan.schema import Policy, Target
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class State(StrEnum):
+    OPEN = "open"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
+    RETURNED = "returned"
+    SUBMITTED = "submitted"
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    WAIVED = "waived"
+    SUCCEEDED = "succeeded"
+
+    @property
+    def active(self) -> bool:
+        return self in ACTIVE
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+ACTIVE = frozenset({State.OPEN, State.DUE_SOON, State.OVERDUE, State.ESCALATED, State.RETURNED})
+CLOSED = frozenset({State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED})
+
+STATE_LABELS = {
+    State.OPEN: "Đang thực hiện",
+    State.DUE_SOON: "Sắp đến hạn",
+    State.OVERDUE: "Quá hạn",
+    State.ESCALATED: "Quá hạn, đã báo cấp trên",
+    State.RETURNED: "Trả lại để hoàn thiện",
+    State.SUBMITTED: "Đã báo cáo, chờ duyệt",
+    State.DONE_ON_TIME: "Hoàn thành đúng hạn",
+    State.DONE_LATE: "Hoàn thành quá hạn",
+    State.WAIVED: "Miễn thực hiện",
+    State.SUCCEEDED: "Đã chuyển đơn vị kế thừa",
+}
+
+
+class Outcome(StrEnum):
+    """The four classes of Vietnamese task-tracking reports."""
+
+    DONE_ON_TIME = "hoàn thành đúng hạn"
+    DONE_LATE = "hoàn thành quá hạn"
+    PENDING_IN_TIME = "chưa hoàn thành (trong hạn)"
+    PENDING_OVERDUE = "chưa hoàn thành (quá hạn)"
+
+
+class Kind(StrEnum):
+    ASSIGNED = "assigned"
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    REPEAT = "repeat"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the lifecycle needs to know of an occurrence."""
+
+    opened_at: dt.datetime
+    deadline: dt.date  # local date; the term ends at the end of this day
+    state: State
+    escalation_level: int = -1
+    last_action_at: dt.datetime | None = None
+    submitted_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    kind: Kind
+    level: int  # escalation level (0 = the unit itself); -1 before the deadline
+    target: Target
+    detail: int = 0  # days before the deadline for a reminder, repeat number for a repeat
+
+
+def deadline_at(deadline: dt.date) -> dt.datetime:
+    """Art. 148(4): a term ends at 24:00 of its last day (local time), as UTC."""
+    return at_local(deadline + ONE_DAY)
+
+
+def due_soon_at(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
+    first = calendar.add_working_days(snapshot.deadline, -(policy.due_soon_working_days or 0))
+    return at_local(first)
+
+
+def _morning(day: dt.date, policy: Policy) -> dt.datetime:
+    start = policy.work_start or dt.time(7, 30)
+    return at_local(day, start.hour, start.minute)
+
+
+def events(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> Iterator[Event]:
+    """Every follow-up event of an active occurrence, in time order. Infinite while overdue."""
+    deadline = snapshot.deadline
+    yield Event(snapshot.opened_at, Kind.ASSIGNED, -1, Target.UNIT)
+    seen_days: set[dt.date] = set()
+    for days in sorted(set(policy.reminder_days or []), reverse=True):
+        day = calendar.working_day_on_or_before(deadline - dt.timedelta(days=days))
+        at = _morning(day, policy)
+        if at <= snapshot.opened_at:
+            continue
+        if day in seen_days:
+            continue
+        seen_days.add(day)
+        yield Event(at, Kind.REMINDER, -1, Target.UNIT, detail=days)
+    steps = policy.escalation or []
+    last_day = deadline
+    for level, step in enumerate(steps):
+        last_day = calendar.add_working_days(deadline, step.after_working_days + 1)
+        kind = Kind.OVERDUE if level == 0 else Kind.ESCALATION
+        yield Event(_morning(last_day, policy), kind, level, step.to)
+    if not steps or not policy.repeat_every_days:
+        return
+    top = len(steps) - 1
+    for n in count(1):
+        day = calendar.working_day_on_or_after(last_day + dt.timedelta(days=policy.repeat_every_days * n))
+        yield Event(_morning(day, policy), Kind.REPEAT, top, steps[top].to, detail=n)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a pass does to one occurrence at ``now``."""
+
+    due: list[Event]
+    state: State
+    escalation_level: int
+    last_action_at: dt.datetime | None
+    next_action_at: dt.datetime | None
+
+
+def time_state(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.datetime, level: int) -> State:
+    """The state an active occurrence is in at ``now`` by the clock alone."""
+    if now >= deadline_at(snapshot.deadline):
+        return State.ESCALATED if level >= 1 else State.OVERDUE
+    if snapshot.state is State.RETURNED:
+        return State.RETURNED
+    if now >= due_soon_at(snapshot, policy, calendar):
+        return State.DUE_SOON
+    return State.OPEN
+
+
+def advance(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.datetime) -> Step:
+    """Events due in (last_action_at, now], the resulting state and the next action time."""
+    if not snapshot.state.active:
+        return Step([], snapshot.state, snapshot.escalation_level, snapshot.last_action_at, None)
+    after = snapshot.last_action_at
+    due: list[Event] = []
+    upcoming: dt.datetime | None = None
+    level = snapshot.escalation_level
+    for event in events(snapshot, policy, calendar):
+        if after is not None and event.at <= after:
+            continue
+        if event.at > now:
+            upcoming = event.at
+            break
+        due.append(event)
+        level = max(level, event.level)
+    state = time_state(snapshot, policy, calendar, now, level)
+    # silent transitions (due soon, overdue) also need a pass at their own time
+    for transition in (due_soon_at(snapshot, policy, calendar), deadline_at(snapshot.deadline)):
+        if now < transition and (upcoming is None or transition < upcoming):
+            upcoming = transition
+    last = due[-1].at if due else snapshot.last_action_at
+    return Step(due, state, level, last, upcoming)
+
+
+def outcome(state: State, deadline: dt.date, submitted_at: dt.datetime | None, now: dt.datetime) -> Outcome | None:
+    """The report class of an occurrence at ``now``; None when it no longer counts (waived, moved)."""
+    if state in (State.WAIVED, State.SUCCEEDED):
+        return None
+    end = deadline_at(deadline)
+    if state in (State.DONE_ON_TIME, State.DONE_LATE, State.SUBMITTED):
+        assert submitted_at is not None or state is not State.SUBMITTED
+        if state is State.DONE_ON_TIME:
+            return Outcome.DONE_ON_TIME
+        if state is State.DONE_LATE:
+            return Outcome.DONE_LATE
+        return Outcome.DONE_ON_TIME if submitted_at <= end else Outcome.DONE_LATE
+    return Outcome.PENDING_IN_TIME if now < end else Outcome.PENDING_OVERDUE
+
+
+def closing_state(submitted_at: dt.datetime, deadline: dt.date) -> State:
+    """Accepted work is on time when it was submitted before the term ended."""
+    return State.DONE_ON_TIME if submitted_at <= deadline_at(deadline) else State.DONE_LATE
+
+
+def working_days_overdue(deadline: dt.date, now: dt.datetime, calendar: WorkCalendar) -> int:
+    """Whole working days elapsed since the term ended (0 on the first working day after it)."""
+    today = local_date(now)
+    if today <= deadline:
+        return 0
+    return max(0, calendar.working_days_between(deadline, today) - 1)
+
+
+def days_left(deadline: dt.date, now: dt.datetime) -> int:
+    """Calendar days from today to the deadline (negative once past)."""
+    return (deadline - local_date(now)).days

@@ -1,0 +1,306 @@
+"""One engine pass: sync the plan, hand over succeeded units, open periods, advance what is due.
+
+Decisions become rows (state changes, audit events, outbox notifications) in one transaction;
+delivery is a separate step (``htx_tasks.delivery``). The pass touches only occurrences whose
+indexed ``next_action_at`` has come, so it stays cheap however many occurrences are stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from htx_tasks.clock import at_local, local_date
+from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance, deadline_at
+from htx_tasks.core.recurrence import Period, periods_opening
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Every, Target
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import (
+    AuditEvent,
+    DutyRow,
+    Notification,
+    OpeningCursor,
+    Occurrence,
+    UnitRow,
+)
+
+log = logging.getLogger(__name__)
+ENGINE_ACTOR = "hệ thống"
+BATCH = 2000
+COORDINATOR = "coordinator"
+LEADERSHIP = "leadership"
+
+
+@dataclass
+class PassResult:
+    """What one pass did, for logs, the CLI and the flows."""
+
+    now: dt.datetime
+    opened: int = 0
+    advanced: int = 0
+    notifications: int = 0
+    transferred: int = 0
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    events: Counter = field(default_factory=Counter)
+
+
+def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | None = None) -> PassResult:
+    """One complete pass at ``now``; ``units`` limits it to those units' occurrences."""
+    result = PassResult(now=now)
+    with session_scope(engine) as session:
+        sync_plan(session, plan)
+        result.transferred = transfer_succeeded(session, plan, now)
+        result.opened = open_periods(session, plan, now, units=units)
+    while True:
+        with session_scope(engine) as session:
+            done = advance_due(session, plan, now, result, units=units)
+        if done < BATCH:
+            break
+    return result
+
+
+def sync_plan(session: Session, plan: Plan) -> None:
+    """Mirror units and duties into the database so reports and joins can name them."""
+    groups = {m: u.code for u in plan.source.units for m in (u.members or [])}
+    for unit in plan.source.units:
+        session.merge(
+            UnitRow(
+                code=unit.code,
+                name=unit.name,
+                kind=unit.kind.value,
+                assignment=plan.assignment_of(unit.code).value,
+                group_code=groups.get(unit.code),
+                successor_code=unit.successor.unit if unit.successor else None,
+                successor_on=unit.successor.on if unit.successor else None,
+                ref=unit.ref,
+            )
+        )
+    for duty in plan.source.duties:
+        session.merge(
+            DutyRow(
+                code=duty.code,
+                ref=duty.ref,
+                title=duty.title,
+                unit_code=duty.unit,
+                every=duty.recurrence.every.value,
+                deliverable=duty.deliverable,
+            )
+        )
+    session.flush()
+
+
+def audit(session: Session, *, occurrence_id: int | None, at: dt.datetime, actor: str, action: str,
+          from_state: str | None = None, to_state: str | None = None, reason: str | None = None) -> None:
+    session.add(AuditEvent(occurrence_id=occurrence_id, at=at, actor=actor, action=action,
+                           from_state=from_state, to_state=to_state, reason=reason))
+
+
+def new_occurrence(
+    session: Session, plan: Plan, *, duty_code: str, unit_code: str, period_key: str,
+    period_label: str, deadline: dt.date, opened_at: dt.datetime, now: dt.datetime,
+    actor: str = ENGINE_ACTOR, reason: str | None = None, **extra,
+) -> Occurrence | None:
+    """Insert an occurrence unless it exists already (unique duty × unit × period)."""
+    values = dict(
+        duty_code=duty_code, unit_code=unit_code, period_key=period_key, period_label=period_label,
+        deadline=deadline, original_deadline=extra.pop("original_deadline", deadline),
+        opened_at=opened_at, state=State.OPEN.value, next_action_at=opened_at, **extra,
+    )
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Occurrence).values(**values).on_conflict_do_nothing(
+        index_elements=["duty_code", "unit_code", "period_key"]
+    ).returning(Occurrence.id)
+    new_id = session.execute(stmt).scalar()
+    if new_id is None:
+        return None
+    audit(session, occurrence_id=new_id, at=now, actor=actor, action="open", to_state=State.OPEN.value,
+          reason=reason or f"Mở kỳ {period_label}, hạn {deadline:%d/%m/%Y}")
+    return session.get(Occurrence, new_id)
+
+
+def _open_at(plan: Plan, period: Period) -> dt.datetime:
+    return at_local(max(period.opens, plan.meta.tracking_from))
+
+
+def open_periods(session: Session, plan: Plan, now: dt.datetime, *, units: set[str] | None = None) -> int:
+    """Open every period that has begun by ``now`` and is not open yet."""
+    today = local_date(now)
+    tracking_from = plan.meta.tracking_from
+    opened = 0
+    cursors = {(c.duty_code, c.unit_code): c for c in session.exec(select(OpeningCursor)).scalars()}
+    for duty in plan.source.duties:
+        if duty.recurrence.every is Every.CASE:
+            continue
+        for assignee in plan.assignees(duty):
+            if units is not None and plan.current_holder(assignee, today) not in units:
+                continue
+            cursor = cursors.get((duty.code, assignee))
+            after = cursor.opened_through if cursor else tracking_from - dt.timedelta(days=400)
+            if after >= today:
+                continue
+            for period in periods_opening(duty.recurrence, plan.calendar, after, today):
+                if period.due < tracking_from:
+                    continue
+                holder = plan.current_holder(assignee, period.opens)
+                if units is not None and holder not in units:
+                    break
+                occurrence = new_occurrence(
+                    session, plan, duty_code=duty.code, unit_code=holder, period_key=period.key,
+                    period_label=period.label, deadline=period.due, opened_at=_open_at(plan, period),
+                    now=now,
+                )
+                opened += occurrence is not None
+            else:
+                if cursor is None:
+                    session.add(OpeningCursor(duty_code=duty.code, unit_code=assignee, opened_through=today))
+                else:
+                    cursor.opened_through = today
+                    session.add(cursor)
+    session.flush()
+    return opened
+
+
+def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
+    """Move the open occurrences of units succeeded by ``now`` to their successors, history kept."""
+    today = local_date(now)
+    moved = 0
+    for unit in plan.source.units:
+        if unit.successor is None or unit.successor.on > today:
+            continue
+        holder = plan.current_holder(unit.code, today)
+        rows = session.exec(
+            select(Occurrence).where(
+                Occurrence.unit_code == unit.code,
+                Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
+            )
+        ).scalars().all()
+        for old in rows:
+            reason = (
+                f"Chuyển từ {plan.unit_name(unit.code)} sang {plan.unit_name(holder)} "
+                f"từ ngày {unit.successor.on:%d/%m/%Y}" + (f" ({unit.successor.why})" if unit.successor.why else "")
+            )
+            audit(session, occurrence_id=old.id, at=now, actor=ENGINE_ACTOR, action="succeed",
+                  from_state=old.state, to_state=State.SUCCEEDED.value, reason=reason)
+            submitted = old.state == State.SUBMITTED.value
+            copy = new_occurrence(
+                session, plan, duty_code=old.duty_code, unit_code=holder, period_key=old.period_key,
+                period_label=old.period_label, deadline=old.deadline, opened_at=old.opened_at, now=now,
+                reason=reason, original_deadline=old.original_deadline, case_kind=old.case_kind,
+                case_ref=old.case_ref, received_on=old.received_on, predecessor_id=old.id,
+            )
+            old.state, old.closed_at, old.next_action_at = State.SUCCEEDED.value, now, None
+            session.add(old)
+            if copy is not None:
+                # the successor carries on where the unit stood: same deadline, level and progress
+                copy.state = State.SUBMITTED.value if submitted else State.OPEN.value
+                copy.escalation_level, copy.last_action_at = old.escalation_level, old.last_action_at
+                copy.submitted_at = old.submitted_at
+                copy.next_action_at = None if submitted else now
+                session.add(copy)
+                moved += 1
+    session.flush()
+    return moved
+
+
+def recipients(event: Event, unit_code: str) -> list[str]:
+    """Who hears of an event: always the unit; escalations also the level's target."""
+    out = [unit_code]
+    if event.target is Target.COORDINATOR:
+        out.append(COORDINATOR)
+    elif event.target is Target.LEADERSHIP:
+        out.extend([COORDINATOR, LEADERSHIP])
+    return out
+
+
+def snapshot_of(row: Occurrence) -> Snapshot:
+    return Snapshot(
+        opened_at=row.opened_at, deadline=row.deadline, state=State(row.state),
+        escalation_level=row.escalation_level, last_action_at=row.last_action_at,
+        submitted_at=row.submitted_at,
+    )
+
+
+def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResult,
+                *, units: set[str] | None = None) -> int:
+    """Advance up to BATCH occurrences whose next action time has come; returns how many."""
+    query = (
+        select(Occurrence)
+        .where(Occurrence.next_action_at.is_not(None), Occurrence.next_action_at <= now)
+        .order_by(Occurrence.next_action_at, Occurrence.id)
+        .limit(BATCH)
+    )
+    if units is not None:
+        query = query.where(Occurrence.unit_code.in_(sorted(units)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.exec(query).scalars().all()
+    outbox: list[dict] = []
+    for row in rows:
+        try:
+            step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
+        except Exception as exc:  # one bad item never stops a pass
+            log.exception("occurrence %s could not be advanced", row.id)
+            result.failed.append((row.id, str(exc)))
+            row.next_action_at = None
+            session.add(row)
+            continue
+        for event in step.due:
+            result.events[event.kind.value] += 1
+            for recipient in recipients(event, row.unit_code):
+                outbox.append(dict(
+                    occurrence_id=row.id, kind=event.kind.value, level=event.level, detail=event.detail,
+                    due_at=event.at, recipient=recipient, created_at=now, status="pending",
+                    attempts=0, next_attempt_at=event.at,
+                ))
+        if step.state.value != row.state:
+            audit(session, occurrence_id=row.id, at=now, actor=ENGINE_ACTOR, action="clock",
+                  from_state=row.state, to_state=step.state.value, reason=_why(step.state, row))
+        row.state = step.state.value
+        row.escalation_level = step.escalation_level
+        row.last_action_at = step.last_action_at
+        row.next_action_at = step.next_action_at
+        session.add(row)
+    result.advanced += len(rows)
+    result.notifications += record_notifications(session, outbox)
+    session.flush()
+    return len(rows)
+
+
+def _why(state: State, row: Occurrence) -> str:
+    if state in (State.OVERDUE, State.ESCALATED):
+        return f"Quá hạn {row.deadline:%d/%m/%Y}"
+    if state is State.DUE_SOON:
+        return f"Sắp đến hạn {row.deadline:%d/%m/%Y}"
+    return f"Hạn {row.deadline:%d/%m/%Y}"
+
+
+def record_notifications(session: Session, rows: list[dict]) -> int:
+    """Insert outbox rows; one already recorded under the same key is left as it is.
+
+    When a pass catches up several events of one occurrence for the same recipient, only the
+    newest is delivered; the older ones are kept as ``superseded`` so the trail stays complete.
+    """
+    if not rows:
+        return 0
+    newest: dict[tuple, dt.datetime] = {}
+    for row in rows:
+        key = (row["occurrence_id"], row["recipient"])
+        newest[key] = max(newest.get(key, row["due_at"]), row["due_at"])
+    for row in rows:
+        if row["due_at"] < newest[(row["occurrence_id"], row["recipient"])]:
+            row["status"] = "superseded"
+            row["next_attempt_at"] = None
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Notification).on_conflict_do_nothing(
+        index_elements=["occurrence_id", "kind", "level", "due_at", "recipient"]
+    )
+    return session.connection().execute(stmt, rows).rowcount or 0

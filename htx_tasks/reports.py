@@ -1,0 +1,137 @@
+"""Read models: the status board and the outcome report per unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from sqlmodel import Session, select
+
+from htx_tasks.clock import at_local
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, days_left, outcome, working_days_overdue
+from htx_tasks.plan.loader import Plan
+from htx_tasks.store.models import Notification, Occurrence
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    id: int
+    unit: str
+    unit_name: str
+    duty: str
+    ref: str
+    period: str
+    deadline: dt.date
+    state: str
+    state_label: str
+    days_left: int
+    working_days_overdue: int
+    escalation_level: int
+    last_reminder: dt.datetime | None
+    next_action_at: dt.datetime | None
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for key, value in data.items():
+            if isinstance(value, dt.date | dt.datetime):
+                data[key] = value.isoformat()
+        return data
+
+
+def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | None = None,
+                overdue_only: bool = False, include_closed_since: dt.datetime | None = None) -> list[StatusRow]:
+    """Open obligations (and, if asked, those closed since a time), soonest deadline first."""
+    query = select(Occurrence)
+    states = [s.value for s in (*ACTIVE, State.SUBMITTED)]
+    if include_closed_since is None:
+        query = query.where(Occurrence.state.in_(states))
+    else:
+        query = query.where(
+            Occurrence.state.in_(states)
+            | (Occurrence.state.in_([s.value for s in CLOSED]) & (Occurrence.closed_at >= include_closed_since))
+        )
+    if unit:
+        query = query.where(Occurrence.unit_code.in_(plan.members(unit)))
+    rows = session.exec(query.order_by(Occurrence.deadline, Occurrence.unit_code, Occurrence.id)).all()
+    last_sent = _last_reminders(session, [r.id for r in rows])
+    out = []
+    for row in rows:
+        overdue = State(row.state) in ACTIVE and now >= at_local(row.deadline + dt.timedelta(days=1))
+        if overdue_only and not overdue:
+            continue
+        duty = plan.duties.get(row.duty_code)
+        out.append(StatusRow(
+            id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
+            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=row.state,
+            state_label=State(row.state).label, days_left=days_left(row.deadline, now),
+            working_days_overdue=working_days_overdue(row.deadline, now, plan.calendar) if overdue else 0,
+            escalation_level=row.escalation_level, last_reminder=last_sent.get(row.id),
+            next_action_at=row.next_action_at,
+        ))
+    return out
+
+
+def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
+    if not ids:
+        return {}
+    out: dict[int, dt.datetime] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for occurrence_id, due_at in session.exec(
+            select(Notification.occurrence_id, Notification.due_at).where(
+                Notification.occurrence_id.in_(chunk), Notification.status != "superseded"
+            )
+        ).all():
+            if occurrence_id not in out or due_at > out[occurrence_id]:
+                out[occurrence_id] = due_at
+    return out
+
+
+@dataclass
+class UnitReport:
+    unit: str
+    unit_name: str
+    assigned: int = 0
+    due: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    pending_in_time: int = 0
+    pending_overdue: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of obligations due in the window that were done on time (None when none fell due)."""
+        return round(100 * self.done_on_time / self.due, 1) if self.due else None
+
+    def as_json(self) -> dict:
+        return {**asdict(self), "on_time_rate": self.on_time_rate}
+
+
+OUTCOME_FIELD = {
+    Outcome.DONE_ON_TIME: "done_on_time",
+    Outcome.DONE_LATE: "done_late",
+    Outcome.PENDING_IN_TIME: "pending_in_time",
+    Outcome.PENDING_OVERDUE: "pending_overdue",
+}
+
+
+def outcome_report(session: Session, plan: Plan, *, start: dt.date, end: dt.date, now: dt.datetime) -> list[UnitReport]:
+    """Per unit: obligations with a deadline in [start, end], by the four outcome classes."""
+    rows = session.exec(
+        select(Occurrence.unit_code, Occurrence.state, Occurrence.deadline, Occurrence.submitted_at)
+        .where(Occurrence.deadline >= start, Occurrence.deadline <= end)
+    ).all()
+    reports: dict[str, UnitReport] = {}
+    for unit in plan.source.units:
+        if unit.members is None:
+            reports[unit.code] = UnitReport(unit.code, unit.name)
+    for unit_code, state, deadline, submitted_at in rows:
+        klass = outcome(State(state), deadline, submitted_at, now)
+        if klass is None:
+            continue
+        report = reports.setdefault(unit_code, UnitReport(unit_code, plan.unit_name(unit_code)))
+        report.assigned += 1
+        if klass is not Outcome.PENDING_IN_TIME:
+            report.due += 1
+        setattr(report, OUTCOME_FIELD[klass], getattr(report, OUTCOME_FIELD[klass]) + 1)
+    return list(reports.values())

@@ -1,0 +1,126 @@
+"""The tables. Times are UTC (``UTCDateTime``); dates are local calendar dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from htx_tasks.store.types import UTCDateTime
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "unit"
+    code: str = Field(primary_key=True, max_length=64)
+    name: str
+    kind: str = Field(max_length=16)
+    assignment: str = Field(max_length=16)
+    group_code: str | None = Field(default=None, max_length=64)
+    successor_code: str | None = Field(default=None, max_length=64)
+    successor_on: dt.date | None = None
+    ref: str | None = Field(default=None, max_length=16)
+
+
+class DutyRow(SQLModel, table=True):
+    __tablename__ = "duty"
+    code: str = Field(primary_key=True, max_length=64)
+    ref: str = Field(max_length=16)
+    title: str
+    unit_code: str = Field(max_length=64)
+    every: str = Field(max_length=16)
+    deliverable: str
+
+
+class Occurrence(SQLModel, table=True):
+    """One obligation: a duty × unit × period, or one case received."""
+
+    __table_args__ = (
+        UniqueConstraint("duty_code", "unit_code", "period_key", name="uq_occurrence_period"),
+        Index("ix_occurrence_unit_state", "unit_code", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    duty_code: str = Field(max_length=64, index=True)
+    unit_code: str = Field(max_length=64)
+    period_key: str = Field(max_length=128)
+    period_label: str
+    case_kind: str | None = Field(default=None, max_length=64)
+    case_ref: str | None = None
+    received_on: dt.date | None = None
+    opened_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    deadline: dt.date = Field(index=True)
+    original_deadline: dt.date
+    state: str = Field(max_length=16)
+    escalation_level: int = -1
+    last_action_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    next_action_at: dt.datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    submitted_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    predecessor_id: int | None = Field(default=None, foreign_key="occurrence.id")
+
+
+class Submission(SQLModel, table=True):
+    """A unit's report of completion, with evidence, and the coordinator's decision on it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
+    unit_code: str = Field(max_length=64)
+    submitted_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    note: str
+    evidence_url: str | None = None
+    decision: str = Field(default="pending", max_length=16)
+    decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    decision_note: str | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only trail of every state change: who, when, from, to, why."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id", index=True)
+    at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=16)
+    to_state: str | None = Field(default=None, max_length=16)
+    reason: str | None = None
+
+
+class Notification(SQLModel, table=True):
+    """Outbox: one row per follow-up event and recipient, written with the state change."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "occurrence_id", "kind", "level", "due_at", "recipient", name="uq_notification_key"
+        ),
+        Index("ix_notification_status_next", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
+    kind: str = Field(max_length=16)
+    level: int
+    detail: int = 0
+    due_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    recipient: str = Field(max_length=64)
+    created_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    claim_token: str | None = Field(default=None, max_length=64)
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    last_error: str | None = None
+
+
+class OpeningCursor(SQLModel, table=True):
+    """How far periods of a duty have been opened for a unit (local date)."""
+
+    __tablename__ = "opening_cursor"
+    duty_code: str = Field(primary_key=True, max_length=64)
+    unit_code: str = Field(primary_key=True, max_length=64)
+    opened_through: dt.date
