@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
@@ -33,16 +34,17 @@ class Plan:
     source: PlanFile
     calendar: WorkCalendar
     config_dir: Path
+    _policies: dict[tuple[str, str], Policy] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def meta(self):
         return self.source.plan
 
-    @property
+    @cached_property
     def units(self) -> dict[str, Unit]:
         return {u.code: u for u in self.source.units}
 
-    @property
+    @cached_property
     def duties(self) -> dict[str, Duty]:
         return {d.code: d for d in self.source.duties}
 
@@ -79,6 +81,12 @@ class Plan:
 
     def policy_for(self, duty_code: str, unit_code: str) -> Policy:
         """Defaults, then the unit's (or its group's) overrides, then the duty's."""
+        key = (duty_code, unit_code)
+        if key not in self._policies:
+            self._policies[key] = self._merge_policy(duty_code, unit_code)
+        return self._policies[key]
+
+    def _merge_policy(self, duty_code: str, unit_code: str) -> Policy:
         policy = self.source.policy
         for group in self.source.units:
             if group.kind is UnitKind.GROUP and unit_code in (group.members or []) and group.policy:

@@ -144,7 +144,8 @@ class Policy(Strict):
 
     def over(self, base: Policy) -> Policy:
         """This policy's keys laid over ``base``."""
-        return base.model_copy(update=self.model_dump(exclude_none=True))
+        update = {name: getattr(self, name) for name in type(self).model_fields if getattr(self, name) is not None}
+        return base.model_copy(update=update)
 
 
 class UnitKind(StrEnum):
