@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from htx_tasks import clock
-from htx_tasks.cli import output
+from htx_tasks.cli import delivery, output
+from htx_tasks.cli.common import (
+    ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan,
+)
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Outcome
-from htx_tasks.engine import run_pass, sync_plan
-from htx_tasks.plan.loader import Plan, load_plan
-from htx_tasks.plan.yamlio import ConfigError
-from htx_tasks.reports import outcome_report, status_rows
-from htx_tasks.services import Decision, Refused, extend as do_extend, open_case, review as do_review
-from htx_tasks.services import submit as do_submit, waive as do_waive
+from htx_tasks.core.lifecycle import Outcome, State
+from htx_tasks.delivery.channels import coverage_warnings, load_channels
+from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.settings import Settings
+from htx_tasks.engine import run_pass, sync_plan
+from htx_tasks.reports import outcome_report, status_rows
+from htx_tasks.services import Decision, extend as do_extend, open_case, review as do_review
+from htx_tasks.services import submit as do_submit, waive as do_waive
 from htx_tasks.simulate import simulate as run_simulation
-from htx_tasks.store.db import current_revision, make_engine, session_scope, upgrade
+from htx_tasks.store.db import session_scope, upgrade
 
 app = typer.Typer(
     help="Theo dõi thực hiện kế hoạch của UBND: hạn, nhắc việc, đôn đốc và báo cáo.",
@@ -37,66 +36,9 @@ calendar_app = typer.Typer(help="Lịch làm việc Việt Nam: ngày làm việ
 case_app = typer.Typer(help="Nhiệm vụ phát sinh theo hồ sơ (thủ tục hành chính).")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(case_app, name="case")
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Thư mục cấu hình (mặc định: config/).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
-NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
-
-
-class Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-def main() -> None:
-    app()
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn known failures into a Vietnamese message and a non-zero exit."""
-    try:
-        yield
-    except ConfigError as exc:
-        output.fail(f"cấu hình không hợp lệ ({len(exc.problems)} lỗi):")
-        for problem in exc.problems:
-            output.errors.print(f"  {problem}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    except Refused as exc:
-        output.fail(str(exc))
-        raise typer.Exit(1) from None
-    except (ValueError, KeyError) as exc:
-        output.fail(str(exc.args[0]) if exc.args else str(exc))
-        raise typer.Exit(2) from None
-
-
-def _plan(config: Path | None) -> Plan:
-    return load_plan(Settings.from_env(config).config_dir)
-
-
-def _engine(config: Path | None, *, require_schema: bool = True) -> Engine:
-    settings = Settings.from_env(config)
-    engine = make_engine(settings.database_url)
-    if require_schema and current_revision(engine) is None:
-        raise Refused("cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước")
-    return engine
-
-
-def _now(text: str | None) -> dt.datetime:
-    if text is None:
-        return clock.utcnow()
-    try:
-        return clock.parse_instant(text)
-    except Exception:
-        raise ValueError(f"--now: thời điểm không hợp lệ '{text}' (ví dụ 2027-01-15T08:00)") from None
-
-
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{option}: ngày không hợp lệ '{text}' (định dạng YYYY-MM-DD)") from None
-
+app.add_typer(delivery.notify_app, name="notify")
+app.add_typer(delivery.channels_app, name="channels")
+app.command("dispatch")(delivery.dispatch)
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
@@ -107,8 +49,11 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nh
 @app.command()
 def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Kiểm tra cấu hình kế hoạch và lịch; báo từng lỗi kèm tệp và dòng."""
-    with _errors():
-        plan = _plan(config)
+    with errors():
+        plan = open_plan(config)
+        settings = Settings.from_env(config)
+        channels = load_channels(plan, settings.config_dir, None)
+        warnings = coverage_warnings(plan, channels)
         summary = {
             "plan": plan.meta.code,
             "units": len(plan.source.units),
@@ -117,21 +62,23 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             "task_groups": len(plan.source.task_groups),
         }
         if json:
-            output.print_json({"ok": True, **summary})
+            output.print_json({"ok": True, **summary, "warnings": warnings})
             return
         output.say(f"[green]Cấu hình hợp lệ[/]: {plan.meta.short_title}")
         output.say(
             f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
             f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ"
         )
+        for warning in warnings:
+            output.errors.print(f"Cảnh báo: {warning}", highlight=False)
 
 
 @app.command()
 def init(config: ConfigOpt = None) -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu và nạp kế hoạch."""
-    with _errors():
-        plan = _plan(config)
-        engine = _engine(config, require_schema=False)
+    with errors():
+        plan = open_plan(config)
+        engine = open_engine(config, require_schema=False)
         previous = upgrade(engine)
         with session_scope(engine) as session:
             sync_plan(session, plan)
@@ -141,14 +88,21 @@ def init(config: ConfigOpt = None) -> None:
 
 
 @app.command()
-def tick(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
-    """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc đến hạn."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+def tick(
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+    no_dispatch: Annotated[bool, typer.Option("--no-dispatch", help="Chỉ ghi nhận, không gửi.")] = False,
+) -> None:
+    """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         result = run_pass(engine, plan, at)
+        sent = None if no_dispatch else run_dispatch(engine, plan, at, settings=Settings.from_env(config))
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,
-                "events": dict(result.events), "failed": result.failed}
+                "events": dict(result.events), "failed": result.failed,
+                "dispatch": vars(sent) if sent else None}
         if json:
             output.print_json(data)
             return
@@ -158,6 +112,8 @@ def tick(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) ->
             + (f", chuyển {result.transferred} sang đơn vị kế thừa" if result.transferred else "")
             + (f", {len(result.failed)} lỗi" if result.failed else "") + "."
         )
+        if sent is not None:
+            delivery.print_dispatch(sent, json=False)
 
 
 @app.command()
@@ -169,8 +125,8 @@ def status(
     json: JsonOpt = False,
 ) -> None:
     """Bảng theo dõi: nhiệm vụ đang mở, hạn, trạng thái."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         if unit:
             plan.unit(unit)
         with Session(engine) as session:
@@ -209,8 +165,8 @@ def submit(
     now: NowOpt = None,
 ) -> None:
     """Đơn vị báo cáo hoàn thành nhiệm vụ."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             row = do_submit(session, plan, occurrence, unit=unit, note=note, evidence=evidence, now=at)
         output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; chờ cơ quan thường trực duyệt.")
@@ -225,12 +181,10 @@ def review(
     now: NowOpt = None,
 ) -> None:
     """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             row = do_review(session, plan, occurrence, decision=decision, note=note, now=at)
-        from htx_tasks.core.lifecycle import State
-
         output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
 
 
@@ -243,18 +197,18 @@ def extend(
     now: NowOpt = None,
 ) -> None:
     """Gia hạn nhiệm vụ."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
-            row = do_extend(session, plan, occurrence, to=_date(to, "--to"), note=note, now=at)
+            row = do_extend(session, plan, occurrence, to=date_of(to, "--to"), note=note, now=at)
         output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
 
 
 @app.command()
 def waive(occurrence: OccurrenceArg, note: NoteOpt, config: ConfigOpt = None, now: NowOpt = None) -> None:
     """Miễn thực hiện nhiệm vụ (ghi rõ lý do)."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             row = do_waive(session, plan, occurrence, note=note, now=at)
         output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")
@@ -272,10 +226,10 @@ def case_open(
     json: JsonOpt = False,
 ) -> None:
     """Mở nhiệm vụ cho một hồ sơ nhận được; hạn tính theo ngày làm việc."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
-            row = open_case(session, plan, duty, unit=unit, kind=kind, received=_date(received, "--received"),
+            row = open_case(session, plan, duty, unit=unit, kind=kind, received=date_of(received, "--received"),
                             ref=ref, now=at)
         if json:
             output.print_json({"id": row.id, "deadline": row.deadline, "unit": row.unit_code})
@@ -300,9 +254,9 @@ def simulate(
     json: JsonOpt = False,
 ) -> None:
     """Chạy thử kế hoạch trong khoảng thời gian (giả định không ai báo cáo), trên CSDL nháp."""
-    with _errors():
-        plan = _plan(config)
-        first, last = _date(start, "--from"), _date(end, "--to")
+    with errors():
+        plan = open_plan(config)
+        first, last = date_of(start, "--from"), date_of(end, "--to")
         if last < first:
             raise ValueError("--to phải sau --from")
         result = run_simulation(plan, first, last)
@@ -335,9 +289,9 @@ def report(
     csv: Annotated[bool, typer.Option("--csv", help="In dạng CSV.")] = False,
 ) -> None:
     """Báo cáo kết quả theo đơn vị: bốn nhóm kết quả và tỷ lệ đúng hạn."""
-    with _errors():
-        plan, engine, at = _plan(config), _engine(config), _now(now)
-        first, last = _date(start, "--from"), _date(end, "--to")
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:
             rows = outcome_report(session, plan, start=first, end=last, now=at)
         header = ["Đơn vị", "Được giao", "Đến hạn", Outcome.DONE_ON_TIME.value.capitalize(),
@@ -356,25 +310,25 @@ def report(
 @calendar_app.command("deadline")
 def calendar_deadline(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Hạn thực tế khi hạn rơi vào ngày nghỉ (Điều 148 Bộ luật Dân sự 2015)."""
-    with _errors():
-        day = _plan(config).calendar.deadline(_date(date, "DATE"))
+    with errors():
+        day = open_plan(config).calendar.deadline(date_of(date, "DATE"))
         output.print_json({"date": date, "deadline": day}) if json else output.say(day.isoformat())
 
 
 @calendar_app.command("add-working-days")
 def calendar_add(date: str, days: int, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Cộng (hoặc trừ) N ngày làm việc."""
-    with _errors():
-        day = _plan(config).calendar.add_working_days(_date(date, "DATE"), days)
+    with errors():
+        day = open_plan(config).calendar.add_working_days(date_of(date, "DATE"), days)
         output.print_json({"date": date, "days": days, "result": day}) if json else output.say(day.isoformat())
 
 
 @calendar_app.command("is-working-day")
 def calendar_is_working(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Ngày làm việc hay ngày nghỉ (kèm lý do)."""
-    with _errors():
-        cal = _plan(config).calendar
-        day = _date(date, "DATE")
+    with errors():
+        cal = open_plan(config).calendar
+        day = date_of(date, "DATE")
         working = cal.is_working_day(day)
         reason = cal.working_day_reason(day) if working else (cal.holiday_name(day) or "Ngày nghỉ cuối tuần")
         if json:

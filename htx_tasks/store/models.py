@@ -115,6 +115,7 @@ class Notification(SQLModel, table=True):
     claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     last_error: str | None = None
+    delivered_urls: str = ""  # url ids (hashes) that already have this row, for partial retries
 
 
 class OpeningCursor(SQLModel, table=True):
@@ -124,3 +125,16 @@ class OpeningCursor(SQLModel, table=True):
     duty_code: str = Field(primary_key=True, max_length=64)
     unit_code: str = Field(primary_key=True, max_length=64)
     opened_through: dt.date
+
+
+class Delivery(SQLModel, table=True):
+    """One attempt to deliver one digest to one URL: Apprise's per-URL result, secrets masked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=64, index=True)
+    at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    url: str  # masked by Apprise (privacy mode), then scrubbed of template values
+    url_id: str = Field(max_length=64)
+    status: str = Field(max_length=16)  # success, failure, timeout
+    notification_ids: str  # comma-separated outbox rows this digest carried
+    error: str | None = None

@@ -1,0 +1,132 @@
+"""CLI commands for delivery: dispatch, the outbox views and channel checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlmodel import Session, select
+
+from htx_tasks import clock
+from htx_tasks.cli import output
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.delivery.channels import load_channels, recipients_of, coverage_warnings
+from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
+from htx_tasks.delivery.messages import Message, recipient_name
+from htx_tasks.delivery.sender import send
+from htx_tasks.services import Refused
+from htx_tasks.settings import Settings
+from htx_tasks.store.models import Notification
+
+notify_app = typer.Typer(help="Hàng đợi thông báo (outbox): chờ gửi, đã gửi, lỗi, cần kiểm tra.")
+channels_app = typer.Typer(help="Kênh nhận thông báo (config/channels.yaml).")
+
+VIEWS = {"pending": "chờ gửi", "sent": "đã gửi", "failed": "gửi thất bại", "review": "cần kiểm tra"}
+
+
+def print_dispatch(result, json: bool) -> None:
+    data = {k: v for k, v in vars(result).items()}
+    if json:
+        output.print_json(data)
+        return
+    line = f"Đã gửi {result.messages} thông báo tổng hợp ({result.sent} mục)"
+    if result.deferred:
+        line += f"; {result.deferred} mục chờ đến giờ làm việc"
+    if result.retrying:
+        line += f"; {result.retrying} mục sẽ thử lại"
+    if result.failed:
+        line += f"; {result.failed} mục thất bại (đã báo kênh dự phòng)"
+    if result.review:
+        line += f"; {result.review} mục cần kiểm tra (htx-tasks notify review)"
+    output.say(line + ".")
+
+
+def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
+    """Gửi các thông báo đến hạn (một bản tổng hợp cho mỗi người nhận)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        print_dispatch(run_dispatch(engine, plan, at, settings=Settings.from_env(config)), json)
+
+
+@notify_app.command("pending")
+def notify_pending(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Thông báo chờ gửi."""
+    _view("pending", config, json)
+
+
+@notify_app.command("sent")
+def notify_sent(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Thông báo đã gửi."""
+    _view("sent", config, json)
+
+
+@notify_app.command("failed")
+def notify_failed(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Thông báo gửi thất bại sau khi đã thử lại."""
+    _view("failed", config, json)
+
+
+@notify_app.command("review")
+def notify_review(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Thông báo đang gửi thì tiến trình dừng: cần người kiểm tra."""
+    _view("review", config, json)
+
+
+def _view(status: str, config, json: bool) -> None:
+    with errors():
+        plan, engine = open_plan(config), open_engine(config)
+        with Session(engine) as session:
+            rows = session.exec(
+                select(Notification).where(Notification.status == status)
+                .order_by(Notification.due_at, Notification.id)
+            ).all()
+        if json:
+            output.print_json([
+                {"id": r.id, "occurrence": r.occurrence_id, "kind": r.kind, "level": r.level,
+                 "recipient": r.recipient, "due_at": r.due_at, "attempts": r.attempts,
+                 "next_attempt_at": r.next_attempt_at, "sent_at": r.sent_at, "last_error": r.last_error}
+                for r in rows
+            ])
+            return
+        output.print_table(
+            f"Thông báo {VIEWS[status]}: {len(rows)}",
+            ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử", "Lỗi"],
+            [(r.id, r.occurrence_id, r.kind, recipient_name(plan, r.recipient),
+              f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts, r.last_error or "") for r in rows],
+        )
+
+
+@channels_app.command("list")
+def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Người nhận và số kênh đã cấu hình (ngoài hộp thư cục bộ)."""
+    with errors():
+        plan = open_plan(config)
+        settings = Settings.from_env(config)
+        channels = load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
+        rows = [(tag, recipient_name(plan, tag), channels.tags.get(tag, 0)) for tag in recipients_of(plan)]
+        if json:
+            output.print_json([{"recipient": t, "name": n, "channels": c} for t, n, c in rows])
+            return
+        output.print_table("Kênh nhận thông báo", ["Tag", "Người nhận", "Số kênh"], rows)
+        for warning in coverage_warnings(plan, channels):
+            output.errors.print(f"Cảnh báo: {warning}", highlight=False)
+
+
+@channels_app.command("test")
+def channels_test(recipient: str, config: ConfigOpt = None) -> None:
+    """Gửi một thông báo thử đến mọi kênh của người nhận."""
+    with errors():
+        plan = open_plan(config)
+        settings = Settings.from_env(config)
+        if recipient not in recipients_of(plan):
+            raise Refused(f"'{recipient}' không phải người nhận trong kế hoạch")
+        channels = load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
+        name = recipient_name(plan, recipient)
+        body = f"Thông báo thử từ hệ thống theo dõi {plan.meta.short_title} gửi {name}."
+        message = Message(title="[Kế hoạch 46-CTr/TU] Thông báo thử", text=body, markdown=body)
+        results = send(channels.apprise_for(recipient), recipient, message, skip=set(),
+                       template=channels.template_values())
+        for r in results:
+            output.say(f"{'✓' if r.ok else '✗'} {r.url}" + (f" — {r.error}" if r.error else ""))
+        if not all(r.ok for r in results):
+            raise typer.Exit(1)

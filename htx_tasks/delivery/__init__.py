@@ -1,0 +1,1 @@
+"""Delivery: the outbox dispatcher, channels (Apprise), the local inbox and message templates."""

@@ -1,0 +1,161 @@
+"""Channels: ``config/channels.yaml`` (Apprise's YAML format), checked strictly, plus the inbox.
+
+Every recipient is an Apprise tag: a unit code, ``coordinator``, ``leadership`` or ``fallback``.
+Secrets never sit in the file: URLs use ``${NAME}`` template variables, filled from the
+environment (``APPRISE_TEMPLATE_NAME`` or ``NAME``) or a Prefect Secret block named ``name``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apprise
+
+from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
+from htx_tasks.delivery.inbox import inbox_url
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml
+
+log = logging.getLogger(__name__)
+CHANNELS_FILE = "channels.yaml"
+COORDINATOR, LEADERSHIP, FALLBACK = "coordinator", "leadership", "fallback"
+TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+TOP_KEYS = {"version", "urls", "include", "tag", "asset"}
+
+
+def recipients_of(plan: Plan) -> list[str]:
+    """Every tag the engine can notify: each unit that owns obligations, and the three roles."""
+    leaves = [u.code for u in plan.source.units if not u.members]
+    return [*leaves, COORDINATOR, LEADERSHIP, FALLBACK]
+
+
+@dataclass
+class Channels:
+    """Parsed channels: the Apprise URLs per tag, and where the inbox lives."""
+
+    text: str
+    tags: dict[str, int] = field(default_factory=dict)  # tag → number of configured URLs
+    variables: list[str] = field(default_factory=list)
+    inbox_dir: Path | None = None
+
+    def apprise_for(self, recipient: str) -> apprise.Apprise:
+        """An Apprise object holding the recipient's configured URLs and its inbox."""
+        obj = apprise.Apprise()
+        if self.tags.get(recipient):
+            config = apprise.AppriseConfig()
+            config.add_config(self.text, format="yaml")
+            obj.add(config)
+        if self.inbox_dir is not None:
+            obj.add(inbox_url(recipient, self.inbox_dir), tag=recipient)
+        return obj
+
+    def template_values(self) -> dict[str, str]:
+        """Values of ``${NAME}`` variables: environment first, then a Prefect Secret block."""
+        values = {}
+        for name in self.variables:
+            value = os.environ.get(f"APPRISE_TEMPLATE_{name}") or os.environ.get(name)
+            if value is None:
+                value = _prefect_secret(name)
+            if value is not None:
+                values[name] = value
+        return values
+
+
+def _prefect_secret(name: str) -> str | None:
+    if not os.environ.get("PREFECT_API_URL"):
+        return None
+    try:
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(name.lower().replace("_", "-")).get())
+    except Exception:  # no such block, or no server: the variable stays unfilled
+        log.warning("no value for channel variable %s (environment or Prefect Secret)", name)
+        return None
+
+
+def _tags_of(value) -> list[str]:
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    if isinstance(value, list | tuple):
+        return [t for item in value for t in _tags_of(item)]
+    return []
+
+
+def load_channels(plan: Plan, config_dir: Path, inbox_dir: Path | None) -> Channels:
+    """Read and check ``channels.yaml``; unknown tags, keys or URLs are errors with their line."""
+    path = config_dir / CHANNELS_FILE
+    if not path.exists():
+        return Channels(text="version: 1\nurls: []\n", inbox_dir=inbox_dir)
+    doc = load_yaml(path)
+    problems = check_channels(doc, set(recipients_of(plan)))
+    if problems:
+        raise ConfigError(problems)
+    text = path.read_text(encoding="utf-8")
+    channels = Channels(text=text, inbox_dir=inbox_dir, variables=sorted(set(TEMPLATE.findall(text))))
+    for entry in doc.data.get("urls") or []:
+        tags = _entry_tags(entry) + _tags_of(doc.data.get("tag"))
+        for tag in tags:
+            channels.tags[tag] = channels.tags.get(tag, 0) + 1
+    return channels
+
+
+def _entry_tags(entry) -> list[str]:
+    if isinstance(entry, dict):
+        tags: list[str] = []
+        for options in entry.values():
+            for option in options if isinstance(options, list) else [options]:
+                if isinstance(option, dict):
+                    tags += _tags_of(option.get("tag"))
+        return tags
+    return []
+
+
+def check_channels(doc: Located, known: set[str]) -> list[Problem]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    problems = []
+    if data.get("version") != 1:
+        problems.append(doc.problem(("version",), "cần 'version: 1' (định dạng YAML của Apprise)"))
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(doc.problem((key,), f"khóa không được phép '{key}'"))
+    if data.get("include"):
+        problems.append(doc.problem(("include",), "không dùng 'include': khai báo mọi kênh trong tệp này"))
+    urls = data.get("urls") or []
+    if not isinstance(urls, list):
+        return [*problems, doc.problem(("urls",), "'urls' phải là một danh sách")]
+    for i, entry in enumerate(urls):
+        url = next(iter(entry)) if isinstance(entry, dict) else entry
+        if not isinstance(url, str):
+            problems.append(doc.problem(("urls", i), "mỗi mục 'urls' là một URL Apprise"))
+            continue
+        probe = TEMPLATE.sub("placeholder", url)
+        if apprise.Apprise.instantiate(probe) is None:
+            problems.append(doc.problem(("urls", i), f"URL không hợp lệ hoặc không có plug-in Apprise: {_mask(url)}"))
+        tags = _entry_tags(entry)
+        if not tags and not data.get("tag"):
+            problems.append(doc.problem(("urls", i), "URL chưa gắn tag người nhận"))
+        for tag in tags:
+            if tag not in known:
+                problems.append(doc.problem(("urls", i), f"tag '{tag}' không phải người nhận trong kế hoạch"))
+    return problems
+
+
+def _mask(url: str) -> str:
+    return re.sub(r"(//)[^/@]*@", r"\1***@", url)
+
+
+def coverage_warnings(plan: Plan, channels: Channels) -> list[str]:
+    """Recipients with no configured channel (they still get the local inbox)."""
+    return [
+        f"'{tag}' ({plan.unit_name(tag) if tag in plan.units else _ROLE_NAMES[tag]}) chưa có kênh nào "
+        "ngoài hộp thư cục bộ: sẽ không nhận được thông báo thật"
+        for tag in recipients_of(plan)
+        if not channels.tags.get(tag)
+    ]
+
+
+_ROLE_NAMES = {COORDINATOR: "cơ quan thường trực", LEADERSHIP: "lãnh đạo UBND", FALLBACK: "kênh dự phòng"}

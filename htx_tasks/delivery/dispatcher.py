@@ -1,0 +1,182 @@
+"""The outbox dispatcher: claim due notifications, send one digest per recipient, record results.
+
+Rows are claimed with a compare-and-set (``status = 'pending'`` → ``'sending'`` with a token),
+so two dispatchers never send the same row. Failures are retried with backoff and recorded per
+URL; after the last attempt the coordinator's fallback channel is told. A row found ``sending``
+after its lease expired (the process died mid-send) is neither resent nor dropped: it is put in
+``review`` for a person to decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, update
+from sqlmodel import select
+
+from htx_tasks.clock import local
+from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
+from htx_tasks.delivery.messages import make_item, render_digest, render_failure
+from htx_tasks.delivery.sender import UrlResult, send
+from htx_tasks.plan.loader import Plan
+from htx_tasks.settings import Settings
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import Delivery, Notification, Occurrence
+from htx_tasks.core.lifecycle import ACTIVE
+
+log = logging.getLogger(__name__)
+BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30), dt.timedelta(hours=2))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = dt.timedelta(minutes=15)
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0  # outbox rows delivered
+    messages: int = 0  # digests delivered
+    failed: int = 0  # rows given up on (fallback told)
+    retrying: int = 0  # rows to try again later
+    deferred: int = 0  # rows waiting for working hours
+    review: int = 0  # rows found stuck mid-send, set aside for a person
+    dropped: int = 0  # rows whose obligation closed before delivery
+    recipients: list[str] = field(default_factory=list)
+
+
+def in_working_hours(plan: Plan, now: dt.datetime) -> bool:
+    policy = plan.source.policy
+    moment = local(now)
+    start, end = policy.work_start or dt.time(7, 30), policy.work_end or dt.time(17, 0)
+    return plan.calendar.is_working_day(moment.date()) and start <= moment.time() < end
+
+
+def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[str] | None = None,
+             settings: Settings | None = None, channels: Channels | None = None,
+             respect_hours: bool = True) -> DispatchResult:
+    """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags."""
+    settings = settings or Settings.from_env(plan.config_dir)
+    channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
+    result = DispatchResult()
+    with session_scope(engine) as session:
+        result.review = _set_aside_stuck(session, now, recipients)
+        due = _due_query(now, recipients)
+        if respect_hours and not in_working_hours(plan, now):
+            result.deferred = len(session.exec(due).all())
+            return result
+        result.dropped = _drop_closed(session, now, recipients)
+        pending = session.exec(due).all()
+    by_recipient: dict[str, list[int]] = defaultdict(list)
+    for row in pending:
+        by_recipient[row.recipient].append(row.id)
+    template = channels.template_values()
+    for recipient, ids in sorted(by_recipient.items()):
+        claimed = _claim(engine, ids, now)
+        if not claimed:
+            continue
+        _deliver(engine, plan, channels, recipient, claimed, now, template, result)
+    return result
+
+
+def _due_query(now: dt.datetime, recipients: set[str] | None):
+    query = select(Notification).where(
+        Notification.status == "pending", Notification.next_attempt_at <= now
+    ).order_by(Notification.recipient, Notification.due_at, Notification.id)
+    if recipients is not None:
+        query = query.where(Notification.recipient.in_(sorted(recipients)))
+    return query
+
+
+def _set_aside_stuck(session, now: dt.datetime, recipients: set[str] | None) -> int:
+    stmt = update(Notification).where(
+        Notification.status == "sending", Notification.claimed_at < now - LEASE
+    ).values(status="review", last_error="Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đã gửi chưa")
+    if recipients is not None:
+        stmt = stmt.where(Notification.recipient.in_(sorted(recipients)))
+    return session.execute(stmt).rowcount or 0
+
+
+def _drop_closed(session, now: dt.datetime, recipients: set[str] | None) -> int:
+    """Nothing is sent for an obligation that is done, waived, submitted or succeeded."""
+    closed = select(Occurrence.id).where(Occurrence.state.not_in([s.value for s in ACTIVE]))
+    stmt = update(Notification).where(
+        Notification.status == "pending", Notification.occurrence_id.in_(closed)
+    ).values(status="cancelled", next_attempt_at=None)
+    if recipients is not None:
+        stmt = stmt.where(Notification.recipient.in_(sorted(recipients)))
+    return session.execute(stmt).rowcount or 0
+
+
+def _claim(engine: Engine, ids: list[int], now: dt.datetime) -> list[Notification]:
+    """Compare-and-set: only rows still pending become ours."""
+    token = uuid.uuid4().hex
+    with session_scope(engine) as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.status == "pending")
+            .values(status="sending", claim_token=token, claimed_at=now)
+        )
+    with session_scope(engine) as session:
+        return list(session.exec(select(Notification).where(Notification.claim_token == token)).all())
+
+
+def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows: list[Notification],
+             now: dt.datetime, template: dict[str, str], result: DispatchResult) -> None:
+    with session_scope(engine) as session:
+        occurrences = {o.id: o for o in session.exec(
+            select(Occurrence).where(Occurrence.id.in_([r.occurrence_id for r in rows]))
+        ).all()}
+    items = [
+        make_item(plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level,
+                  unit=occurrences[r.occurrence_id].unit_code, duty=occurrences[r.occurrence_id].duty_code,
+                  period=occurrences[r.occurrence_id].period_label,
+                  deadline=occurrences[r.occurrence_id].deadline, now=now)
+        for r in rows
+    ]
+    message = render_digest(plan, recipient, items, now)
+    already = set.intersection(*(set(filter(None, r.delivered_urls.split(","))) for r in rows))
+    try:
+        outcomes = send(channels.apprise_for(recipient), recipient, message, skip=already, template=template)
+    except Exception as exc:  # a broken plug-in must not leave rows claimed forever
+        log.exception("delivery to %s failed", recipient)
+        outcomes = [UrlResult("", recipient, "failure", str(exc)[:500])]
+    _record(engine, plan, channels, recipient, rows, outcomes, already, now, template, result)
+
+
+def _record(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows: list[Notification],
+            outcomes: list[UrlResult], already: set[str], now: dt.datetime, template: dict[str, str],
+            result: DispatchResult) -> None:
+    ids = ",".join(str(r.id) for r in rows)
+    reached = already | {o.url_id for o in outcomes if o.ok}
+    failures = [o for o in outcomes if not o.ok]
+    gave_up = False
+    with session_scope(engine) as session:
+        for outcome in outcomes:
+            session.add(Delivery(recipient=recipient, at=now, url=outcome.url, url_id=outcome.url_id,
+                                 status=outcome.status, notification_ids=ids, error=outcome.error))
+        for row in rows:
+            row = session.merge(row)
+            row.attempts += 1
+            row.delivered_urls = ",".join(sorted(reached))
+            row.claim_token = None
+            if not failures:
+                row.status, row.sent_at, row.last_error = "sent", now, None
+                result.sent += 1
+            elif row.attempts >= MAX_ATTEMPTS:
+                row.status, row.last_error = "failed", failures[-1].error
+                result.failed += 1
+                gave_up = True
+            else:
+                row.status = "pending"
+                row.next_attempt_at = now + BACKOFF[row.attempts - 1]
+                row.last_error = failures[-1].error
+                result.retrying += 1
+            session.add(row)
+    if not failures:
+        result.messages += 1
+        result.recipients.append(recipient)
+    if gave_up and recipient != FALLBACK:
+        notice = render_failure(plan, recipient, failures[-1].error or "", len(rows), now)
+        send(channels.apprise_for(FALLBACK), FALLBACK, notice, skip=set(), template=template)
