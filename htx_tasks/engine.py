@@ -302,5 +302,5 @@ def record_notifications(session: Session, rows: list[dict]) -> int:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Notification).on_conflict_do_nothing(
         index_elements=["occurrence_id", "kind", "level", "due_at", "recipient"]
-    )
-    return session.connection().execute(stmt, rows).rowcount or 0
+    ).returning(Notification.id)
+    return len(session.connection().execute(stmt, rows).all())
