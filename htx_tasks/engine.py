@@ -12,12 +12,12 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from htx_tasks.clock import at_local, local_date
-from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance, deadline_at
+from htx_tasks.core.lifecycle import ACTIVE, Event, Snapshot, State, advance
 from htx_tasks.core.recurrence import Period, periods_opening
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every, Target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 import typer
 from sqlmodel import Session, select
@@ -21,7 +20,12 @@ from htx_tasks.store.models import Notification
 notify_app = typer.Typer(help="Hàng đợi thông báo (outbox): chờ gửi, đã gửi, lỗi, cần kiểm tra.")
 channels_app = typer.Typer(help="Kênh nhận thông báo (config/channels.yaml).")
 
-VIEWS = {"pending": "chờ gửi", "sent": "đã gửi", "failed": "gửi thất bại", "review": "cần kiểm tra"}
+VIEWS = {
+    "pending": "chờ gửi",
+    "sent": "đã gửi",
+    "failed": "gửi thất bại sau khi đã thử lại",
+    "review": "đang gửi thì tiến trình dừng: cần người kiểm tra",
+}
 
 
 def print_dispatch(result, json: bool) -> None:
@@ -48,28 +52,16 @@ def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False
         print_dispatch(run_dispatch(engine, plan, at, settings=Settings.from_env(config)), json)
 
 
-@notify_app.command("pending")
-def notify_pending(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Thông báo chờ gửi."""
-    _view("pending", config, json)
+def _view_command(status: str):
+    def command(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+        _view(status, config, json)
+
+    command.__doc__ = f"Thông báo {VIEWS[status]}."
+    return command
 
 
-@notify_app.command("sent")
-def notify_sent(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Thông báo đã gửi."""
-    _view("sent", config, json)
-
-
-@notify_app.command("failed")
-def notify_failed(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Thông báo gửi thất bại sau khi đã thử lại."""
-    _view("failed", config, json)
-
-
-@notify_app.command("review")
-def notify_review(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Thông báo đang gửi thì tiến trình dừng: cần người kiểm tra."""
-    _view("review", config, json)
+for _status in VIEWS:
+    notify_app.command(_status)(_view_command(_status))
 
 
 def _view(status: str, config, json: bool) -> None:
