@@ -149,7 +149,8 @@ def open_periods(session: Session, plan: Plan, now: dt.datetime, *, units: set[s
             for period in periods_opening(duty.recurrence, plan.calendar, after, today):
                 if period.due < tracking_from:
                     continue
-                holder = plan.current_holder(assignee, period.opens)
+                # whoever holds the duty today: a unit succeeded since the period began is not told
+                holder = plan.current_holder(assignee, today)
                 if units is not None and holder not in units:
                     break
                 occurrence = new_occurrence(

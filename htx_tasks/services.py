@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
 from htx_tasks.core.recurrence import case_deadline
-from htx_tasks.engine import audit, new_occurrence, snapshot_of
+from htx_tasks.engine import ENGINE_ACTOR, _why, audit, new_occurrence, snapshot_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
 from htx_tasks.store.models import Occurrence, Submission
@@ -46,12 +46,14 @@ def _set_state(session: Session, row: Occurrence, state: State, *, now: dt.datet
     row.state = state.value
 
 
-def _reschedule(row: Occurrence, plan: Plan, now: dt.datetime) -> None:
+def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime) -> None:
     """After a person's action: follow-up resumes from ``now`` (nothing past is replayed)."""
     row.last_action_at = now
     step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
-    if State(row.state).active:
-        row.state = step.state.value
+    if State(row.state).active and step.state.value != row.state:
+        # the clock moves it on at once (due soon, overdue): the trail records that step too
+        _set_state(session, row, step.state, now=now, actor=ENGINE_ACTOR, action="clock",
+                   reason=_why(step.state, row))
     row.next_action_at = step.next_action_at
 
 
@@ -96,7 +98,7 @@ def review(session: Session, plan: Plan, occurrence_id: int, *, decision: Decisi
     else:
         _set_state(session, row, State.RETURNED, now=now, actor=actor, action="return", reason=note)
         row.submitted_at = None
-        _reschedule(row, plan, now)
+        _reschedule(session, row, plan, now)
     session.add(row)
     session.flush()
     return row
@@ -113,7 +115,7 @@ def extend(session: Session, plan: Plan, occurrence_id: int, *, to: dt.date, not
     reason = f"Gia hạn từ {row.deadline:%d/%m/%Y} đến {new_deadline:%d/%m/%Y}: {note}"
     row.deadline, row.escalation_level = new_deadline, -1
     _set_state(session, row, State.OPEN, now=now, actor=actor, action="extend", reason=reason)
-    _reschedule(row, plan, now)
+    _reschedule(session, row, plan, now)
     session.add(row)
     session.flush()
     return row
@@ -152,7 +154,7 @@ def open_case(session: Session, plan: Plan, duty_code: str, *, unit: str, kind: 
         raise Refused("cần số hồ sơ (--ref)")
     case = kinds[kind]
     deadline = case_deadline(plan.calendar, received, case.working_days)
-    holder = plan.current_holder(unit, received)
+    holder = plan.current_holder(unit, max(received, local_date(now)))
     row = new_occurrence(
         session, plan, duty_code=duty_code, unit_code=holder, period_key=f"case:{ref}",
         period_label=f"hồ sơ {ref}", deadline=deadline, opened_at=now, now=now, actor=holder,

@@ -314,7 +314,7 @@ def calendar_deadline(date: str, config: ConfigOpt = None, json: JsonOpt = False
         output.print_json({"date": date, "deadline": day}) if json else output.say(day.isoformat())
 
 
-@calendar_app.command("add-working-days")
+@calendar_app.command("add-working-days", context_settings={"ignore_unknown_options": True})  # DAYS may be -3
 def calendar_add(date: str, days: int, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Cộng (hoặc trừ) N ngày làm việc."""
     with errors():

@@ -213,7 +213,10 @@ def working_days_overdue(deadline: dt.date, now: dt.datetime, calendar: WorkCale
     today = local_date(now)
     if today <= deadline:
         return 0
-    return max(0, calendar.working_days_between(deadline, today) - 1)
+    elapsed = calendar.working_days_between(deadline, today)
+    if calendar.is_working_day(today):
+        elapsed -= 1  # today is still under way; on a day off every working day before it is whole
+    return max(0, elapsed)
 
 
 def days_left(deadline: dt.date, now: dt.datetime) -> int:

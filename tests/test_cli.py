@@ -1,0 +1,312 @@
+"""The ``htx-tasks`` command line, run in-process against a SQLite file under tmp_path."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+
+import pytest
+
+from htx_tasks.plan.loader import Plan
+
+D = dt.date.fromisoformat
+NOW = "2026-11-02T07:30"  # local time: the first working morning of tracking
+INIT_MESSAGE = "Lỗi: cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước"
+
+
+def ok(result) -> str:
+    assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}"
+    return result.stdout
+
+
+def as_json(result):
+    return json.loads(ok(result))
+
+
+@pytest.fixture
+def ready(run_cli):
+    """A database initialised and ticked once on the morning of 2/11/2026."""
+    ok(run_cli("init"))
+    ok(run_cli("tick", "--now", NOW, "--no-dispatch"))
+    return run_cli
+
+
+def occurrence_id(run_cli, duty: str, unit: str) -> int:
+    rows = as_json(run_cli("status", "--json", "--unit", unit, "--now", NOW))
+    (row,) = [r for r in rows if r["duty"] == duty]
+    return row["id"]
+
+
+# --- set-up -------------------------------------------------------------------------------------
+
+
+def test_validate_summarises_the_plan(run_cli) -> None:
+    out = ok(run_cli("validate"))
+    assert "Cấu hình hợp lệ: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU về kinh tế tập thể" in out
+    assert "23 đơn vị, 16 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
+    data = as_json(run_cli("validate", "--json"))
+    assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
+        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 16, "indicators": 6, "task_groups": 5,
+    }
+    assert isinstance(data["warnings"], list)
+
+
+def test_init_creates_the_database_then_upgrades_it(run_cli, tmp_path) -> None:
+    out = ok(run_cli("init"))
+    assert out.startswith("Đã tạo cơ sở dữ liệu")
+    assert "nạp kế hoạch: 23 đơn vị, 16 nhiệm vụ." in out
+    assert (tmp_path / "x.db").exists()
+    assert ok(run_cli("init")).startswith("Đã cập nhật cơ sở dữ liệu")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tick", "--now", NOW, "--no-dispatch"],
+        ["status"],
+        ["submit", "1", "--unit", "phuong-ba-ngoi", "--note", "Báo cáo"],
+        ["review", "1", "accept", "--note", "Đạt"],
+        ["extend", "1", "--to", "2027-01-01", "--note", "Gia hạn"],
+        ["waive", "1", "--note", "Miễn"],
+        ["case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2027-02-03",
+         "--ref", "HTX-01"],
+        ["report", "--from", "2026-12-01", "--to", "2026-12-31"],
+    ],
+    ids=lambda args: "-".join(args[:2]),
+)
+def test_commands_before_init_ask_for_init_in_vietnamese(run_cli, args) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert INIT_MESSAGE in result.stderr
+    assert result.stdout == ""
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+
+
+# --- passes and the board -----------------------------------------------------------------------
+
+
+def test_tick_records_the_pass_once(run_cli) -> None:
+    ok(run_cli("init"))
+    data = as_json(run_cli("tick", "--now", NOW, "--no-dispatch", "--json"))
+    assert (data["now"], data["opened"], data["advanced"], data["notifications"]) == (
+        "2026-11-02T00:30:00+00:00", 40, 40, 41
+    )
+    assert data["events"] == {"assigned": 40, "reminder": 1}
+    assert data["failed"] == [] and data["dispatch"] is None
+    again = ok(run_cli("tick", "--now", NOW, "--no-dispatch"))
+    assert "Lượt chạy lúc 07:30 02/11/2026: mở 0 nhiệm vụ, xét 0, ghi 0 thông báo." in again
+
+
+def test_status_lists_open_work_by_unit_and_overdue(ready) -> None:
+    rows = as_json(ready("status", "--json", "--now", NOW))
+    assert len(rows) == 40
+    assert [r["deadline"] for r in rows] == sorted(r["deadline"] for r in rows)
+    ward = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", NOW))
+    assert sorted((r["duty"], r["period"], r["deadline"], r["state"]) for r in ward) == [
+        ("xa-theo-doi-htx", "quý IV/2026", "2026-12-10", "open"),
+        ("xa-tuyen-truyen", "quý IV/2026", "2026-12-10", "open"),
+    ]
+    assert len(as_json(ready("status", "--json", "--unit", "ubnd-xa-phuong", "--now", NOW))) == 30
+    (late,) = as_json(ready("status", "--json", "--overdue", "--now", "2026-11-05T08:00"))
+    assert (late["duty"], late["deadline"], late["working_days_overdue"], late["days_left"]) == (
+        "kt-tieu-chi-13", "2026-11-02", 2, -3
+    )
+    table = ok(ready("status", "--overdue", "--now", "2026-11-05T08:00"))
+    assert "Tình hình thực hiện — 05/11/2026" in table
+    assert "quá hạn 2 ngày làm việc" in table and "III.1.3" in table
+    assert as_json(ready("status", "--json", "--overdue", "--now", NOW)) == []
+
+
+def test_status_of_an_unknown_unit_is_refused(ready) -> None:
+    result = ready("status", "--unit", "phuong-khong-co")
+    assert result.exit_code == 2
+    assert "không có đơn vị 'phuong-khong-co' trong kế hoạch" in result.stderr
+
+
+# --- people's actions ---------------------------------------------------------------------------
+
+
+def test_submit_and_accept(ready) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    wrong = ready("submit", number, "--unit", "phuong-cam-linh", "--note", "Báo cáo", "--now", "2026-12-01T09:00")
+    assert wrong.exit_code == 1
+    assert f"Lỗi: đơn vị 'phuong-cam-linh' không phụ trách nhiệm vụ số {number}" in wrong.stderr
+    out = ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo quý IV",
+                   "--evidence", "https://example.test/bc.pdf", "--now", "2026-12-01T09:00"))
+    assert f"Đã ghi nhận báo cáo của UBND phường Ba Ngòi cho nhiệm vụ số {number}" in out
+    rows = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", "2026-12-01T10:00"))
+    assert {r["id"]: r["state"] for r in rows}[number] == "submitted"
+    out = ok(ready("review", number, "accept", "--note", "Đạt yêu cầu", "--now", "2026-12-02T09:00"))
+    assert f"Nhiệm vụ số {number}: Hoàn thành đúng hạn." in out
+    rows = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", "2026-12-02T10:00"))
+    assert number not in {r["id"] for r in rows}
+
+
+def test_return_extend_and_waive(ready) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-cam-loc")
+    ok(ready("submit", number, "--unit", "phuong-cam-loc", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
+    out = ok(ready("review", number, "return", "--note", "Thiếu số liệu", "--now", "2026-12-02T09:00"))
+    assert f"Nhiệm vụ số {number}: Trả lại để hoàn thiện." in out
+    out = ok(ready("extend", number, "--to", "2027-01-01", "--note", "Chờ số liệu", "--now", "2026-12-02T10:00"))
+    assert f"Nhiệm vụ số {number}: hạn mới Thứ Hai, 04/01/2027." in out
+    past = ready("extend", number, "--to", "2026-11-30", "--note", "x", "--now", "2026-12-02T10:00")
+    assert past.exit_code == 1 and "hạn mới 30/11/2026 đã qua" in past.stderr
+    no_reason = ready("waive", number, "--note", " ", "--now", "2026-12-02T11:00")
+    assert no_reason.exit_code == 1 and "miễn thực hiện cần nêu lý do" in no_reason.stderr
+    out = ok(ready("waive", number, "--note", "Sáp nhập đơn vị", "--now", "2026-12-02T11:00"))
+    assert f"Nhiệm vụ số {number}: miễn thực hiện." in out
+    again = ready("waive", number, "--note", "Lần nữa", "--now", "2026-12-02T11:00")
+    assert again.exit_code == 1 and "đã đóng" in again.stderr
+
+
+def test_case_open_sets_a_deadline_in_working_days(ready) -> None:
+    out = ok(ready("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2027-02-03",
+                   "--ref", "HTX-01/2027", "--kind", "dang-ky", "--now", "2027-02-03T10:00"))
+    assert re.search(r"Đã mở nhiệm vụ số \d+ cho hồ sơ HTX-01/2027; hạn giải quyết Thứ Hai, 15/02/2027\.", out)
+    data = as_json(ready("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received",
+                         "2027-03-19", "--ref", "HTX-02/2027", "--kind", "cap-lai", "--now", "2027-03-19T10:00",
+                         "--json"))
+    assert (data["deadline"], data["unit"]) == ("2027-03-24", "phong-tai-chinh-ke-hoach")
+    duplicate = ready("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received",
+                      "2027-03-19", "--ref", "HTX-02/2027", "--kind", "cap-lai", "--now", "2027-03-19T11:00")
+    assert duplicate.exit_code == 1 and "đã được mở" in duplicate.stderr
+
+
+def test_report_as_json_and_csv(ready) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "BC", "--now", "2026-12-01T09:00"))
+    ok(ready("review", number, "accept", "--note", "Đạt", "--now", "2026-12-02T09:00"))
+    args = ("report", "--from", "2026-12-01", "--to", "2026-12-31", "--now", "2026-12-11T12:00")
+    rows = {r["unit"]: r for r in as_json(ready(*args, "--json"))}
+    assert {k: rows["phuong-ba-ngoi"][k] for k in
+            ("assigned", "due", "done_on_time", "done_late", "pending_in_time", "pending_overdue", "on_time_rate")} == {
+        "assigned": 2, "due": 2, "done_on_time": 1, "done_late": 0, "pending_in_time": 0, "pending_overdue": 1,
+        "on_time_rate": 50.0,
+    }
+    assert rows["phong-kinh-te"]["on_time_rate"] is None
+    table = list(csv.reader(io.StringIO(ok(ready(*args, "--csv")))))
+    assert table[0] == ["Đơn vị", "Được giao", "Đến hạn", "Hoàn thành đúng hạn", "Hoàn thành quá hạn",
+                        "Chưa hoàn thành (trong hạn)", "Chưa hoàn thành (quá hạn)", "Tỷ lệ đúng hạn (%)"]
+    by_name = {row[0]: row[1:] for row in table[1:]}
+    assert by_name["UBND phường Ba Ngòi"] == ["2", "2", "1", "0", "0", "1", "50.0"]
+    assert by_name["Phòng Kinh tế"] == ["4", "0", "0", "0", "4", "0", ""]
+    assert len(table) == 1 + 22  # every unit that owns work; the group itself is not a row
+    assert "Kết quả thực hiện, hạn từ 01/12/2026 đến 31/12/2026" in ok(ready(*args))
+
+
+# --- calendar -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "text", "data"),
+    [
+        (["deadline", "2027-02-06"], "2027-02-11", {"date": "2027-02-06", "deadline": "2027-02-11"}),
+        (["deadline", "2027-04-30"], "2027-05-04", {"date": "2027-04-30", "deadline": "2027-05-04"}),
+        (["deadline", "2026-12-31"], "2026-12-31", {"date": "2026-12-31", "deadline": "2026-12-31"}),
+        (["add-working-days", "2027-02-03", "3"], "2027-02-15",
+         {"date": "2027-02-03", "days": 3, "result": "2027-02-15"}),
+        (["add-working-days", "2027-02-11", "-1"], "2027-02-03",
+         {"date": "2027-02-11", "days": -1, "result": "2027-02-03"}),
+        (["is-working-day", "2026-08-22"], "yes (Ngày làm bù theo thông báo của Chính phủ)",
+         {"date": "2026-08-22", "working_day": True, "reason": "Ngày làm bù theo thông báo của Chính phủ"}),
+        (["is-working-day", "2027-02-08"], "no (Mùng ba Tết Nguyên Đán)",
+         {"date": "2027-02-08", "working_day": False, "reason": "Mùng ba Tết Nguyên Đán"}),
+        (["is-working-day", "2027-03-20"], "no (Ngày nghỉ cuối tuần)",
+         {"date": "2027-03-20", "working_day": False, "reason": "Ngày nghỉ cuối tuần"}),
+        (["is-working-day", "2027-03-22"], "yes", {"date": "2027-03-22", "working_day": True, "reason": None}),
+    ],
+    ids=lambda v: "-".join(v) if isinstance(v, list) else None,
+)
+def test_calendar_commands(run_cli, args, text, data) -> None:
+    assert ok(run_cli("calendar", *args)).strip() == text
+    assert as_json(run_cli("calendar", *args, "--json")) == data
+
+
+def test_calendar_uses_the_days_announced_in_the_config(run_cli, tmp_path, config_dir) -> None:
+    import shutil
+
+    config = tmp_path / "config"
+    shutil.copytree(config_dir, config)
+    (config / "calendar.yaml").write_text(
+        "version: 1\n"
+        "days_off:\n  - {date: 2027-02-11, reason: Nghỉ bù Tết Nguyên đán}\n"
+        "working_days:\n  - {date: 2027-02-20, reason: Làm bù cho ngày 11/02/2027}\n",
+        encoding="utf-8",
+    )
+    assert ok(run_cli("calendar", "deadline", "2027-02-06", "--config", config)).strip() == "2027-02-12"
+    assert ok(run_cli("calendar", "is-working-day", "2027-02-11", "--config", config)).strip() == (
+        "no (Nghỉ bù Tết Nguyên đán)"
+    )
+    assert ok(run_cli("calendar", "is-working-day", "2027-02-20", "--config", config)).strip() == (
+        "yes (Làm bù cho ngày 11/02/2027)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["calendar", "deadline", "2027-02-30"], "DATE: ngày không hợp lệ '2027-02-30' (định dạng YYYY-MM-DD)"),
+        (["calendar", "add-working-days", "30/01/2027", "2"], "DATE: ngày không hợp lệ '30/01/2027'"),
+        (["simulate", "--from", "2027-02-01", "--to", "2027-01-01"], "--to phải sau --from"),
+    ],
+)
+def test_bad_input_gets_a_vietnamese_message(run_cli, args, message) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_bad_now_gets_a_vietnamese_message(ready) -> None:
+    result = ready("tick", "--now", "hôm qua", "--no-dispatch")
+    assert result.exit_code == 2
+    assert "--now: thời điểm không hợp lệ 'hôm qua' (ví dụ 2027-01-15T08:00)" in result.stderr
+
+
+# --- simulation ---------------------------------------------------------------------------------
+
+
+def test_simulating_a_month_shows_no_follow_up_during_tet(run_cli) -> None:
+    out = ok(run_cli("simulate", "--from", "2027-02-01", "--to", "2027-02-28"))
+    assert re.search(r"Mô phỏng 01/02/2027 – 28/02/2027: \d+ thông báo", out)
+    for day in range(4, 11):
+        assert f"{day:02d}/02/2027 07:30" not in out
+    # kt-tham-muu, due Monday 1/2: 2 working days overdue are 2/2 and 3/2, then Tết
+    assert re.search(r"11/02/2027 07:30 +│ Báo cấp trên +│ coordinator", out)
+
+
+def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, plan: Plan) -> None:
+    data = as_json(run_cli("simulate", "--from", "2027-01-01", "--to", "2027-12-31", "--json"))
+    events, opened = data["events"], data["opened"]
+    assert data["coverage"] == {"units_missing": [], "duties_missing": []}
+
+    # every unit that owns work, each ward on its own, hears about every duty it owns
+    pairs = {(e["unit"], e["duty"]) for e in events}
+    expected = {(unit, duty.code) for duty in plan.source.duties for unit in plan.assignees(duty)}
+    assert expected <= pairs
+    wards = plan.members("ubnd-xa-phuong")
+    assert len(wards) == 15
+    for ward in wards:
+        assert {(ward, "xa-tuyen-truyen"), (ward, "xa-theo-doi-htx")} <= pairs
+        quarters = sorted(o["period"] for o in opened if o["unit"] == ward and o["duty"] == "xa-tuyen-truyen")
+        assert quarters == ["quý I/2027", "quý II/2027", "quý III/2027", "quý IV/2027"]
+    assert {e["duty"] for e in events} == set(plan.duties)
+
+    # no deadline falls on a day off, and every follow-up goes out at 07:30 on a working day
+    calendar = plan.calendar
+    assert all(calendar.is_working_day(D(e["deadline"])) for e in events)
+    assert all(calendar.is_working_day(D(o["deadline"])) for o in opened)
+    for e in events:
+        at = dt.datetime.fromisoformat(e["at"])
+        assert D("2027-01-01") <= at.date() <= D("2027-12-31")
+        if e["kind"] != "assigned":
+            assert (at.hour, at.minute) == (7, 30), e
+            assert calendar.is_working_day(at.date()), e
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+
+    # the Fatherland Front is asked, not directed: it never reaches the leadership
+    assert any(e["recipient"] == "leadership" for e in events)
+    assert not [e for e in events if e["unit"] == "ubmttq-doan-the" and e["recipient"] == "leadership"]
+    assert any(e["unit"] == "ubmttq-doan-the" and e["recipient"] == "coordinator" for e in events)

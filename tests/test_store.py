@@ -1,0 +1,593 @@
+"""The engine pass, the services and the reports on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, exc, text
+from sqlmodel import Session, select
+
+from htx_tasks.clock import at_local
+from htx_tasks.engine import PassResult, advance_due, record_notifications, run_pass
+from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.reports import outcome_report, status_rows
+from htx_tasks.services import Decision, Refused, extend, open_case, review, submit, waive
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence
+
+D = dt.date.fromisoformat
+CONFIG_DIR = Path(__file__).parents[1] / "config"
+WARDS = [
+    "phuong-ba-ngoi", "phuong-cam-linh", "phuong-cam-loc", "phuong-cam-loi", "phuong-cam-nghia",
+    "phuong-cam-phu", "phuong-cam-phuc-bac", "phuong-cam-phuc-nam", "phuong-cam-thuan", "xa-cam-binh",
+    "xa-cam-lap", "xa-cam-phuoc-dong", "xa-cam-thanh-nam", "xa-cam-thinh-dong", "xa-cam-thinh-tay",
+]
+
+
+def L(day: str, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return at_local(D(day), hour, minute)
+
+
+def M(day: str) -> dt.datetime:
+    return L(day, 7, 30)
+
+
+# What is open on the morning of Monday 2/11/2026, the first working day of tracking.
+OPEN_ON_2026_11_02 = {
+    ("kt-thanh-lap-htx", "phong-kinh-te", "2026-Q4", D("2026-12-21")),  # 20/12 is a Sunday
+    ("kt-tieu-chi-13", "phong-kinh-te", "2026", D("2026-11-02")),  # 31/10 is a Saturday
+    ("kt-ha-tang", "phong-kinh-te", "2026-H2", D("2026-12-15")),
+    ("kt-theo-doi-htx", "phong-kinh-te", "2026-Q4", D("2026-12-21")),
+    ("kt-chinh-sach", "phong-kinh-te", "2026-H2", D("2026-12-21")),
+    ("tckh-van-ban", "phong-tai-chinh-ke-hoach", "2026-H2", D("2026-12-21")),
+    ("qldt-theo-doi-htx", "phong-quan-ly-do-thi", "2026-Q4", D("2026-12-15")),
+    ("tnmt-quy-dat", "phong-tai-nguyen-moi-truong", "2026-H2", D("2026-12-15")),
+    ("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", "2026-M11", D("2026-11-25")),
+    ("mttq-tuyen-truyen", "ubmttq-doan-the", "2026-H2", D("2026-12-10")),
+    *{(duty, ward, "2026-Q4", D("2026-12-10")) for duty in ("xa-tuyen-truyen", "xa-theo-doi-htx") for ward in WARDS},
+}
+
+
+def occurrences(engine: Engine, *where) -> list[Occurrence]:
+    with Session(engine) as session:
+        return list(session.exec(select(Occurrence).where(*where).order_by(Occurrence.id)))
+
+
+def notifications(engine: Engine, *where) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notification).where(*where).order_by(Notification.id)))
+
+
+def audit_rows(engine: Engine, *where) -> list[AuditEvent]:
+    with Session(engine) as session:
+        return list(session.exec(select(AuditEvent).where(*where).order_by(AuditEvent.id)))
+
+
+def one(engine: Engine, duty: str, unit: str) -> Occurrence:
+    rows = occurrences(engine, Occurrence.duty_code == duty, Occurrence.unit_code == unit)
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def keys(rows: list[Notification], engine: Engine) -> set[tuple]:
+    """Notification identity independent of row ids: duty, unit, period, kind, level, time, recipient."""
+    occ = {o.id: (o.duty_code, o.unit_code, o.period_key) for o in occurrences(engine)}
+    return {(*occ[n.occurrence_id], n.kind, n.level, n.due_at, n.recipient) for n in rows}
+
+
+def plan_with(tmp_path: Path, *edits: tuple[str, str]) -> Plan:
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    path = target / "plan.yaml"
+    text_ = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text_.count(old) == 1
+        text_ = text_.replace(old, new)
+    path.write_text(text_, encoding="utf-8")
+    return load_plan(target)
+
+
+# --- passes -------------------------------------------------------------------------------------
+
+
+def test_first_pass_opens_every_period_open_at_now(db_engine: Engine, plan: Plan) -> None:
+    result = run_pass(db_engine, plan, M("2026-11-02"))
+    rows = occurrences(db_engine)
+    assert {(o.duty_code, o.unit_code, o.period_key, o.deadline) for o in rows} == OPEN_ON_2026_11_02
+    assert result.opened == len(OPEN_ON_2026_11_02) == 40
+    assert result.advanced == 40
+    # opened at the start of tracking (00:00 local on 1/11/2026), each told once
+    assert {o.opened_at for o in rows} == {L("2026-11-01")}
+    assert result.events == Counter({"assigned": 40, "reminder": 1})
+    tieu_chi = one(db_engine, "kt-tieu-chi-13", "phong-kinh-te")
+    assert tieu_chi.state == "due_soon"  # due today
+    assert tieu_chi.next_action_at == L("2026-11-03")  # the term ends at 24:00
+    assert {o.state for o in rows if o.id != tieu_chi.id} == {"open"}
+    sent = notifications(db_engine)
+    assert len(sent) == result.notifications == 41
+    assert {(n.kind, n.status) for n in sent if n.occurrence_id == tieu_chi.id} == {
+        ("assigned", "superseded"), ("reminder", "pending")
+    }
+
+
+def test_second_pass_at_the_same_now_records_nothing(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    before = (len(occurrences(db_engine)), len(notifications(db_engine)), len(audit_rows(db_engine)))
+    again = run_pass(db_engine, plan, M("2026-11-02"))
+    assert (again.opened, again.advanced, again.notifications) == (0, 0, 0)
+    assert (len(occurrences(db_engine)), len(notifications(db_engine)), len(audit_rows(db_engine))) == before
+
+
+def test_later_passes_open_periods_as_they_begin(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    result = run_pass(db_engine, plan, M("2026-12-18"))
+    new = occurrences(db_engine, Occurrence.id > 40)
+    assert {(o.duty_code, o.period_key, o.deadline) for o in new} == {
+        ("vhtt-dang-tai", "once", D("2027-01-15")),  # opens 60 days before its deadline
+        ("ttvhtt-tuyen-truyen", "2026-M12", D("2026-12-25")),
+        ("kt-tham-muu", "2027", D("2027-02-01")),  # opens 45 days before 1/2/2027
+    }
+    assert result.opened == 3
+    assert one(db_engine, "vhtt-dang-tai", "phong-van-hoa-thong-tin").opened_at == L("2026-11-16")
+
+
+def test_a_pass_limited_to_some_units_leaves_the_others_for_later(db_engine: Engine, plan: Plan) -> None:
+    result = run_pass(db_engine, plan, M("2026-11-02"), units={"phuong-ba-ngoi"})
+    assert {(o.duty_code, o.unit_code) for o in occurrences(db_engine)} == {
+        ("xa-tuyen-truyen", "phuong-ba-ngoi"), ("xa-theo-doi-htx", "phuong-ba-ngoi")
+    }
+    assert result.notifications == 2
+    rest = run_pass(db_engine, plan, M("2026-11-02"))
+    assert rest.opened == 38
+    assert len(occurrences(db_engine)) == 40
+
+
+def test_catch_up_records_the_same_events_as_daily_passes(db_engine: Engine, another_db_engine,
+                                                          plan: Plan) -> None:
+    days = [M("2026-11-02"), M("2026-11-03"), M("2026-11-05")]
+    per_pass = [run_pass(db_engine, plan, now).events for now in days]
+    # kt-tieu-chi-13 (due 2/11): reminder that morning, overdue notice on 3/11, coordinator on 5/11
+    assert per_pass == [Counter(assigned=40, reminder=1), Counter(overdue=1), Counter(escalation=1)]
+    daily = notifications(db_engine)
+    tieu_chi = one(db_engine, "kt-tieu-chi-13", "phong-kinh-te")
+    mine = [n for n in daily if n.occurrence_id == tieu_chi.id]
+    assert [(n.kind, n.recipient) for n in mine] == [
+        ("assigned", "phong-kinh-te"), ("reminder", "phong-kinh-te"), ("overdue", "phong-kinh-te"),
+        ("escalation", "phong-kinh-te"), ("escalation", "coordinator"),
+    ]
+    assert [n.due_at for n in mine] == sorted(n.due_at for n in mine)
+    assert tieu_chi.state == "escalated"
+
+    late = another_db_engine()
+    catch_up = run_pass(late, plan, days[-1])
+    assert catch_up.events == sum(per_pass, Counter())
+    caught = notifications(late)
+    assert keys(caught, late) == keys(daily, db_engine)
+    assert len(caught) == len(daily)
+    # only the newest event per occurrence and recipient goes out; older ones stay on record
+    late_tieu_chi = one(late, "kt-tieu-chi-13", "phong-kinh-te")
+    assert [(n.kind, n.recipient, n.status) for n in caught if n.occurrence_id == late_tieu_chi.id] == [
+        ("assigned", "phong-kinh-te", "superseded"), ("reminder", "phong-kinh-te", "superseded"),
+        ("overdue", "phong-kinh-te", "superseded"), ("escalation", "phong-kinh-te", "pending"),
+        ("escalation", "coordinator", "pending"),
+    ]
+    assert (late_tieu_chi.state, late_tieu_chi.escalation_level) == (tieu_chi.state, tieu_chi.escalation_level)
+    assert late_tieu_chi.next_action_at == tieu_chi.next_action_at == M("2026-11-10")
+
+
+def test_notifications_are_unique_per_event_and_recipient(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    first = notifications(db_engine)[0]
+    row = dict(occurrence_id=first.occurrence_id, kind=first.kind, level=first.level, detail=first.detail,
+               due_at=first.due_at, recipient=first.recipient, created_at=M("2026-11-03"), status="pending",
+               attempts=0, next_attempt_at=first.due_at)
+    with session_scope(db_engine) as session:
+        assert record_notifications(session, [dict(row)]) == 0
+    assert len(notifications(db_engine)) == 41
+    with pytest.raises(exc.IntegrityError):
+        with session_scope(db_engine) as session:
+            session.add(Notification(**row))
+
+
+def test_one_bad_occurrence_does_not_stop_the_pass(db_engine: Engine, plan: Plan) -> None:
+    with session_scope(db_engine) as session:
+        session.add(Occurrence(duty_code="nhiem-vu-da-bo", unit_code="phong-kinh-te", period_key="2026",
+                               period_label="năm 2026", deadline=D("2026-12-01"), original_deadline=D("2026-12-01"),
+                               opened_at=L("2026-11-01"), state="open", next_action_at=L("2026-11-01")))
+    result = run_pass(db_engine, plan, M("2026-11-02"))
+    (bad,) = occurrences(db_engine, Occurrence.duty_code == "nhiem-vu-da-bo")
+    assert [id_ for id_, _ in result.failed] == [bad.id]
+    assert bad.next_action_at is None  # put aside, not retried every pass
+    assert result.advanced == 41
+    assert result.notifications == 41  # everything else was followed up
+
+
+# --- people's actions ---------------------------------------------------------------------------
+
+
+def test_submit_is_refused_for_a_unit_that_does_not_own_the_occurrence(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused, match="không phụ trách"):
+            submit(session, plan, target.id, unit="phuong-cam-linh", note="Đã tuyên truyền", evidence=None,
+                   now=L("2026-12-01", 9))
+        with pytest.raises(Refused, match="--note"):
+            submit(session, plan, target.id, unit="phuong-ba-ngoi", note="  ", evidence=None, now=L("2026-12-01", 9))
+        with pytest.raises(Refused, match="không có nhiệm vụ số 999"):
+            submit(session, plan, 999, unit="phuong-ba-ngoi", note="x", evidence=None, now=L("2026-12-01", 9))
+    assert one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi").state == "open"
+
+
+SUBMISSIONS = [  # ward, submitted at, state once accepted (deadline 10/12/2026, review on 20/12)
+    ("phuong-ba-ngoi", L("2026-12-10", 16), "done_on_time"),
+    ("phuong-cam-loc", L("2026-12-10", 23, 59), "done_on_time"),
+    ("phuong-cam-loi", L("2026-12-11", 0, 1), "done_late"),
+    ("phuong-cam-phu", L("2026-12-14", 8), "done_late"),
+]
+
+
+def test_accepted_work_is_on_time_by_submission_time_not_review_time(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    ids = {o.unit_code: o.id for o in occurrences(db_engine, Occurrence.duty_code == "xa-tuyen-truyen")}
+    for ward, submitted, _closed in SUBMISSIONS:
+        with session_scope(db_engine) as session:
+            row = submit(session, plan, ids[ward], unit=ward, note="Báo cáo quý IV",
+                         evidence="https://example.test/bc.pdf", now=submitted)
+            assert (row.state, row.next_action_at) == ("submitted", None)
+    with session_scope(db_engine) as session:
+        for ward, _submitted, _closed in SUBMISSIONS:
+            review(session, plan, ids[ward], decision=Decision.ACCEPT, note="Đạt", now=L("2026-12-20", 9))
+    for ward, submitted, closed in SUBMISSIONS:
+        row = occurrences(db_engine, Occurrence.id == ids[ward])[0]
+        assert (row.state, row.submitted_at, row.closed_at) == (closed, submitted, L("2026-12-20", 9))
+        trail = [(a.action, a.from_state, a.to_state, a.actor)
+                 for a in audit_rows(db_engine, AuditEvent.occurrence_id == row.id)]
+        assert trail == [("open", None, "open", "hệ thống"), ("submit", "open", "submitted", ward),
+                         ("accept", "submitted", closed, "cơ quan thường trực")]
+    # closed obligations are never followed up again, while the others are
+    run_pass(db_engine, plan, M("2026-12-21"))
+    assert notifications(db_engine, Notification.occurrence_id.in_(ids[w] for w, _, _ in SUBMISSIONS),
+                         Notification.created_at > M("2026-11-02")) == []
+    assert notifications(db_engine, Notification.occurrence_id == ids["phuong-cam-linh"],
+                         Notification.kind == "escalation") != []
+
+
+def test_returned_work_is_followed_up_again(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    with session_scope(db_engine) as session:
+        submit(session, plan, target.id, unit="phuong-ba-ngoi", note="Báo cáo", evidence=None, now=L("2026-12-04", 9))
+    assert run_pass(db_engine, plan, M("2026-12-07")).events["reminder"] > 0
+    assert notifications(db_engine, Notification.occurrence_id == target.id, Notification.kind == "reminder") == []
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused):
+            review(session, plan, one(db_engine, "xa-theo-doi-htx", "phuong-ba-ngoi").id,
+                   decision=Decision.ACCEPT, note="x", now=L("2026-12-07", 10))
+        row = review(session, plan, target.id, decision=Decision.RETURN, note="Thiếu số liệu", now=L("2026-12-07", 10))
+        assert (row.state, row.submitted_at) == ("returned", None)
+        assert row.next_action_at == M("2026-12-09")  # the 1-day reminder before 10/12
+    run_pass(db_engine, plan, M("2026-12-09"))
+    assert [(n.kind, n.detail, n.due_at) for n in notifications(db_engine, Notification.occurrence_id == target.id,
+                                                                 Notification.kind == "reminder")] == [
+        ("reminder", 1, M("2026-12-09"))
+    ]
+    assert one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi").state == "returned"
+    run_pass(db_engine, plan, M("2026-12-11"))
+    row = one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    assert row.state == "overdue"
+    assert ("overdue", M("2026-12-11")) in [(n.kind, n.due_at) for n in notifications(db_engine, Notification.occurrence_id == row.id)]
+
+
+def test_extension_moves_the_deadline_by_art_148_and_recomputes_reminders(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "kt-thanh-lap-htx", "phong-kinh-te")
+    with session_scope(db_engine) as session:
+        row = extend(session, plan, target.id, to=D("2027-01-01"), note="Chờ số liệu quý", now=L("2026-12-14", 9))
+    assert row.deadline == D("2027-01-04")  # New Year's Day (Friday), then the weekend
+    assert row.original_deadline == D("2026-12-21")
+    assert row.state == "open"
+    assert row.next_action_at == M("2026-12-28")  # 7 days before 4/1/2027
+    (trail,) = audit_rows(db_engine, AuditEvent.occurrence_id == target.id, AuditEvent.action == "extend")
+    assert "21/12/2026" in trail.reason and "04/01/2027" in trail.reason
+    # the old deadline's reminders no longer come; the new ones do
+    run_pass(db_engine, plan, M("2026-12-21"))
+    assert notifications(db_engine, Notification.occurrence_id == target.id, Notification.kind != "assigned") == []
+    run_pass(db_engine, plan, M("2026-12-28"))
+    assert [(n.kind, n.detail) for n in notifications(db_engine, Notification.occurrence_id == target.id,
+                                                      Notification.kind != "assigned")] == [("reminder", 7)]
+
+
+def test_extension_into_the_past_or_of_closed_work_is_refused(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "kt-thanh-lap-htx", "phong-kinh-te")
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused, match="đã qua"):
+            extend(session, plan, target.id, to=D("2026-12-01"), note="x", now=L("2026-12-14", 9))
+        waive(session, plan, target.id, note="Không còn phát sinh", now=L("2026-12-14", 9))
+        with pytest.raises(Refused, match="đã đóng"):
+            extend(session, plan, target.id, to=D("2027-01-01"), note="x", now=L("2026-12-14", 10))
+
+
+def test_every_action_leaves_the_audit_trail_at_the_occurrences_state(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "kt-thanh-lap-htx", "phong-kinh-te")
+
+    def last_audit_state() -> str:
+        return audit_rows(db_engine, AuditEvent.occurrence_id == target.id)[-1].to_state
+
+    # extended to 16/12 on 14/12: within 3 working days of the new deadline, so due soon
+    with session_scope(db_engine) as session:
+        row = extend(session, plan, target.id, to=D("2026-12-16"), note="Rút ngắn", now=L("2026-12-14", 9))
+    assert row.state == "due_soon"
+    assert last_audit_state() == "due_soon"
+    with session_scope(db_engine) as session:
+        submit(session, plan, target.id, unit="phong-kinh-te", note="Báo cáo", evidence=None, now=L("2026-12-15", 9))
+    assert last_audit_state() == "submitted"
+    # returned after the deadline: the clock says overdue at once
+    with session_scope(db_engine) as session:
+        row = review(session, plan, target.id, decision=Decision.RETURN, note="Thiếu", now=L("2026-12-18", 9))
+    assert row.state == "overdue"
+    assert last_audit_state() == "overdue"
+    actions = [a.action for a in audit_rows(db_engine, AuditEvent.occurrence_id == target.id)]
+    assert actions[:4] == ["open", "extend", "clock", "submit"]
+    assert "return" in actions
+
+
+def test_waiving_requires_a_reason(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    target = one(db_engine, "mttq-tuyen-truyen", "ubmttq-doan-the")
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused, match="lý do"):
+            waive(session, plan, target.id, note=" ", now=L("2026-12-01", 9))
+    assert one(db_engine, "mttq-tuyen-truyen", "ubmttq-doan-the").state == "open"
+    with session_scope(db_engine) as session:
+        row = waive(session, plan, target.id, note="Mặt trận đã báo cáo chung", now=L("2026-12-01", 9))
+    assert (row.state, row.next_action_at, row.closed_at) == ("waived", None, L("2026-12-01", 9))
+    (trail,) = audit_rows(db_engine, AuditEvent.occurrence_id == target.id, AuditEvent.action == "waive")
+    assert (trail.reason, trail.actor, trail.to_state) == ("Mặt trận đã báo cáo chung", "cơ quan thường trực", "waived")
+    run_pass(db_engine, plan, M("2026-12-14"))
+    assert [n.kind for n in notifications(db_engine, Notification.occurrence_id == target.id)] == ["assigned"]
+
+
+@pytest.mark.parametrize(
+    ("received", "deadline"),
+    [("2027-03-15", "2027-03-18"), ("2027-03-19", "2027-03-24"), ("2027-02-03", "2027-02-15"),
+     ("2026-12-30", "2027-01-05")],
+)
+def test_a_case_is_due_three_working_days_after_receipt(db_engine: Engine, plan: Plan, received, deadline) -> None:
+    now = L(received, 10)
+    with session_scope(db_engine) as session:
+        row = open_case(session, plan, "tckh-thu-tuc", unit="phong-tai-chinh-ke-hoach", kind="dang-ky",
+                        received=D(received), ref="HTX-01/2027", now=now)
+    assert (row.deadline, row.period_key, row.case_kind, row.received_on) == (
+        D(deadline), "case:HTX-01/2027", "dang-ky", D(received)
+    )
+    assert (row.state, row.opened_at, row.next_action_at) == ("open", now, now)
+    with session_scope(db_engine) as session:
+        assert advance_due(session, plan, now, PassResult(now=now)) == 1  # only the case is due
+    assert [n.kind for n in notifications(db_engine, Notification.occurrence_id == row.id)] == ["assigned"]
+    (trail,) = audit_rows(db_engine, AuditEvent.occurrence_id == row.id)
+    assert (trail.action, trail.actor) == ("open", "phong-tai-chinh-ke-hoach")
+    assert D(deadline).strftime("%d/%m/%Y") in trail.reason
+
+
+@pytest.mark.parametrize(
+    ("duty", "unit", "kind", "ref", "message"),
+    [
+        ("tckh-thu-tuc", "phong-tai-chinh-ke-hoach", "dang-ky", "HTX-01", "đã được mở"),
+        ("tckh-thu-tuc", "phong-tai-chinh-ke-hoach", "giai-the", "HTX-02", "loại hồ sơ 'giai-the' không hợp lệ"),
+        ("tckh-thu-tuc", "phong-tai-chinh-ke-hoach", None, "HTX-03", "không hợp lệ"),
+        ("tckh-thu-tuc", "phong-kinh-te", "dang-ky", "HTX-04", "không phụ trách"),
+        ("kt-thanh-lap-htx", "phong-kinh-te", None, "HTX-05", "không phải loại tiếp nhận hồ sơ"),
+        ("khong-co", "phong-kinh-te", None, "HTX-06", "không có nhiệm vụ 'khong-co'"),
+        ("tckh-thu-tuc", "phong-tai-chinh-ke-hoach", "dang-ky", " ", "--ref"),
+    ],
+)
+def test_case_opening_is_refused_when_it_makes_no_sense(db_engine: Engine, plan: Plan, duty, unit, kind, ref,
+                                                        message) -> None:
+    with session_scope(db_engine) as session:
+        open_case(session, plan, "tckh-thu-tuc", unit="phong-tai-chinh-ke-hoach", kind="dang-ky",
+                  received=D("2027-03-15"), ref="HTX-01", now=L("2027-03-15", 9))
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused, match=message):
+            open_case(session, plan, duty, unit=unit, kind=kind, received=D("2027-03-15"), ref=ref,
+                      now=L("2027-03-15", 10))
+    assert len(occurrences(db_engine)) == 1
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def test_audit_trail_is_append_only(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    count = len(audit_rows(db_engine))
+    assert count == 41  # one "open" per occurrence, and kt-tieu-chi-13 turning due soon
+    for statement in ("UPDATE audit_event SET reason = 'sửa' WHERE id = 1", "DELETE FROM audit_event WHERE id = 1"):
+        with pytest.raises(exc.DBAPIError, match="append-only"):
+            with db_engine.begin() as conn:
+                conn.execute(text(statement))
+    assert len(audit_rows(db_engine)) == count
+    assert audit_rows(db_engine)[0].reason != "sửa"
+
+
+def test_times_round_trip_as_aware_utc(db_engine: Engine) -> None:
+    local_morning = dt.datetime(2027, 1, 4, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    with session_scope(db_engine) as session:
+        session.add(Occurrence(duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2027",
+                               period_label="năm 2027", deadline=D("2027-02-01"), original_deadline=D("2027-02-01"),
+                               opened_at=local_morning, state="open", next_action_at=L("2027-02-02")))
+    (row,) = occurrences(db_engine)
+    assert row.opened_at == dt.datetime(2027, 1, 4, 0, 30, tzinfo=dt.UTC)
+    assert row.opened_at.utcoffset() == dt.timedelta(0)
+    assert row.next_action_at == dt.datetime(2027, 2, 1, 17, 0, tzinfo=dt.UTC)
+    with db_engine.connect() as conn:
+        stored = conn.execute(text("SELECT opened_at FROM occurrence")).scalar()
+    stored = stored if isinstance(stored, dt.datetime) else dt.datetime.fromisoformat(stored)
+    assert stored == dt.datetime(2027, 1, 4, 0, 30)  # naive UTC on disk, same on both databases
+    # the indexed next-action query compares instants correctly across offsets
+    with Session(db_engine) as session:
+        due = session.exec(select(Occurrence).where(Occurrence.next_action_at <= L("2027-02-02"))).all()
+        not_due = session.exec(select(Occurrence).where(Occurrence.next_action_at < L("2027-02-02"))).all()
+    assert (len(due), len(not_due)) == (1, 0)
+    with pytest.raises(exc.StatementError, match="naive"):
+        with session_scope(db_engine) as session:
+            session.add(Occurrence(duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2028",
+                                   period_label="năm 2028", deadline=D("2028-01-31"),
+                                   original_deadline=D("2028-01-31"), opened_at=dt.datetime(2027, 12, 17),
+                                   state="open"))
+
+
+# --- succession ---------------------------------------------------------------------------------
+
+CAM_LINH = "  - {code: phuong-cam-linh, name: UBND phường Cam Linh, kind: ward}"
+LAST_UNIT = "  - {code: xa-cam-thinh-tay, name: UBND xã Cam Thịnh Tây, kind: commune}"
+
+
+def test_open_work_moves_to_a_successor_unit_with_history_kept(db_engine: Engine, plan: Plan,
+                                                              tmp_path: Path) -> None:
+    merged = plan_with(
+        tmp_path,
+        (CAM_LINH, CAM_LINH[:-1] + ", successor: {unit: phuong-cam-ranh, on: 2026-12-01, why: Sáp nhập}}"),
+        (LAST_UNIT, LAST_UNIT + "\n  - {code: phuong-cam-ranh, name: UBND phường Cam Ranh, kind: ward}"),
+    )
+    run_pass(db_engine, merged, M("2026-11-02"))
+    old = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-linh")
+    assert len(old) == 2
+    result = run_pass(db_engine, merged, M("2026-12-02"))
+    assert result.transferred == 2
+
+    moved = {o.predecessor_id: o for o in occurrences(db_engine, Occurrence.unit_code == "phuong-cam-ranh")}
+    for before in old:
+        after_ = occurrences(db_engine, Occurrence.id == before.id)[0]
+        assert (after_.state, after_.next_action_at, after_.closed_at) == ("succeeded", None, M("2026-12-02"))
+        new = moved[before.id]
+        assert (new.duty_code, new.period_key, new.deadline, new.state) == (
+            before.duty_code, before.period_key, before.deadline, "open"
+        )
+        trail = [(a.action, a.to_state) for a in audit_rows(db_engine, AuditEvent.occurrence_id == before.id)]
+        assert trail == [("open", "open"), ("succeed", "succeeded")]
+        (opened,) = audit_rows(db_engine, AuditEvent.occurrence_id == new.id)
+        assert "Cam Linh" in opened.reason and "Cam Ranh" in opened.reason and "Sáp nhập" in opened.reason
+
+    run_pass(db_engine, merged, M("2026-12-03"))
+    run_pass(db_engine, merged, M("2026-12-11"))
+    to_old = notifications(db_engine, Notification.recipient == "phuong-cam-linh")
+    assert to_old and all(n.created_at < M("2026-12-02") for n in to_old)
+    to_new = notifications(db_engine, Notification.recipient == "phuong-cam-ranh")
+    assert {(n.kind, n.due_at) for n in to_new} >= {("reminder", M("2026-12-03")), ("overdue", M("2026-12-11"))}
+    # the successor answers for it now; the old unit cannot
+    with session_scope(db_engine) as session:
+        with pytest.raises(Refused):
+            submit(session, plan, old[0].id, unit="phuong-cam-linh", note="x", evidence=None, now=M("2026-12-11"))
+        submit(session, merged, moved[old[0].id].id, unit="phuong-cam-ranh", note="Báo cáo", evidence=None,
+               now=L("2026-12-11", 9))
+    # new periods open directly for the successor
+    run_pass(db_engine, merged, M("2027-01-04"))
+    q1 = occurrences(db_engine, Occurrence.period_key == "2027-Q1", Occurrence.duty_code == "xa-tuyen-truyen")
+    assert "phuong-cam-ranh" in {o.unit_code for o in q1}
+    assert "phuong-cam-linh" not in {o.unit_code for o in q1}
+
+
+def test_a_merged_unit_is_never_opened_or_told_after_its_succession_date(db_engine: Engine, tmp_path: Path) -> None:
+    # Cam Linh merges into Cam Lộc, which already has the same duties; tracking's first pass is after it
+    merged = plan_with(tmp_path, (CAM_LINH, CAM_LINH[:-1] + ", successor: {unit: phuong-cam-loc, on: 2026-12-01}}"))
+    run_pass(db_engine, merged, M("2026-12-02"))
+    run_pass(db_engine, merged, M("2026-12-03"))
+    assert occurrences(db_engine, Occurrence.unit_code == "phuong-cam-linh") == []
+    assert notifications(db_engine, Notification.recipient == "phuong-cam-linh") == []
+    cam_loc = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-loc")
+    assert sorted(o.duty_code for o in cam_loc) == ["xa-theo-doi-htx", "xa-tuyen-truyen"]
+
+
+def test_merging_into_a_unit_with_the_same_duties_does_not_duplicate_them(db_engine: Engine,
+                                                                         tmp_path: Path) -> None:
+    merged = plan_with(tmp_path, (CAM_LINH, CAM_LINH[:-1] + ", successor: {unit: phuong-cam-loc, on: 2026-12-01}}"))
+    run_pass(db_engine, merged, M("2026-11-02"))
+    run_pass(db_engine, merged, M("2026-12-02"))
+    assert {o.state for o in occurrences(db_engine, Occurrence.unit_code == "phuong-cam-linh")} == {"succeeded"}
+    cam_loc = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-loc")
+    assert sorted(o.duty_code for o in cam_loc) == ["xa-theo-doi-htx", "xa-tuyen-truyen"]
+    assert all(o.predecessor_id is None for o in cam_loc)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+
+    ids = {o.unit_code: o.id for o in occurrences(db_engine, Occurrence.duty_code == "xa-tuyen-truyen")}
+    act = ids.__getitem__
+    with session_scope(db_engine) as session:
+        submit(session, plan, act("phuong-ba-ngoi"), unit="phuong-ba-ngoi", note="BC", evidence=None,
+               now=L("2026-12-01", 9))
+        review(session, plan, act("phuong-ba-ngoi"), decision=Decision.ACCEPT, note="Đạt", now=L("2026-12-02", 9))
+        submit(session, plan, act("phuong-cam-linh"), unit="phuong-cam-linh", note="BC", evidence=None,
+               now=L("2026-12-11", 9))
+        review(session, plan, act("phuong-cam-linh"), decision=Decision.ACCEPT, note="Đạt", now=L("2026-12-11", 10))
+        waive(session, plan, act("phuong-cam-loc"), note="Sáp nhập", now=L("2026-12-01", 9))
+        submit(session, plan, act("phuong-cam-loi"), unit="phuong-cam-loi", note="BC", evidence=None,
+               now=L("2026-12-09", 9))  # not reviewed yet: counts by its submission time
+    with Session(db_engine) as session:
+        report = {r.unit: r for r in outcome_report(session, plan, start=D("2026-12-01"), end=D("2026-12-31"),
+                                                    now=L("2026-12-11", 12))}
+
+    def counts(unit: str) -> tuple:
+        r = report[unit]
+        return (r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time, r.pending_overdue, r.on_time_rate)
+
+    assert counts("phuong-ba-ngoi") == (2, 2, 1, 0, 0, 1, 50.0)
+    assert counts("phuong-cam-linh") == (2, 2, 0, 1, 0, 1, 0.0)
+    assert counts("phuong-cam-loc") == (1, 1, 0, 0, 0, 1, 0.0)  # the waived one does not count
+    assert counts("phuong-cam-loi") == (2, 2, 1, 0, 0, 1, 50.0)
+    assert counts("phuong-cam-phu") == (2, 2, 0, 0, 0, 2, 0.0)
+    # Phòng Kinh tế: four reports due later in December, none yet due; kt-tieu-chi-13 (2/11) is outside
+    assert counts("phong-kinh-te") == (4, 0, 0, 0, 4, 0, None)
+    assert "ubnd-xa-phuong" not in report  # a group is reported through its members
+    assert set(report) == {u.code for u in plan.source.units if u.members is None}
+    assert report["phuong-ba-ngoi"].as_json()["on_time_rate"] == 50.0
+
+
+def test_status_rows_show_open_work_soonest_first(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    with Session(db_engine) as session:
+        rows = status_rows(session, plan, M("2026-11-05"))
+        overdue = status_rows(session, plan, M("2026-11-05"), overdue_only=True)
+        group = status_rows(session, plan, M("2026-11-05"), unit="ubnd-xa-phuong")
+        ward = status_rows(session, plan, M("2026-11-05"), unit="phuong-ba-ngoi")
+    assert len(rows) == 40
+    assert [r.deadline for r in rows] == sorted(r.deadline for r in rows)
+    (late,) = overdue
+    assert (late.duty, late.deadline, late.days_left, late.working_days_overdue) == (
+        "kt-tieu-chi-13", D("2026-11-02"), -3, 2
+    )
+    assert late.last_reminder == M("2026-11-02")
+    assert {r.unit for r in group} == set(WARDS) and len(group) == 30
+    assert {r.duty for r in ward} == {"xa-tuyen-truyen", "xa-theo-doi-htx"}
+    assert ward[0].as_json()["deadline"] == "2026-12-10"
+
+
+def test_a_case_received_before_a_succession_goes_to_the_successor(db_engine: Engine, tmp_path: Path) -> None:
+    tckh = "  - code: phong-tai-chinh-ke-hoach\n    name: Phòng Tài chính – Kế hoạch\n"
+    merged = plan_with(
+        tmp_path,
+        (tckh, tckh + "    successor: {unit: phong-tai-chinh, on: 2026-12-01}\n"),
+        (LAST_UNIT, LAST_UNIT + "\n  - {code: phong-tai-chinh, name: Phòng Tài chính, kind: department}"),
+    )
+    with session_scope(db_engine) as session:
+        row = open_case(session, merged, "tckh-thu-tuc", unit="phong-tai-chinh-ke-hoach", kind="cap-lai",
+                        received=D("2026-11-30"), ref="HTX-09", now=L("2026-12-02", 9))
+    assert (row.unit_code, row.deadline) == ("phong-tai-chinh", D("2026-12-03"))
+
+
+def test_a_database_url_with_a_percent_sign_can_be_upgraded(tmp_path: Path) -> None:
+    from htx_tasks.store.db import current_revision, make_engine, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / '100%' / 'htx.db'}")
+    upgrade(engine)
+    assert current_revision(engine) is not None
