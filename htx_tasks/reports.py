@@ -7,8 +7,10 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, select
 
-from htx_tasks.clock import at_local
-from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, days_left, outcome, working_days_overdue
+from htx_tasks.core.lifecycle import (
+    ACTIVE, CLOSED, Outcome, State, days_left, outcome, time_state, working_days_overdue,
+)
+from htx_tasks.engine import snapshot_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.models import Notification, Occurrence
 
@@ -56,14 +58,18 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
     last_sent = _last_reminders(session, [r.id for r in rows])
     out = []
     for row in rows:
-        overdue = State(row.state) in ACTIVE and now >= at_local(row.deadline + dt.timedelta(days=1))
+        state = State(row.state)
+        if state in ACTIVE:  # the clock may have moved it on since the last pass
+            policy = plan.policy_for(row.duty_code, row.unit_code)
+            state = time_state(snapshot_of(row), policy, plan.calendar, now, row.escalation_level)
+        overdue = state in (State.OVERDUE, State.ESCALATED)
         if overdue_only and not overdue:
             continue
         duty = plan.duties.get(row.duty_code)
         out.append(StatusRow(
             id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
-            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=row.state,
-            state_label=State(row.state).label, days_left=days_left(row.deadline, now),
+            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=state.value,
+            state_label=state.label, days_left=days_left(row.deadline, now),
             working_days_overdue=working_days_overdue(row.deadline, now, plan.calendar) if overdue else 0,
             escalation_level=row.escalation_level, last_reminder=last_sent.get(row.id),
             next_action_at=row.next_action_at,
