@@ -69,30 +69,38 @@ def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | 
 def sync_plan(session: Session, plan: Plan) -> None:
     """Mirror units and duties into the database so reports and joins can name them."""
     groups = {m: u.code for u in plan.source.units for m in (u.members or [])}
-    for unit in plan.source.units:
-        session.merge(
-            UnitRow(
-                code=unit.code,
-                name=unit.name,
-                kind=unit.kind.value,
-                assignment=plan.assignment_of(unit.code).value,
-                group_code=groups.get(unit.code),
-                successor_code=unit.successor.unit if unit.successor else None,
-                successor_on=unit.successor.on if unit.successor else None,
-                ref=unit.ref,
-            )
+    wanted: list[UnitRow | DutyRow] = [
+        UnitRow(
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind.value,
+            assignment=plan.assignment_of(unit.code).value,
+            group_code=groups.get(unit.code),
+            successor_code=unit.successor.unit if unit.successor else None,
+            successor_on=unit.successor.on if unit.successor else None,
+            ref=unit.ref,
         )
-    for duty in plan.source.duties:
-        session.merge(
-            DutyRow(
-                code=duty.code,
-                ref=duty.ref,
-                title=duty.title,
-                unit_code=duty.unit,
-                every=duty.recurrence.every.value,
-                deliverable=duty.deliverable,
-            )
+        for unit in plan.source.units
+    ]
+    wanted += [
+        DutyRow(
+            code=duty.code,
+            ref=duty.ref,
+            title=duty.title,
+            unit_code=duty.unit,
+            every=duty.recurrence.every.value,
+            deliverable=duty.deliverable,
         )
+        for duty in plan.source.duties
+    ]
+    stored = {
+        (type(row), row.code): row.model_dump()
+        for model in (UnitRow, DutyRow)
+        for row in session.exec(select(model)).scalars()
+    }
+    for row in wanted:  # write only what changed: a pass usually writes nothing here
+        if stored.get((type(row), row.code)) != row.model_dump():
+            session.merge(row)
     session.flush()
 
 
