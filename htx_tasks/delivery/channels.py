@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import apprise
+from apprise.manager_plugins import NotificationManager
 
 from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
 from htx_tasks.delivery.inbox import inbox_url
@@ -21,10 +22,11 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml
 
 log = logging.getLogger(__name__)
+_PLUGINS = NotificationManager()
 CHANNELS_FILE = "channels.yaml"
 COORDINATOR, LEADERSHIP, FALLBACK = "coordinator", "leadership", "fallback"
 TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-TOP_KEYS = {"version", "urls", "include", "tag", "asset"}
+TOP_KEYS = {"version", "urls", "include", "tag", "asset", "template"}
 
 
 def recipients_of(plan: Plan) -> list[str]:
@@ -41,14 +43,17 @@ class Channels:
     tags: dict[str, int] = field(default_factory=dict)  # tag → number of configured URLs
     variables: list[str] = field(default_factory=list)
     inbox_dir: Path | None = None
+    _config: apprise.AppriseConfig | None = field(default=None, init=False, repr=False, compare=False)
 
     def apprise_for(self, recipient: str) -> apprise.Apprise:
         """An Apprise object holding the recipient's configured URLs and its inbox."""
         obj = apprise.Apprise()
         if self.tags.get(recipient):
-            config = apprise.AppriseConfig()
-            config.add_config(self.text, format="yaml")
-            obj.add(config)
+            if self._config is None:  # parse the YAML once, not once per recipient and pass
+                config = apprise.AppriseConfig()
+                config.add_config(self.text, format="yaml")
+                self._config = config
+            obj.add(self._config)
         if self.inbox_dir is not None:
             obj.add(inbox_url(recipient, self.inbox_dir), tag=recipient)
         return obj
@@ -124,6 +129,7 @@ def check_channels(doc: Located, known: set[str]) -> list[Problem]:
             problems.append(doc.problem((key,), f"khóa không được phép '{key}'"))
     if data.get("include"):
         problems.append(doc.problem(("include",), "không dùng 'include': khai báo mọi kênh trong tệp này"))
+    declared = _declared(data.get("template"))
     urls = data.get("urls") or []
     if not isinstance(urls, list):
         return [*problems, doc.problem(("urls",), "'urls' phải là một danh sách")]
@@ -132,9 +138,11 @@ def check_channels(doc: Located, known: set[str]) -> list[Problem]:
         if not isinstance(url, str):
             problems.append(doc.problem(("urls", i), "mỗi mục 'urls' là một URL Apprise"))
             continue
-        probe = TEMPLATE.sub("placeholder", url)
-        if apprise.Apprise.instantiate(probe) is None:
+        if not _url_is_valid(url):
             problems.append(doc.problem(("urls", i), f"URL không hợp lệ hoặc không có plug-in Apprise: {_mask(url)}"))
+        for name in sorted({n for n in TEMPLATE.findall(url) if n.lower() not in declared}):
+            problems.append(doc.problem(("urls", i), f"biến ${{{name}}} chưa khai báo trong mục 'template:' "
+                                        "(Apprise sẽ gửi nguyên chuỗi, không thay giá trị)"))
         tags = _entry_tags(entry)
         if not tags and not data.get("tag"):
             problems.append(doc.problem(("urls", i), "URL chưa gắn tag người nhận"))
@@ -144,17 +152,44 @@ def check_channels(doc: Located, known: set[str]) -> list[Problem]:
     return problems
 
 
+def _declared(section) -> set[str]:
+    """Names declared in Apprise's ``template:`` section (a list or a mapping), lower-cased."""
+    if isinstance(section, dict):
+        return {str(k).lower() for k in section}
+    if isinstance(section, list):
+        return {str(k).lower() for item in section for k in (item if isinstance(item, dict) else [item])}
+    return set()
+
+
+def _url_is_valid(url: str) -> bool:
+    """A URL Apprise can build; one with ``${NAME}`` parts is checked for a known scheme only."""
+    if TEMPLATE.search(url):
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        return scheme in _PLUGINS
+    quiet = logging.getLogger("apprise")
+    level, quiet.level = quiet.level, logging.CRITICAL  # the message below names the URL instead
+    try:
+        return apprise.Apprise.instantiate(url) is not None
+    finally:
+        quiet.setLevel(level)
+
+
 def _mask(url: str) -> str:
     return re.sub(r"(//)[^/@]*@", r"\1***@", url)
 
 
 def coverage_warnings(plan: Plan, channels: Channels) -> list[str]:
-    """Recipients with no configured channel (they still get the local inbox)."""
-    return [
-        f"'{tag}' ({plan.unit_name(tag) if tag in plan.units else _ROLE_NAMES[tag]}) chưa có kênh nào "
-        "ngoài hộp thư cục bộ: sẽ không nhận được thông báo thật"
+    """One warning naming every recipient with no configured channel (only the local inbox)."""
+    silent = [
+        f"{tag} ({plan.unit_name(tag) if tag in plan.units else _ROLE_NAMES[tag]})"
         for tag in recipients_of(plan)
         if not channels.tags.get(tag)
+    ]
+    if not silent:
+        return []
+    return [
+        f"{len(silent)} người nhận chưa có kênh nào ngoài hộp thư cục bộ var/inbox/ và sẽ không nhận "
+        f"được thông báo thật (khai báo trong channels.yaml): {', '.join(silent)}"
     ]
 
 

@@ -11,6 +11,7 @@ import apprise
 from htx_tasks.delivery.messages import Message
 
 log = logging.getLogger(__name__)
+TIMEOUT = 15.0  # seconds Apprise waits for one URL (``notify(timeout=...)``); see ``send``
 
 
 class DeliveryError(Exception):
@@ -45,19 +46,38 @@ def _scrub(text: str, secrets: dict[str, str]) -> str:
 
 
 def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[str],
-         template: dict[str, str], timeout: float = 15) -> list[UrlResult]:
+         template: dict[str, str], timeout: float | None = None) -> list[UrlResult]:
     """Send ``message`` to every URL tagged ``recipient`` except those in ``skip``.
 
     Each URL gets the body in the format it handles natively (Markdown for chat services,
     plain text for e-mail and the inbox), always with ``body_format`` set explicitly.
+
+    ``timeout`` (default ``TIMEOUT``) is Apprise's call deadline: past it Apprise stops waiting
+    and reports TIMEOUT, but the request may still complete in the background, so a TIMEOUT is
+    "unknown", not "not delivered" (a retry may then deliver a second copy).
+
+    A URL whose ``${NAME}`` template value is missing is reported as a failure (Apprise itself
+    would skip it silently).
     """
     results = []
-    for server in obj.find(tag=recipient):
+    timeout = TIMEOUT if timeout is None else timeout
+    waiting: list = []  # entries Apprise cannot build: a ${NAME} has no value
+    servers = list(obj.find(tag=recipient, template=template or None, report=waiting))
+    for entry in waiting:
+        uid = hashlib.sha256(entry.url(privacy=False).encode()).hexdigest()[:32]
+        if uid in skip:
+            continue
+        masked = _scrub(entry.url(privacy=True), template)
+        names = ", ".join(f"${{{n.upper()}}}" for n in entry.template_required) or "mẫu"
+        error = f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) cho URL này"
+        log.warning("delivery to %s via %s: %s", recipient, masked, error)
+        results.append(UrlResult(uid, masked, "failure", error))
+    for server in servers:
         uid = url_id(server)
         if uid in skip:
             continue
-        native = server.notify_format
-        native = native[0] if isinstance(native, tuple | list) else native
+        # the format this URL renders (honours ``?format=``; else the plug-in's first format)
+        native = server.resolve_format(None)
         markdown = native == apprise.NotifyFormat.MARKDOWN
         single = apprise.Apprise()
         single.add(server)

@@ -1,0 +1,225 @@
+"""Benchmark: notifications through the outbox vs bare Apprise ``async_notify``, same receiver.
+
+    .venv/bin/python bench/dispatch.py [--messages 10000] [--chunks 10] [--database-url URL]
+
+Both sides send the same number of *messages* (HTTP POSTs of a rendered digest) to one local
+``json://`` receiver (a threading HTTP server on 127.0.0.1 in this process), one URL per
+recipient (``/<tag>``), 24 recipients (22 units, the coordinator, the leadership).
+
+* Outbox: a digest groups every due row of a recipient into one message, so to count messages
+  honestly each dispatch pass must find exactly one due row per recipient. The N rows are
+  inserted up front (not timed; one per recipient per "round", round k due at t0 + k s) and
+  dispatched in passes at t0, t0 + 1 s, ...: N rows → N messages, each one claimed
+  (compare-and-set), rendered (Jinja2), sent through Apprise and recorded (row + per-URL result).
+* Bare Apprise: one ``Apprise`` object holding the same 24 URLs (tagged), N awaited
+  ``async_notify(tag=...)`` calls one after another, the body rendered once; and, as a side
+  figure, the same calls issued 24 at a time with ``asyncio.gather``.
+* The local inbox is disabled (``load_channels(..., inbox_dir=None)``) so both sides do the same
+  I/O: one HTTP POST per message. ``respect_hours=False``.
+* The sides run interleaved in chunks so load from other processes hits them alike.
+* A side figure: N more rows due at once, dispatched in ONE pass (24 digests) — rows per second
+  when the digest rule groups them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+import apprise  # noqa: E402
+from receivers import HttpReceiver  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from htx_tasks.clock import at_local  # noqa: E402
+from htx_tasks.delivery.channels import COORDINATOR, LEADERSHIP, load_channels  # noqa: E402
+from htx_tasks.delivery.dispatcher import dispatch  # noqa: E402
+from htx_tasks.delivery.messages import make_item, render_digest  # noqa: E402
+from htx_tasks.engine import run_pass  # noqa: E402
+from htx_tasks.plan.loader import load_plan  # noqa: E402
+from htx_tasks.settings import Settings  # noqa: E402
+from htx_tasks.store.db import make_engine, upgrade  # noqa: E402
+from htx_tasks.store.models import Notification, Occurrence  # noqa: E402
+
+NOW = at_local(dt.date(2026, 11, 27), 8, 0)
+
+
+def setup(work: Path, receiver: HttpReceiver, database_url: str | None):
+    config = work / "config"
+    config.mkdir()
+    for path in (ROOT / "config").glob("*.yaml"):
+        shutil.copy(path, config / path.name)
+    plan = load_plan(config)
+    tags = [u.code for u in plan.source.units if not u.members] + [COORDINATOR, LEADERSHIP]
+    lines = ["version: 1", "urls:"]
+    for tag in tags:
+        lines += [f'  - "{receiver.url("/" + tag)}":', f"      - tag: {tag}"]
+    (config / "channels.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = load_plan(config)
+    url = database_url or f"sqlite:///{work / 'bench.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    run_pass(engine, plan, NOW)  # real occurrences to hang the rows on
+    with Session(engine) as session:
+        session.exec(Notification.__table__.delete())  # the pass's own rows are not part of the run
+        session.commit()
+        occurrences = list(session.exec(select(Occurrence)).all())
+    by_unit = {o.unit_code: o for o in occurrences}
+    overdue = next(o for o in occurrences if o.deadline < NOW.date())
+    occurrence_of = {t: (by_unit[t] if t in by_unit else overdue) for t in tags}
+    settings = Settings(database_url=url, config_dir=config, var_dir=work / "var")
+    channels = load_channels(plan, config, None)  # inbox disabled
+    return plan, engine, tags, occurrence_of, settings, channels
+
+
+def insert_rows(engine, tags, occurrence_of, n: int, t0: dt.datetime, step: dt.timedelta) -> None:
+    rows = []
+    for i in range(n):
+        tag = tags[i % len(tags)]
+        due = t0 + step * (i // len(tags))
+        occurrence = occurrence_of[tag]
+        kind, level = ("escalation", 1) if tag in (COORDINATOR, LEADERSHIP) else ("reminder", -1)
+        rows.append(dict(occurrence_id=occurrence.id, kind=kind, level=level, detail=0, due_at=due,
+                         recipient=tag, created_at=t0, status="pending", attempts=0, next_attempt_at=due,
+                         delivered_urls=""))
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 2000):
+            conn.execute(insert(Notification), rows[start:start + 2000])
+
+
+def run_outbox(plan, engine, settings, channels, receiver, rounds: range, n_tags: int,
+               n_rows: int) -> tuple[float, float, int]:
+    """Dispatch passes for ``rounds`` (rows already inserted); returns wall s, CPU s, messages."""
+    before = receiver.count()
+    sent = messages = 0
+    wall, cpu = time.perf_counter(), time.process_time()
+    for k in rounds:
+        result = dispatch(engine, plan, NOW + dt.timedelta(seconds=k), settings=settings, channels=channels,
+                          respect_hours=False)
+        sent += result.sent
+        messages += result.messages
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    expected = sum(min(n_tags, n_rows - k * n_tags) for k in rounds)
+    assert sent == messages == expected, (sent, messages, expected)
+    assert receiver.wait_for(before + messages) and receiver.count() == before + messages
+    return wall, cpu, messages
+
+
+def run_digest_pass(plan, engine, tags, occurrence_of, settings, channels, receiver, n: int) -> tuple[float, int, int]:
+    t0 = NOW + dt.timedelta(days=1)
+    insert_rows(engine, tags, occurrence_of, n, t0, dt.timedelta(microseconds=1))
+    before = receiver.count()
+    start = time.perf_counter()
+    result = dispatch(engine, plan, t0 + dt.timedelta(seconds=1), settings=settings, channels=channels,
+                      respect_hours=False)
+    elapsed = time.perf_counter() - start
+    assert result.sent == n and receiver.count() - before == result.messages
+    return elapsed, result.sent, result.messages
+
+
+class Bare:
+    """Bare Apprise: the same 24 URLs in one Apprise object, the digest body rendered once."""
+
+    def __init__(self, plan, tags, occurrence_of, receiver) -> None:
+        self.tags, self.receiver = tags, receiver
+        self.obj = apprise.Apprise()
+        for tag in tags:
+            self.obj.add(receiver.url("/" + tag), tag=tag)
+        o = occurrence_of[tags[0]]
+        item = make_item(plan, occurrence_id=o.id, kind="reminder", level=-1, unit=o.unit_code,
+                         duty=o.duty_code, period=o.period_label, deadline=o.deadline, now=NOW)
+        self.message = render_digest(plan, tags[0], [item], NOW)
+
+    async def one(self, i: int) -> None:
+        result = await self.obj.async_notify(body=self.message.text, title=self.message.title,
+                                             tag=self.tags[i % len(self.tags)],
+                                             body_format=apprise.NotifyFormat.TEXT)
+        assert result, result.status
+
+    def run(self, n: int, concurrent: bool) -> tuple[float, float]:
+        before = self.receiver.count()
+        size = len(self.tags)
+
+        async def main() -> None:
+            if concurrent:
+                for start in range(0, n, size):
+                    await asyncio.gather(*(self.one(i) for i in range(start, min(n, start + size))))
+            else:
+                for i in range(n):
+                    await self.one(i)
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        asyncio.run(main())
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        assert self.receiver.wait_for(before + n) and self.receiver.count() == before + n
+        return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--chunks", type=int, default=10, help="interleave the sides in this many chunks")
+    parser.add_argument("--database-url", default=os.environ.get("HTX_BENCH_DATABASE_URL"),
+                        help="default: a fresh SQLite file in a temporary directory")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    n_tags = 24
+    rounds_total = -(-args.messages // n_tags)
+    n = args.messages
+    chunks = max(1, min(args.chunks, rounds_total))
+    totals = {"outbox": [0.0, 0.0], "bare": [0.0, 0.0], "gather": [0.0, 0.0]}
+    with tempfile.TemporaryDirectory() as tmp, HttpReceiver() as receiver:
+        plan, engine, tags, occurrence_of, settings, channels = setup(Path(tmp), receiver, args.database_url)
+        assert len(tags) == n_tags
+        bare = Bare(plan, tags, occurrence_of, receiver)
+        print(f"{n} messages to one local json:// receiver (127.0.0.1:{receiver.port}), {n_tags} recipients "
+              f"(one URL each), database {engine.dialect.name}; inbox disabled on the outbox side for a fair "
+              "comparison (one HTTP POST per message on both sides); working hours not checked.")
+        print(f"Outbox: {n} rows inserted up front (not timed), one due row per recipient per round, so each "
+              f"dispatched message carries exactly one row ({rounds_total} dispatch passes of up to {n_tags} "
+              "messages).")
+        print(f"The sides run interleaved in {chunks} chunks (outbox, bare, bare-gather, ...) so that load "
+              "from other processes on the machine hits them alike; CPU is this process's CPU time "
+              "(the receiver thread included, on both sides).")
+        insert_rows(engine, tags, occurrence_of, n, NOW, dt.timedelta(seconds=1))
+        bounds = [rounds_total * c // chunks for c in range(chunks + 1)]
+        for c in range(chunks):
+            rounds = range(bounds[c], bounds[c + 1])
+            wall, cpu, messages = run_outbox(plan, engine, settings, channels, receiver, rounds, n_tags, n)
+            totals["outbox"][0] += wall
+            totals["outbox"][1] += cpu
+            for key, concurrent in (("bare", False), ("gather", True)):
+                wall, cpu = bare.run(messages, concurrent)
+                totals[key][0] += wall
+                totals[key][1] += cpu
+        digest_time, digest_rows, digest_messages = run_digest_pass(
+            plan, engine, tags, occurrence_of, settings, channels, receiver, n)
+        engine.dispose()
+    rate = {k: n / v[0] for k, v in totals.items()}
+    ms_cpu = {k: 1000 * v[1] / n for k, v in totals.items()}
+    print(f"  outbox dispatch (claim, render, send, record): {n:6d} messages in {totals['outbox'][0]:7.2f} s "
+          f"= {rate['outbox']:7.1f} messages/s  ({ms_cpu['outbox']:.2f} ms CPU per message)")
+    print(f"  bare Apprise async_notify, awaited one by one: {n:6d} messages in {totals['bare'][0]:7.2f} s "
+          f"= {rate['bare']:7.1f} messages/s  ({ms_cpu['bare']:.2f} ms CPU per message)")
+    print(f"  ratio outbox / bare Apprise: {rate['outbox'] / rate['bare']:.3f} "
+          f"(outbox costs {1000 / rate['outbox'] - 1000 / rate['bare']:.2f} ms more per message)")
+    print(f"  side figure, bare Apprise {n_tags} calls at a time (asyncio.gather): {rate['gather']:7.1f} messages/s "
+          f"(ratio outbox / this: {rate['outbox'] / rate['gather']:.3f})")
+    print(f"  side figure, {digest_rows} rows due at once: ONE dispatch pass, {digest_messages} digests, "
+          f"{digest_time:.2f} s = {digest_rows / digest_time:.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
