@@ -271,7 +271,7 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
                 ))
         if step.state.value != row.state:
             audit(session, occurrence_id=row.id, at=now, actor=ENGINE_ACTOR, action="clock",
-                  from_state=row.state, to_state=step.state.value, reason=_why(step.state, row))
+                  from_state=row.state, to_state=step.state.value, reason=state_reason(step.state, row))
         row.state = step.state.value
         row.escalation_level = step.escalation_level
         row.last_action_at = step.last_action_at
@@ -283,7 +283,7 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
     return len(rows)
 
 
-def _why(state: State, row: Occurrence) -> str:
+def state_reason(state: State, row: Occurrence) -> str:
     if state in (State.OVERDUE, State.ESCALATED):
         return f"Quá hạn {row.deadline:%d/%m/%Y}"
     if state is State.DUE_SOON:

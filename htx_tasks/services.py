@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
 from htx_tasks.core.recurrence import case_deadline
-from htx_tasks.engine import ENGINE_ACTOR, _why, audit, new_occurrence, snapshot_of
+from htx_tasks.engine import ENGINE_ACTOR, state_reason, audit, new_occurrence, snapshot_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
 from htx_tasks.store.models import Occurrence, Submission
@@ -53,7 +53,7 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     if State(row.state).active and step.state.value != row.state:
         # the clock moves it on at once (due soon, overdue): the trail records that step too
         _set_state(session, row, step.state, now=now, actor=ENGINE_ACTOR, action="clock",
-                   reason=_why(step.state, row))
+                   reason=state_reason(step.state, row))
     row.next_action_at = step.next_action_at
 
 

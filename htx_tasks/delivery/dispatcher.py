@@ -21,7 +21,7 @@ from sqlmodel import select
 from htx_tasks.clock import local
 from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
 from htx_tasks.delivery.messages import make_item, render_digest, render_failure
-from htx_tasks.delivery.sender import UrlResult, _scrub, send
+from htx_tasks.delivery.sender import UrlResult, scrub, send
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
@@ -143,7 +143,7 @@ def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, row
         outcomes = send(channels.apprise_for(recipient), recipient, message, skip=already, template=template)
     except Exception as exc:  # a broken plug-in must not leave rows claimed forever
         log.exception("delivery to %s failed", recipient)
-        outcomes = [UrlResult("", recipient, "failure", _scrub(str(exc), template)[:500])]
+        outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), template)[:500])]
     _record(engine, plan, channels, recipient, rows, outcomes, already, now, template, result)
 
 
@@ -185,7 +185,7 @@ def _record(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows
             told = send(channels.apprise_for(FALLBACK), FALLBACK, notice, skip=set(), template=template)
         except Exception as exc:  # the rows are recorded as failed already; keep dispatching others
             log.exception("fallback notice about %s failed", recipient)
-            told = [UrlResult("", FALLBACK, "failure", _scrub(str(exc), template)[:500])]
+            told = [UrlResult("", FALLBACK, "failure", scrub(str(exc), template)[:500])]
         with session_scope(engine) as session:  # the notice is on record too
             for outcome in told:
                 session.add(Delivery(recipient=FALLBACK, at=now, url=outcome.url, url_id=outcome.url_id,

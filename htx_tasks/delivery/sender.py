@@ -38,7 +38,7 @@ def url_id(server) -> str:
     return hashlib.sha256(server.url(privacy=False).encode()).hexdigest()[:32]
 
 
-def _scrub(text: str, secrets: dict[str, str]) -> str:
+def scrub(text: str, secrets: dict[str, str]) -> str:
     for value in secrets.values():
         if value and len(value) >= 4:
             text = text.replace(value, "***")
@@ -67,7 +67,7 @@ def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[st
         uid = hashlib.sha256(entry.url(privacy=False).encode()).hexdigest()[:32]
         if uid in skip:
             continue
-        masked = _scrub(entry.url(privacy=True), template)
+        masked = scrub(entry.url(privacy=True), template)
         names = ", ".join(f"${{{n.upper()}}}" for n in entry.template_required) or "mẫu"
         error = f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) cho URL này"
         log.warning("delivery to %s via %s: %s", recipient, masked, error)
@@ -88,13 +88,13 @@ def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[st
             template=template or None,
             timeout=timeout,
         )
-        masked = _scrub(server.url(privacy=True), template)
+        masked = scrub(server.url(privacy=True), template)
         status = {apprise.AppriseResultStatus.SUCCESS: "success",
                   apprise.AppriseResultStatus.TIMEOUT: "timeout"}.get(outcome.status, "failure")
         error = None
         if status != "success":
             lines = [entry.message for entry in outcome.logs() if getattr(entry, "message", None)]
-            error = _scrub(("; ".join(lines[-3:]) or status)[:500], template)
+            error = scrub(("; ".join(lines[-3:]) or status)[:500], template)
             log.warning("delivery to %s via %s: %s", recipient, masked, error)
         results.append(UrlResult(uid, masked, status, error))
     return results
