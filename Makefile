@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench screenshots clean
 
 $(BIN)/htx-tasks: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: install
 
 bench: install
 	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/dispatch.py
+
+screenshots: install
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf var $(VENV)

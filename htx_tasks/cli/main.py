@@ -9,7 +9,7 @@ import typer
 from sqlmodel import Session
 
 from htx_tasks import clock
-from htx_tasks.cli import delivery, output
+from htx_tasks.cli import delivery, deploy, output
 from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan,
 )
@@ -38,6 +38,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(delivery.notify_app, name="notify")
 app.add_typer(delivery.channels_app, name="channels")
 app.command("dispatch")(delivery.dispatch)
+app.command("deploy")(deploy.deploy)
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:

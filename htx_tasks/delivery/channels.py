@@ -100,12 +100,22 @@ def load_channels(plan: Plan, config_dir: Path, inbox_dir: Path | None) -> Chann
     if problems:
         raise ConfigError(problems)
     text = path.read_text(encoding="utf-8")
-    channels = Channels(text=text, inbox_dir=inbox_dir, variables=sorted(set(TEMPLATE.findall(text))))
+    channels = Channels(text=text, inbox_dir=inbox_dir, variables=_url_variables(doc.data.get("urls") or []))
     for entry in doc.data.get("urls") or []:
         tags = _entry_tags(entry) + _tags_of(doc.data.get("tag"))
         for tag in tags:
             channels.tags[tag] = channels.tags.get(tag, 0) + 1
     return channels
+
+
+def _url_variables(urls: list) -> list[str]:
+    """``${NAME}`` variables used by the URLs themselves (not by comments or examples)."""
+    found: set[str] = set()
+    for entry in urls:
+        url = next(iter(entry)) if isinstance(entry, dict) else entry
+        if isinstance(url, str):
+            found.update(TEMPLATE.findall(url))
+    return sorted(found)
 
 
 def _entry_tags(entry) -> list[str]:

@@ -55,14 +55,18 @@ def in_working_hours(plan: Plan, now: dt.datetime) -> bool:
 
 def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[str] | None = None,
              settings: Settings | None = None, channels: Channels | None = None,
-             respect_hours: bool = True) -> DispatchResult:
-    """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags."""
+             respect_hours: bool = True, retries_only: bool = False) -> DispatchResult:
+    """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags.
+
+    ``retries_only`` sends only rows that already failed once (their backoff has run out), so a
+    frequent retry pass never breaks the one-digest-a-day rhythm of fresh notifications.
+    """
     settings = settings or Settings.from_env(plan.config_dir)
     channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
     result = DispatchResult()
     with session_scope(engine) as session:
         result.review = _set_aside_stuck(session, now, recipients)
-        due = _due_query(now, recipients)
+        due = _due_query(now, recipients, retries_only)
         if respect_hours and not in_working_hours(plan, now):
             result.deferred = len(session.exec(due).all())
             return result
@@ -80,10 +84,12 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     return result
 
 
-def _due_query(now: dt.datetime, recipients: set[str] | None):
+def _due_query(now: dt.datetime, recipients: set[str] | None, retries_only: bool = False):
     query = select(Notification).where(
         Notification.status == "pending", Notification.next_attempt_at <= now
     ).order_by(Notification.recipient, Notification.due_at, Notification.id)
+    if retries_only:
+        query = query.where(Notification.attempts > 0)
     if recipients is not None:
         query = query.where(Notification.recipient.in_(sorted(recipients)))
     return query

@@ -1,0 +1,28 @@
+"""Retry failed deliveries often, in working hours, without touching fresh notifications."""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.states import Completed, Failed, State
+
+from flows.common import opened, run_time
+from flows.tasks import deliver
+
+FLOW_NAME = "Gửi lại thông báo lỗi"
+
+
+@flow(name=FLOW_NAME, description="Gửi lại các thông báo chưa gửi được khi đã hết thời gian chờ thử lại.")
+def retry_deliveries(now: str | None = None) -> State:
+    """Gửi lại thông báo lỗi (các thông báo mới vẫn gửi theo lượt theo dõi đơn vị mỗi sáng).
+
+    Args:
+        now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy theo lịch.
+    """
+    at = run_time(now)
+    with opened() as ctx:
+        result = deliver(ctx, at, None, retries_only=True)
+    message = (f"Gửi lại {result['sent']} mục; {result['retrying']} còn thử lại; "
+               f"{result['failed']} thất bại (đã báo kênh dự phòng).")
+    if result["failed"]:
+        return Failed(name="Gửi thất bại", message=message)
+    return Completed(name="Đã gửi lại" if result["sent"] else "Không có gì để gửi lại", message=message)

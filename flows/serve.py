@@ -1,0 +1,221 @@
+"""``make run``: a local Prefect server, the plan loaded, every deployment served.
+
+1. Starts ``prefect server start`` on 127.0.0.1 (SQLite under ``var/prefect``, analytics off),
+   unless ``--api-url`` names a server that is already running, and waits for ``/api/health``.
+2. Creates or upgrades the task database and loads the plan (as ``htx-tasks init``).
+3. Serves the deployments of ``flows.deployments`` (schedules stay active on shutdown), and
+   triggers a first follow-up of every unit, then the board, so the UI is not empty.
+4. Ctrl-C stops the runner, then the server it started.
+
+Prefect's settings are read from the environment when Prefect is imported, so this module sets
+the environment first and imports Prefect afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from htx_tasks.cli import output
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("HTX_PREFECT_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("HTX_PREFECT_PORT", "4200")))
+    parser.add_argument("--api-url", default=None,
+                        help="dùng Prefect server đang chạy (ví dụ http://127.0.0.1:4200/api), không tự khởi động")
+    parser.add_argument("--now", default=None,
+                        help="thời điểm tính cho lượt theo dõi đầu tiên (mặc định: lúc khởi động)")
+    parser.add_argument("--no-first-run", action="store_true", help="không chạy lượt theo dõi đầu tiên")
+    parser.add_argument("--limit", type=int, default=int(os.environ.get("HTX_RUNNER_LIMIT", "1")),
+                        help="số lượt chạy cùng lúc (mặc định 1: các lượt bị lỡ chạy bù lần lượt, cũ trước)")
+    return parser.parse_args(argv)
+
+
+def prefect_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The environment for this process, the server and every flow run it starts."""
+    var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
+    env = {
+        "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(var_dir / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        # runs go one at a time (see --limit): poll often so a queue of runs does not wait 10 s each
+        "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "2"),
+    }
+    if args.api_url:
+        env["PREFECT_API_URL"] = args.api_url.rstrip("/")
+    else:
+        base = f"http://{args.host}:{args.port}"
+        env.update(PREFECT_API_URL=f"{base}/api", PREFECT_UI_URL=base)
+    return env
+
+
+def healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+    """``prefect server start`` in its own process group, its output in ``$PREFECT_HOME/server.log``."""
+    home = Path(env["PREFECT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    prefect_bin = Path(sys.executable).with_name("prefect")
+    command = [str(prefect_bin) if prefect_bin.exists() else "prefect",
+               "server", "start", "--host", args.host, "--port", str(args.port)]
+    server_env = {**os.environ, **env}
+    server_env.pop("PREFECT_API_URL", None)  # the server serves it; it does not call it
+    server_env["PREFECT_SERVER_UI_API_URL"] = env["PREFECT_API_URL"]  # where the UI in the browser calls
+    logfile = (home / "server.log").open("ab")
+    return subprocess.Popen(command, env=server_env, stdout=logfile, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_healthy(api_url: str, server: subprocess.Popen | None, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthy(api_url):
+            return
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"Prefect server dừng ngay khi khởi động (mã {server.returncode}); xem server.log")
+        time.sleep(0.5)
+    raise RuntimeError(f"Prefect server không trả lời {api_url}/health sau {timeout:.0f} giây")
+
+
+def stop_server(server: subprocess.Popen | None) -> None:
+    """Terminate the server's whole process group; kill it if it does not stop in time."""
+    if server is None or server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def init_database() -> str:
+    """Create or upgrade the task database and load the plan (what ``htx-tasks init`` does)."""
+    from htx_tasks.engine import sync_plan
+    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.settings import Settings
+    from htx_tasks.store.db import make_engine, session_scope, upgrade
+
+    settings = Settings.from_env()
+    plan = load_plan(settings.config_dir)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            sync_plan(session, plan)
+        return engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
+
+
+def first_follow_up(names: list[str], board: str, now: str | None, timeout: float = 600) -> None:
+    """Run every unit's follow-up once, then the board, so the UI shows the plan at once."""
+    from prefect import get_client
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    parameters = {"now": now} if now else {}
+    try:
+        with get_client(sync_client=True) as client:
+            for _ in range(240):  # the runner registers the deployments as it starts
+                try:
+                    client.read_deployment_by_name(board)
+                    break
+                except ObjectNotFound:
+                    time.sleep(0.5)
+            runs = [run_deployment(name, parameters=parameters, timeout=0, as_subflow=False) for name in names]
+            _wait(client, [r.id for r in runs], timeout)
+            board_run = run_deployment(board, parameters=parameters, timeout=0, as_subflow=False)
+            _wait(client, [board_run.id], timeout)
+        output.say(f"Lượt theo dõi đầu tiên xong: {len(runs)} đơn vị và bảng theo dõi chung.")
+    except Exception:  # the service keeps running; the schedules will follow up anyway
+        log.exception("first follow-up could not be triggered")
+
+
+def _wait(client, ids, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        for run_id in list(pending):
+            state = client.read_flow_run(run_id).state
+            if state is not None and state.is_final():
+                pending.discard(run_id)
+        time.sleep(1)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly while starting; the runner takes over
+    os.chdir(PROJECT_ROOT)
+    env = prefect_environment(args)
+    os.environ.update(env)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    api_url = env["PREFECT_API_URL"]
+    server = None
+    try:
+        if args.api_url is None and healthy(api_url):
+            output.say(f"Đã có Prefect server chạy tại {api_url}; dùng server này.")
+        elif args.api_url is None:
+            output.say(f"Khởi động Prefect server tại http://{args.host}:{args.port} "
+                       f"(dữ liệu trong {env['PREFECT_HOME']})…")
+            server = start_server(args, env)
+        wait_healthy(api_url, server)
+        database = init_database()
+        output.say(f"Cơ sở dữ liệu: {database}; đã nạp kế hoạch.")
+
+        from prefect import serve
+
+        from flows.deployments import BOARD_NAME, runner_deployments, specs
+        from htx_tasks.plan.loader import load_plan
+        from htx_tasks.settings import Settings
+
+        plan = load_plan(Settings.from_env().config_dir)
+        deployments = runner_deployments(plan)
+        all_specs = specs(plan)
+        if not args.no_first_run:
+            units = [s.full_name for s in all_specs if s.schedules and s.name != BOARD_NAME]
+            board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
+            threading.Thread(target=first_follow_up, args=(units, board, args.now), daemon=True).start()
+        ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
+        output.say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)")
+        serve(*deployments, pause_on_shutdown=False, limit=args.limit, print_starting_message=False)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as exc:
+        output.fail(str(exc))
+        return 1
+    finally:
+        if server is not None:
+            output.say("Dừng Prefect server…")
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Tasks shared by the flows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import Context
+from htx_tasks.delivery.dispatcher import dispatch
+
+
+@task(name="Gửi thông báo", cache_policy=NO_CACHE)
+def deliver(ctx: Context, now: dt.datetime, recipients: set[str] | None, *,
+            retries_only: bool = False) -> dict:
+    """Deliver the recorded notifications due for ``recipients`` (one digest each)."""
+    result = dispatch(ctx.engine, ctx.plan, now, recipients=recipients, settings=ctx.settings,
+                      retries_only=retries_only)
+    get_run_logger().info(
+        "Đã gửi %s thông báo (%s bản tin); %s chờ giờ làm việc, %s thử lại sau, %s thất bại, %s cần kiểm tra.",
+        result.sent, result.messages, result.deferred, result.retrying, result.failed, result.review,
+    )
+    return vars(result)

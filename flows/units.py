@@ -1,0 +1,72 @@
+"""Follow-up of one Section III unit: engine pass, delivery, table artifact, standing as state."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, Failed, State
+from sqlmodel import Session
+
+from flows.common import Context, opened, run_time
+from flows.tasks import deliver
+from htx_tasks import clock, followup
+
+FLOW_NAME = "Theo dõi đơn vị"
+
+
+@task(name="Đánh giá hạn và ghi nhận nhắc việc", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
+    """One engine pass for the unit: open periods, advance what is due, record notifications."""
+    result = followup.follow_up(ctx.engine, ctx.plan, unit, now)
+    get_run_logger().info(
+        "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
+        f", {len(result.failed)} lỗi" if result.failed else "",
+    )
+    for occurrence_id, error in result.failed:
+        get_run_logger().error("Nhiệm vụ số %s không xét được: %s", occurrence_id, error)
+    return {"opened": result.opened, "advanced": result.advanced, "notifications": result.notifications,
+            "events": dict(result.events), "failed": len(result.failed)}
+
+
+@task(name="Công bố bảng theo dõi của đơn vị", cache_policy=NO_CACHE)
+def publish(ctx: Context, unit: str, now: dt.datetime) -> followup.UnitStanding:
+    """The unit's table artifact (keyed per unit, so the UI keeps its history)."""
+    with Session(ctx.engine) as session:
+        standing = followup.standing(session, ctx.plan, unit, now)
+    create_table_artifact(
+        key=followup.artifact_key(unit),
+        table=standing.table() or [{"Thông báo": "Chưa có nhiệm vụ nào đang mở."}],
+        description=f"**{standing.ref} {standing.unit_name}** — {standing.standing.value}. {standing.message()}",
+    )
+    return standing
+
+
+def _run_name() -> str:
+    """``phong-kinh-te — 15/12/2026 07:30``: the unit and the instant the run is computed for."""
+    params = runtime.flow_run.parameters
+    try:
+        return f"{params.get('unit', '')} — {clock.local(run_time(params.get('now'))):%d/%m/%Y %H:%M}"
+    except ValueError:  # an unreadable `now`: the run itself reports it
+        return str(params.get("unit", ""))
+
+
+@flow(name=FLOW_NAME, flow_run_name=_run_name, description="Theo dõi, đôn đốc một đơn vị của Mục III kế hoạch.")
+def follow_up_unit(unit: str, now: str | None = None) -> State:
+    """Một lượt theo dõi đơn vị: tính hạn, ghi nhận và gửi nhắc việc, đôn đốc, công bố bảng theo dõi.
+
+    Args:
+        unit: Mã đơn vị trong kế hoạch (config/plan.yaml); nhóm xã, phường gồm mọi thành viên.
+        now: Thời điểm tính (ISO 8601, ví dụ 2027-01-15T07:30; không ghi múi giờ là giờ Việt Nam).
+            Để trống: giờ chạy theo lịch của lượt này, nên lượt chạy bù được tính cho đúng ngày của nó.
+    """
+    at = run_time(now)
+    with opened() as ctx:
+        evaluate(ctx, unit, at)
+        deliver(ctx, at, set(ctx.plan.members(unit)))
+        standing = publish(ctx, unit, at)
+    if standing.standing is followup.Standing.OVERDUE:
+        return Failed(name=standing.standing.value, message=standing.message())
+    return Completed(name=standing.standing.value, message=standing.message())

@@ -1,0 +1,235 @@
+"""The coordinator board: the whole plan on one page, as data and as Markdown (Vietnamese).
+
+Per Section III unit, the four outcome classes of the year and the on-time rate to date; every
+overdue obligation with its unit and days overdue; the escalations of the day; and the reports
+waiting for the coordinator's review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from htx_tasks.clock import at_local, local, local_date
+from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.lifecycle import Kind, Outcome, State
+from htx_tasks.engine import COORDINATOR, LEADERSHIP
+from htx_tasks.followup import escalation_label, section_units
+from htx_tasks.plan.loader import Plan
+from htx_tasks.reports import StatusRow, UnitReport, outcome_report, status_rows
+from htx_tasks.store.models import Notification, Occurrence
+
+BOARD_KEY = "bang-theo-doi-chung"
+ESCALATION_KINDS = {
+    Kind.OVERDUE.value: "Báo quá hạn",
+    Kind.ESCALATION.value: "Báo cấp trên",
+    Kind.REPEAT.value: "Nhắc lại (vẫn quá hạn)",
+}
+
+
+@dataclass
+class UnitLine:
+    """One Section III unit's outcome counts (a group: its members added up)."""
+
+    ref: str
+    unit: str
+    name: str
+    report: UnitReport
+    members: list[UnitReport] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EscalationLine:
+    occurrence_id: int
+    unit_name: str
+    ref: str
+    period: str
+    deadline: dt.date
+    kind: str
+    level: int
+    at: dt.datetime
+    recipients: tuple[str, ...]
+
+
+@dataclass
+class Board:
+    now: dt.datetime
+    year: int
+    units: list[UnitLine]
+    overdue: list[StatusRow]
+    escalations: list[EscalationLine]
+    submitted: list[StatusRow]
+
+    @property
+    def total(self) -> UnitReport:
+        return _sum("", "Tổng cộng", [line.report for line in self.units])
+
+
+def _sum(code: str, name: str, reports: list[UnitReport]) -> UnitReport:
+    total = UnitReport(code, name)
+    for report in reports:
+        for name_ in ("assigned", "due", "done_on_time", "done_late", "pending_in_time", "pending_overdue"):
+            setattr(total, name_, getattr(total, name_) + getattr(report, name_))
+    return total
+
+
+def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
+    """Everything the board shows, computed at ``now`` (obligations due in the current year)."""
+    today = local_date(now)
+    year = today.year
+    reports = {
+        r.unit: r
+        for r in outcome_report(session, plan, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), now=now)
+    }
+    lines = []
+    for unit in section_units(plan):
+        members = [reports.get(code) or UnitReport(code, plan.unit_name(code)) for code in plan.members(unit.code)]
+        report = members[0] if not unit.members else _sum(unit.code, unit.name, members)
+        lines.append(UnitLine(ref=unit.ref or "", unit=unit.code, name=unit.name, report=report,
+                              members=members if unit.members else []))
+    rows = status_rows(session, plan, now)
+    overdue = sorted(
+        (r for r in rows if r.days_left < 0 and State(r.state).active),
+        key=lambda r: (r.deadline, r.unit_name, r.id),
+    )
+    submitted = [r for r in rows if r.state == State.SUBMITTED.value]
+    return Board(now=now, year=year, units=lines, overdue=overdue,
+                 escalations=escalations_on(session, plan, today), submitted=submitted)
+
+
+def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[EscalationLine]:
+    """Overdue notices, escalations and repeats whose time fell on ``day`` (local), one line each."""
+    start, end = at_local(day), at_local(day + dt.timedelta(days=1))
+    found = session.exec(
+        select(Notification, Occurrence)
+        .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+        .where(Notification.due_at >= start, Notification.due_at < end,
+               Notification.kind.in_(list(ESCALATION_KINDS)))
+        .order_by(Notification.due_at, Notification.occurrence_id, Notification.level, Notification.id)
+    ).all()
+    grouped: dict[tuple, list[str]] = {}
+    first: dict[tuple, tuple[Notification, Occurrence]] = {}
+    for notification, occurrence in found:
+        key = (occurrence.id, notification.kind, notification.level, notification.due_at)
+        grouped.setdefault(key, []).append(notification.recipient)
+        first.setdefault(key, (notification, occurrence))
+    out = []
+    for key, recipients in grouped.items():
+        notification, occurrence = first[key]
+        duty = plan.duties.get(occurrence.duty_code)
+        out.append(EscalationLine(
+            occurrence_id=occurrence.id, unit_name=plan.unit_name(occurrence.unit_code),
+            ref=duty.ref if duty else "", period=occurrence.period_label, deadline=occurrence.deadline,
+            kind=ESCALATION_KINDS[notification.kind], level=notification.level, at=notification.due_at,
+            recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
+        ))
+    return out
+
+
+def recipient_name(plan: Plan, tag: str) -> str:
+    if tag == COORDINATOR:
+        return plan.meta.coordinator.title
+    if tag == LEADERSHIP:
+        return plan.meta.leadership.title
+    return plan.unit_name(tag)
+
+
+def _rate(report: UnitReport) -> str:
+    rate = report.on_time_rate
+    return "—" if rate is None else f"{rate:.1f} %".replace(".", ",")
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return out
+
+
+OUTCOME_HEADER = [
+    Outcome.DONE_ON_TIME.value.capitalize(),
+    Outcome.DONE_LATE.value.capitalize(),
+    Outcome.PENDING_IN_TIME.value.capitalize(),
+    Outcome.PENDING_OVERDUE.value.capitalize(),
+]
+
+
+def _outcomes(report: UnitReport) -> list:
+    return [report.done_on_time, report.done_late, report.pending_in_time, report.pending_overdue]
+
+
+def _overdue_text(row: StatusRow) -> str:
+    text = f"{-row.days_left} ngày"
+    return text + (f" ({row.working_days_overdue} ngày làm việc)" if row.working_days_overdue else "")
+
+
+def render_markdown(board: Board, plan: Plan) -> str:
+    """The board as Markdown, for the Prefect UI (tables, Vietnamese, dates as dd/mm/yyyy)."""
+    moment = local(board.now)
+    today = moment.date()
+    lines = [
+        f"# Bảng theo dõi chung — {format_date_vi(today)}",
+        "",
+        (f"{plan.meta.short_title}. Đầu mối theo dõi: {plan.meta.coordinator.title}. "
+         f"Số liệu tính đến {moment:%H:%M} ngày {today:%d/%m/%Y}."),
+        "",
+        f"## Kết quả theo đơn vị — nhiệm vụ có hạn trong năm {board.year}",
+        "",
+        "Tỷ lệ đúng hạn = số hoàn thành đúng hạn / số nhiệm vụ đã đến hạn tính đến hôm nay.",
+        "",
+    ]
+    lines += _table(
+        ["Mục", "Đơn vị", "Được giao", *OUTCOME_HEADER, "Tỷ lệ đúng hạn"],
+        [[u.ref, u.name, u.report.assigned, *_outcomes(u.report), _rate(u.report)] for u in board.units]
+        + [["", "**Tổng cộng**", board.total.assigned, *_outcomes(board.total), _rate(board.total)]],
+    )
+    lines += ["", f"## Nhiệm vụ quá hạn ({len(board.overdue)})", ""]
+    if board.overdue:
+        lines += _table(
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Quá hạn", "Trạng thái", "Đôn đốc"],
+            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", _overdue_text(r), r.state_label,
+              escalation_label(plan, r)] for r in board.overdue],
+        )
+    else:
+        lines.append("Không có nhiệm vụ nào quá hạn.")
+    lines += ["", f"## Đôn đốc trong ngày {today:%d/%m/%Y} ({len(board.escalations)})", ""]
+    if board.escalations:
+        lines += _table(
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Nội dung", "Người nhận"],
+            [[e.occurrence_id, e.unit_name, e.ref, e.period, f"{e.deadline:%d/%m/%Y}",
+              e.kind + (f" (bậc {e.level})" if e.level > 0 else ""), ", ".join(e.recipients)]
+             for e in board.escalations],
+        )
+    else:
+        lines.append("Hôm nay không có việc đôn đốc mới.")
+    lines += ["", f"## Báo cáo chờ cơ quan thường trực duyệt ({len(board.submitted)})", ""]
+    if board.submitted:
+        lines += _table(
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn"],
+            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}"] for r in board.submitted],
+        )
+        lines += ["", "Duyệt bằng mục **Ghi nhận kết quả** (Chấp nhận báo cáo / Trả lại để hoàn thiện)."]
+    else:
+        lines.append("Không có báo cáo nào chờ duyệt.")
+    for unit in board.units:
+        if unit.members:
+            lines += ["", f"## {unit.ref} {unit.name}: từng đơn vị", ""]
+            lines += _table(
+                ["Đơn vị", "Được giao", *OUTCOME_HEADER, "Tỷ lệ đúng hạn"],
+                [[m.unit_name, m.assigned, *_outcomes(m), _rate(m)] for m in unit.members],
+            )
+    return "\n".join(lines) + "\n"
+
+
+def summary(board: Board) -> str:
+    """One line for the board run's final state."""
+    total = board.total
+    return (
+        f"{len(board.overdue)} nhiệm vụ quá hạn, {len(board.escalations)} việc đôn đốc hôm nay, "
+        f"{len(board.submitted)} báo cáo chờ duyệt; tỷ lệ đúng hạn năm {board.year}: {_rate(total)}."
+    )

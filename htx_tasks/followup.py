@@ -1,0 +1,291 @@
+"""Following up one Section III unit: its engine pass, its standing and its table.
+
+The Prefect flows call these functions and only wire them. Which units Section III names, when
+a unit counts as "due soon" or "overdue", and what a coordinator reads in each row all live here
+(or deeper, in the engine and the lifecycle), so they can be tested without Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from htx_tasks import services
+from htx_tasks.clock import local, local_date
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Snapshot, State, due_soon_at
+from htx_tasks.engine import PassResult, run_pass
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Target, Unit
+from htx_tasks.reports import StatusRow, status_rows
+
+RECENTLY_CLOSED = dt.timedelta(days=30)  # closed obligations stay on a unit's table this long
+ARTIFACT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+TITLE_WIDTH = 80
+
+TARGET_LABELS = {
+    Target.UNIT: "đã báo đơn vị",
+    Target.COORDINATOR: "đã báo cơ quan thường trực",
+    Target.LEADERSHIP: "đã báo lãnh đạo UBND",
+}
+
+
+class Standing(StrEnum):
+    """A unit's standing on the plan: the name of its follow-up run's final state."""
+
+    ON_TRACK = "Đúng tiến độ"
+    DUE_SOON = "Sắp đến hạn"
+    OVERDUE = "Quá hạn"
+
+
+def section_units(plan: Plan) -> list[Unit]:
+    """The units Section III names (each has a ``ref``), in plan order; a group stands for its members."""
+    grouped = {member for unit in plan.source.units for member in (unit.members or [])}
+    return [unit for unit in plan.source.units if unit.ref and unit.code not in grouped]
+
+
+def section_unit_of(plan: Plan, unit_code: str) -> str:
+    """The Section III unit that follows ``unit_code`` up: its group, or itself."""
+    for unit in plan.source.units:
+        if unit_code in (unit.members or []):
+            return unit.code
+    return unit_code
+
+
+def artifact_key(unit_code: str) -> str:
+    """The Prefect artifact key of a unit's table (lowercase letters, digits and dashes)."""
+    key = f"theo-doi-{unit_code}"
+    if not ARTIFACT_KEY.match(key):
+        raise ValueError(f"mã đơn vị '{unit_code}' không dùng được làm khóa artifact")
+    return key
+
+
+def follow_up(engine: Engine, plan: Plan, unit_code: str, now: dt.datetime) -> PassResult:
+    """One engine pass limited to the unit (a group: all its members), at ``now``."""
+    plan.unit(unit_code)
+    return run_pass(engine, plan, now, units=set(plan.members(unit_code)))
+
+
+@dataclass
+class Counts:
+    open: int = 0
+    due_soon: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    submitted: int = 0
+    closed: int = 0
+
+
+@dataclass
+class UnitStanding:
+    """Where a unit stands at ``now``: its rows, their classes, and the resulting standing."""
+
+    plan: Plan
+    unit: str
+    now: dt.datetime
+    rows: list[StatusRow]
+    due_soon_ids: set[int] = field(default_factory=set)
+    overdue_ids: set[int] = field(default_factory=set)
+
+    @property
+    def unit_name(self) -> str:
+        return self.plan.unit_name(self.unit)
+
+    @property
+    def ref(self) -> str:
+        return self.plan.unit(self.unit).ref or ""
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.plan.unit(self.unit).members)
+
+    @property
+    def counts(self) -> Counts:
+        counts = Counts()
+        for row in self.rows:
+            state = State(row.state)
+            if state in CLOSED:
+                counts.closed += 1
+            elif state is State.SUBMITTED:
+                counts.submitted += 1
+            else:
+                counts.open += 1
+                counts.due_soon += row.id in self.due_soon_ids
+                counts.overdue += row.id in self.overdue_ids
+                counts.escalated += row.id in self.overdue_ids and row.escalation_level >= 1
+        return counts
+
+    @property
+    def standing(self) -> Standing:
+        if self.overdue_ids:
+            return Standing.OVERDUE
+        if self.due_soon_ids:
+            return Standing.DUE_SOON
+        return Standing.ON_TRACK
+
+    def message(self) -> str:
+        """The final state's message: the counts, in Vietnamese."""
+        c = self.counts
+        parts = [f"{c.open} nhiệm vụ đang mở"]
+        if c.overdue:
+            parts.append(f"{c.overdue} quá hạn" + (f" ({c.escalated} đã báo cấp trên)" if c.escalated else ""))
+        if c.due_soon:
+            parts.append(f"{c.due_soon} sắp đến hạn")
+        if c.submitted:
+            parts.append(f"{c.submitted} chờ duyệt")
+        if c.closed:
+            parts.append(f"{c.closed} đã đóng trong {RECENTLY_CLOSED.days} ngày qua")
+        return f"{self.ref} {self.unit_name}, {local(self.now):%H:%M %d/%m/%Y}: " + ", ".join(parts) + "."
+
+    def table(self) -> list[dict[str, str | int]]:
+        """The rows of the unit's table artifact; a group's table names the member on each row."""
+        out = []
+        for row in self.rows:
+            duty = self.plan.duties.get(row.duty)
+            line: dict[str, str | int] = {"Số": row.id}
+            if self.is_group:
+                line["Đơn vị"] = row.unit_name
+            line.update({
+                "Mục": row.ref,
+                "Kỳ": row.period,
+                "Hạn": row.deadline.strftime("%d/%m/%Y"),
+                "Trạng thái": row.state_label,
+                "Còn / quá hạn": self.time_left(row),
+                "Đôn đốc": self.escalation_label(row),
+                "Nhắc gần nhất": local(row.last_reminder).strftime("%H:%M %d/%m/%Y") if row.last_reminder else "—",
+                "Nhiệm vụ": _shorten(duty.title if duty else row.duty),
+            })
+            out.append(line)
+        return out
+
+    def urgency(self, row: StatusRow) -> int:
+        """Rows a coordinator must act on come first: overdue, due soon, open, awaiting review, closed."""
+        state = State(row.state)
+        if row.id in self.overdue_ids:
+            return 0
+        if row.id in self.due_soon_ids:
+            return 1
+        if state in ACTIVE:
+            return 2
+        return 3 if state is State.SUBMITTED else 4
+
+    def time_left(self, row: StatusRow) -> str:
+        state = State(row.state)
+        if state in CLOSED:
+            return "—"
+        if state is State.SUBMITTED:
+            return "đã báo cáo"
+        if row.id in self.overdue_ids:
+            text = f"quá hạn {-row.days_left} ngày"
+            if row.working_days_overdue:
+                text += f" ({row.working_days_overdue} ngày làm việc)"
+            return text
+        return "đến hạn hôm nay" if row.days_left == 0 else f"còn {row.days_left} ngày"
+
+    def escalation_label(self, row: StatusRow) -> str:
+        return escalation_label(self.plan, row)
+
+
+def escalation_label(plan: Plan, row: StatusRow) -> str:
+    """``Bậc 1: đã báo cơ quan thường trực``: how far an overdue obligation has been escalated."""
+    if row.escalation_level < 0:
+        return "—"
+    steps = plan.policy_for(row.duty, row.unit).escalation or []
+    if row.escalation_level >= len(steps):
+        return f"Bậc {row.escalation_level}"
+    return f"Bậc {row.escalation_level}: {TARGET_LABELS[steps[row.escalation_level].to]}"
+
+
+def standing(session: Session, plan: Plan, unit_code: str, now: dt.datetime) -> UnitStanding:
+    """The unit's open obligations and those closed recently, classed at ``now``."""
+    rows = status_rows(session, plan, now, unit=unit_code, include_closed_since=now - RECENTLY_CLOSED)
+    result = UnitStanding(plan=plan, unit=unit_code, now=now, rows=rows)
+    today = local_date(now)
+    for row in rows:
+        if State(row.state) not in ACTIVE:
+            continue
+        if row.deadline < today:
+            result.overdue_ids.add(row.id)
+        elif is_due_soon(plan, row, now):
+            result.due_soon_ids.add(row.id)
+    result.rows.sort(key=lambda row: (result.urgency(row), row.deadline, row.unit_name, row.ref, row.id))
+    return result
+
+
+def is_due_soon(plan: Plan, row: StatusRow, now: dt.datetime) -> bool:
+    """Due within the duty's "due soon" window (3 working days by default), per the lifecycle."""
+    snapshot = Snapshot(opened_at=now, deadline=row.deadline, state=State(row.state))
+    return now >= due_soon_at(snapshot, plan.policy_for(row.duty, row.unit), plan.calendar)
+
+
+def _shorten(text: str, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Action(StrEnum):
+    """What the "Ghi nhận kết quả" form records; the values are what the form shows."""
+
+    SUBMIT = "Đơn vị báo cáo hoàn thành"
+    ACCEPT = "Chấp nhận báo cáo"
+    RETURN = "Trả lại để hoàn thiện"
+    EXTEND = "Gia hạn"
+    WAIVE = "Miễn thực hiện"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    occurrence_id: int
+    unit: str  # the member unit that owns the occurrence
+    section_unit: str  # the Section III unit whose follow-up covers it
+    state_label: str
+    message: str
+
+
+def record(session: Session, plan: Plan, action: Action, occurrence_id: int, *, unit: str, note: str,
+           evidence: str | None = None, new_deadline: dt.date | None = None, now: dt.datetime) -> Recorded:
+    """Record one action through the same services as the CLI, for the unit that owns the occurrence.
+
+    Raises ``Refused`` (Vietnamese message) when the unit does not own it or the action is not
+    allowed; the caller's transaction then records nothing.
+    """
+    try:
+        plan.unit(unit)
+    except KeyError as exc:
+        raise services.Refused(str(exc.args[0])) from None
+    row = services.get_occurrence(session, occurrence_id)
+    if row.unit_code not in plan.members(unit):
+        raise services.Refused(
+            f"đơn vị '{unit}' không phụ trách nhiệm vụ số {occurrence_id} (thuộc {plan.unit_name(row.unit_code)})"
+        )
+    note = (note or "").strip()
+    if action is Action.SUBMIT:
+        row = services.submit(session, plan, occurrence_id, unit=unit, note=note,
+                              evidence=(evidence or "").strip() or None, now=now)
+        message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
+    elif action in (Action.ACCEPT, Action.RETURN):
+        decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
+        if decision is services.Decision.RETURN and not note:
+            raise services.Refused("trả lại báo cáo cần ghi rõ nội dung cần hoàn thiện")
+        row = services.review(session, plan, occurrence_id, decision=decision, note=note, now=now)
+        message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
+    elif action is Action.EXTEND:
+        if new_deadline is None:
+            raise services.Refused("gia hạn cần chọn hạn mới")
+        if not note:
+            raise services.Refused("gia hạn cần ghi lý do")
+        row = services.extend(session, plan, occurrence_id, to=new_deadline, note=note, now=now)
+        message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
+    else:
+        row = services.waive(session, plan, occurrence_id, note=note, now=now)
+        message = "Đã miễn thực hiện."
+    state = State(row.state)
+    return Recorded(
+        occurrence_id=row.id, unit=row.unit_code, section_unit=section_unit_of(plan, row.unit_code),
+        state_label=state.label,
+        message=f"Nhiệm vụ số {row.id} ({plan.unit_name(row.unit_code)}): {message} Trạng thái: {state.label}.",
+    )

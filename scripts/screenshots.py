@@ -1,0 +1,214 @@
+"""Screenshots of what a coordinator sees in the Prefect UI, for the README.
+
+Starts the whole system (``python -m flows.serve``) with the shipped plan on a scratch database
+filled with demonstration data (six weeks of follow-up, some reports submitted, accepted, late
+or awaiting review), opens the UI in headless Chromium and saves:
+
+- ``docs/screenshots/deployments.png``: the deployments, one per Section III unit;
+- ``docs/screenshots/unit-run.png``: the table a unit's run published (the ward/commune group),
+  with the run, its final state's message and its tags beside it;
+- ``docs/screenshots/board.png``: the coordinator board.
+
+Usage: ``.venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--keep]``.
+Needs Debian's ``chromium`` (``apt-get install -y chromium``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEMO_NOW = dt.datetime(2026, 12, 15, 7, 30)  # local time: a Tuesday morning, mid-December
+FIRST_DAY = dt.date(2026, 11, 2)
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--virtual-time-budget=15000",
+]
+
+
+def seed_demo(now: dt.datetime) -> None:
+    """Six weeks of follow-up up to ``now`` with some reports, decisions and cases along the way."""
+    from sqlmodel import select
+
+    from htx_tasks.clock import at_local
+    from htx_tasks.engine import run_pass
+    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.services import Decision, open_case, review, submit
+    from htx_tasks.settings import Settings
+    from htx_tasks.store.db import make_engine, session_scope, upgrade
+    from htx_tasks.store.models import Occurrence
+
+    settings = Settings.from_env()
+    plan = load_plan(settings.config_dir)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    wards = plan.members("ubnd-xa-phuong")
+
+    def at(day: int, month: int, hour: int) -> dt.datetime:
+        return at_local(dt.date(2026, month, day), hour)
+
+    def occurrence(session, duty: str, unit: str) -> int:
+        return session.exec(select(Occurrence.id).where(Occurrence.duty_code == duty, Occurrence.unit_code == unit)
+                            .order_by(Occurrence.deadline.desc())).first()
+
+    def report(duty: str, unit: str, submitted: dt.datetime, accepted: dt.datetime | None, note: str) -> None:
+        with session_scope(engine) as session:
+            ident = occurrence(session, duty, unit)
+            submit(session, plan, ident, unit=unit, note=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}",
+                   now=submitted)
+            if accepted is not None:
+                review(session, plan, ident, decision=Decision.ACCEPT, note="Đạt yêu cầu", now=accepted)
+
+    actions = {
+        dt.date(2026, 11, 24): lambda: report("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", at(24, 11, 10),
+                                              at(25, 11, 9), "12 tin, 2 phóng sự về hợp tác xã"),
+        dt.date(2026, 12, 1): lambda: _case(engine, plan, open_case, "HS-2026-118", dt.date(2026, 12, 1),
+                                            at(1, 12, 9), submit_at=at(3, 12, 15), accept_at=at(4, 12, 8)),
+        dt.date(2026, 12, 8): lambda: [report("xa-tuyen-truyen", w, at(8, 12, 9), at(9, 12, 10), "Đã tuyên truyền")
+                                       for w in wards[:6]],
+        dt.date(2026, 12, 9): lambda: [report("xa-theo-doi-htx", w, at(9, 12, 14), at(10, 12, 9), "Báo cáo quý IV")
+                                       for w in wards[:4]],
+        dt.date(2026, 12, 11): lambda: _case(engine, plan, open_case, "HS-2026-131", dt.date(2026, 12, 11),
+                                             at(11, 12, 15)),
+        dt.date(2026, 12, 12): lambda: [report("xa-tuyen-truyen", w, at(12, 12, 9), at(14, 12, 10), "Nộp muộn")
+                                        for w in wards[6:9]],
+        dt.date(2026, 12, 14): lambda: [report("xa-tuyen-truyen", w, at(14, 12, 15), None, "Báo cáo tuyên truyền")
+                                        for w in wards[9:11]],
+    }
+    day = FIRST_DAY
+    while day <= now.date():
+        if day.weekday() < 6:  # the schedule: Monday to Saturday at 07:30
+            run_pass(engine, plan, at_local(day, 7, 30))
+        if day in actions and day < now.date():
+            actions[day]()
+        day += dt.timedelta(days=1)
+    engine.dispose()
+
+
+def _case(engine, plan, open_case, ref, received, opened_at, submit_at=None, accept_at=None) -> None:
+    from htx_tasks.services import Decision, review, submit
+    from htx_tasks.store.db import session_scope
+
+    with session_scope(engine) as session:
+        row = open_case(session, plan, "tckh-thu-tuc", unit="phong-tai-chinh-ke-hoach", kind="dang-ky",
+                        received=received, ref=ref, now=opened_at)
+        if submit_at is not None:
+            submit(session, plan, row.id, unit="phong-tai-chinh-ke-hoach", note="Đã cấp giấy chứng nhận",
+                   evidence=None, now=submit_at)
+            review(session, plan, row.id, decision=Decision.ACCEPT, note="Đúng thời hạn", now=accept_at)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def api(base: str, path: str, body: dict | None = None):
+    request = urllib.request.Request(f"{base}/api{path}", method="POST" if body is not None else "GET",
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def latest_artifact(base: str, key: str) -> str:
+    """The id of the newest version of the artifact ``key`` (its page shows the run it came from)."""
+    found = api(base, "/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 1})
+    return found[0]["id"]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(1)
+    raise RuntimeError(f"quá thời gian chờ {what}")
+
+
+def screenshot(url: str, out: Path, profile: Path, size: tuple[int, int]) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise RuntimeError("chưa cài chromium: apt-get update && apt-get install -y chromium")
+    subprocess.run(  # the browser shows times in the plan's time zone
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={out}",
+         f"--window-size={size[0]},{size[1]}", url],
+        check=True, capture_output=True, timeout=120, env={**os.environ, "TZ": "Asia/Ho_Chi_Minh"},
+    )
+    print(f"  {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--keep", action="store_true", help="để hệ thống chạy sau khi chụp (Ctrl-C để dừng)")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="htx-screenshots-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        "HTX_VAR_DIR": str(scratch / "var"),
+        "HTX_DATABASE_URL": f"sqlite:///{scratch / 'var' / 'htx-tasks.db'}",
+        "HTX_CONFIG_DIR": str(ROOT / "config"),
+        "PREFECT_HOME": str(scratch / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    os.environ.update(env)
+    print(f"Dữ liệu minh họa đến {DEMO_NOW:%H:%M %d/%m/%Y} trong {scratch}")
+    seed_demo(DEMO_NOW)
+    log = (scratch / "serve.log").open("wb")
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "flows.serve", "--port", str(port), "--now", DEMO_NOW.isoformat(timespec="minutes")],
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_for(lambda: "Lượt theo dõi đầu tiên xong" in (scratch / "serve.log").read_text("utf-8", "replace"), 600,
+                 "lượt theo dõi đầu tiên")
+        ward_table = latest_artifact(base, "theo-doi-ubnd-xa-phuong")
+        board = latest_artifact(base, "bang-theo-doi-chung")
+        print("Chụp màn hình:")
+        profile = scratch / "chromium"
+        screenshot(f"{base}/v2/deployments", args.out / "deployments.png", profile, (1400, 900))
+        screenshot(f"{base}/v2/artifacts/artifact/{ward_table}", args.out / "unit-run.png", profile, (1680, 900))
+        screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 1800))
+        if args.keep:
+            print(f"Prefect UI: {base} (Ctrl-C để dừng)")
+            serving.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if serving.poll() is None:
+            os.killpg(serving.pid, signal.SIGTERM)
+            try:
+                serving.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(serving.pid, signal.SIGKILL)
+        log.close()
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

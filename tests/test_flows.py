@@ -1,0 +1,550 @@
+"""The Prefect flows: deployments from the plan, state names, artifacts, dispatch, the form,
+catch-up of missed runs, overlapping runs, and the deployments served against a real server.
+
+Flows run under one session-scoped ``prefect_test_harness`` (heartbeat off). Every run is given
+its instant (``now``, or a scheduled time of a flow run): the real clock is never asserted on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the flows/ package sits next to htx_tasks/
+
+from prefect import get_client
+from prefect.artifacts import Artifact
+from prefect.exceptions import ObjectNotFound
+from prefect.flow_engine import run_flow
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    temporary_settings,
+)
+from prefect.states import Scheduled
+from prefect.testing.utilities import prefect_test_harness
+
+from flows import deployments
+from flows.board import coordinator_board
+from flows.record import record_result
+from flows.retry import retry_deliveries
+from flows.units import follow_up_unit
+from htx_tasks import followup
+from htx_tasks.board import BOARD_KEY
+from htx_tasks.clock import at_local
+from htx_tasks.engine import run_pass
+from htx_tasks.followup import Action
+from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.store.db import make_engine, upgrade
+from htx_tasks.store.models import (
+    AuditEvent,
+    Delivery,
+    Notification,
+    Occurrence,
+    Submission,
+)
+
+CONFIG_DIR = ROOT / "config"
+KT, TCKH, QLDT, TTVH = "phong-kinh-te", "phong-tai-chinh-ke-hoach", "phong-quan-ly-do-thi", "trung-tam-vhtt-tt"
+WARDS = "ubnd-xa-phuong"
+MONDAY = "2026-12-14T07:30"  # ward reports were due Thursday 10/12; Quản lý đô thị's is due 15/12
+SECTION_III = {
+    "III.1": KT, "III.2": TCKH, "III.3": QLDT, "III.4": "phong-tai-nguyen-moi-truong",
+    "III.5": "phong-van-hoa-thong-tin", "III.6": TTVH, "III.7": "ubmttq-doan-the", "III.8": WARDS,
+}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> str:
+    """One temporary Prefect server for the whole session, flow heartbeats off."""
+    with (
+        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=90),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield PREFECT_API_URL.value()
+
+
+def _install(root: Path, monkeypatch: pytest.MonkeyPatch, *, tracking_from: str | None = None) -> Engine:
+    """A throw-away installation the flows find through the environment: config, var, SQLite."""
+    config = root / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    if tracking_from:
+        plan_file = config / "plan.yaml"
+        text = plan_file.read_text(encoding="utf-8")
+        plan_file.write_text(text.replace("tracking_from: 2026-11-01", f"tracking_from: {tracking_from}"),
+                             encoding="utf-8")
+    url = f"sqlite:///{root / 'htx.db'}"
+    monkeypatch.setenv("HTX_CONFIG_DIR", str(config))
+    monkeypatch.setenv("HTX_VAR_DIR", str(root / "var"))
+    monkeypatch.setenv("HTX_DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+@pytest.fixture
+def installed(prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    engine = _install(tmp_path, monkeypatch)
+    yield engine
+    engine.dispose()
+
+
+def table(key: str) -> list[dict]:
+    artifact = Artifact.get(key)
+    assert artifact is not None, f"no artifact {key}"
+    data = artifact.data
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def markdown(key: str) -> str:
+    artifact = Artifact.get(key)
+    assert artifact is not None, f"no artifact {key}"
+    return artifact.data
+
+
+def count(engine: Engine, model, *where) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def notification_keys(engine: Engine) -> list[tuple]:
+    with Session(engine) as session:
+        rows = session.exec(select(Notification).order_by(Notification.due_at, Notification.id)).all()
+        return [(r.occurrence_id, r.kind, r.level, r.due_at, r.recipient, r.status, r.sent_at) for r in rows]
+
+
+# --------------------------------------------------------------------------- deployments from the plan
+
+
+def test_section_iii_gives_eight_units_and_the_ward_group_is_one(plan: Plan) -> None:
+    units = followup.section_units(plan)
+    assert {u.ref: u.code for u in units} == SECTION_III
+    assert len(plan.members(WARDS)) == 15
+    assert followup.section_unit_of(plan, "phuong-ba-ngoi") == WARDS
+    assert followup.section_unit_of(plan, KT) == KT
+
+
+def test_deployments_are_generated_from_the_plan_with_vietnamese_names_and_local_schedules(plan: Plan) -> None:
+    specs = deployments.specs(plan)
+    units = [s for s in specs if s.flow is follow_up_unit]
+    assert units[0].name == "III.1 — Phòng Kinh tế"
+    assert len(units) == 8
+    for spec, (ref, code) in zip(units, SECTION_III.items(), strict=True):
+        unit = plan.unit(code)
+        assert spec.name == f"{ref} — {unit.short_name or unit.name}"
+        assert f"Mục {ref}" in spec.description
+        assert spec.parameters["unit"].unfreeze() == code
+        [schedule] = spec.schedules
+        assert (schedule.cron, schedule.timezone) == ("30 7 * * 1-6", "Asia/Ho_Chi_Minh")
+    ward_spec = units[-1]
+    assert "III.8.1" in ward_spec.description and "phường Ba Ngòi" in ward_spec.description
+    [board] = [s for s in specs if s.flow is coordinator_board]
+    assert (board.schedules[0].cron, board.schedules[0].timezone) == ("0 8 * * 1-6", "Asia/Ho_Chi_Minh")
+    [form] = [s for s in specs if s.flow is record_result]
+    assert form.name == "Ghi nhận kết quả" and form.schedules == []
+    [retry] = [s for s in specs if s.flow is retry_deliveries]
+    assert (retry.schedules[0].cron, retry.schedules[0].timezone) == ("*/15 7-16 * * 1-6", "Asia/Ho_Chi_Minh")
+
+
+def test_the_retry_flow_resends_failed_rows_only_and_leaves_fresh_ones_for_their_digest(installed: Engine) -> None:
+    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
+    with Session(installed) as session:  # one of the unit's rows failed once and its backoff ran out
+        row = session.exec(select(Notification).where(Notification.recipient == KT)).first()
+        row.status, row.attempts, row.sent_at = "pending", 1, None
+        row.next_attempt_at = at_local(dt.date(2026, 12, 14), 7, 40)
+        session.add(row)
+        session.commit()
+        failed_id = row.id
+    fresh = count(installed, Notification, Notification.recipient == "coordinator", Notification.status == "pending")
+    assert fresh > 0
+
+    state = retry_deliveries(now="2026-12-14T07:45", return_state=True)
+
+    assert state.name == "Đã gửi lại"
+    with Session(installed) as session:
+        assert session.get(Notification, failed_id).status == "sent"
+    assert count(installed, Notification, Notification.recipient == "coordinator",
+                 Notification.status == "pending") == fresh
+
+
+def test_the_record_form_offers_the_actions_and_the_plan_units(plan: Plan) -> None:
+    form = next(d for d in deployments.runner_deployments(plan) if d.name == "Ghi nhận kết quả")
+    schema = form._parameter_openapi_schema
+    props = schema.properties
+    assert schema.required == ["occurrence", "unit"]
+    assert props["occurrence"]["title"] == "Số nhiệm vụ" and props["occurrence"]["type"] == "integer"
+    assert "phuong-ba-ngoi" in props["unit"]["enum"] and WARDS not in props["unit"]["enum"]
+    assert schema.definitions["Action"]["enum"] == [a.value for a in Action]
+    assert props["new_deadline"]["anyOf"][0] == {"format": "date", "type": "string"}
+    unit = next(d for d in deployments.runner_deployments(plan) if d.name.startswith("III.1 "))
+    assert unit._parameter_openapi_schema.properties["unit"]["readOnly"] is True
+
+
+def test_a_renamed_unit_or_new_plan_needs_no_code(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    plan_file = config / "plan.yaml"
+    plan_file.write_text(
+        plan_file.read_text(encoding="utf-8").replace("name: Phòng Quản lý đô thị", "name: Phòng Xây dựng"),
+        encoding="utf-8")
+    names = [s.name for s in deployments.specs(load_plan(config))]
+    assert "III.3 — Phòng Xây dựng" in names
+
+
+def test_due_soon_follows_each_duty_policy_and_overdue_outranks_it(plan: Plan, tmp_path: Path) -> None:
+    """The standing without Prefect: a case (due soon 1 working day before) next to quarterly reports."""
+    from htx_tasks.services import open_case
+    from htx_tasks.store.db import session_scope
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'htx.db'}")
+    upgrade(engine)
+    received = dt.date(2026, 12, 14)  # Monday: due Thursday 17/12 (3 working days)
+    with session_scope(engine) as session:
+        case = open_case(session, plan, "tckh-thu-tuc", unit=TCKH, kind="dang-ky", received=received,
+                         ref="HS-1", now=at_local(received, 9)).id
+    seen = {}
+    for day in (15, 16, 18):
+        now = at_local(dt.date(2026, 12, day), 7, 30)
+        run_pass(engine, plan, now, units={TCKH})
+        with Session(engine) as session:
+            seen[day] = followup.standing(session, plan, TCKH, now)
+    # the default policy would call it due soon from Monday; this duty's policy says 1 working day
+    assert case not in seen[15].due_soon_ids and case in seen[16].due_soon_ids
+    assert seen[16].standing is followup.Standing.DUE_SOON
+    assert case in seen[18].overdue_ids and seen[18].standing is followup.Standing.OVERDUE
+    first = seen[18].table()[0]
+    assert (first["Số"], first["Còn / quá hạn"]) == (case, "quá hạn 1 ngày")  # what needs action comes first
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- unit runs
+
+
+@pytest.mark.parametrize(
+    ("unit", "state_type", "state_name", "message"),
+    [
+        (KT, "FAILED", "Quá hạn", "1 quá hạn (1 đã báo cấp trên)"),
+        (QLDT, "COMPLETED", "Sắp đến hạn", "1 sắp đến hạn"),
+        (TCKH, "COMPLETED", "Đúng tiến độ", "1 nhiệm vụ đang mở."),
+        (WARDS, "FAILED", "Quá hạn", "30 nhiệm vụ đang mở, 30 quá hạn"),
+    ],
+)
+def test_a_unit_run_ends_in_a_state_named_for_its_standing(installed: Engine, unit, state_type, state_name,
+                                                           message) -> None:
+    state = follow_up_unit(unit=unit, now=MONDAY, return_state=True)
+    assert (state.type.value, state.name) == (state_type, state_name)
+    assert message in state.message and "07:30 14/12/2026" in state.message
+
+
+def test_the_unit_table_lists_its_obligations_in_vietnamese(installed: Engine) -> None:
+    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
+    rows = table(followup.artifact_key(KT))
+    assert list(rows[0]) == ["Số", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn / quá hạn", "Đôn đốc",
+                             "Nhắc gần nhất", "Nhiệm vụ"]
+    by_ref = {r["Mục"]: r for r in rows}
+    overdue = by_ref["III.1.3"]
+    assert overdue["Hạn"] == "02/11/2026" and overdue["Trạng thái"] == "Quá hạn, đã báo cấp trên"
+    assert overdue["Còn / quá hạn"].startswith("quá hạn 42 ngày")
+    assert overdue["Đôn đốc"] == "Bậc 2: đã báo lãnh đạo UBND"
+    assert overdue["Nhắc gần nhất"].endswith("/2026")
+    soon = by_ref["III.1.2"]
+    assert (soon["Hạn"], soon["Còn / quá hạn"], soon["Đôn đốc"]) == ("21/12/2026", "còn 7 ngày", "—")
+    with Session(installed) as session:
+        open_ids = set(session.exec(select(Occurrence.id).where(Occurrence.unit_code == KT)).all())
+    assert {r["Số"] for r in rows} == open_ids
+
+
+def test_the_ward_group_table_has_a_row_per_ward_and_duty(installed: Engine, plan: Plan) -> None:
+    follow_up_unit(unit=WARDS, now=MONDAY, return_state=True)
+    rows = table(followup.artifact_key(WARDS))
+    assert Counter((r["Đơn vị"], r["Mục"]) for r in rows) == Counter(
+        {(plan.unit_name(w), ref): 1 for w in plan.members(WARDS) for ref in ("III.8.1", "III.8.2")}
+    )
+    assert {r["Trạng thái"] for r in rows} == {"Quá hạn"}
+    assert {r["Đôn đốc"] for r in rows} == {"Bậc 0: đã báo đơn vị"}
+
+
+def test_a_unit_run_dispatches_to_the_unit_and_the_board_to_coordinator_and_leadership(installed: Engine,
+                                                                                        tmp_path: Path) -> None:
+    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
+    assert count(installed, Notification, Notification.recipient == KT, Notification.status == "pending") == 0
+    assert count(installed, Notification, Notification.recipient == KT, Notification.status == "sent") > 0
+    for role in ("coordinator", "leadership"):
+        assert count(installed, Notification, Notification.recipient == role, Notification.status == "pending") > 0
+    assert count(installed, Delivery, Delivery.recipient == KT) == 1  # one digest
+    inbox = tmp_path / "var" / "inbox"
+    assert (inbox / f"{KT}.txt").exists() and not (inbox / "coordinator.txt").exists()
+
+    state = coordinator_board(now="2026-12-14T08:00", return_state=True)
+    assert state.name == "Đã cập nhật"
+    for role in ("coordinator", "leadership"):
+        assert count(installed, Notification, Notification.recipient == role, Notification.status == "pending") == 0
+        assert count(installed, Delivery, Delivery.recipient == role) == 1
+    assert "Phòng Kinh tế" in (inbox / "coordinator.txt").read_text(encoding="utf-8")
+
+
+def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(installed: Engine) -> None:
+    plan = load_plan(CONFIG_DIR)
+    for day in (10, 11, 14, 15):  # every unit followed up each working morning (the engine, directly)
+        run_pass(installed, plan, at_local(dt.date(2026, 12, day), 7, 30))
+    state = coordinator_board(now="2026-12-15T08:00", return_state=True)
+    text = markdown(BOARD_KEY)
+    assert text.startswith("# Bảng theo dõi chung — Thứ Ba, 15/12/2026")
+    assert "| III.8 | UBND các xã, phường | 30 | 0 | 0 | 0 | 30 | 0,0 % |" in text
+    assert "## III.8 UBND các xã, phường: từng đơn vị" in text
+    assert "| UBND phường Ba Ngòi | 2 | 0 | 0 | 0 | 2 | 0,0 % |" in text
+    overdue = text.split("## Nhiệm vụ quá hạn (")[1].split("\n## ")[0]
+    assert overdue.startswith("33)")  # 30 ward reports, and Kinh tế, the Centre and the Front's
+    assert ("| Ủy ban MTTQ Việt Nam và các đoàn thể thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | "
+            "5 ngày (2 ngày làm việc) | Quá hạn, đã báo cấp trên | Bậc 1: đã báo cơ quan thường trực |") in overdue
+    assert "| UBND xã Cam Bình | III.8.1 | quý IV/2026 | 10/12/2026 | 5 ngày (2 ngày làm việc) |" in overdue
+    escalations = text.split("## Đôn đốc trong ngày 15/12/2026 (")[1].split("\n## ")[0]
+    assert escalations.startswith("32)")  # the wards' and the Front's 2nd working day late, Kinh tế's repeat
+    assert "Báo cấp trên (bậc 1) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
+    assert "| Nhắc lại (vẫn quá hạn) (bậc 2) | Phòng Kinh tế, Phòng Kinh tế (cơ quan thường trực), " \
+           "Phó Chủ tịch UBND thành phố phụ trách |" in escalations
+    assert "| III.1 | Phòng Kinh tế | 5 | 0 | 0 | 4 | 1 | 0,0 % |" in text
+    assert "| III.2 | Phòng Tài chính – Kế hoạch | 1 | 0 | 0 | 1 | 0 | — |" in text
+    assert "33 nhiệm vụ quá hạn, 32 việc đôn đốc hôm nay" in state.message
+
+
+# --------------------------------------------------------------------------- the form
+
+
+def _ward_occurrence(engine: Engine, ward: str, ref_duty: str = "xa-tuyen-truyen") -> int:
+    with Session(engine) as session:
+        return session.exec(select(Occurrence.id).where(Occurrence.unit_code == ward,
+                                                         Occurrence.duty_code == ref_duty)).one()
+
+
+def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    state = record_result(occurrence=occurrence, unit="phuong-ba-ngoi", action=Action.SUBMIT,
+                          note="Đã tổ chức 3 hội nghị tuyên truyền", evidence="https://camranh.gov.vn/tt/1",
+                          now="2026-12-08T09:00", return_state=True)
+    assert state.name == "Đã ghi nhận" and "chờ cơ quan thường trực duyệt" in state.message
+    ward_row = next(r for r in table(followup.artifact_key(WARDS)) if r["Số"] == occurrence)
+    assert ward_row["Trạng thái"] == "Đã báo cáo, chờ duyệt"
+    assert "## Báo cáo chờ cơ quan thường trực duyệt (1)" in markdown(BOARD_KEY)
+
+    state = record_result(occurrence=occurrence, unit="phuong-ba-ngoi", action="Chấp nhận báo cáo",
+                          note="Đạt yêu cầu", now="2026-12-11T10:00", return_state=True)
+    assert state.name == "Đã ghi nhận" and "Hoàn thành đúng hạn" in state.message
+    with Session(installed) as session:
+        assert session.get(Occurrence, occurrence).state == "done_on_time"
+        assert session.exec(select(Submission.evidence_url)).one() == "https://camranh.gov.vn/tt/1"
+    board = markdown(BOARD_KEY)
+    assert "| UBND phường Ba Ngòi | 2 | 1 | 0 | 0 | 1 | 50,0 % |" in board
+    assert "Không có báo cáo nào chờ duyệt." in board
+    ward_row = next(r for r in table(followup.artifact_key(WARDS)) if r["Số"] == occurrence)
+    assert ward_row["Trạng thái"] == "Hoàn thành đúng hạn"
+
+
+@pytest.mark.parametrize(
+    ("unit", "action", "extra", "reason"),
+    [
+        ("phuong-cam-linh", Action.SUBMIT, {}, "không phụ trách nhiệm vụ số"),
+        (KT, Action.WAIVE, {}, "không phụ trách nhiệm vụ số"),
+        ("phuong-ba-ngoi", Action.ACCEPT, {}, "chưa có báo cáo chờ duyệt"),
+        ("phuong-ba-ngoi", Action.EXTEND, {}, "gia hạn cần chọn hạn mới"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"note": " "}, "cần ghi nội dung báo cáo"),
+        ("khong-co", Action.SUBMIT, {}, "không có đơn vị 'khong-co'"),
+    ],
+)
+def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed: Engine, unit, action, extra,
+                                                                        reason) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    before = count(installed, AuditEvent)
+    params = {"note": "Lý do", **extra}
+    state = record_result(occurrence=occurrence, unit=unit, action=action, now="2026-12-08T09:00",
+                          return_state=True, **params)
+    assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+    assert reason in state.message
+    assert count(installed, AuditEvent) == before
+
+
+def test_the_group_may_record_a_coordinator_decision_for_its_ward(installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-cam-linh")
+    state = record_result(occurrence=occurrence, unit="phuong-cam-linh", action=Action.EXTEND,
+                          new_deadline=dt.date(2026, 12, 19), note="Chờ số liệu của tỉnh",
+                          now="2026-12-08T09:00", return_state=True)
+    # 19/12/2026 is a Saturday: art. 148 moves the new deadline to Monday
+    assert state.name == "Đã ghi nhận" and "Đã gia hạn đến 21/12/2026" in state.message
+
+
+# --------------------------------------------------------------------------- missed and repeated runs
+
+
+PAST_TRACKING = "2025-12-01"  # scheduled runs must lie in the past for Prefect to start them
+DAYS = [dt.date(2025, 12, d) for d in (19, 20, 22, 23, 24, 25, 26, 27, 29, 30, 31)]  # Mon–Sat schedule
+MISSED = [dt.date(2025, 12, d) for d in (22, 23, 24)]  # the Centre's report is due Thursday 25/12/2025
+
+
+def _scheduled_run(day: dt.date, unit: str):
+    """Create a flow run scheduled at 07:30 local on ``day`` (no ``now``) and run it, as a runner would."""
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run(follow_up_unit, parameters={"unit": unit},
+                                          state=Scheduled(scheduled_time=at_local(day, 7, 30)))
+    return run_flow(follow_up_unit, flow_run=flow_run, parameters={"unit": unit}, return_type="state")
+
+
+def test_catching_up_three_missed_days_sends_each_reminder_once_in_order_at_its_own_time(
+        prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_time = _install(tmp_path / "on-time", monkeypatch, tracking_from=PAST_TRACKING)
+    reference = {day: _scheduled_run(day, TTVH).name for day in DAYS}
+    expected = notification_keys(on_time)
+
+    caught_up = _install(tmp_path / "caught-up", monkeypatch, tracking_from=PAST_TRACKING)
+    names = {}
+    for day in DAYS:
+        if day in MISSED:
+            continue  # nothing is serving: Prefect marks these runs Late
+        if day == dt.date(2025, 12, 25):
+            for late in MISSED:  # the runner comes back and runs the late ones, oldest first
+                names[late] = _scheduled_run(late, TTVH).name
+        names[day] = _scheduled_run(day, TTVH).name
+
+    assert names == reference
+    assert [reference[d] for d in (dt.date(2025, 12, 19), *MISSED, dt.date(2025, 12, 26))] == [
+        "Đúng tiến độ", "Sắp đến hạn", "Sắp đến hạn", "Sắp đến hạn", "Quá hạn"]
+    got = notification_keys(caught_up)
+    assert got == expected  # the same rows, statuses and sending times as if no day had been missed
+    window = [row for row in got if row[3] > at_local(DAYS[0], 7, 30)]
+    to_unit = [(kind, level, due_at, status, sent_at) for (_, kind, level, due_at, who, status, sent_at) in window
+               if who == TTVH]
+    assert [(kind, level, due_at) for kind, level, due_at, _, _ in to_unit] == [
+        ("reminder", -1, at_local(dt.date(2025, 12, 22), 7, 30)),  # 3 days before: a missed day
+        ("reminder", -1, at_local(dt.date(2025, 12, 24), 7, 30)),  # 1 day before: a missed day
+        ("reminder", -1, at_local(dt.date(2025, 12, 25), 7, 30)),  # the deadline's morning
+        ("overdue", 0, at_local(dt.date(2025, 12, 26), 7, 30)),  # the next working day
+        ("escalation", 1, at_local(dt.date(2025, 12, 30), 7, 30)),  # 2 whole working days late
+    ]
+    assert all(status == "sent" and sent_at == due_at for _, _, due_at, status, sent_at in to_unit)
+    escalations = [row for row in window if row[1] == "escalation"]
+    assert [row[4] for row in escalations] == [TTVH, "coordinator"]  # once each, for its own day
+
+
+def test_running_a_units_flow_twice_at_once_changes_nothing_the_second_time(installed: Engine) -> None:
+    states = []
+
+    def run() -> None:
+        states.append(follow_up_unit(unit=WARDS, now=MONDAY, return_state=True))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [s.name for s in states] == ["Quá hạn", "Quá hạn"]
+    first = (count(installed, Occurrence), notification_keys(installed), count(installed, AuditEvent),
+             count(installed, Delivery))
+    assert first[0] == 30
+    assert count(installed, Delivery) == 15  # one digest per ward, however many runs overlapped
+
+    follow_up_unit(unit=WARDS, now=MONDAY, return_state=True)
+    again = (count(installed, Occurrence), notification_keys(installed), count(installed, AuditEvent),
+             count(installed, Delivery))
+    assert again == first
+
+
+# --------------------------------------------------------------------------- served against a real server
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, tmp_path: Path) -> None:
+    from prefect.deployments import run_deployment
+
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": prefect_api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "",
+        "HTX_CONFIG_DIR": str(CONFIG_DIR),
+        "HTX_VAR_DIR": str(tmp_path / "var"),
+        "HTX_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+    }
+    env.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY")
+    log = (tmp_path / "serve.log").open("w")
+    serving = subprocess.Popen([sys.executable, "-m", "flows.serve", "--api-url", prefect_api, "--no-first-run"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    unit_name = "Theo dõi đơn vị/III.1 — Phòng Kinh tế"
+    try:
+        with get_client(sync_client=True) as client:
+            def registered():
+                try:
+                    return client.read_deployment_by_name("Ghi nhận kết quả/Ghi nhận kết quả")
+                except ObjectNotFound:
+                    return None
+
+            _wait_for(registered, 90, "the deployments to be registered")
+            deployment = client.read_deployment_by_name(unit_name)
+            assert not deployment.paused
+            [schedule] = deployment.schedules
+            assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 7 * * 1-6", "Asia/Ho_Chi_Minh")
+            assert deployment.parameters == {"unit": KT}
+
+        # a run scheduled for a past morning, no `now`: computed for its own scheduled time
+        flow_run = run_deployment(unit_name, scheduled_time=at_local(dt.date(2026, 11, 23), 7, 30), timeout=120,
+                                  poll_interval=1, as_subflow=False)
+        assert flow_run.state.name == "Quá hạn", (tmp_path / "serve.log").read_text()
+        assert "07:30 23/11/2026" in flow_run.state.message
+        engine = make_engine(env["HTX_DATABASE_URL"])
+        occurrence = _wait_for(lambda: _first_open(engine, KT), 10, "an occurrence")
+        form = run_deployment("Ghi nhận kết quả/Ghi nhận kết quả", timeout=120, poll_interval=1, as_subflow=False,
+                              parameters={"occurrence": occurrence, "unit": KT, "action": "Đơn vị báo cáo hoàn thành",
+                                          "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"})
+        assert form.state.name == "Đã ghi nhận", form.state.message
+        with Session(engine) as session:
+            assert session.get(Occurrence, occurrence).state == "submitted"
+        engine.dispose()
+    finally:
+        serving.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            code = serving.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serving.kill()
+            raise
+        log.close()
+    assert code == 0, (tmp_path / "serve.log").read_text()
+    with get_client(sync_client=True) as client:
+        assert not client.read_deployment_by_name(unit_name).paused  # schedules stay active
+
+
+def _first_open(engine: Engine, unit: str) -> int | None:
+    with Session(engine) as session:
+        return session.exec(select(Occurrence.id).where(Occurrence.unit_code == unit,
+                                                         Occurrence.state.in_(["open", "due_soon", "overdue",
+                                                                               "escalated"]))
+                            .order_by(Occurrence.deadline.desc())).first()
