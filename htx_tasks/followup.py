@@ -269,15 +269,11 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: int, *, 
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
         decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
-        if decision is services.Decision.RETURN and not note:
-            raise services.Refused("trả lại báo cáo cần ghi rõ nội dung cần hoàn thiện")
         row = services.review(session, plan, occurrence_id, decision=decision, note=note, now=now)
         message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
     elif action is Action.EXTEND:
         if new_deadline is None:
             raise services.Refused("gia hạn cần chọn hạn mới")
-        if not note:
-            raise services.Refused("gia hạn cần ghi lý do")
         row = services.extend(session, plan, occurrence_id, to=new_deadline, note=note, now=now)
         message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
     else:

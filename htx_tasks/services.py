@@ -83,6 +83,8 @@ def review(session: Session, plan: Plan, occurrence_id: int, *, decision: Decisi
     row = get_occurrence(session, occurrence_id)
     if row.state != State.SUBMITTED.value:
         raise Refused(f"nhiệm vụ số {occurrence_id} chưa có báo cáo chờ duyệt")
+    if decision is Decision.RETURN and not note.strip():
+        raise Refused("trả lại báo cáo cần ghi rõ nội dung cần hoàn thiện (--note)")
     pending = session.exec(
         select(Submission).where(Submission.occurrence_id == row.id, Submission.decision == "pending")
         .order_by(Submission.id.desc())
@@ -109,6 +111,8 @@ def extend(session: Session, plan: Plan, occurrence_id: int, *, to: dt.date, not
     row = get_occurrence(session, occurrence_id)
     if not State(row.state).active:
         raise Refused(f"nhiệm vụ số {occurrence_id} đã đóng ('{State(row.state).label}'), không gia hạn được")
+    if not note.strip():
+        raise Refused("gia hạn cần ghi lý do (--note)")
     new_deadline = plan.calendar.deadline(to)
     if new_deadline < local_date(now):
         raise Refused(f"hạn mới {to:%d/%m/%Y} đã qua")
