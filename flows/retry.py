@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, runtime
 from prefect.states import Completed, Failed, State
 
 from flows.common import opened, run_time
 from flows.tasks import deliver
+from htx_tasks import clock
 
 FLOW_NAME = "Gửi lại thông báo lỗi"
 
 
-@flow(name=FLOW_NAME, description="Gửi lại các thông báo chưa gửi được khi đã hết thời gian chờ thử lại.")
+def _run_name() -> str:
+    try:
+        return f"Gửi lại — {clock.local(run_time(runtime.flow_run.parameters.get('now'))):%d/%m/%Y %H:%M}"
+    except ValueError:  # an unreadable `now`: the run itself reports it
+        return "Gửi lại"
+
+
+@flow(name=FLOW_NAME, flow_run_name=_run_name, description="Gửi lại các thông báo chưa gửi được khi đã hết thời gian chờ thử lại.")
 def retry_deliveries(now: str | None = None) -> State:
     """Gửi lại thông báo lỗi (các thông báo mới vẫn gửi theo lượt theo dõi đơn vị mỗi sáng).
 

@@ -172,6 +172,7 @@ def _interrupt(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly while starting; the runner takes over
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C works even if started in the background
     os.chdir(PROJECT_ROOT)
     env = prefect_environment(args)
     os.environ.update(env)
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         from prefect import serve
 
         from flows.deployments import BOARD_NAME, runner_deployments, specs
+        from flows.units import follow_up_unit
         from htx_tasks.plan.loader import load_plan
         from htx_tasks.settings import Settings
 
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         deployments = runner_deployments(plan)
         all_specs = specs(plan)
         if not args.no_first_run:
-            units = [s.full_name for s in all_specs if s.schedules and s.name != BOARD_NAME]
+            units = [s.full_name for s in all_specs if s.flow is follow_up_unit]
             board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
             threading.Thread(target=first_follow_up, args=(units, board, args.now), daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
