@@ -479,12 +479,15 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(dispatcher, "send", die)
         with pytest.raises(KeyboardInterrupt):
-            dispatch(world.engine, world.plan, NOW, recipients={KT})
+            dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW)
     assert len(world.rows("sending", KT)) == rows
     # within the lease nothing touches them
-    early = dispatch(world.engine, world.plan, NOW + LEASE - MINUTE, recipients={KT})
+    # the lease runs in real time: a pass for an old scheduled time does not shorten it
+    stale = dispatch(world.engine, world.plan, NOW + LEASE + MINUTE, recipients={KT}, wall=NOW + MINUTE)
+    assert stale.review == 0 and len(world.rows("sending", KT)) == rows
+    early = dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE - MINUTE)
     assert early.review == 0 and early.messages == 0 and len(world.rows("sending", KT)) == rows
-    late = dispatch(world.engine, world.plan, NOW + LEASE + MINUTE, recipients={KT})
+    late = dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
     assert late.review == rows and late.messages == 0
     assert http.count() == 0
     out = CliRunner().invoke(app, ["notify", "review", "--json"])
@@ -493,7 +496,7 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
     assert len(listed) == rows and {r["recipient"] for r in listed} == {KT}
     assert all("dừng giữa chừng" in r["last_error"] for r in listed)
     # later passes leave them for a person
-    dispatch(world.engine, world.plan, NOW + dt.timedelta(hours=2), recipients={KT})
+    dispatch(world.engine, world.plan, NOW + dt.timedelta(hours=2), recipients={KT}, wall=NOW + dt.timedelta(hours=2))
     assert http.count() == 0 and len(world.rows("review", KT)) == rows
 
 

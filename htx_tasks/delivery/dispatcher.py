@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, update
 from sqlmodel import select
 
+from htx_tasks import clock
 from htx_tasks.clock import local
 from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
 from htx_tasks.delivery.messages import make_item, render_digest, render_failure
@@ -55,17 +56,23 @@ def in_working_hours(plan: Plan, now: dt.datetime) -> bool:
 
 def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[str] | None = None,
              settings: Settings | None = None, channels: Channels | None = None,
-             respect_hours: bool = True, retries_only: bool = False) -> DispatchResult:
+             respect_hours: bool = True, retries_only: bool = False,
+             wall: dt.datetime | None = None) -> DispatchResult:
     """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags.
 
     ``retries_only`` sends only rows that already failed once (their backoff has run out), so a
     frequent retry pass never breaks the one-digest-a-day rhythm of fresh notifications.
+
+    ``now`` is the instant the pass is computed for (a caught-up run keeps its scheduled time);
+    ``wall`` is the real time, read once from the clock module, that claims and their lease are
+    measured in, so a late run's old ``now`` never makes another dispatcher's fresh claim look stuck.
     """
+    wall = wall or clock.utcnow()
     settings = settings or Settings.from_env(plan.config_dir)
     channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
     result = DispatchResult()
     with session_scope(engine) as session:
-        result.review = _set_aside_stuck(session, now, recipients)
+        result.review = _set_aside_stuck(session, wall, recipients)
         due = _due_query(now, recipients, retries_only)
         if respect_hours and not in_working_hours(plan, now):
             result.deferred = len(session.exec(due).all())
@@ -77,7 +84,7 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
         by_recipient[row.recipient].append(row.id)
     template = channels.template_values()
     for recipient, ids in sorted(by_recipient.items()):
-        claimed = _claim(engine, ids, now)
+        claimed = _claim(engine, ids, wall)
         if not claimed:
             continue
         _deliver(engine, plan, channels, recipient, claimed, now, template, result)
@@ -95,9 +102,9 @@ def _due_query(now: dt.datetime, recipients: set[str] | None, retries_only: bool
     return query
 
 
-def _set_aside_stuck(session, now: dt.datetime, recipients: set[str] | None) -> int:
+def _set_aside_stuck(session, wall: dt.datetime, recipients: set[str] | None) -> int:
     stmt = update(Notification).where(
-        Notification.status == "sending", Notification.claimed_at < now - LEASE
+        Notification.status == "sending", Notification.claimed_at < wall - LEASE
     ).values(status="review", last_error="Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đã gửi chưa")
     if recipients is not None:
         stmt = stmt.where(Notification.recipient.in_(sorted(recipients)))
@@ -115,14 +122,14 @@ def _drop_closed(session, now: dt.datetime, recipients: set[str] | None) -> int:
     return session.execute(stmt).rowcount or 0
 
 
-def _claim(engine: Engine, ids: list[int], now: dt.datetime) -> list[Notification]:
+def _claim(engine: Engine, ids: list[int], wall: dt.datetime) -> list[Notification]:
     """Compare-and-set: only rows still pending become ours."""
     token = uuid.uuid4().hex
     with session_scope(engine) as session:
         session.execute(
             update(Notification)
             .where(Notification.id.in_(ids), Notification.status == "pending")
-            .values(status="sending", claim_token=token, claimed_at=now)
+            .values(status="sending", claim_token=token, claimed_at=wall)
         )
     with session_scope(engine) as session:
         # by primary key first: claim_token has no index, and the table only grows
