@@ -744,6 +744,15 @@ def test_cli_validate_rejects_bad_channels(world, case):
     assert f"channels.yaml:{line}:" in text and words in text
 
 
+def test_cli_validate_checks_a_templated_url_by_its_scheme(world):
+    """A token-shaped ${VAR} cannot be probed with a placeholder: a known scheme is accepted."""
+    world.write_channels([("tgram://${BOT}/${CHAT}", KT)], template=["BOT", "CHAT"])
+    assert _cli("validate").exit_code == 0
+    world.write_channels([("tgramx://${BOT}/${CHAT}", KT)], template=["BOT", "CHAT"])
+    out = _cli("validate")
+    assert out.exit_code == 2 and "tgramx://" in out.output
+
+
 def test_cli_validate_accepts_template_section_and_warns_uncovered(world):
     world.write_channels([("json://127.0.0.1:9/${TOKEN}", KT)], template=["TOKEN"])
     out = _cli("validate")

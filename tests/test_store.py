@@ -572,6 +572,17 @@ def test_status_rows_show_open_work_soonest_first(db_engine: Engine, plan: Plan)
     assert ward[0].as_json()["deadline"] == "2026-12-10"
 
 
+def test_status_shows_the_state_the_clock_has_reached_since_the_last_pass(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))  # no pass after this: stored states stay "open"
+    with Session(db_engine) as session:
+        before = {r.id: r for r in status_rows(session, plan, M("2026-12-01"))}
+        after = {r.id: r for r in status_rows(session, plan, M("2026-12-15"))}
+    ward = next(r for r in after.values() if r.unit == "phuong-ba-ngoi" and r.duty == "xa-tuyen-truyen")
+    assert before[ward.id].state == "open"
+    assert (ward.state, ward.state_label) == ("overdue", "Quá hạn")  # due 10/12, not yet escalated
+    assert ward.working_days_overdue > 0
+
+
 def test_a_case_received_before_a_succession_goes_to_the_successor(db_engine: Engine, tmp_path: Path) -> None:
     tckh = "  - code: phong-tai-chinh-ke-hoach\n    name: Phòng Tài chính – Kế hoạch\n"
     merged = plan_with(
