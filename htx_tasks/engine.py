@@ -201,14 +201,15 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
             submitted = old.state == State.SUBMITTED.value
             copy = new_occurrence(
                 session, plan, duty_code=old.duty_code, unit_code=holder, period_key=old.period_key,
-                period_label=old.period_label, deadline=old.deadline, opened_at=old.opened_at, now=now,
+                period_label=old.period_label, deadline=old.deadline, opened_at=now, now=now,
                 reason=reason, original_deadline=old.original_deadline, case_kind=old.case_kind,
                 case_ref=old.case_ref, received_on=old.received_on, predecessor_id=old.id,
             )
             old.state, old.closed_at, old.next_action_at = State.SUCCEEDED.value, now, None
             session.add(old)
             if copy is not None:
-                # the successor carries on where the unit stood: same deadline, level and progress
+                # the successor carries on where the unit stood (deadline, level, progress) and is told
+                # of it once: the occurrence opens for it now, so its "assigned" notice is due now
                 copy.state = State.SUBMITTED.value if submitted else State.OPEN.value
                 copy.escalation_level, copy.last_action_at = old.escalation_level, old.last_action_at
                 copy.submitted_at = old.submitted_at

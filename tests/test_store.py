@@ -479,7 +479,12 @@ def test_open_work_moves_to_a_successor_unit_with_history_kept(db_engine: Engine
     to_old = notifications(db_engine, Notification.recipient == "phuong-cam-linh")
     assert to_old and all(n.created_at < M("2026-12-02") for n in to_old)
     to_new = notifications(db_engine, Notification.recipient == "phuong-cam-ranh")
-    assert {(n.kind, n.due_at) for n in to_new} >= {("reminder", M("2026-12-03")), ("overdue", M("2026-12-11"))}
+    assert {(n.kind, n.due_at) for n in to_new} >= {
+        ("assigned", M("2026-12-02")),  # the successor is told what it has inherited, once
+        ("reminder", M("2026-12-03")),
+        ("overdue", M("2026-12-11")),
+    }
+    assert len([n for n in to_new if n.kind == "assigned"]) == 2
     # the successor answers for it now; the old unit cannot
     with session_scope(db_engine) as session:
         with pytest.raises(Refused):
