@@ -171,15 +171,20 @@ def _record(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows
         for outcome in outcomes:
             session.add(Delivery(recipient=recipient, at=now, url=outcome.url, url_id=outcome.url_id,
                                  status=outcome.status, notification_ids=ids, error=outcome.error))
-        for row in rows:
+        if not failures:  # the usual case: one statement for the whole digest
+            session.execute(
+                update(Notification)
+                .where(Notification.id.in_([r.id for r in rows]), Notification.claim_token == rows[0].claim_token)
+                .values(status="sent", sent_at=now, last_error=None, claim_token=None,
+                        attempts=Notification.attempts + 1, delivered_urls=",".join(sorted(reached)))
+            )
+            result.sent += len(rows)
+        for row in rows if failures else []:
             row = session.merge(row)
             row.attempts += 1
             row.delivered_urls = ",".join(sorted(reached))
             row.claim_token = None
-            if not failures:
-                row.status, row.sent_at, row.last_error = "sent", now, None
-                result.sent += 1
-            elif row.attempts >= MAX_ATTEMPTS:
+            if row.attempts >= MAX_ATTEMPTS:
                 row.status, row.last_error = "failed", failures[-1].error
                 result.failed += 1
                 gave_up = True
