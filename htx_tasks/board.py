@@ -22,11 +22,7 @@ from htx_tasks.reports import StatusRow, UnitReport, outcome_report, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
 BOARD_KEY = "bang-theo-doi-chung"
-ESCALATION_KINDS = {
-    Kind.OVERDUE.value: "Báo quá hạn",
-    Kind.ESCALATION.value: "Báo cấp trên",
-    Kind.REPEAT.value: "Nhắc lại (vẫn quá hạn)",
-}
+ESCALATION_KINDS = {kind.value: kind.label for kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)}
 
 
 @dataclass

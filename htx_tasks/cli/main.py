@@ -14,7 +14,7 @@ from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan,
 )
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Outcome, State
+from htx_tasks.core.lifecycle import Kind, Outcome, State
 from htx_tasks.delivery.channels import coverage_warnings, load_channels
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.settings import Settings
@@ -237,15 +237,6 @@ def case_open(
         output.say(f"Đã mở nhiệm vụ số {row.id} cho hồ sơ {ref}; hạn giải quyết {format_date_vi(row.deadline)}.")
 
 
-KIND_LABELS = {
-    "assigned": "Giao nhiệm vụ",
-    "reminder": "Nhắc hạn",
-    "overdue": "Báo quá hạn",
-    "escalation": "Báo cấp trên",
-    "repeat": "Nhắc lại (quá hạn)",
-}
-
-
 @app.command()
 def simulate(
     start: Annotated[str, typer.Option("--from", help="Từ ngày (YYYY-MM-DD).")],
@@ -271,7 +262,7 @@ def simulate(
             f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: {len(result.events)} thông báo",
             ["Thời điểm", "Loại", "Người nhận", "Bậc", "Đơn vị", "Mục", "Kỳ", "Hạn"],
             [
-                (f"{e.at:%d/%m/%Y %H:%M}", KIND_LABELS.get(e.kind, e.kind), e.recipient,
+                (f"{e.at:%d/%m/%Y %H:%M}", Kind(e.kind).label, e.recipient,
                  e.level if e.level >= 0 else "", plan.unit_name(e.unit), e.ref, e.period,
                  e.deadline.strftime("%d/%m/%Y"))
                 for e in result.events

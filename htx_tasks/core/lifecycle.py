@@ -76,6 +76,19 @@ class Kind(StrEnum):
     ESCALATION = "escalation"
     REPEAT = "repeat"
 
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    Kind.ASSIGNED: "Giao nhiệm vụ",
+    Kind.REMINDER: "Nhắc hạn",
+    Kind.OVERDUE: "Báo quá hạn",
+    Kind.ESCALATION: "Báo cấp trên",
+    Kind.REPEAT: "Nhắc lại (vẫn quá hạn)",
+}
+
 
 @dataclass(frozen=True)
 class Snapshot:

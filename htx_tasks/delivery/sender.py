@@ -14,14 +14,6 @@ log = logging.getLogger(__name__)
 TIMEOUT = 15.0  # seconds Apprise waits for one URL (``notify(timeout=...)``); see ``send``
 
 
-class DeliveryError(Exception):
-    """A message could not be delivered; ``transient`` when a retry may succeed."""
-
-    def __init__(self, message: str, *, transient: bool = True) -> None:
-        super().__init__(message)
-        self.transient = transient
-
-
 @dataclass(frozen=True)
 class UrlResult:
     url_id: str  # stable hash of the full URL: never stored in clear
