@@ -586,6 +586,25 @@ def test_outside_working_hours_waits_for_next_working_morning(world, http, when,
     assert http.count(f"/{KT}") == 1 and http.count(f"/{WARD}") == 1
 
 
+def test_a_units_own_working_hours_hold_its_messages_only(world, http):
+    """A ward that starts at 08:00 waits; everyone else is sent at 07:45 as usual."""
+    plan_file = world.config / "plan.yaml"
+    text = plan_file.read_text(encoding="utf-8")
+    ward_line = f"  - {{code: {WARD}, "
+    start = text.index(ward_line)
+    end = text.index("}", start)
+    plan_file.write_text(text[:end] + ", policy: {work_start: '08:00'}" + text[end:], encoding="utf-8")
+    world.plan = load_plan(world.config)
+    world.write_channels([(http.url(f"/{KT}"), KT), (http.url(f"/{WARD}"), WARD)])
+    early = at_local(FRIDAY, 7, 45)
+    run_pass(world.engine, world.plan, early)
+    first = dispatch(world.engine, world.plan, early, recipients={KT, WARD})
+    assert first.deferred == len(world.rows("pending", WARD)) > 0
+    assert http.count(f"/{KT}") == 1 and http.count(f"/{WARD}") == 0
+    later = dispatch(world.engine, world.plan, at_local(FRIDAY, 8, 0), recipients={KT, WARD})
+    assert later.deferred == 0 and http.count(f"/{WARD}") == 1 and http.count(f"/{KT}") == 1
+
+
 def test_nothing_sent_for_submitted_or_waived(world, http):
     world.write_channels([(http.url(f"/{KT}"), KT), (http.url(f"/{WARD}"), WARD)])
     run_pass(world.engine, world.plan, NOW)

@@ -47,8 +47,9 @@ class DispatchResult:
     recipients: list[str] = field(default_factory=list)
 
 
-def in_working_hours(plan: Plan, now: dt.datetime) -> bool:
-    policy = plan.source.policy
+def in_working_hours(plan: Plan, now: dt.datetime, recipient: str | None = None) -> bool:
+    """Messages go out on working days between the recipient's ``work_start`` and ``work_end``."""
+    policy = plan.unit_policy(recipient) if recipient else plan.source.policy
     moment = local(now)
     start, end = policy.work_start or dt.time(7, 30), policy.work_end or dt.time(17, 0)
     return plan.calendar.is_working_day(moment.date()) and start <= moment.time() < end
@@ -73,15 +74,14 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     result = DispatchResult()
     with session_scope(engine) as session:
         result.review = _set_aside_stuck(session, wall, recipients)
-        due = _due_query(now, recipients, retries_only)
-        if respect_hours and not in_working_hours(plan, now):
-            result.deferred = len(session.exec(due).all())
-            return result
         result.dropped = _drop_closed(session, now, recipients)
-        pending = session.exec(due).all()
+        pending = session.exec(_due_query(now, recipients, retries_only)).all()
     by_recipient: dict[str, list[int]] = defaultdict(list)
     for row in pending:
         by_recipient[row.recipient].append(row.id)
+    if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
+        for recipient in [r for r in by_recipient if not in_working_hours(plan, now, r)]:
+            result.deferred += len(by_recipient.pop(recipient))
     template = channels.template_values()
     for recipient, ids in sorted(by_recipient.items()):
         claimed = _claim(engine, ids, wall)

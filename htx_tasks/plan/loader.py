@@ -86,14 +86,21 @@ class Plan:
             self._policies[key] = self._merge_policy(duty_code, unit_code)
         return self._policies[key]
 
-    def _merge_policy(self, duty_code: str, unit_code: str) -> Policy:
+    def unit_policy(self, unit_code: str) -> Policy:
+        """Defaults with the unit's (and its group's) overrides; the plan's defaults for a role."""
         policy = self.source.policy
+        if unit_code not in self.units:  # coordinator, leadership, fallback
+            return policy
         for group in self.source.units:
             if group.kind is UnitKind.GROUP and unit_code in (group.members or []) and group.policy:
                 policy = group.policy.over(policy)
         unit = self.unit(unit_code)
         if unit.policy:
             policy = unit.policy.over(policy)
+        return policy
+
+    def _merge_policy(self, duty_code: str, unit_code: str) -> Policy:
+        policy = self.unit_policy(unit_code)
         duty = self.duty(duty_code)
         if duty.policy:
             policy = duty.policy.over(policy)
