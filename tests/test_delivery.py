@@ -379,6 +379,26 @@ def test_receiver_down_then_up(world):
     assert statuses == ["failure", "success"]
 
 
+def test_a_partly_failed_digest_is_retried_only_where_it_failed(world):
+    """The inbox took the first digest, the webhook did not; new rows arrive before the retry.
+
+    The retry goes to the webhook alone; the new rows go to both: nobody gets an item twice.
+    """
+    receiver = HttpReceiver(port=free_port())  # down at first
+    rows = _fault_setup(world, receiver.url())
+    assert dispatch(world.engine, world.plan, NOW, recipients={KT}).retrying == rows
+    assert len(world.inbox_messages(KT)) == 1
+    later = at_local(dt.date(2026, 12, 1), 7, 30)  # a weekly repeat of the overdue item is due
+    run_pass(world.engine, world.plan, later)
+    fresh = len(world.rows("pending", KT)) - rows
+    assert fresh > 0
+    with receiver:
+        result = dispatch(world.engine, world.plan, later, recipients={KT})
+    assert result.sent == rows + fresh and result.retrying == 0
+    assert receiver.count() == 2  # the old digest, then the new one
+    assert len(world.inbox_messages(KT)) == 2  # the first digest once, then only the new one
+
+
 def test_receiver_answers_500_then_recovers(world, http):
     rows = _fault_setup(world, http.url())
     http.mode = "error"

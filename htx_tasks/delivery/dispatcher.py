@@ -85,9 +85,13 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     template = channels.template_values()
     for recipient, ids in sorted(by_recipient.items()):
         claimed = _claim(engine, ids, wall)
-        if not claimed:
-            continue
-        _deliver(engine, plan, channels, recipient, claimed, now, template, result)
+        # rows a partly failed digest already took to some URLs go again only to the others:
+        # one digest per set of URLs already reached (a single digest when nothing failed)
+        by_reached: dict[str, list[Notification]] = defaultdict(list)
+        for row in claimed:
+            by_reached[row.delivered_urls].append(row)
+        for group in by_reached.values():
+            _deliver(engine, plan, channels, recipient, group, now, template, result)
     return result
 
 
@@ -151,7 +155,7 @@ def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, row
         for r in rows
     ]
     message = render_digest(plan, recipient, items, now)
-    already = set.intersection(*(set(filter(None, r.delivered_urls.split(","))) for r in rows))
+    already = set(filter(None, rows[0].delivered_urls.split(",")))  # the same for every row here
     try:
         outcomes = send(channels.apprise_for(recipient), recipient, message, skip=already, template=template)
     except Exception as exc:  # a broken plug-in must not leave rows claimed forever
