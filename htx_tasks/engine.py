@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -28,6 +28,7 @@ from htx_tasks.store.models import (
     Notification,
     OpeningCursor,
     Occurrence,
+    Submission,
     UnitRow,
 )
 
@@ -215,9 +216,40 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
                 copy.submitted_at = old.submitted_at
                 copy.next_action_at = None if submitted else now
                 session.add(copy)
+                _move_pending_submissions(session, old, copy)
                 moved += 1
+            elif submitted:  # the successor has the same duty and period already: the report joins it
+                _join_submission(session, plan, old, holder, now, reason)
     session.flush()
     return moved
+
+
+def _move_pending_submissions(session: Session, old: Occurrence, new: Occurrence) -> None:
+    """A report still awaiting review follows its obligation to the successor."""
+    session.execute(
+        update(Submission)
+        .where(Submission.occurrence_id == old.id, Submission.decision == "pending")
+        .values(occurrence_id=new.id)
+    )
+
+
+def _join_submission(session: Session, plan: Plan, old: Occurrence, holder: str, now: dt.datetime,
+                     reason: str) -> None:
+    """Merged into a unit that owes the same report: its open obligation takes the pending report."""
+    target = session.exec(
+        select(Occurrence).where(
+            Occurrence.duty_code == old.duty_code, Occurrence.unit_code == holder,
+            Occurrence.period_key == old.period_key,
+        )
+    ).scalars().first()
+    if target is None or not State(target.state).active:
+        return
+    _move_pending_submissions(session, old, target)
+    audit(session, occurrence_id=target.id, at=now, actor=ENGINE_ACTOR, action="submit",
+          from_state=target.state, to_state=State.SUBMITTED.value,
+          reason=f"Nhận báo cáo chờ duyệt của nhiệm vụ số {old.id}. {reason}")
+    target.state, target.submitted_at, target.next_action_at = State.SUBMITTED.value, old.submitted_at, None
+    session.add(target)
 
 
 def recipients(event: Event, unit_code: str) -> list[str]:

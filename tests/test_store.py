@@ -17,7 +17,7 @@ from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.reports import outcome_report, status_rows
 from htx_tasks.services import Decision, Refused, extend, open_case, review, submit, waive
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import AuditEvent, Notification, Occurrence
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 D = dt.date.fromisoformat
 CONFIG_DIR = Path(__file__).parents[1] / "config"
@@ -518,6 +518,23 @@ def test_merging_into_a_unit_with_the_same_duties_does_not_duplicate_them(db_eng
     cam_loc = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-loc")
     assert sorted(o.duty_code for o in cam_loc) == ["xa-theo-doi-htx", "xa-tuyen-truyen"]
     assert all(o.predecessor_id is None for o in cam_loc)
+
+
+def test_a_report_awaiting_review_follows_its_obligation_into_a_merger(db_engine: Engine, tmp_path: Path) -> None:
+    merged = plan_with(tmp_path, (CAM_LINH, CAM_LINH[:-1] + ", successor: {unit: phuong-cam-loc, on: 2026-12-01}}"))
+    run_pass(db_engine, merged, M("2026-11-02"))
+    linh = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-linh", Occurrence.duty_code == "xa-tuyen-truyen")[0]
+    with session_scope(db_engine) as session:
+        submit(session, merged, linh.id, unit="phuong-cam-linh", note="Đã tuyên truyền", evidence=None,
+               now=L("2026-11-20", 9))
+    run_pass(db_engine, merged, M("2026-12-02"))
+    (loc,) = occurrences(db_engine, Occurrence.unit_code == "phuong-cam-loc", Occurrence.duty_code == "xa-tuyen-truyen")
+    assert (loc.state, loc.submitted_at, loc.next_action_at) == ("submitted", L("2026-11-20", 9), None)
+    with session_scope(db_engine) as session:
+        (pending,) = session.exec(select(Submission).where(Submission.decision == "pending")).all()
+        assert pending.occurrence_id == loc.id
+        review(session, merged, loc.id, decision=Decision.ACCEPT, note="Đạt", now=L("2026-12-02", 10))
+    assert occurrences(db_engine, Occurrence.id == loc.id)[0].state == "done_on_time"
 
 
 # --- reports ------------------------------------------------------------------------------------
