@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Kind, Outcome, State
-from htx_tasks.engine import COORDINATOR, LEADERSHIP
+from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.followup import escalation_label, section_units
 from htx_tasks.plan.loader import Plan
 from htx_tasks.reports import StatusRow, UnitReport, outcome_report, status_rows
@@ -122,14 +122,6 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
             recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
         ))
     return out
-
-
-def recipient_name(plan: Plan, tag: str) -> str:
-    if tag == COORDINATOR:
-        return plan.meta.coordinator.title
-    if tag == LEADERSHIP:
-        return plan.meta.leadership.title
-    return plan.unit_name(tag)
 
 
 def _rate(report: UnitReport) -> str:

@@ -35,8 +35,7 @@ from htx_tasks.store.models import (
 log = logging.getLogger(__name__)
 ENGINE_ACTOR = "hệ thống"
 BATCH = 2000
-COORDINATOR = "coordinator"
-LEADERSHIP = "leadership"
+COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
 
 
 @dataclass

@@ -18,13 +18,14 @@ from apprise.manager_plugins import NotificationManager
 
 from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
 from htx_tasks.delivery.inbox import inbox_url
+from htx_tasks.engine import COORDINATOR, LEADERSHIP
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml
 
 log = logging.getLogger(__name__)
 _PLUGINS = NotificationManager()
 CHANNELS_FILE = "channels.yaml"
-COORDINATOR, LEADERSHIP, FALLBACK = "coordinator", "leadership", "fallback"
+FALLBACK = "fallback"
 TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 TOP_KEYS = {"version", "urls", "include", "tag", "asset", "template"}
 
