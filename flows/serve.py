@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
             threading.Thread(target=first_follow_up, args=(units, board, args.now), daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
-        output.say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)")
+        output.say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)", markup=True)
         serve(*deployments, pause_on_shutdown=False, limit=args.limit, print_starting_message=False)
         return 0
     except KeyboardInterrupt:

@@ -65,7 +65,7 @@ def follow_up_unit(unit: str, now: str | None = None) -> State:
     at = run_time(now)
     with opened() as ctx:
         evaluate(ctx, unit, at)
-        deliver(ctx, at, set(ctx.plan.members(unit)))
+        deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
         standing = publish(ctx, unit, at)
     if standing.standing is followup.Standing.OVERDUE:
         return Failed(name=standing.standing.value, message=standing.message())

@@ -102,7 +102,8 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
         select(Notification, Occurrence)
         .join(Occurrence, Occurrence.id == Notification.occurrence_id)
         .where(Notification.due_at >= start, Notification.due_at < end,
-               Notification.kind.in_(list(ESCALATION_KINDS)))
+               Notification.kind.in_(list(ESCALATION_KINDS)),
+               Notification.status.not_in(["superseded", "cancelled"]))
         .order_by(Notification.due_at, Notification.occurrence_id, Notification.level, Notification.id)
     ).all()
     grouped: dict[tuple, list[str]] = {}

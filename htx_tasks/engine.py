@@ -168,13 +168,18 @@ def open_periods(session: Session, plan: Plan, now: dt.datetime, *, units: set[s
                 )
                 opened += occurrence is not None
             else:
-                if cursor is None:
-                    session.add(OpeningCursor(duty_code=duty.code, unit_code=assignee, opened_through=today))
-                else:
-                    cursor.opened_through = today
-                    session.add(cursor)
+                _advance_cursor(session, duty.code, assignee, today)
     session.flush()
     return opened
+
+
+def _advance_cursor(session: Session, duty_code: str, unit_code: str, today: dt.date) -> None:
+    """Upsert: two passes that both found no cursor must not collide on its key."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(OpeningCursor).values(duty_code=duty_code, unit_code=unit_code, opened_through=today)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["duty_code", "unit_code"], set_={"opened_through": stmt.excluded.opened_through}
+    ))
 
 
 def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
@@ -185,12 +190,13 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
         if unit.successor is None or unit.successor.on > today:
             continue
         holder = plan.current_holder(unit.code, today)
-        rows = session.exec(
-            select(Occurrence).where(
-                Occurrence.unit_code == unit.code,
-                Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
-            )
-        ).scalars().all()
+        query = select(Occurrence).where(
+            Occurrence.unit_code == unit.code,
+            Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
+        )
+        if session.get_bind().dialect.name == "postgresql":  # overlapping passes move each row once
+            query = query.with_for_update(skip_locked=True)
+        rows = session.exec(query).scalars().all()
         for old in rows:
             reason = (
                 f"Chuyển từ {plan.unit_name(unit.code)} sang {plan.unit_name(holder)} "

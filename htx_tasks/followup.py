@@ -65,9 +65,9 @@ def artifact_key(unit_code: str) -> str:
 
 
 def follow_up(engine: Engine, plan: Plan, unit_code: str, now: dt.datetime) -> PassResult:
-    """One engine pass limited to the unit (a group: all its members), at ``now``."""
+    """One engine pass limited to the unit (a group: all its members; successors too), at ``now``."""
     plan.unit(unit_code)
-    return run_pass(engine, plan, now, units=set(plan.members(unit_code)))
+    return run_pass(engine, plan, now, units=set(plan.followed(unit_code, local_date(now))))
 
 
 @dataclass
@@ -258,7 +258,7 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: int, *, 
     except KeyError as exc:
         raise services.Refused(str(exc.args[0])) from None
     row = services.get_occurrence(session, occurrence_id)
-    if row.unit_code not in plan.members(unit):
+    if row.unit_code not in plan.followed(unit, local_date(now)):
         raise services.Refused(
             f"đơn vị '{unit}' không phụ trách nhiệm vụ số {occurrence_id} (thuộc {plan.unit_name(row.unit_code)})"
         )

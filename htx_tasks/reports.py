@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, select
 
+from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import (
     ACTIVE, CLOSED, Outcome, State, days_left, outcome, time_state, working_days_overdue,
 )
@@ -53,7 +54,7 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
             | (Occurrence.state.in_([s.value for s in CLOSED]) & (Occurrence.closed_at >= include_closed_since))
         )
     if unit:
-        query = query.where(Occurrence.unit_code.in_(plan.members(unit)))
+        query = query.where(Occurrence.unit_code.in_(plan.followed(unit, local_date(now))))
     rows = session.exec(query.order_by(Occurrence.deadline, Occurrence.unit_code, Occurrence.id)).all()
     last_sent = _last_reminders(session, [r.id for r in rows])
     out = []
@@ -83,13 +84,13 @@ def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
     out: dict[int, dt.datetime] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for occurrence_id, due_at in session.exec(
-            select(Notification.occurrence_id, Notification.due_at).where(
-                Notification.occurrence_id.in_(chunk), Notification.status != "superseded"
+        for occurrence_id, sent_at in session.exec(
+            select(Notification.occurrence_id, Notification.sent_at).where(
+                Notification.occurrence_id.in_(chunk), Notification.status == "sent"
             )
         ).all():
-            if occurrence_id not in out or due_at > out[occurrence_id]:
-                out[occurrence_id] = due_at
+            if occurrence_id not in out or sent_at > out[occurrence_id]:
+                out[occurrence_id] = sent_at
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from htx_tasks.clock import local_date
@@ -18,7 +19,7 @@ from htx_tasks.core.recurrence import case_deadline
 from htx_tasks.engine import ENGINE_ACTOR, state_reason, audit, new_occurrence, snapshot_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
-from htx_tasks.store.models import Occurrence, Submission
+from htx_tasks.store.models import Notification, Occurrence, Submission
 
 COORDINATOR_ACTOR = "cơ quan thường trực"
 
@@ -47,7 +48,16 @@ def _set_state(session: Session, row: Occurrence, state: State, *, now: dt.datet
 
 
 def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime) -> None:
-    """After a person's action: follow-up resumes from ``now`` (nothing past is replayed)."""
+    """After a person's action: follow-up resumes from ``now`` (nothing past is replayed).
+
+    Notices recorded but not yet sent describe the old situation (an old deadline, a report not
+    yet returned): they are cancelled, not delivered.
+    """
+    session.execute(
+        update(Notification)
+        .where(Notification.occurrence_id == row.id, Notification.status == "pending")
+        .values(status="cancelled", next_attempt_at=None)
+    )
     row.last_action_at = now
     step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
     if State(row.state).active and step.state.value != row.state:
@@ -147,7 +157,8 @@ def open_case(session: Session, plan: Plan, duty_code: str, *, unit: str, kind: 
         raise Refused(str(exc.args[0])) from None
     if duty.recurrence.every is not Every.CASE:
         raise Refused(f"nhiệm vụ '{duty_code}' không phải loại tiếp nhận hồ sơ (case)")
-    if unit not in plan.assignees(duty):
+    holders = {plan.current_holder(a, local_date(now)) for a in plan.assignees(duty)}
+    if unit not in plan.assignees(duty) and unit not in holders:
         raise Refused(f"đơn vị '{unit}' không phụ trách nhiệm vụ '{duty_code}'")
     kinds = {k.code: k for k in duty.recurrence.case_kinds or []}
     if kind is None and len(kinds) == 1:

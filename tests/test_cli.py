@@ -162,6 +162,14 @@ def test_return_extend_and_waive(ready) -> None:
     assert again.exit_code == 1 and "đã đóng" in again.stderr
 
 
+def test_text_in_square_brackets_is_shown_as_typed_not_as_markup(ready) -> None:
+    out = ok(ready("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2027-02-03",
+                   "--ref", "[/x] [bold]HS", "--kind", "dang-ky", "--now", "2027-02-03T10:00"))
+    assert "[/x] [bold]HS" in out
+    status = ok(ready("status", "--unit", "phong-tai-chinh-ke-hoach", "--now", "2027-02-03T10:00"))
+    assert "hồ sơ [/x] [bold]HS" in status
+
+
 def test_case_open_sets_a_deadline_in_working_days(ready) -> None:
     out = ok(ready("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2027-02-03",
                    "--ref", "HTX-01/2027", "--kind", "dang-ky", "--now", "2027-02-03T10:00"))
@@ -274,7 +282,7 @@ def test_simulating_a_month_shows_no_follow_up_during_tet(run_cli) -> None:
     for day in range(4, 11):
         assert f"{day:02d}/02/2027 07:30" not in out
     # kt-tham-muu, due Monday 1/2: 2 working days overdue are 2/2 and 3/2, then Tết
-    assert re.search(r"11/02/2027 07:30 +│ Báo cấp trên +│ coordinator", out)
+    assert re.search(r"11/02/2027 07:30 +│ Báo cấp trên +│ Phòng Kinh tế \(cơ quan thường trực\)", out)
 
 
 def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, plan: Plan) -> None:

@@ -537,6 +537,37 @@ def test_a_report_awaiting_review_follows_its_obligation_into_a_merger(db_engine
     assert occurrences(db_engine, Occurrence.id == loc.id)[0].state == "done_on_time"
 
 
+def test_a_successor_named_only_in_configuration_is_followed_up_by_its_predecessors_deployment(
+        db_engine: Engine, tmp_path: Path) -> None:
+    from htx_tasks.followup import follow_up
+
+    tnmt = "  - code: phong-tai-nguyen-moi-truong\n    name: Phòng Tài nguyên và Môi trường\n"
+    merged = plan_with(
+        tmp_path,
+        (tnmt, tnmt + "    successor: {unit: phong-nong-nghiep-moi-truong, on: 2026-12-01}\n"),
+        (LAST_UNIT, LAST_UNIT + "\n  - {code: phong-nong-nghiep-moi-truong, name: Phòng Nông nghiệp và Môi trường,"
+                               " kind: department}"),
+    )
+    assert merged.followed("phong-tai-nguyen-moi-truong", D("2026-12-02")) == [
+        "phong-tai-nguyen-moi-truong", "phong-nong-nghiep-moi-truong"]
+    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-11-02"))
+    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-12-16"))  # the H2 report was due 15/12
+    (moved,) = occurrences(db_engine, Occurrence.unit_code == "phong-nong-nghiep-moi-truong")
+    assert (moved.duty_code, moved.state) == ("tnmt-quy-dat", "overdue")
+    assert notifications(db_engine, Notification.occurrence_id == moved.id, Notification.kind == "overdue")
+
+
+def test_extending_or_returning_cancels_notices_not_yet_sent(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, M("2026-11-02"))
+    run_pass(db_engine, plan, L("2026-12-11", 18))  # the ward reports were due 10/12: overdue notices recorded
+    (row,) = occurrences(db_engine, Occurrence.unit_code == "phuong-ba-ngoi", Occurrence.duty_code == "xa-tuyen-truyen")
+    assert any(n.status == "pending" for n in notifications(db_engine, Notification.occurrence_id == row.id))
+    with session_scope(db_engine) as session:
+        extend(session, plan, row.id, to=D("2026-12-31"), note="Chờ số liệu", now=L("2026-12-11", 19))
+    assert {n.status for n in notifications(db_engine, Notification.occurrence_id == row.id)} <= {
+        "cancelled", "superseded"}
+
+
 # --- reports ------------------------------------------------------------------------------------
 
 
@@ -588,7 +619,7 @@ def test_status_rows_show_open_work_soonest_first(db_engine: Engine, plan: Plan)
     assert (late.duty, late.deadline, late.days_left, late.working_days_overdue) == (
         "kt-tieu-chi-13", D("2026-11-02"), -3, 2
     )
-    assert late.last_reminder == M("2026-11-02")
+    assert late.last_reminder is None  # recorded but not sent yet: "last reminder" means sent
     assert {r.unit for r in group} == set(WARDS) and len(group) == 30
     assert {r.duty for r in ward} == {"xa-tuyen-truyen", "xa-theo-doi-htx"}
     assert ward[0].as_json()["deadline"] == "2026-12-10"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from htx_tasks import clock
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.core.lifecycle import Kind
 from htx_tasks.delivery.channels import load_channels, recipients_of, coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import Message, recipient_name
@@ -83,7 +84,7 @@ def _view(status: str, config, json: bool) -> None:
         output.print_table(
             f"Thông báo {VIEWS[status]}: {len(rows)}",
             ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử", "Lỗi"],
-            [(r.id, r.occurrence_id, r.kind, recipient_name(plan, r.recipient),
+            [(r.id, r.occurrence_id, Kind(r.kind).label, recipient_name(plan, r.recipient),
               f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts, r.last_error or "") for r in rows],
         )
 
@@ -101,7 +102,7 @@ def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             return
         output.print_table("Kênh nhận thông báo", ["Tag", "Người nhận", "Số kênh"], rows)
         for warning in coverage_warnings(plan, channels):
-            output.errors.print(f"Cảnh báo: {warning}", highlight=False)
+            output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
 
 @channels_app.command("test")
@@ -115,7 +116,7 @@ def channels_test(recipient: str, config: ConfigOpt = None) -> None:
         channels = load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
         name = recipient_name(plan, recipient)
         body = f"Thông báo thử từ hệ thống theo dõi {plan.meta.short_title} gửi {name}."
-        message = Message(title="[Kế hoạch 46-CTr/TU] Thông báo thử", text=body, markdown=body)
+        message = Message(title=f"[{plan.meta.label}] Thông báo thử", text=body, markdown=body)
         results = send(channels.apprise_for(recipient), recipient, message, skip=set(),
                        template=channels.template_values())
         for r in results:

@@ -6,6 +6,7 @@ import logging
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import clock
@@ -17,6 +18,7 @@ from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Kind, Outcome, State
 from htx_tasks.delivery.channels import coverage_warnings, load_channels
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
+from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.settings import Settings
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.reports import outcome_report, status_rows
@@ -64,13 +66,13 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         if json:
             output.print_json({"ok": True, **summary, "warnings": warnings})
             return
-        output.say(f"[green]Cấu hình hợp lệ[/]: {plan.meta.short_title}")
+        output.say(f"[green]Cấu hình hợp lệ[/]: {escape(plan.meta.short_title)}", markup=True)
         output.say(
             f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
             f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ"
         )
         for warning in warnings:
-            output.errors.print(f"Cảnh báo: {warning}", highlight=False)
+            output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
 
 @app.command()
@@ -262,7 +264,7 @@ def simulate(
             f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: {len(result.events)} thông báo",
             ["Thời điểm", "Loại", "Người nhận", "Bậc", "Đơn vị", "Mục", "Kỳ", "Hạn"],
             [
-                (f"{e.at:%d/%m/%Y %H:%M}", Kind(e.kind).label, e.recipient,
+                (f"{e.at:%d/%m/%Y %H:%M}", Kind(e.kind).label, recipient_name(plan, e.recipient),
                  e.level if e.level >= 0 else "", plan.unit_name(e.unit), e.ref, e.period,
                  e.deadline.strftime("%d/%m/%Y"))
                 for e in result.events

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 console = Console()
 errors = Console(stderr=True)
@@ -37,13 +39,14 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
     for name in header:
         table.add_column(name)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # data, never markup
     console.print(table)
 
 
-def say(text: str) -> None:
-    console.print(text)
+def say(text: str, *, markup: bool = False) -> None:
+    """Print a line; ``markup`` only for fixed texts of ours (user data may hold '[...]')."""
+    console.print(text, markup=markup, highlight=False)
 
 
 def fail(text: str) -> None:
-    errors.print(f"[bold red]Lỗi:[/] {text}", highlight=False)
+    errors.print(f"[bold red]Lỗi:[/] {escape(text)}", highlight=False)

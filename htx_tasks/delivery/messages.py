@@ -98,11 +98,11 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
     overdue = [i for i in items if i.kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)]
     if role:
         units = len({i.unit for i in items})
-        title = f"[Kế hoạch 46-CTr/TU] {len(items)} nhiệm vụ quá hạn của {units} đơn vị cần đôn đốc"
+        title = f"[{plan.meta.label}] {len(items)} nhiệm vụ quá hạn của {units} đơn vị cần đôn đốc"
     elif overdue:
-        title = f"[Kế hoạch 46-CTr/TU] {recipient_name(plan, recipient)}: {len(overdue)} nhiệm vụ quá hạn"
+        title = f"[{plan.meta.label}] {recipient_name(plan, recipient)}: {len(overdue)} nhiệm vụ quá hạn"
     else:
-        title = f"[Kế hoạch 46-CTr/TU] {recipient_name(plan, recipient)}: {len(items)} nhiệm vụ cần lưu ý"
+        title = f"[{plan.meta.label}] {recipient_name(plan, recipient)}: {len(items)} nhiệm vụ cần lưu ý"
     context = {
         "plan": plan.meta,
         "recipient": recipient,
@@ -122,7 +122,7 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
 def render_failure(plan: Plan, recipient: str, error: str, count: int, now: dt.datetime) -> Message:
     """What the fallback channel hears when a recipient could not be reached."""
     name = recipient_name(plan, recipient)
-    title = f"[Kế hoạch 46-CTr/TU] Không gửi được thông báo cho {name}"
+    title = f"[{plan.meta.label}] Không gửi được thông báo cho {name}"
     body = (
         f"Hệ thống đã thử gửi {count} thông báo cho {name} nhưng không thành công "
         f"sau nhiều lần thử (ngày {format_date_vi(local_date(now))}).\n"

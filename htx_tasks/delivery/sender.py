@@ -27,7 +27,8 @@ class UrlResult:
 
 
 def url_id(server) -> str:
-    return hashlib.sha256(server.url(privacy=False).encode()).hexdigest()[:32]
+    """A stable id for a URL, from its masked form: no hash of a secret is ever stored."""
+    return hashlib.sha256(server.url(privacy=True).encode()).hexdigest()[:32]
 
 
 def scrub(text: str, secrets: dict[str, str]) -> str:
@@ -56,7 +57,7 @@ def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[st
     waiting: list = []  # entries Apprise cannot build: a ${NAME} has no value
     servers = list(obj.find(tag=recipient, template=template or None, report=waiting))
     for entry in waiting:
-        uid = hashlib.sha256(entry.url(privacy=False).encode()).hexdigest()[:32]
+        uid = url_id(entry)
         if uid in skip:
             continue
         masked = scrub(entry.url(privacy=True), template)

@@ -75,6 +75,16 @@ class Plan:
         unit = self.unit(unit_code)
         return list(unit.members) if unit.kind is UnitKind.GROUP and unit.members else [unit_code]
 
+    def followed(self, unit_code: str, on: dt.date) -> list[str]:
+        """Whose obligations a unit's follow-up covers on ``on``: its members and their successors.
+
+        A successor named only in configuration (a merged or renamed unit with no Section III
+        deployment of its own) is followed up by the deployment of the unit it replaced.
+        """
+        members = self.members(unit_code)
+        holders = [self.current_holder(m, on) for m in members]
+        return list(dict.fromkeys([*members, *holders]))
+
     def assignees(self, duty: Duty) -> list[str]:
         """Every unit that owns its own occurrences of ``duty`` (before succession)."""
         return self.members(duty.unit)

@@ -177,7 +177,6 @@ class Unit(Strict):
     assignment: Assignment = Assignment.DIRECT
     members: list[str] | None = None
     successor: Successor | None = None
-    active_from: dt.date | None = None
     policy: Policy | None = None
 
 
@@ -234,6 +233,7 @@ class PlanMeta(Strict):
     issuer: str
     title: str
     short_title: str
+    label: str = Field(min_length=1, max_length=40)  # the tag in every message title, e.g. "Kế hoạch 46-CTr/TU"
     legal_bases: list[str] = Field(min_length=1)
     signer: Signer
     recipients: list[str]
