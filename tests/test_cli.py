@@ -318,3 +318,14 @@ def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, pla
     assert any(e["recipient"] == "leadership" for e in events)
     assert not [e for e in events if e["unit"] == "ubmttq-doan-the" and e["recipient"] == "leadership"]
     assert any(e["unit"] == "ubmttq-doan-the" and e["recipient"] == "coordinator" for e in events)
+
+
+def test_deploy_warns_when_an_env_value_carries_a_password(capsys) -> None:
+    from htx_tasks.cli.deploy import _env_pairs
+
+    assert _env_pairs(["HTX_VAR_DIR=/srv/htx/var", "HTX_DATABASE_URL=postgresql://htx@db/htx"]) == {
+        "HTX_VAR_DIR": "/srv/htx/var", "HTX_DATABASE_URL": "postgresql://htx@db/htx"}
+    assert "mật khẩu" not in capsys.readouterr().err
+    _env_pairs(["HTX_DATABASE_URL=postgresql://htx:bi-mat@db/htx"])
+    err = capsys.readouterr().err
+    assert "HTX_DATABASE_URL chứa mật khẩu" in err and "bi-mat" not in err

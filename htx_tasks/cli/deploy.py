@@ -8,16 +8,19 @@ pull the code from ``--source`` and read ``HTX_DATABASE_URL`` from their own env
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, errors, open_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SECRET_IN_URL = re.compile(r"://[^/@:\s]+:[^/@\s]+@")  # user:password@ in a URL
 
 
 def _flows_module():
@@ -38,6 +41,11 @@ def _env_pairs(values: list[str]) -> dict[str, str]:
         if not sep or not name:
             raise ValueError(f"--env cần dạng TÊN=GIÁ_TRỊ, nhận được '{value}'")
         env[name] = text
+        if SECRET_IN_URL.search(text):
+            output.errors.print(
+                f"Cảnh báo: --env {name} chứa mật khẩu; giá trị này được lưu trong deployment và hiện trên "
+                "Prefect UI. Nên đặt biến này trong môi trường của từng worker.", highlight=False, markup=False,
+            )
     return env
 
 
@@ -89,4 +97,4 @@ def deploy(
             f"Đã đăng ký {len(registered)} deployment vào work pool '{pool}'",
             ["Deployment", "Mã"], [(name, str(ident)) for name, ident in registered],
         )
-        output.say(f"Chạy worker trên mỗi máy: [bold]prefect worker start --pool {pool}[/]")
+        output.say(f"Chạy worker trên mỗi máy: [bold]prefect worker start --pool {escape(pool)}[/]", markup=True)
