@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.clock import local, local_date
-from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Snapshot, State, due_soon_at
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Snapshot, State, due_soon_at, timing_phrase
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Target, Unit
@@ -184,7 +184,7 @@ class UnitStanding:
             if row.working_days_overdue:
                 text += f" ({row.working_days_overdue} ngày làm việc)"
             return text
-        return "đến hạn hôm nay" if row.days_left == 0 else f"còn {row.days_left} ngày"
+        return timing_phrase(row.deadline, self.now, self.plan.calendar)
 
     def escalation_label(self, row: StatusRow) -> str:
         return escalation_label(self.plan, row)

@@ -15,7 +15,7 @@ from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan,
 )
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, Outcome, State
+from htx_tasks.core.lifecycle import Kind, Outcome, State, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings, load_channels
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import recipient_name
@@ -141,16 +141,10 @@ def status(
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá"],
             [
                 (r.id, r.unit_name, r.ref, r.period, r.deadline.strftime("%d/%m/%Y"), r.state_label,
-                 _left(r))
+                 timing_phrase(r.deadline, at, plan.calendar))
                 for r in rows
             ],
         )
-
-
-def _left(row) -> str:
-    if row.working_days_overdue or row.days_left < 0:
-        return f"quá hạn {row.working_days_overdue} ngày làm việc" if row.working_days_overdue else "đã quá hạn"
-    return "đến hạn hôm nay" if row.days_left == 0 else f"còn {row.days_left} ngày"
 
 
 OccurrenceArg = Annotated[int, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]

@@ -232,6 +232,17 @@ def working_days_overdue(deadline: dt.date, now: dt.datetime, calendar: WorkCale
     return max(0, elapsed)
 
 
+def timing_phrase(deadline: dt.date, now: dt.datetime, calendar: WorkCalendar) -> str:
+    """``còn 3 ngày``, ``đến hạn hôm nay``, ``quá hạn 2 ngày làm việc``: what every reader is told."""
+    left = days_left(deadline, now)
+    if left > 0:
+        return f"còn {left} ngày"
+    if left == 0:
+        return "đến hạn hôm nay"
+    days = working_days_overdue(deadline, now, calendar)
+    return f"quá hạn {days} ngày làm việc" if days else "đã quá hạn"
+
+
 def days_left(deadline: dt.date, now: dt.datetime) -> int:
     """Calendar days from today to the deadline (negative once past)."""
     return (deadline - local_date(now)).days

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, working_days_overdue
+from htx_tasks.core.lifecycle import Kind, timing_phrase
 from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.plan.loader import Plan
 
@@ -44,23 +44,13 @@ class Item:
         return KIND_TITLES[self.kind]
 
 
-def timing_phrase(deadline: dt.date, now: dt.datetime, plan: Plan) -> str:
-    today = local_date(now)
-    if today < deadline:
-        return f"còn {(deadline - today).days} ngày"
-    if today == deadline:
-        return "đến hạn hôm nay"
-    days = working_days_overdue(deadline, now, plan.calendar)
-    return f"quá hạn {days} ngày làm việc" if days else "đã quá hạn"
-
-
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
               period: str, deadline: dt.date, now: dt.datetime) -> Item:
     spec = plan.duty(duty)
     return Item(
         occurrence_id=occurrence_id, kind=Kind(kind), level=level, unit=unit,
         unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=period,
-        deadline=format_date_vi(deadline), timing=timing_phrase(deadline, now, plan),
+        deadline=format_date_vi(deadline), timing=timing_phrase(deadline, now, plan.calendar),
         deliverable=spec.deliverable,
     )
 
