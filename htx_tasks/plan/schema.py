@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from htx_tasks.plan.yamlio import FieldError
+
 CODE = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -67,15 +69,16 @@ class Recurrence(Strict):
         if self.every in MONTHS_IN:
             months = MONTHS_IN[self.every]
             if self.due_day is None:
-                raise ValueError(f"chu kỳ '{self.every}' cần khóa 'due_day'")
+                raise FieldError("every", f"chu kỳ '{self.every}' cần khóa 'due_day'")
             if self.due_date is not None or self.case_kinds:
-                raise ValueError(f"chu kỳ '{self.every}' không dùng 'due_date' hay 'case_kinds'")
+                raise FieldError("due_date" if self.due_date is not None else "case_kinds",
+                                 f"chu kỳ '{self.every}' không dùng 'due_date' hay 'case_kinds'")
             month = self.due_month or (1 if months == 1 else None)
             if month is None:
-                raise ValueError(f"chu kỳ '{self.every}' cần khóa 'due_month' (1..{months})")
+                raise FieldError("every", f"chu kỳ '{self.every}' cần khóa 'due_month' (1..{months})")
             if month > months:
-                raise ValueError(
-                    f"due_month {month} vượt quá số tháng của chu kỳ '{self.every}' ({months})"
+                raise FieldError(
+                    "due_month", f"due_month {month} vượt quá số tháng của chu kỳ '{self.every}' ({months})"
                 )
             if isinstance(self.due_day, int):
                 # the shortest month this slot can fall in (February in a leap year at best)
@@ -84,22 +87,27 @@ class Recurrence(Strict):
                 )
                 shortest = min(_pycal.monthrange(2023, m)[1] for m in range(month, 13, months))
                 if self.due_day > longest:
-                    raise ValueError(f"ngày {self.due_day} không tồn tại trong tháng hạn")
+                    raise FieldError("due_day", f"ngày {self.due_day} không tồn tại trong tháng hạn")
                 if self.due_day > shortest:
-                    raise ValueError(
-                        f"ngày {self.due_day} không có ở mọi tháng của chu kỳ; dùng 'last'"
+                    raise FieldError(
+                        "due_day", f"ngày {self.due_day} không có ở mọi tháng của chu kỳ; dùng 'last'"
                     )
         elif self.every is Every.ONCE:
             if self.due_date is None:
-                raise ValueError("chu kỳ 'once' cần khóa 'due_date'")
+                raise FieldError("every", "chu kỳ 'once' cần khóa 'due_date'")
             if self.due_day is not None or self.due_month is not None or self.case_kinds:
-                raise ValueError("chu kỳ 'once' chỉ dùng 'due_date'")
+                raise FieldError(self._first_set("due_day", "due_month", "case_kinds"),
+                                 "chu kỳ 'once' chỉ dùng 'due_date'")
         else:
             if not self.case_kinds:
-                raise ValueError("chu kỳ 'case' cần danh sách 'case_kinds'")
+                raise FieldError("every", "chu kỳ 'case' cần danh sách 'case_kinds'")
             if self.due_day is not None or self.due_month is not None or self.due_date:
-                raise ValueError("chu kỳ 'case' tính hạn theo 'working_days' của từng loại hồ sơ")
+                raise FieldError(self._first_set("due_day", "due_month", "due_date"),
+                                 "chu kỳ 'case' tính hạn theo 'working_days' của từng loại hồ sơ")
         return self
+
+    def _first_set(self, *names: str) -> str:
+        return next(n for n in names if getattr(self, n))
 
 
 class Target(StrEnum):
@@ -212,9 +220,9 @@ class Indicator(Strict):
     def _bounds(self) -> Indicator:
         if self.comparator == "between":
             if self.low is None or self.high is None or self.low > self.high:
-                raise ValueError("chỉ tiêu 'between' cần 'low' ≤ 'high'")
+                raise FieldError("low" if self.low is not None else "comparator", "chỉ tiêu 'between' cần 'low' ≤ 'high'")
         elif self.value is None:
-            raise ValueError(f"chỉ tiêu '{self.comparator}' cần khóa 'value'")
+            raise FieldError("comparator", f"chỉ tiêu '{self.comparator}' cần khóa 'value'")
         return self
 
 
