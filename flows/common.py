@@ -11,7 +11,8 @@ from prefect import runtime
 from sqlalchemy import Engine
 
 from htx_tasks import clock
-from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.config import load_config
+from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import current_revision, make_engine
 
@@ -45,7 +46,7 @@ class Context:
 def opened() -> Iterator[Context]:
     """Settings from the environment, the plan and an engine on an initialised database."""
     settings = Settings.from_env()
-    plan = load_plan(settings.config_dir)
+    plan = load_config(settings.config_dir).plan  # all files checked: a broken one stops the run before it writes
     engine = make_engine(settings.database_url)
     try:
         if current_revision(engine) is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select, update
@@ -17,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from htx_tasks.clock import at_local, local_date
-from htx_tasks.core.lifecycle import ACTIVE, Event, Snapshot, State, advance
+from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
 from htx_tasks.core.recurrence import Period, periods_opening
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every, Target
@@ -34,7 +35,8 @@ from htx_tasks.store.models import (
 
 log = logging.getLogger(__name__)
 ENGINE_ACTOR = "hệ thống"
-BATCH = 2000
+BATCH = 2000  # occurrences advanced per transaction
+OPEN_BATCH = 500  # occurrences opened per transaction
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
 
 
@@ -49,18 +51,39 @@ class PassResult:
     transferred: int = 0
     failed: list[tuple[int, str]] = field(default_factory=list)
     events: Counter = field(default_factory=Counter)
+    repeats_folded: int = 0  # weekly repeats of one item that fell in one catch-up, kept as the newest
 
 
-def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | None = None) -> PassResult:
-    """One complete pass at ``now``; ``units`` limits it to those units' occurrences."""
+Progress = Callable[[PassResult], None]
+
+
+def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | None = None,
+             progress: Progress | None = None) -> PassResult:
+    """One complete pass at ``now``; ``units`` limits it to those units' occurrences.
+
+    Work is committed in batches (``OPEN_BATCH`` openings, ``BATCH`` advances), so memory stays
+    flat however long the gap since the last pass; a pass cut short (the database went away)
+    keeps what it committed, and the next pass carries on from there. ``progress`` is called
+    after each batch.
+    """
     result = PassResult(now=now)
     with session_scope(engine) as session:
         sync_plan(session, plan)
         result.transferred = transfer_succeeded(session, plan, now)
-        result.opened = open_periods(session, plan, now, units=units)
+    openings = _openings(plan, now, units, _cursors(engine))
+    while True:
+        with session_scope(engine) as session:
+            opened, more = open_batch(session, plan, now, openings)
+        result.opened += opened
+        if progress and (more or result.opened):
+            progress(result)
+        if not more:
+            break
     while True:
         with session_scope(engine) as session:
             done = advance_due(session, plan, now, result, units=units)
+        if progress and done:
+            progress(result)
         if done < BATCH:
             break
     return result
@@ -138,39 +161,55 @@ def _open_at(plan: Plan, period: Period) -> dt.datetime:
     return at_local(max(period.opens, plan.meta.tracking_from))
 
 
-def open_periods(session: Session, plan: Plan, now: dt.datetime, *, units: set[str] | None = None) -> int:
-    """Open every period that has begun by ``now`` and is not open yet."""
+def _cursors(engine: Engine) -> dict[tuple[str, str], dt.date]:
+    with session_scope(engine) as session:
+        return {(c.duty_code, c.unit_code): c.opened_through for c in session.exec(select(OpeningCursor)).scalars()}
+
+
+# one step of the opening stream: a period to open for (duty, holder), or a cursor to move
+Opening = tuple[str, str, str, Period | None]
+
+
+def _openings(plan: Plan, now: dt.datetime, units: set[str] | None,
+              cursors: dict[tuple[str, str], dt.date]) -> Iterator[Opening]:
+    """Every period begun by ``now`` and not opened yet, oldest first per duty and assignee, each
+    pair followed by its cursor move; lazily, so a decade of periods is never held at once."""
     today = local_date(now)
     tracking_from = plan.meta.tracking_from
-    opened = 0
-    cursors = {(c.duty_code, c.unit_code): c for c in session.exec(select(OpeningCursor)).scalars()}
     for duty in plan.source.duties:
         if duty.recurrence.every is Every.CASE:
             continue
         for assignee in plan.assignees(duty):
-            if units is not None and plan.current_holder(assignee, today) not in units:
+            # whoever holds the duty today: a unit succeeded since the period began is not told
+            holder = plan.current_holder(assignee, today)
+            if units is not None and holder not in units:
                 continue
-            cursor = cursors.get((duty.code, assignee))
-            after = cursor.opened_through if cursor else tracking_from - dt.timedelta(days=400)
+            after = cursors.get((duty.code, assignee), tracking_from - dt.timedelta(days=400))
             if after >= today:
                 continue
             for period in periods_opening(duty.recurrence, plan.calendar, after, today):
-                if period.due < tracking_from:
-                    continue
-                # whoever holds the duty today: a unit succeeded since the period began is not told
-                holder = plan.current_holder(assignee, today)
-                if units is not None and holder not in units:
-                    break
-                occurrence = new_occurrence(
-                    session, plan, duty_code=duty.code, unit_code=holder, period_key=period.key,
-                    period_label=period.label, deadline=period.due, opened_at=_open_at(plan, period),
-                    now=now,
-                )
-                opened += occurrence is not None
-            else:
-                _advance_cursor(session, duty.code, assignee, today)
+                if period.due >= tracking_from:
+                    yield duty.code, assignee, holder, period
+            yield duty.code, assignee, holder, None
+
+
+def open_batch(session: Session, plan: Plan, now: dt.datetime, openings: Iterator[Opening]) -> tuple[int, bool]:
+    """Open up to OPEN_BATCH periods from the stream; returns (opened, whether more may follow)."""
+    opened = 0
+    for duty_code, assignee, holder, period in openings:
+        if period is None:
+            _advance_cursor(session, duty_code, assignee, local_date(now))
+            continue
+        occurrence = new_occurrence(
+            session, plan, duty_code=duty_code, unit_code=holder, period_key=period.key,
+            period_label=period.label, deadline=period.due, opened_at=_open_at(plan, period), now=now,
+        )
+        opened += occurrence is not None
+        if opened >= OPEN_BATCH:
+            session.flush()
+            return opened, True
     session.flush()
-    return opened
+    return opened, False
 
 
 def _advance_cursor(session: Session, duty_code: str, unit_code: str, today: dt.date) -> None:
@@ -299,7 +338,13 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
             row.next_action_at = None
             session.add(row)
             continue
+        # a catch-up over months of overdue would record every weekly repeat of the gap; the
+        # newest one says it all (its number counts the others), so only it is recorded
+        newest_repeat = max((e.at for e in step.due if e.kind is Kind.REPEAT), default=None)
         for event in step.due:
+            if event.kind is Kind.REPEAT and event.at != newest_repeat:
+                result.repeats_folded += 1
+                continue
             result.events[event.kind.value] += 1
             for recipient in recipients(event, row.unit_code):
                 outbox.append(dict(
@@ -333,7 +378,8 @@ def record_notifications(session: Session, rows: list[dict]) -> int:
     """Insert outbox rows; one already recorded under the same key is left as it is.
 
     When a pass catches up several events of one occurrence for the same recipient, only the
-    newest is delivered; the older ones are kept as ``superseded`` so the trail stays complete.
+    newest is delivered; the older ones are kept as ``superseded`` so the trail stays complete
+    (all but repeats: of those only the newest is recorded, see ``advance_due``).
     """
     if not rows:
         return 0

@@ -10,14 +10,18 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 
 from htx_tasks import clock
 from htx_tasks.cli import output
-from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.config import Config, load_config
+from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import Refused
 from htx_tasks.settings import Settings
-from htx_tasks.store.db import current_revision, make_engine
+from htx_tasks.store.db import current_revision, describe_failure, make_engine
+
+DATABASE_EXIT = 3  # the database could not be reached or dropped the connection: try again later
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Thư mục cấu hình (mặc định: config/).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
@@ -32,7 +36,7 @@ def errors() -> Iterator[None]:
     except ConfigError as exc:
         output.fail(f"cấu hình không hợp lệ ({len(exc.problems)} lỗi):")
         for problem in exc.problems:
-            output.errors.print(f"  {problem}", highlight=False, markup=False)
+            output.errors.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except Refused as exc:
         output.fail(str(exc))
@@ -40,10 +44,21 @@ def errors() -> Iterator[None]:
     except (ValueError, KeyError) as exc:
         output.fail(str(exc.args[0]) if exc.args else str(exc))
         raise typer.Exit(2) from None
+    except (sa_exc.DBAPIError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
+        # what was committed stays; a pass run again resumes where this one stopped
+        output.fail(describe_failure(exc, Settings.from_env().database_url)
+                    + ". Những gì đã ghi trước lỗi được giữ nguyên; chạy lại lệnh khi cơ sở dữ liệu sẵn sàng.")
+        raise typer.Exit(DATABASE_EXIT) from None
+
+
+def open_config(config: Path | None) -> Config:
+    """Every configuration file, checked whole: nothing is written when any of them is broken."""
+    settings = Settings.from_env(config)
+    return load_config(settings.config_dir, settings.var_dir / "inbox")
 
 
 def open_plan(config: Path | None) -> Plan:
-    return load_plan(Settings.from_env(config).config_dir)
+    return open_config(config).plan
 
 
 def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:
@@ -54,13 +69,36 @@ def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:
     return engine
 
 
+EARLIEST, LATEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC), dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
 def now_of(text: str | None) -> dt.datetime:
     if text is None:
         return clock.utcnow()
     try:
-        return clock.parse_instant(text)
+        at = clock.parse_instant(text)
     except Exception:
         raise ValueError(f"--now: thời điểm không hợp lệ '{text}' (ví dụ 2027-01-15T08:00)") from None
+    if not EARLIEST <= at < LATEST:
+        raise ValueError(f"--now: thời điểm '{text}' nằm ngoài khoảng năm 1970–2199")
+    return at
+
+
+def within_horizon(at: dt.datetime, config: Path | None, *, force: bool) -> bool:
+    """Refuse a pass further ahead of the clock than the horizon unless forced; True if beyond it.
+
+    A mistyped year (2099 for 2029) would open and escalate decades of work in one go.
+    """
+    days = Settings.from_env(config).horizon_days
+    ahead = at - clock.utcnow()
+    if ahead <= dt.timedelta(days=days):
+        return False
+    if not force:
+        raise Refused(
+            f"--now {clock.local(at):%d/%m/%Y} đi trước đồng hồ {ahead.days} ngày, quá giới hạn {days} ngày "
+            "(HTX_HORIZON_DAYS); nếu thật sự muốn chạy bù đến thời điểm đó, thêm --force"
+        )
+    return True
 
 
 def date_of(text: str, option: str) -> dt.date:

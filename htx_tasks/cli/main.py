@@ -12,11 +12,11 @@ from sqlmodel import Session
 from htx_tasks import clock
 from htx_tasks.cli import delivery, deploy, output
 from htx_tasks.cli.common import (
-    ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan,
+    ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_config, open_engine, open_plan, within_horizon,
 )
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Kind, Outcome, State, timing_phrase
-from htx_tasks.delivery.channels import coverage_warnings, load_channels
+from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.settings import Settings
@@ -52,10 +52,9 @@ def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nh
 def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Kiểm tra cấu hình kế hoạch và lịch; báo từng lỗi kèm tệp và dòng."""
     with errors():
-        plan = open_plan(config)
-        settings = Settings.from_env(config)
-        channels = load_channels(plan, settings.config_dir, None)
-        warnings = coverage_warnings(plan, channels)
+        loaded = open_config(config)
+        plan = loaded.plan
+        warnings = coverage_warnings(plan, loaded.channels)
         summary = {
             "plan": plan.meta.code,
             "units": len(plan.source.units),
@@ -95,12 +94,17 @@ def tick(
     now: NowOpt = None,
     json: JsonOpt = False,
     no_dispatch: Annotated[bool, typer.Option("--no-dispatch", help="Chỉ ghi nhận, không gửi.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Cho phép --now đi trước đồng hồ quá giới hạn HTX_HORIZON_DAYS (mặc định 366 ngày).")] = False,
 ) -> None:
     """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        result = run_pass(engine, plan, at)
-        sent = None if no_dispatch else run_dispatch(engine, plan, at, settings=Settings.from_env(config))
+        loaded, at = open_config(config), now_of(now)
+        plan, long_catch_up = loaded.plan, within_horizon(at, config, force=force)
+        engine = open_engine(config)
+        result = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
+        sent = None if no_dispatch else run_dispatch(engine, plan, at, settings=Settings.from_env(config),
+                                                     channels=loaded.channels)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,
                 "events": dict(result.events), "failed": result.failed,

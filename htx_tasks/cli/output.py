@@ -49,4 +49,10 @@ def say(text: str, *, markup: bool = False) -> None:
 
 
 def fail(text: str) -> None:
-    errors.print(f"[bold red]Lỗi:[/] {escape(text)}", highlight=False)
+    errors.print(f"[bold red]Lỗi:[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def pass_progress(result: Any) -> None:
+    """One line on stderr per committed batch of a long catch-up (``engine.PassResult``)."""
+    errors.print(f"  … đã mở {result.opened:,} nhiệm vụ, đã xét {result.advanced:,}, "
+                 f"ghi {result.notifications:,} thông báo", highlight=False, markup=False)

@@ -20,7 +20,7 @@ from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// sche
 from htx_tasks.delivery.inbox import inbox_url
 from htx_tasks.engine import COORDINATOR, LEADERSHIP
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml
+from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, read_text
 
 log = logging.getLogger(__name__)
 _PLUGINS = NotificationManager()
@@ -91,16 +91,19 @@ def _tags_of(value) -> list[str]:
     return []
 
 
-def load_channels(plan: Plan, config_dir: Path, inbox_dir: Path | None) -> Channels:
-    """Read and check ``channels.yaml``; unknown tags, keys or URLs are errors with their line."""
+def load_channels(plan: Plan | None, config_dir: Path, inbox_dir: Path | None) -> Channels:
+    """Read and check ``channels.yaml``; unknown tags, keys or URLs are errors with their line.
+
+    Without a plan (it is broken itself) the file is still checked, all but its tags.
+    """
     path = config_dir / CHANNELS_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Channels(text="version: 1\nurls: []\n", inbox_dir=inbox_dir)
     doc = load_yaml(path)
-    problems = check_channels(doc, set(recipients_of(plan)))
+    problems = check_channels(doc, None if plan is None else set(recipients_of(plan)))
     if problems:
         raise ConfigError(problems)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     channels = Channels(text=text, inbox_dir=inbox_dir, variables=_url_variables(doc.data.get("urls") or []))
     for entry in doc.data.get("urls") or []:
         tags = _entry_tags(entry) + _tags_of(doc.data.get("tag"))
@@ -130,9 +133,15 @@ def _entry_tags(entry) -> list[str]:
     return []
 
 
-def check_channels(doc: Located, known: set[str]) -> list[Problem]:
+def check_channels(doc: Located, known: set[str] | None) -> list[Problem]:
+    """Apprise's YAML format, strictly; ``known`` recipient tags (None: tags are not checked)."""
     data = doc.data if isinstance(doc.data, dict) else {}
     problems = []
+    if not isinstance(doc.data, dict):
+        return [doc.problem((), "tệp cần là một bảng khóa–giá trị bắt đầu bằng 'version: 1'")]
+    for tag in _tags_of(data.get("tag")):
+        if known is not None and tag not in known:
+            problems.append(doc.problem(("tag",), f"tag '{tag}' không phải người nhận trong kế hoạch"))
     if data.get("version") != 1:
         problems.append(doc.problem(("version",), "cần 'version: 1' (định dạng YAML của Apprise)"))
     for key in data:
@@ -158,7 +167,7 @@ def check_channels(doc: Located, known: set[str]) -> list[Problem]:
         if not tags and not data.get("tag"):
             problems.append(doc.problem(("urls", i), "URL chưa gắn tag người nhận"))
         for tag in tags:
-            if tag not in known:
+            if known is not None and tag not in known:
                 problems.append(doc.problem(("urls", i), f"tag '{tag}' không phải người nhận trong kế hoạch"))
     return problems
 

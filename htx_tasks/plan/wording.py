@@ -12,7 +12,7 @@ import yaml
 
 # PyYAML "problem" texts (their start), most frequent first
 _YAML = [
-    ("found unexpected end of stream", "thiếu dấu nháy đóng: chuỗi mở ở đây chưa được đóng"),
+    ("found unexpected end of stream", "dấu nháy mở ở dòng này chưa được đóng"),
     ("mapping values are not allowed here", "dấu ':' không hợp lệ ở đây (giá trị có ':' cần đặt trong dấu nháy)"),
     ("could not find expected ':'", "thiếu dấu ':' sau khóa"),
     ("found character '\\t' that cannot start any token", "không dùng ký tự tab để thụt lề; dùng dấu cách"),
@@ -44,7 +44,8 @@ def yaml_problem(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     ran out); an unclosed bracket names the line it opens on as well as where it was noticed.
     """
     problem = exc.problem or ""
-    text = next((vi for en, vi in _YAML if problem.startswith(en)), "cấu trúc YAML không hợp lệ")
+    text = next((vi for en, vi in _YAML if problem.startswith(en) or (exc.context or "").startswith(en)),
+                "cấu trúc YAML không hợp lệ")
     problem_line = exc.problem_mark.line + 1 if exc.problem_mark else 0
     context_line = exc.context_mark.line + 1 if exc.context_mark else 0
     context = exc.context or ""

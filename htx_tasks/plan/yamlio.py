@@ -14,7 +14,7 @@ is a ``Problem`` with file and line, in Vietnamese.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import errno
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,10 +147,15 @@ def read_text(path: Path) -> str:
                                    f"0x{data[exc.start]:02x} ở vị trí {exc.start})")]) from None
 
 
+_ERRNO = {
+    errno.EACCES: "không có quyền đọc", errno.EPERM: "không có quyền đọc",
+    errno.ELOOP: "liên kết tượng trưng vòng quanh", errno.ENAMETOOLONG: "đường dẫn quá dài",
+    errno.EIO: "lỗi đọc đĩa", errno.EISDIR: "đây là một thư mục", errno.ENOENT: "không tìm thấy",
+}
+
+
 def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "không có quyền đọc"
-    return os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    return _ERRNO.get(exc.errno or 0, f"lỗi hệ thống, mã {exc.errno}")
 
 
 def _control_characters(path: Path, text: str) -> list[Problem]:
@@ -181,6 +186,9 @@ def load_yaml(path: Path) -> Located:
         raise ConfigError([Problem(path, exc.line, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         line, message = yaml_problem(exc)
+        opened = _quote_left_open(text, line)
+        if opened:  # a quote left open swallows the lines after it: blame the line it opened on
+            line, message = opened, f"lỗi cú pháp YAML: dấu nháy mở ở dòng này chưa được đóng (phát hiện ở dòng {line})"
         raise ConfigError([Problem(path, line, message)]) from None
     except yaml.YAMLError as exc:  # a reader error the scan above did not foresee
         raise ConfigError([Problem(path, 1, f"lỗi đọc YAML ({type(exc).__name__})")]) from None
@@ -197,6 +205,25 @@ def load_yaml(path: Path) -> Located:
     if problems:
         raise ConfigError(problems)
     return located
+
+
+def _quote_left_open(text: str, error_line: int) -> int | None:
+    """The line of a quoted string that runs over several lines up to ``error_line``, if any.
+
+    YAML lets a quoted string span lines, so an unclosed quote is noticed only where the next
+    quote character happens to close it; configuration never needs such strings.
+    """
+    opened = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line + 1 > error_line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ('"', "'") \
+                    and token.end_mark.line > token.start_mark.line:
+                opened = token.start_mark.line + 1
+    except yaml.YAMLError:
+        pass
+    return opened
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
@@ -217,13 +244,19 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
 def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> Any:
     line = node.start_mark.line + 1
     out.lines[loc] = line
+    if len(loc) > MAX_DEPTH:  # composed nodes are at most MAX_DEPTH deep: only an alias loops
+        problems.append(Problem(out.file, line, "alias YAML tự tham chiếu đến chính nó"))
+        return None
     if node.tag not in ALLOWED_TAGS:
-        problems.append(Problem(out.file, line, f"thẻ YAML '{node.tag}' không được phép"))
+        problems.append(Problem(out.file, line, f"thẻ YAML '{_tag(node.tag)}' không được phép"))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1
+            if key_node.tag == _STD + "merge":
+                problems.append(Problem(out.file, key_line, "không dùng khóa gộp '<<' của YAML; viết đủ từng khóa"))
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in ALLOWED_TAGS:
                 problems.append(Problem(out.file, key_line, "khóa phải là một tên đơn giản, "
                                         "không phải danh sách, bảng hay giá trị có thẻ"))
@@ -249,6 +282,10 @@ def _build(node: yaml.Node, loc: Loc, out: Located, problems: list[Problem]) -> 
         problems.append(Problem(out.file, line, f"năm {value.year} nằm ngoài khoảng {YEARS[0]}–{YEARS[1]}"))
         return None
     return value
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_STD) if tag.startswith(_STD) else tag
 
 
 def _short(text: str, limit: int = 60) -> str:

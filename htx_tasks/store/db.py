@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, exc, inspect
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -17,7 +19,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets its folder created and writers that queue, not fail."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # reported like any other "cannot open the database"
+            raise exc.OperationalError("mkdir", None, Exception("unable to open database file")) from error
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -38,7 +43,50 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # an address that drops packets must not hang a command for minutes
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def masked(url: str) -> str:
+    """The database URL with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+# driver messages (lower-cased fragments) → what happened, in words a coordinator can act on
+_REASONS = [
+    ("password authentication failed", "sai mật khẩu hoặc tên đăng nhập"),
+    ('role "', "tài khoản đăng nhập không tồn tại"),
+    ('fatal:  database "', "cơ sở dữ liệu không tồn tại trên máy chủ"),
+    ("connection refused", "máy chủ không nhận kết nối (chưa chạy, sai cổng?)"),
+    ("failed to resolve host", "không tìm thấy máy chủ (sai tên máy?)"),
+    ("name or service not known", "không tìm thấy máy chủ (sai tên máy?)"),
+    ("timeout expired", "máy chủ không trả lời (hết thời gian chờ)"),
+    ("terminating connection", "máy chủ đã ngắt kết nối giữa chừng (khởi động lại hoặc bị quản trị dừng)"),
+    ("server closed the connection", "máy chủ đã ngắt kết nối giữa chừng"),
+    ("consuming input failed", "máy chủ đã ngắt kết nối giữa chừng"),
+    ("connection is closed", "kết nối tới máy chủ đã bị đóng"),
+    ("the database system is", "máy chủ đang khởi động hoặc đang dừng"),
+    ("unable to open database file", "không mở được tệp cơ sở dữ liệu (sai đường dẫn hoặc không có quyền)"),
+    ("database is locked", "tệp cơ sở dữ liệu đang bị khóa bởi tiến trình khác"),
+    ("disk i/o error", "lỗi đọc ghi đĩa"),
+    ("readonly database", "tệp cơ sở dữ liệu chỉ đọc"),
+    ("file is not a database", "tệp không phải cơ sở dữ liệu SQLite"),
+    ("no space left", "hết dung lượng đĩa"),
+]
+
+
+def describe_failure(error: BaseException, url: str) -> str:
+    """A Vietnamese sentence for a database failure, naming the (masked) URL, never the password."""
+    if isinstance(error, exc.ArgumentError | exc.NoSuchModuleError):
+        return f"HTX_DATABASE_URL không hợp lệ: {masked(url)} (ví dụ postgresql://user@host:5432/db)"
+    text = str(getattr(error, "orig", None) or error).lower()
+    reason = next((vi for fragment, vi in _REASONS if fragment in text), None)
+    if reason is None:
+        reason = "lỗi không xác định: " + type(getattr(error, "orig", None) or error).__name__
+    return f"không làm việc được với cơ sở dữ liệu {masked(url)}: {reason}"
 
 
 def alembic_config(engine: Engine) -> Config:
