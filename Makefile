@@ -24,6 +24,7 @@ test: install
 bench: install
 	$(BIN)/python bench/sweep.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/catchup.py
 
 screenshots: install
 	$(BIN)/python scripts/screenshots.py

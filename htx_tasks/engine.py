@@ -27,8 +27,8 @@ from htx_tasks.store.models import (
     AuditEvent,
     DutyRow,
     Notification,
-    OpeningCursor,
     Occurrence,
+    OpeningCursor,
     Submission,
     UnitRow,
 )

@@ -32,7 +32,7 @@ class Case:
 
 def sub_line(pattern: str, new: str) -> Edit:
     """Replace the first whole line matching ``pattern`` with ``new`` (may hold several lines)."""
-    regex = re.compile(rf"^{pattern}$", re.M)
+    regex = re.compile(rf"^{pattern}$", re.MULTILINE)
 
     def edit(text: str) -> str:
         match = regex.search(text)
@@ -43,7 +43,7 @@ def sub_line(pattern: str, new: str) -> Edit:
 
 
 def after_line(pattern: str, added: str) -> Edit:
-    regex = re.compile(rf"^{pattern}$", re.M)
+    regex = re.compile(rf"^{pattern}$", re.MULTILINE)
 
     def edit(text: str) -> str:
         match = regex.search(text)

@@ -50,9 +50,9 @@ def digest(db: Path) -> str:
 def main(workdir: Path, out: Path) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     signal.signal(signal.SIGALRM, _alarm)
+    from config_corpus import CASES, expected_line
     from typer.testing import CliRunner
 
-    from config_corpus import CASES, expected_line
     from htx_tasks.cli.main import app
 
     runner = CliRunner()

@@ -49,8 +49,7 @@ def yaml_problem(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     problem_line = exc.problem_mark.line + 1 if exc.problem_mark else 0
     context_line = exc.context_mark.line + 1 if exc.context_mark else 0
     context = exc.context or ""
-    if context.startswith("while scanning a quoted scalar") or context.startswith("while scanning a double") \
-            or context.startswith("while scanning a single"):
+    if context.startswith(("while scanning a quoted scalar", "while scanning a double", "while scanning a single")):
         if problem.startswith("found unexpected end of stream"):
             return context_line, f"lỗi cú pháp YAML: {text}"
         return problem_line or context_line, f"lỗi cú pháp YAML: {text}"
