@@ -26,7 +26,7 @@ from prefect.schedules import Cron
 from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
-from flows.record import record_result
+from flows.record import COORDINATOR_CHOICE, FORM_LABELS, record_result
 from flows.retry import retry_deliveries
 from flows.units import follow_up_unit
 from htx_tasks.board import BOARD_KEY
@@ -49,15 +49,7 @@ UNIT_FORM = {
     "now": "Thời điểm tính (để trống: giờ chạy theo lịch)",
 }
 BOARD_FORM = {"now": "Thời điểm tính (để trống: giờ chạy theo lịch)"}
-RECORD_FORM = {
-    "occurrence": "Số nhiệm vụ",
-    "unit": "Đơn vị phụ trách",
-    "action": "Việc cần ghi",
-    "note": "Nội dung / lý do",
-    "evidence": "Đường dẫn minh chứng",
-    "new_deadline": "Hạn mới (khi gia hạn)",
-    "now": "Thời điểm ghi nhận (để trống: lúc bấm chạy)",
-}
+RECORD_FORM = FORM_LABELS
 
 
 @dataclass
@@ -129,7 +121,7 @@ def specs(plan: Plan) -> list[Spec]:
         description=record_description(plan),
         tags=[*BASE_TAGS, plan.meta.code, "ghi-nhan"],
         form=RECORD_FORM,
-        choices={"unit": leaves},
+        choices={"actor": [COORDINATOR_CHOICE, *leaves]},
     ))
     return out
 
@@ -204,7 +196,9 @@ def record_description(plan: Plan) -> str:
         "",
         (f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành (kèm đường dẫn minh chứng); "
          f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. "
-         "Số nhiệm vụ là cột **Số** trong bảng theo dõi. Đơn vị không phụ trách nhiệm vụ bị từ chối. "
+         "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
+         f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
+         "hoặc đơn vị tự duyệt báo cáo của mình, bị từ chối. "
          "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay."),
     ])
 

@@ -128,15 +128,17 @@ def sync_plan(session: Session, plan: Plan) -> None:
 
 
 def audit(session: Session, *, occurrence_id: int | None, at: dt.datetime, actor: str, action: str,
-          from_state: str | None = None, to_state: str | None = None, reason: str | None = None) -> None:
+          from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
+          role: str = "system", via: str | None = None) -> None:
     session.add(AuditEvent(occurrence_id=occurrence_id, at=at, actor=actor, action=action,
-                           from_state=from_state, to_state=to_state, reason=reason))
+                           from_state=from_state, to_state=to_state, reason=reason, role=role, via=via))
 
 
 def new_occurrence(
     session: Session, plan: Plan, *, duty_code: str, unit_code: str, period_key: str,
     period_label: str, deadline: dt.date, opened_at: dt.datetime, now: dt.datetime,
-    actor: str = ENGINE_ACTOR, reason: str | None = None, **extra,
+    actor: str = ENGINE_ACTOR, reason: str | None = None, role: str = "system", via: str | None = None,
+    **extra,
 ) -> Occurrence | None:
     """Insert an occurrence unless it exists already (unique duty × unit × period)."""
     values = dict(
@@ -153,7 +155,7 @@ def new_occurrence(
     if new_id is None:
         return None
     audit(session, occurrence_id=new_id, at=now, actor=actor, action="open", to_state=State.OPEN.value,
-          reason=reason or f"Mở kỳ {period_label}, hạn {deadline:%d/%m/%Y}")
+          reason=reason or f"Mở kỳ {period_label}, hạn {deadline:%d/%m/%Y}", role=role, via=via)
     return session.get(Occurrence, new_id)
 
 

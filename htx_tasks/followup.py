@@ -22,6 +22,7 @@ from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Target, Unit
 from htx_tasks.reports import StatusRow, status_rows
+from htx_tasks.services.inputs import CODE_MAX, clean_text
 
 RECENTLY_CLOSED = dt.timedelta(days=30)  # closed obligations stay on a unit's table this long
 ARTIFACT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -237,6 +238,20 @@ class Action(StrEnum):
     WAIVE = "Miễn thực hiện"
 
 
+COORDINATOR_CHOICE = "co-quan-thuong-truc"  # the form's "who records" value for the coordinator
+
+
+def form_actor(who: str, via: str) -> services.Actor:
+    """The actor the form's "Người ghi nhận" names: the coordinator, or a unit by its code."""
+    try:
+        who = clean_text(who, limit=CODE_MAX, multiline=False, required=True)
+    except ValueError as exc:
+        raise services.InvalidInput.one("actor", str(exc)) from None
+    if who == COORDINATOR_CHOICE:
+        return services.Actor.coordinator(via)
+    return services.Actor.of_unit(who, via)
+
+
 @dataclass(frozen=True)
 class Recorded:
     occurrence_id: int
@@ -246,38 +261,32 @@ class Recorded:
     message: str
 
 
-def record(session: Session, plan: Plan, action: Action, occurrence_id: int, *, unit: str, note: str,
-           evidence: str | None = None, new_deadline: dt.date | None = None, now: dt.datetime) -> Recorded:
-    """Record one action through the same services as the CLI, for the unit that owns the occurrence.
+def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: services.Actor,
+           note: str | None, evidence: str | None = None, new_deadline: object = None,
+           now: dt.datetime) -> Recorded:
+    """Record one action through the same services as the CLI, as ``actor``.
 
-    Raises ``Refused`` (Vietnamese message) when the unit does not own it or the action is not
-    allowed; the caller's transaction then records nothing.
+    Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
+    (Vietnamese message); the caller's transaction then records nothing.
     """
-    try:
-        plan.unit(unit)
-    except KeyError as exc:
-        raise services.Refused(str(exc.args[0])) from None
-    row = services.get_occurrence(session, occurrence_id)
-    if row.unit_code not in plan.followed(unit, local_date(now)):
-        raise services.Refused(
-            f"đơn vị '{unit}' không phụ trách nhiệm vụ số {occurrence_id} (thuộc {plan.unit_name(row.unit_code)})"
-        )
-    note = (note or "").strip()
     if action is Action.SUBMIT:
-        row = services.submit(session, plan, occurrence_id, unit=unit, note=note,
-                              evidence=(evidence or "").strip() or None, now=now)
+        command = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence)
+        row = services.submit(session, plan, actor, command, now=now)
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
         decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
-        row = services.review(session, plan, occurrence_id, decision=decision, note=note, now=now)
+        command = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note)
+        row = services.review(session, plan, actor, command, now=now)
         message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
     elif action is Action.EXTEND:
         if new_deadline is None:
-            raise services.Refused("gia hạn cần chọn hạn mới")
-        row = services.extend(session, plan, occurrence_id, to=new_deadline, note=note, now=now)
+            raise services.InvalidInput.one("to", "gia hạn cần chọn hạn mới")
+        command = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note)
+        row = services.extend(session, plan, actor, command, now=now)
         message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
     else:
-        row = services.waive(session, plan, occurrence_id, note=note, now=now)
+        command = services.Waive.parse(occurrence=occurrence_id, note=note)
+        row = services.waive(session, plan, actor, command, now=now)
         message = "Đã miễn thực hiện."
     state = State(row.state)
     return Recorded(

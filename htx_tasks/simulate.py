@@ -14,7 +14,7 @@ from htx_tasks.clock import at_local, local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
-from htx_tasks.services import open_case
+from htx_tasks.services import Actor, OpenCase, open_case
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import Notification, Occurrence
 
@@ -99,11 +99,13 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
 def _open_sample_cases(engine, plan: Plan, start: dt.date, now: dt.datetime) -> None:
     """One illustrative case per case kind, received on the first working day of the window."""
     received = plan.calendar.working_day_on_or_after(start)
+    now = max(now, at_local(received, 7, 30))  # a case is recorded once received, never before
     with session_scope(engine) as session:
         for duty in plan.source.duties:
             if duty.recurrence.every is not Every.CASE:
                 continue
             for assignee in plan.assignees(duty):
                 for kind in duty.recurrence.case_kinds or []:
-                    open_case(session, plan, duty.code, unit=assignee, kind=kind.code, received=received,
-                              ref=f"mau-{kind.code}", now=now)
+                    command = OpenCase.parse(duty=duty.code, unit=assignee, kind=kind.code, received=received,
+                                             ref=f"mau-{kind.code}")
+                    open_case(session, plan, Actor.of_unit(assignee, "simulate"), command, now=now)

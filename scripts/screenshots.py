@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 DEMO_NOW = dt.datetime(2026, 12, 15, 7, 30)  # local time: a Tuesday morning, mid-December
 FIRST_DAY = dt.date(2026, 11, 2)
+VIA = "script:screenshots"  # how the demo's actions came, as the audit records it
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -48,7 +49,8 @@ def seed_demo(now: dt.datetime) -> None:
     from htx_tasks.clock import at_local
     from htx_tasks.engine import run_pass
     from htx_tasks.plan.loader import load_plan
-    from htx_tasks.services import Decision, open_case, review, submit
+    from htx_tasks import services
+    from htx_tasks.services import Actor, Decision
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
     from htx_tasks.store.models import Occurrence
@@ -69,21 +71,22 @@ def seed_demo(now: dt.datetime) -> None:
     def report(duty: str, unit: str, submitted: dt.datetime, accepted: dt.datetime | None, note: str) -> None:
         with session_scope(engine) as session:
             ident = occurrence(session, duty, unit)
-            submit(session, plan, ident, unit=unit, note=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}",
-                   now=submitted)
+            services.submit(session, plan, Actor.of_unit(unit, VIA), services.SubmitReport.parse(
+                occurrence=ident, note=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}"), now=submitted)
             if accepted is not None:
-                review(session, plan, ident, decision=Decision.ACCEPT, note="Đạt yêu cầu", now=accepted)
+                services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
+                    occurrence=ident, decision=Decision.ACCEPT, note="Đạt yêu cầu"), now=accepted)
 
     actions = {
         dt.date(2026, 11, 24): lambda: report("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", at(24, 11, 10),
                                               at(25, 11, 9), "12 tin, 2 phóng sự về hợp tác xã"),
-        dt.date(2026, 12, 1): lambda: _case(engine, plan, open_case, "HS-2026-118", dt.date(2026, 12, 1),
+        dt.date(2026, 12, 1): lambda: _case(engine, plan, "HS-2026-118", dt.date(2026, 12, 1),
                                             at(1, 12, 9), submit_at=at(3, 12, 15), accept_at=at(4, 12, 8)),
         dt.date(2026, 12, 8): lambda: [report("xa-tuyen-truyen", w, at(8, 12, 9), at(9, 12, 10), "Đã tuyên truyền")
                                        for w in wards[:6]],
         dt.date(2026, 12, 9): lambda: [report("xa-theo-doi-htx", w, at(9, 12, 14), at(10, 12, 9), "Báo cáo quý IV")
                                        for w in wards[:4]],
-        dt.date(2026, 12, 11): lambda: _case(engine, plan, open_case, "HS-2026-131", dt.date(2026, 12, 11),
+        dt.date(2026, 12, 11): lambda: _case(engine, plan, "HS-2026-131", dt.date(2026, 12, 11),
                                              at(11, 12, 15)),
         dt.date(2026, 12, 12): lambda: [report("xa-tuyen-truyen", w, at(12, 12, 9), at(14, 12, 10), "Nộp muộn")
                                         for w in wards[6:9]],
@@ -100,17 +103,20 @@ def seed_demo(now: dt.datetime) -> None:
     engine.dispose()
 
 
-def _case(engine, plan, open_case, ref, received, opened_at, submit_at=None, accept_at=None) -> None:
-    from htx_tasks.services import Decision, review, submit
+def _case(engine, plan, ref, received, opened_at, submit_at=None, accept_at=None) -> None:
+    from htx_tasks import services
+    from htx_tasks.services import Actor, Decision
     from htx_tasks.store.db import session_scope
 
+    unit = Actor.of_unit("phong-tai-chinh-ke-hoach", VIA)
     with session_scope(engine) as session:
-        row = open_case(session, plan, "tckh-thu-tuc", unit="phong-tai-chinh-ke-hoach", kind="dang-ky",
-                        received=received, ref=ref, now=opened_at)
+        row = services.open_case(session, plan, unit, services.OpenCase.parse(
+            duty="tckh-thu-tuc", unit=unit.unit, kind="dang-ky", received=received, ref=ref), now=opened_at)
         if submit_at is not None:
-            submit(session, plan, row.id, unit="phong-tai-chinh-ke-hoach", note="Đã cấp giấy chứng nhận",
-                   evidence=None, now=submit_at)
-            review(session, plan, row.id, decision=Decision.ACCEPT, note="Đúng thời hạn", now=accept_at)
+            services.submit(session, plan, unit, services.SubmitReport.parse(
+                occurrence=row.id, note="Đã cấp giấy chứng nhận"), now=submit_at)
+            services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
+                occurrence=row.id, decision=Decision.ACCEPT, note="Đúng thời hạn"), now=accept_at)
 
 
 def free_port() -> int:

@@ -153,13 +153,14 @@ def test_return_extend_and_waive(ready) -> None:
     out = ok(ready("extend", number, "--to", "2027-01-01", "--note", "Chờ số liệu", "--now", "2026-12-02T10:00"))
     assert f"Nhiệm vụ số {number}: hạn mới Thứ Hai, 04/01/2027." in out
     past = ready("extend", number, "--to", "2026-11-30", "--note", "x", "--now", "2026-12-02T10:00")
-    assert past.exit_code == 1 and "hạn mới 30/11/2026 đã qua" in past.stderr
+    assert past.exit_code == 2 and "Lỗi: --to: hạn mới 30/11/2026 đã qua" in past.stderr
     no_reason = ready("waive", number, "--note", " ", "--now", "2026-12-02T11:00")
-    assert no_reason.exit_code == 1 and "miễn thực hiện cần nêu lý do" in no_reason.stderr
+    assert no_reason.exit_code == 2 and "Lỗi: --note: không được để trống" in no_reason.stderr
     out = ok(ready("waive", number, "--note", "Sáp nhập đơn vị", "--now", "2026-12-02T11:00"))
     assert f"Nhiệm vụ số {number}: miễn thực hiện." in out
     again = ready("waive", number, "--note", "Lần nữa", "--now", "2026-12-02T11:00")
-    assert again.exit_code == 1 and "đã đóng" in again.stderr
+    assert again.exit_code == 1
+    assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước: đã đóng ('Miễn thực hiện')" in again.stderr
 
 
 def test_text_in_square_brackets_is_shown_as_typed_not_as_markup(ready) -> None:

@@ -42,7 +42,7 @@ from htx_tasks.delivery.dispatcher import BACKOFF, LEASE, MAX_ATTEMPTS, dispatch
 from htx_tasks.delivery.inbox import SEPARATOR  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
-from htx_tasks.services import submit, waive  # noqa: E402
+from actions import submit, waive  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
 from htx_tasks.store.models import Delivery, Notification, Occurrence  # noqa: E402
 

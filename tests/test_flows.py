@@ -191,9 +191,11 @@ def test_the_record_form_offers_the_actions_and_the_plan_units(plan: Plan) -> No
     form = next(d for d in deployments.runner_deployments(plan) if d.name == "Ghi nhận kết quả")
     schema = form._parameter_openapi_schema
     props = schema.properties
-    assert schema.required == ["occurrence", "unit"]
+    assert schema.required == ["occurrence", "actor"]
     assert props["occurrence"]["title"] == "Số nhiệm vụ" and props["occurrence"]["type"] == "integer"
-    assert "phuong-ba-ngoi" in props["unit"]["enum"] and WARDS not in props["unit"]["enum"]
+    assert props["actor"]["title"] == "Người ghi nhận"
+    assert props["actor"]["enum"][0] == "co-quan-thuong-truc"
+    assert "phuong-ba-ngoi" in props["actor"]["enum"] and WARDS not in props["actor"]["enum"]
     assert schema.definitions["Action"]["enum"] == [a.value for a in Action]
     assert props["new_deadline"]["anyOf"][0] == {"format": "date", "type": "string"}
     unit = next(d for d in deployments.runner_deployments(plan) if d.name.startswith("III.1 "))
@@ -213,7 +215,7 @@ def test_a_renamed_unit_or_new_plan_needs_no_code(tmp_path: Path) -> None:
 
 def test_due_soon_follows_each_duty_policy_and_overdue_outranks_it(plan: Plan, tmp_path: Path) -> None:
     """The standing without Prefect: a case (due soon 1 working day before) next to quarterly reports."""
-    from htx_tasks.services import open_case
+    from actions import open_case
     from htx_tasks.store.db import session_scope
 
     engine = make_engine(f"sqlite:///{tmp_path / 'htx.db'}")
@@ -337,10 +339,16 @@ def _ward_occurrence(engine: Engine, ward: str, ref_duty: str = "xa-tuyen-truyen
                                                          Occurrence.duty_code == ref_duty)).one()
 
 
+def _audit(engine: Engine, occurrence: int) -> list[tuple]:
+    with Session(engine) as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence).order_by(AuditEvent.id))
+        return [(a.action, a.actor, a.role, (a.via or "").split(":")[0]) for a in rows]
+
+
 def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
-    state = record_result(occurrence=occurrence, unit="phuong-ba-ngoi", action=Action.SUBMIT,
+    state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
                           note="Đã tổ chức 3 hội nghị tuyên truyền", evidence="https://camranh.gov.vn/tt/1",
                           now="2026-12-08T09:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "chờ cơ quan thường trực duyệt" in state.message
@@ -348,12 +356,15 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Đã báo cáo, chờ duyệt"
     assert "## Báo cáo chờ cơ quan thường trực duyệt (1)" in markdown(BOARD_KEY)
 
-    state = record_result(occurrence=occurrence, unit="phuong-ba-ngoi", action="Chấp nhận báo cáo",
+    state = record_result(occurrence=occurrence, actor=followup.COORDINATOR_CHOICE, action="Chấp nhận báo cáo",
                           note="Đạt yêu cầu", now="2026-12-11T10:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "Hoàn thành đúng hạn" in state.message
     with Session(installed) as session:
         assert session.get(Occurrence, occurrence).state == "done_on_time"
         assert session.exec(select(Submission.evidence_url)).one() == "https://camranh.gov.vn/tt/1"
+    # the audit names who did what, as what, and that it came through the form
+    assert _audit(installed, occurrence)[-2:] == [
+        ("submit", "phuong-ba-ngoi", "unit", "form"), ("accept", "cơ quan thường trực", "coordinator", "form")]
     board = markdown(BOARD_KEY)
     assert "| UBND phường Ba Ngòi | 2 | 1 | 0 | 0 | 1 | 50,0 % |" in board
     assert "Không có báo cáo nào chờ duyệt." in board
@@ -361,38 +372,93 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Hoàn thành đúng hạn"
 
 
+COORD = "co-quan-thuong-truc"
+
+
 @pytest.mark.parametrize(
-    ("unit", "action", "extra", "reason"),
+    ("actor", "action", "extra", "reason"),
     [
-        ("phuong-cam-linh", Action.SUBMIT, {}, "không phụ trách nhiệm vụ số"),
-        (KT, Action.WAIVE, {}, "không phụ trách nhiệm vụ số"),
-        ("phuong-ba-ngoi", Action.ACCEPT, {}, "chưa có báo cáo chờ duyệt"),
-        ("phuong-ba-ngoi", Action.EXTEND, {}, "gia hạn cần chọn hạn mới"),
-        ("phuong-ba-ngoi", Action.SUBMIT, {"note": " "}, "cần ghi nội dung báo cáo"),
+        ("phuong-cam-linh", Action.SUBMIT, {}, "đơn vị 'phuong-cam-linh' không phụ trách nhiệm vụ số"),
+        ("phuong-ba-ngoi", Action.WAIVE, {}, "đơn vị 'phuong-ba-ngoi' không có quyền miễn thực hiện"),
+        ("phuong-ba-ngoi", Action.EXTEND, {"new_deadline": dt.date(2026, 12, 19)},
+         "đơn vị 'phuong-ba-ngoi' không có quyền gia hạn"),
+        (COORD, Action.SUBMIT, {}, "cơ quan thường trực không báo cáo hoàn thành thay đơn vị"),
+        (COORD, Action.ACCEPT, {}, "chưa có báo cáo chờ duyệt"),
+        (COORD, Action.EXTEND, {}, "Hạn mới (khi gia hạn): gia hạn cần chọn hạn mới"),
+        (COORD, Action.EXTEND, {"new_deadline": dt.date(2026, 12, 1)}, "Hạn mới (khi gia hạn): hạn mới 01/12/2026 đã qua"),
+        (COORD, Action.EXTEND, {"new_deadline": dt.date(9999, 12, 31)},
+         "Hạn mới (khi gia hạn): hạn mới 31/12/9999 quá xa: chậm nhất 09/12/2027"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"note": " "}, "Nội dung / lý do: không được để trống"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"note": "x" * 4001}, "Nội dung / lý do: dài quá 4.000 ký tự (đang có 4.001)"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"evidence": "javascript:alert(1)"},
+         "Đường dẫn minh chứng: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"occurrence": 10**20},
+         "Số nhiệm vụ: số nhiệm vụ phải từ 1 đến 2.147.483.647"),
         ("khong-co", Action.SUBMIT, {}, "không có đơn vị 'khong-co'"),
     ],
 )
-def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed: Engine, unit, action, extra,
+def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed: Engine, actor, action, extra,
                                                                         reason) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
-    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    params = {"occurrence": _ward_occurrence(installed, "phuong-ba-ngoi"), "note": "Lý do", **extra}
     before = count(installed, AuditEvent)
-    params = {"note": "Lý do", **extra}
-    state = record_result(occurrence=occurrence, unit=unit, action=action, now="2026-12-08T09:00",
-                          return_state=True, **params)
+    state = record_result(actor=actor, action=action, now="2026-12-08T09:00", return_state=True, **params)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert reason in state.message
+    assert "--" not in state.message  # the form's words, never the command line's flags
     assert count(installed, AuditEvent) == before
 
 
-def test_the_group_may_record_a_coordinator_decision_for_its_ward(installed: Engine) -> None:
+def test_a_unit_cannot_accept_its_own_report_through_the_form(installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT, note="Đã tuyên truyền",
+                  now="2026-12-08T09:00", return_state=True)
+    before = _audit(installed, occurrence)
+    state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.ACCEPT, note="Tự duyệt",
+                          now="2026-12-08T09:05", return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+    assert ("Không ghi nhận: đơn vị 'phuong-ba-ngoi' không được tự duyệt báo cáo; chỉ cơ quan thường trực "
+            "mới chấp nhận hoặc trả lại báo cáo") in state.message
+    assert _audit(installed, occurrence) == before
+    with Session(installed) as session:
+        assert session.get(Occurrence, occurrence).state == "submitted"
+        assert session.exec(select(Submission.decision)).one() == "pending"
+
+
+def test_the_coordinator_extends_through_the_form(installed: Engine) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-cam-linh")
-    state = record_result(occurrence=occurrence, unit="phuong-cam-linh", action=Action.EXTEND,
+    state = record_result(occurrence=occurrence, actor=COORD, action=Action.EXTEND,
                           new_deadline=dt.date(2026, 12, 19), note="Chờ số liệu của tỉnh",
                           now="2026-12-08T09:00", return_state=True)
     # 19/12/2026 is a Saturday: art. 148 moves the new deadline to Monday
     assert state.name == "Đã ghi nhận" and "Đã gia hạn đến 21/12/2026" in state.message
+    assert _audit(installed, occurrence)[-1] == ("extend", "cơ quan thường trực", "coordinator", "form")
+
+
+def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: str, pg_url: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: PostgreSQL's DataError ("cannot contain NUL") reached the run as a crash."""
+    _install(tmp_path, monkeypatch)
+    monkeypatch.setenv("HTX_DATABASE_URL", pg_url)
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    try:
+        follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+        occurrence = _ward_occurrence(engine, "phuong-ba-ngoi")
+        before = count(engine, AuditEvent)
+        state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
+                              note="Đã tuyên\x00 truyền", now="2026-12-08T09:00", return_state=True)
+        assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+        assert "Nội dung / lý do: có ký tự điều khiển không được phép (U+0000) ở vị trí 9" in state.message
+        assert count(engine, AuditEvent) == before
+        assert count(engine, Submission) == 0
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- missed and repeated runs
@@ -523,7 +589,7 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
         engine = make_engine(env["HTX_DATABASE_URL"])
         occurrence = _wait_for(lambda: _first_open(engine, KT), 10, "an occurrence")
         form = run_deployment("Ghi nhận kết quả/Ghi nhận kết quả", timeout=120, poll_interval=1, as_subflow=False,
-                              parameters={"occurrence": occurrence, "unit": KT, "action": "Đơn vị báo cáo hoàn thành",
+                              parameters={"occurrence": occurrence, "actor": KT, "action": "Đơn vị báo cáo hoàn thành",
                                           "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"})
         assert form.state.name == "Đã ghi nhận", form.state.message
         with Session(engine) as session:

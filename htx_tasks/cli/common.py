@@ -17,7 +17,7 @@ from htx_tasks.cli import output
 from htx_tasks.config import Config, load_config
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
-from htx_tasks.services import Refused
+from htx_tasks.services import InvalidInput, Refused
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import current_revision, describe_failure, make_engine
 
@@ -25,6 +25,12 @@ DATABASE_EXIT = 3  # the database could not be reached or dropped the connection
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Thư mục cấu hình (mặc định: config/).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")]
+# the CLI's words for the command models' fields (htx_tasks.services.inputs)
+CLI_LABELS = {
+    "occurrence": "OCCURRENCE (số nhiệm vụ)", "notification": "NOTIFICATION (số thông báo)",
+    "note": "--note", "evidence": "--evidence", "to": "--to", "decision": "DECISION", "outcome": "--as",
+    "duty": "DUTY", "unit": "--unit", "received": "--received", "ref": "--ref", "kind": "--kind",
+}
 NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
 
 
@@ -37,6 +43,9 @@ def errors() -> Iterator[None]:
         output.fail(f"cấu hình không hợp lệ ({len(exc.problems)} lỗi):")
         for problem in exc.problems:
             output.errors.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except InvalidInput as exc:
+        output.fail(exc.render(CLI_LABELS))
         raise typer.Exit(2) from None
     except Refused as exc:
         output.fail(str(exc))

@@ -22,8 +22,8 @@ from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.settings import Settings
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.reports import outcome_report, status_rows
-from htx_tasks.services import Decision, extend as do_extend, open_case, review as do_review
-from htx_tasks.services import submit as do_submit, waive as do_waive
+from htx_tasks import services
+from htx_tasks.services import Actor, Decision, via_cli
 from htx_tasks.simulate import simulate as run_simulation
 from htx_tasks.store.db import session_scope, upgrade
 
@@ -151,7 +151,7 @@ def status(
         )
 
 
-OccurrenceArg = Annotated[int, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
+OccurrenceArg = Annotated[str, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
 NoteOpt = Annotated[str, typer.Option("--note", help="Nội dung.")]
 
 
@@ -164,11 +164,12 @@ def submit(
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Đơn vị báo cáo hoàn thành nhiệm vụ."""
+    """Đơn vị báo cáo hoàn thành nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence)
         with session_scope(engine) as session:
-            row = do_submit(session, plan, occurrence, unit=unit, note=note, evidence=evidence, now=at)
+            row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
         output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; chờ cơ quan thường trực duyệt.")
 
 
@@ -180,11 +181,12 @@ def review(
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện."""
+    """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện (ghi nhận là cơ quan thường trực)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.ReviewReport.parse(occurrence=occurrence, decision=decision, note=note)
         with session_scope(engine) as session:
-            row = do_review(session, plan, occurrence, decision=decision, note=note, now=at)
+            row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
 
 
@@ -199,8 +201,9 @@ def extend(
     """Gia hạn nhiệm vụ."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.ExtendDeadline.parse(occurrence=occurrence, to=to, note=note)
         with session_scope(engine) as session:
-            row = do_extend(session, plan, occurrence, to=date_of(to, "--to"), note=note, now=at)
+            row = services.extend(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
 
 
@@ -209,8 +212,9 @@ def waive(occurrence: OccurrenceArg, note: NoteOpt, config: ConfigOpt = None, no
     """Miễn thực hiện nhiệm vụ (ghi rõ lý do)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.Waive.parse(occurrence=occurrence, note=note)
         with session_scope(engine) as session:
-            row = do_waive(session, plan, occurrence, note=note, now=at)
+            row = services.waive(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")
 
 
@@ -228,13 +232,13 @@ def case_open(
     """Mở nhiệm vụ cho một hồ sơ nhận được; hạn tính theo ngày làm việc."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.OpenCase.parse(duty=duty, unit=unit, kind=kind, received=received, ref=ref)
         with session_scope(engine) as session:
-            row = open_case(session, plan, duty, unit=unit, kind=kind, received=date_of(received, "--received"),
-                            ref=ref, now=at)
+            row = services.open_case(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
         if json:
             output.print_json({"id": row.id, "deadline": row.deadline, "unit": row.unit_code})
             return
-        output.say(f"Đã mở nhiệm vụ số {row.id} cho hồ sơ {ref}; hạn giải quyết {format_date_vi(row.deadline)}.")
+        output.say(f"Đã mở nhiệm vụ số {row.id} cho hồ sơ {row.case_ref}; hạn giải quyết {format_date_vi(row.deadline)}.")
 
 
 @app.command()

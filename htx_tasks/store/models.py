@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from htx_tasks.store.types import UTCDateTime
@@ -36,6 +36,11 @@ class DutyRow(SQLModel, table=True):
     deliverable: str
 
 
+# Every ORM update of an occurrence is a compare-and-set on this column ("... WHERE version = :seen");
+# a writer that lost the race gets StaleDataError instead of overwriting a decision it never saw.
+OCCURRENCE_VERSION = Column("version", Integer, nullable=False, default=1, server_default=text("1"))
+
+
 class Occurrence(SQLModel, table=True):
     """One obligation: a duty × unit × period, or one case received."""
 
@@ -43,6 +48,7 @@ class Occurrence(SQLModel, table=True):
         UniqueConstraint("duty_code", "unit_code", "period_key", name="uq_occurrence_period"),
         Index("ix_occurrence_unit_state", "unit_code", "state"),
     )
+    __mapper_args__ = {"version_id_col": OCCURRENCE_VERSION}
     id: int | None = Field(default=None, primary_key=True)
     duty_code: str = Field(max_length=64, index=True)
     unit_code: str = Field(max_length=64)
@@ -61,10 +67,15 @@ class Occurrence(SQLModel, table=True):
     submitted_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     predecessor_id: int | None = Field(default=None, foreign_key="occurrence.id")
+    version: int = Field(default=1, sa_column=OCCURRENCE_VERSION)
 
 
 class Submission(SQLModel, table=True):
-    """A unit's report of completion, with evidence, and the coordinator's decision on it."""
+    """A unit's report of completion, with evidence, and what became of it.
+
+    ``decision`` is "pending" exactly while the occurrence is "submitted" (the occurrence's state
+    is the one home of "awaiting review"); accept, return and waive close it.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
@@ -78,7 +89,12 @@ class Submission(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only trail of every state change: who, when, from, to, why."""
+    """Append-only trail of every state change: who, when, from, to, why.
+
+    ``actor`` names who acted (a unit code, the coordinator, the system), ``role`` what they acted
+    as (unit, coordinator, system) and ``via`` how the action came (``cli:<user>``,
+    ``form:<flow run id>``, ``link:<signed link id>``).
+    """
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +105,8 @@ class AuditEvent(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=16)
     to_state: str | None = Field(default=None, max_length=16)
     reason: str | None = None
+    role: str | None = Field(default=None, max_length=16)
+    via: str | None = Field(default=None, max_length=128)
 
 
 class Notification(SQLModel, table=True):

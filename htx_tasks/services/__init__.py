@@ -1,0 +1,51 @@
+"""What people do: one service entry per human action, each with a required actor.
+
+How to call an action (the CLI, the Prefect form and the web app all do exactly this)::
+
+    from htx_tasks import services
+    from htx_tasks.services import Actor, SubmitReport
+
+    command = SubmitReport.parse(occurrence=12, note=text, evidence=url)  # InvalidInput on bad input
+    actor = Actor.of_unit("phuong-ba-ngoi", via=services.via_link(link_id))
+    with session_scope(engine) as session:                                 # one transaction
+        row = services.submit(session, plan, actor, command, now=now)      # Refused / Conflict
+
+- ``Actor``: ``Actor.of_unit(code, via)``, ``Actor.coordinator(via)``, ``Actor.system(via)``;
+  ``via`` says how the action came: ``via_cli()``, ``via_form(flow_run_id)``, ``via_link(link_id)``.
+- Commands (``inputs``): ``SubmitReport``, ``ReviewReport``, ``ExtendDeadline``, ``Waive``,
+  ``OpenCase``, ``ResolveNotice``. ``parse`` validates every input once (limits on notes, URLs,
+  ids, dates, control characters live in ``inputs`` only) and raises ``InvalidInput``, whose
+  ``errors`` are ``FieldError(field, message)``: show them with ``render(labels)``, your labels.
+  Every command on an occurrence takes ``expected_version`` (``Occurrence.version`` as the
+  person saw it); a web page should send it back so a stale page cannot overwrite a decision.
+- Errors: ``Refused`` (not allowed; Vietnamese message); its subclasses ``Conflict`` (somebody
+  decided first: "đã có người xử lý trước") and ``InvalidInput``. Nothing is written on any of
+  them: the caller's transaction is rolled back, no audit row remains.
+- Entries: ``submit``, ``review``, ``extend``, ``waive``, ``open_case`` (``decisions``) and
+  ``resolve_notice`` (``notices``).
+
+Adding an action (the web app's "request extension", "decide extension"): add an ``Act`` and its
+roles to ``actors.MAY`` (the only permission table), a command model in ``inputs``, its starting
+states to ``decisions.EXPECTS``, and an entry that calls ``_start`` (lock, version, permission,
+state), changes the row, writes the audit with ``_set_state`` or ``engine.audit(..., role, via)``
+and returns through ``_save``.
+"""
+
+from htx_tasks.services.actors import (
+    COORDINATOR_ACTOR, MAY, Act, Actor, Role, authorize, via_cli, via_form, via_link,
+)
+from htx_tasks.services.decisions import (
+    PREEMPTED, extend, get_occurrence, lock_occurrence, open_case, review, submit, waive,
+)
+from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
+from htx_tasks.services.inputs import (
+    Command, Decision, ExtendDeadline, NoticeOutcome, OpenCase, ResolveNotice, ReviewReport, SubmitReport,
+    Waive,
+)
+
+__all__ = [
+    "COORDINATOR_ACTOR", "MAY", "PREEMPTED", "Act", "Actor", "Command", "Conflict", "Decision", "ExtendDeadline",
+    "FieldError", "InvalidInput", "NoticeOutcome", "OpenCase", "Refused", "ResolveNotice", "ReviewReport", "Role",
+    "SubmitReport", "Waive", "authorize", "extend", "get_occurrence", "lock_occurrence", "open_case", "review",
+    "submit", "via_cli", "via_form", "via_link", "waive",
+]

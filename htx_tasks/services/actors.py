@@ -1,0 +1,138 @@
+"""Who takes an action, how it came, and the one place that says who may do what.
+
+An ``Actor`` is required by every service entry. Its ``role`` says what it acts as (a unit, the
+coordinator, the system) and ``via`` how the action came: ``cli:<os user>``, ``form:<flow run id>``,
+``link:<signed link id>``. The audit trail records all three.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from enum import StrEnum
+
+from htx_tasks.plan.loader import Plan
+from htx_tasks.services.errors import Refused
+
+COORDINATOR_ACTOR = "cơ quan thường trực"  # the audit's name for the coordinator (standing office)
+SYSTEM_ACTOR = "hệ thống"  # the same name the engine uses for its own steps
+VIA_MAX = 128
+
+
+class Role(StrEnum):
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    SYSTEM = "system"
+
+
+class Act(StrEnum):
+    """Every human action a service performs; the web app adds its own here (see MAY)."""
+
+    SUBMIT = "submit"
+    ACCEPT = "accept"
+    RETURN = "return"
+    EXTEND = "extend"
+    WAIVE = "waive"
+    OPEN_CASE = "open_case"
+    RESOLVE_NOTICE = "resolve_notice"
+
+    @property
+    def label(self) -> str:
+        return ACT_LABELS[self]
+
+
+ACT_LABELS = {
+    Act.SUBMIT: "báo cáo hoàn thành",
+    Act.ACCEPT: "chấp nhận báo cáo",
+    Act.RETURN: "trả lại báo cáo",
+    Act.EXTEND: "gia hạn",
+    Act.WAIVE: "miễn thực hiện",
+    Act.OPEN_CASE: "mở nhiệm vụ theo hồ sơ",
+    Act.RESOLVE_NOTICE: "xử lý thông báo cần kiểm tra",
+}
+
+# Who may take each action. A unit acts only on its own obligations (a group: its members');
+# deciding on a report is never a unit's to do.
+MAY: dict[Act, frozenset[Role]] = {
+    Act.SUBMIT: frozenset({Role.UNIT}),
+    Act.ACCEPT: frozenset({Role.COORDINATOR}),
+    Act.RETURN: frozenset({Role.COORDINATOR}),
+    Act.EXTEND: frozenset({Role.COORDINATOR}),
+    Act.WAIVE: frozenset({Role.COORDINATOR}),
+    Act.OPEN_CASE: frozenset({Role.UNIT, Role.COORDINATOR}),
+    Act.RESOLVE_NOTICE: frozenset({Role.COORDINATOR}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    via: str
+    unit: str | None = None  # the unit acting, for Role.UNIT only
+
+    def __post_init__(self) -> None:
+        if (self.role is Role.UNIT) != bool(self.unit):
+            raise ValueError("a unit actor needs its unit code, and only a unit actor has one")
+        if not self.via or len(self.via) > VIA_MAX:
+            raise ValueError(f"via must say how the action came (1..{VIA_MAX} characters)")
+
+    @classmethod
+    def of_unit(cls, unit: str, via: str) -> Actor:
+        return cls(Role.UNIT, via, unit)
+
+    @classmethod
+    def coordinator(cls, via: str) -> Actor:
+        return cls(Role.COORDINATOR, via)
+
+    @classmethod
+    def system(cls, via: str = "engine") -> Actor:
+        return cls(Role.SYSTEM, via)
+
+    @property
+    def name(self) -> str:
+        """The name the audit trail shows."""
+        if self.role is Role.UNIT:
+            assert self.unit is not None
+            return self.unit
+        return COORDINATOR_ACTOR if self.role is Role.COORDINATOR else SYSTEM_ACTOR
+
+
+def via_cli() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment
+        user = "?"
+    return f"cli:{user}"[:VIA_MAX]
+
+
+def via_form(flow_run_id: object) -> str:
+    return f"form:{flow_run_id}"[:VIA_MAX]
+
+
+def via_link(link_id: str) -> str:
+    return f"link:{link_id}"[:VIA_MAX]
+
+
+def authorize(plan: Plan, actor: Actor, act: Act, *, owner: str | None, what: str = "") -> None:
+    """Refuse unless ``actor`` may take ``act`` on an item owned by ``owner`` (a unit code).
+
+    This is the only permission check: every service entry calls it before it changes anything.
+    ``what`` names the item in messages ("nhiệm vụ số 12").
+    """
+    if actor.role is Role.UNIT:
+        assert actor.unit is not None
+        try:
+            plan.unit(actor.unit)
+        except KeyError as exc:
+            raise Refused(str(exc.args[0])) from None
+    if actor.role not in MAY[act]:
+        if actor.role is Role.UNIT and act in (Act.ACCEPT, Act.RETURN):
+            raise Refused(f"đơn vị '{actor.unit}' không được tự duyệt báo cáo; chỉ {COORDINATOR_ACTOR} "
+                          "mới chấp nhận hoặc trả lại báo cáo")
+        if actor.role is Role.UNIT:
+            raise Refused(f"đơn vị '{actor.unit}' không có quyền {act.label}; việc này do "
+                          f"{COORDINATOR_ACTOR} quyết định")
+        who = COORDINATOR_ACTOR if actor.role is Role.COORDINATOR else SYSTEM_ACTOR
+        raise Refused(f"{who} không {act.label} thay đơn vị; đơn vị tự {act.label}")
+    if actor.role is Role.UNIT and owner is not None and owner not in {actor.unit, *plan.members(actor.unit or "")}:
+        raise Refused(f"đơn vị '{actor.unit}' không phụ trách {what or 'việc này'} (thuộc {plan.unit_name(owner)})")

@@ -1,0 +1,227 @@
+"""Limits on people's inputs, in one place, and the command model of each action.
+
+The CLI, the Prefect form and the web pages all build a command with ``Command.parse(...)``: a
+strict pydantic model whose every refusal is a ``FieldError`` in Vietnamese, keyed by the field
+name; each front end shows the field in its own words (``--note``, "Nội dung", a form input).
+Rules that need the stored item (a new deadline after the current one) are checked by the
+service, which raises ``InvalidInput`` on the same field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from enum import StrEnum
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from htx_tasks.services.errors import FieldError, InvalidInput
+
+NOTE_MAX = 4000  # characters of a report, a review note, a reason
+URL_MAX = 2000  # characters of an evidence link
+REF_MAX = 100  # characters of a case file number
+CODE_MAX = 64  # characters of a unit, duty or case-kind code
+ID_MAX = 2**31 - 1  # the largest id PostgreSQL's integer column holds
+EXTENSION_HORIZON = dt.timedelta(days=366)  # a new deadline at most about a year ahead of today
+RECEIVED_HORIZON = dt.timedelta(days=366)  # a case received at most about a year ago
+URL_SCHEMES = ("http", "https")
+LINE_BREAKS = "\n\r\t"
+
+
+def _vn_number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def clean_text(value: object, *, limit: int, multiline: bool, required: bool) -> str:
+    """Stripped text within ``limit`` characters, without NUL or other control characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError("phải là chuỗi ký tự")
+    value = value.strip()
+    if required and not value:
+        raise ValueError("không được để trống")
+    allowed = LINE_BREAKS if multiline else ""
+    for i, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed:
+            raise ValueError(f"có ký tự điều khiển không được phép (U+{ord(ch):04X}) ở vị trí {i}")
+    if len(value) > limit:
+        raise ValueError(f"dài quá {_vn_number(limit)} ký tự (đang có {_vn_number(len(value))})")
+    return value
+
+
+def clean_url(value: object) -> str | None:
+    text = clean_text(value, limit=URL_MAX, multiline=False, required=False)
+    if not text:
+        return None
+    if any(ch.isspace() for ch in text):
+        raise ValueError("đường dẫn không được chứa khoảng trắng")
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.netloc:
+        raise ValueError("chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://")
+    return text
+
+
+def check_id(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        else:
+            raise ValueError(f"{what} phải là số nguyên")
+    if not 1 <= value <= ID_MAX:
+        raise ValueError(f"{what} phải từ 1 đến {_vn_number(ID_MAX)}")
+    return value
+
+
+def check_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"ngày không hợp lệ '{value}' (định dạng YYYY-MM-DD)")
+
+
+# pydantic's own error types, in Vietnamese (our validators raise ValueError with their own text)
+PYDANTIC_MESSAGES = {
+    "missing": "còn thiếu",
+    "extra_forbidden": "không có trường này",
+    "enum": "giá trị không hợp lệ",
+    "literal_error": "giá trị không hợp lệ",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "bool_type": "phải là đúng hoặc sai",
+    "string_type": "phải là chuỗi ký tự",
+}
+
+
+class Decision(StrEnum):
+    ACCEPT = "accept"
+    RETURN = "return"
+
+
+class Command(BaseModel):
+    """An action's inputs, validated once. ``expected_version`` is the occurrence version the
+    person saw (the web pages send it back); when it no longer matches, the action is refused
+    with "đã có người xử lý trước"."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    expected_version: int | None = None
+
+    @classmethod
+    def parse(cls, **values: Any) -> Self:
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise InvalidInput([_field_error(e) for e in exc.errors()]) from None
+
+
+def _field_error(error: Any) -> FieldError:
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    if error["type"] == "value_error":
+        return FieldError(field, str(error["ctx"]["error"]))
+    message = PYDANTIC_MESSAGES.get(error["type"], "giá trị không hợp lệ")
+    if error["type"] == "enum":
+        message += f"; chọn một trong: {error['ctx']['expected'].replace(' or ', ', ')}"
+    return FieldError(field, message)
+
+
+def _note(required: bool):
+    def validate(cls, value: object) -> str:
+        return clean_text(value, limit=NOTE_MAX, multiline=True, required=required)
+    return field_validator("note", mode="before")(validate)
+
+
+class OnOccurrence(Command):
+    occurrence: int
+
+    @field_validator("occurrence", mode="before")
+    @classmethod
+    def _occurrence(cls, value: object) -> int:
+        return check_id(value, "số nhiệm vụ")
+
+
+class SubmitReport(OnOccurrence):
+    note: str
+    evidence: str | None = None
+    _note = _note(required=True)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _evidence(cls, value: object) -> str | None:
+        return clean_url(value)
+
+
+class ReviewReport(OnOccurrence):
+    decision: Decision
+    note: str = ""
+    _note = _note(required=False)
+
+    @model_validator(mode="after")
+    def _return_needs_a_note(self) -> Self:
+        if self.decision is Decision.RETURN and not self.note:
+            raise InvalidInput.one("note", "trả lại báo cáo cần ghi rõ nội dung cần hoàn thiện")
+        return self
+
+
+class ExtendDeadline(OnOccurrence):
+    to: dt.date
+    note: str
+    _note = _note(required=True)
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _to(cls, value: object) -> dt.date:
+        return check_date(value)
+
+
+class Waive(OnOccurrence):
+    note: str
+    _note = _note(required=True)
+
+
+class OpenCase(Command):
+    duty: str
+    unit: str
+    received: dt.date
+    ref: str
+    kind: str | None = None
+
+    @field_validator("duty", "unit", "kind", mode="before")
+    @classmethod
+    def _code(cls, value: object) -> str | None:
+        return clean_text(value, limit=CODE_MAX, multiline=False, required=False) or None
+
+    @field_validator("ref", mode="before")
+    @classmethod
+    def _ref(cls, value: object) -> str:
+        return clean_text(value, limit=REF_MAX, multiline=False, required=True)
+
+    @field_validator("received", mode="before")
+    @classmethod
+    def _received(cls, value: object) -> dt.date:
+        return check_date(value)
+
+
+class NoticeOutcome(StrEnum):
+    DELIVERED = "delivered"  # the person checked: it did arrive
+    RESEND = "resend"  # it did not arrive (or nobody can tell): send it again
+
+
+class ResolveNotice(Command):
+    notification: int
+    outcome: NoticeOutcome
+    note: str
+    _note = _note(required=True)
+
+    @field_validator("notification", mode="before")
+    @classmethod
+    def _notification(cls, value: object) -> int:
+        return check_id(value, "số thông báo")
