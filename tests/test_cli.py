@@ -330,3 +330,68 @@ def test_deploy_warns_when_an_env_value_carries_a_password(capsys) -> None:
     _env_pairs(["HTX_DATABASE_URL=postgresql://htx:bi-mat@db/htx"])
     err = capsys.readouterr().err
     assert "HTX_DATABASE_URL chứa mật khẩu" in err and "bi-mat" not in err
+
+
+# --- limits on people's inputs --------------------------------------------------------------------
+
+HUGE = str(10**20)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["submit", HUGE, "--unit", "phuong-ba-ngoi", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến 2.147.483.647"),
+        (["review", HUGE, "accept", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
+        (["extend", HUGE, "--to", "2027-01-01", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
+        (["waive", "mười", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải là số nguyên"),
+        (["review", "{n}", "maybe", "--note", "x"], "DECISION: giá trị không hợp lệ; chọn một trong: 'accept', 'return'"),
+        (["extend", "{n}", "--to", "9999-12-31", "--note", "x"], "--to: hạn mới 31/12/9999 quá xa: chậm nhất 02/12/2027"),
+        (["extend", "{n}", "--to", "9999-12-30", "--note", "x"], "--to: hạn mới 30/12/9999 quá xa"),
+        (["extend", "{n}", "--to", "2026-12-09", "--note", "x"], "--to: hạn mới 09/12/2026 phải sau hạn hiện tại 10/12/2026"),
+        (["extend", "{n}", "--to", "31/12/2026", "--note", "x"], "--to: ngày không hợp lệ '31/12/2026' (định dạng YYYY-MM-DD)"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x" * 4001], "--note: dài quá 4.000 ký tự (đang có 4.001)"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07"], "--note: có ký tự điều khiển không được phép (U+0007) ở vị trí 7"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "javascript:alert(1)"],
+         "--evidence: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "file:///etc/passwd"],
+         "--evidence: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "https://a.vn/" + "x" * 10_000],
+         "--evidence: dài quá 2.000 ký tự (đang có 10.013)"),
+        (["case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2026-12-02",
+          "--ref", "HS\x001"], "--ref: có ký tự điều khiển không được phép (U+0000) ở vị trí 3"),
+        (["case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2026-12-03",
+          "--ref", "HS-1"], "--received: ngày nhận hồ sơ 03/12/2026 chưa đến"),
+    ],
+)
+def test_out_of_bounds_input_is_refused_in_vietnamese_and_writes_nothing(ready, args, message) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    before = as_json(ready("status", "--json", "--now", "2026-12-01T09:00"))
+    result = ready(*[a.replace("{n}", str(number)) for a in args], "--now", "2026-12-01T09:00")
+    assert result.exit_code == 2, result.output
+    assert f"Lỗi: {message}" in result.stderr
+    assert "Traceback" not in result.output
+    assert as_json(ready("status", "--json", "--now", "2026-12-01T09:00")) == before
+
+
+def test_the_audit_names_the_cli_user_of_each_decision(ready, cli_env, monkeypatch) -> None:
+    from sqlmodel import Session, select
+
+    from htx_tasks.store.db import make_engine
+    from htx_tasks.store.models import AuditEvent
+
+    monkeypatch.setenv("USER", "nguyen-van-a")
+    monkeypatch.setenv("LOGNAME", "nguyen-van-a")
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
+    ok(ready("review", number, "return", "--note", "Thiếu", "--now", "2026-12-01T10:00"))
+    ok(ready("waive", number, "--note", "Sáp nhập", "--now", "2026-12-01T11:00"))
+    engine = make_engine(cli_env["HTX_DATABASE_URL"])
+    with Session(engine) as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == number,
+                                                     AuditEvent.role != "system").order_by(AuditEvent.id)).all()
+    engine.dispose()
+    assert [(a.action, a.actor, a.role, a.via) for a in rows] == [
+        ("submit", "phuong-ba-ngoi", "unit", "cli:nguyen-van-a"),
+        ("return", "cơ quan thường trực", "coordinator", "cli:nguyen-van-a"),
+        ("waive", "cơ quan thường trực", "coordinator", "cli:nguyen-van-a"),
+    ]

@@ -23,7 +23,7 @@ from htx_tasks.settings import Settings
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.reports import outcome_report, status_rows
 from htx_tasks import services
-from htx_tasks.services import Actor, Decision, via_cli
+from htx_tasks.services import Actor, via_cli
 from htx_tasks.simulate import simulate as run_simulation
 from htx_tasks.store.db import session_scope, upgrade
 
@@ -176,7 +176,7 @@ def submit(
 @app.command()
 def review(
     occurrence: OccurrenceArg,
-    decision: Annotated[Decision, typer.Argument(help="accept (chấp nhận) hoặc return (trả lại).")],
+    decision: Annotated[str, typer.Argument(help="accept (chấp nhận) hoặc return (trả lại).")],
     note: NoteOpt,
     config: ConfigOpt = None,
     now: NowOpt = None,

@@ -31,6 +31,7 @@ from htx_tasks.services.actors import Act, Actor, authorize
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
     EXTENSION_HORIZON, RECEIVED_HORIZON, Decision, ExtendDeadline, OpenCase, ReviewReport, SubmitReport, Waive,
+    vn_date,
 )
 from htx_tasks.store.models import Notification, Occurrence, Submission
 
@@ -173,9 +174,9 @@ def extend(session: Session, plan: Plan, actor: Actor, command: ExtendDeadline, 
     row = _start(session, plan, actor, Act.EXTEND, command.occurrence, command.expected_version)
     today, to = local_date(now), command.to
     if to < today:
-        raise InvalidInput.one("to", f"hạn mới {to:%d/%m/%Y} đã qua")
+        raise InvalidInput.one("to", f"hạn mới {vn_date(to)} đã qua")
     if to > today + EXTENSION_HORIZON:
-        raise InvalidInput.one("to", f"hạn mới {to:%d/%m/%Y} quá xa: chậm nhất {today + EXTENSION_HORIZON:%d/%m/%Y}")
+        raise InvalidInput.one("to", f"hạn mới {vn_date(to)} quá xa: chậm nhất {today + EXTENSION_HORIZON:%d/%m/%Y}")
     new_deadline = plan.calendar.deadline(to)
     if new_deadline == row.deadline and row.deadline != row.original_deadline:
         raise Conflict(f"nhiệm vụ số {row.id} {PREEMPTED}: đã được gia hạn đến {row.deadline:%d/%m/%Y}")
@@ -206,9 +207,9 @@ def open_case(session: Session, plan: Plan, actor: Actor, command: OpenCase, *, 
         raise Refused(f"nhiệm vụ '{duty.code}' không phải loại tiếp nhận hồ sơ (case)")
     today, received = local_date(now), command.received
     if received > today:
-        raise InvalidInput.one("received", f"ngày nhận hồ sơ {received:%d/%m/%Y} chưa đến")
+        raise InvalidInput.one("received", f"ngày nhận hồ sơ {vn_date(received)} chưa đến")
     if received < today - RECEIVED_HORIZON:
-        raise InvalidInput.one("received", f"ngày nhận hồ sơ {received:%d/%m/%Y} quá xa: sớm nhất "
+        raise InvalidInput.one("received", f"ngày nhận hồ sơ {vn_date(received)} quá xa: sớm nhất "
                                f"{today - RECEIVED_HORIZON:%d/%m/%Y}")
     unit = command.unit
     holders = {plan.current_holder(a, today) for a in plan.assignees(duty)}

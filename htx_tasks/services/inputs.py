@@ -34,6 +34,11 @@ def _vn_number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
 
 
+def vn_date(day: dt.date) -> str:
+    """dd/mm/yyyy for any year (strftime drops the leading zeros of years before 1000)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+
+
 def clean_text(value: object, *, limit: int, multiline: bool, required: bool) -> str:
     """Stripped text within ``limit`` characters, without NUL or other control characters."""
     if value is None:

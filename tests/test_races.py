@@ -1,0 +1,211 @@
+"""Two people deciding on one item at once: exactly one wins, the other is told and writes nothing.
+
+Each pair runs from two threads holding two separate database connections (separate engines),
+started together at a barrier, 50 pairs per kind of conflict, on SQLite and PostgreSQL. On
+PostgreSQL the CLI reproduction of issue 10 also runs as two real processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from actions import COORDINATOR, VIA, open_case, submit
+from htx_tasks import services
+from htx_tasks.clock import at_local
+from htx_tasks.engine import run_pass
+from htx_tasks.plan.loader import Plan
+from htx_tasks.services import Actor, Conflict, Decision
+from htx_tasks.store.db import make_engine, session_scope
+from htx_tasks.store.models import AuditEvent, Occurrence, Submission
+
+PAIRS = 50
+RECEIVED = dt.date(2027, 3, 15)  # a Monday: a registration case is due Thursday 18/03
+NOW = at_local(RECEIVED, 10)
+TCKH = "phong-tai-chinh-ke-hoach"
+UNIT = Actor.of_unit(TCKH, VIA)
+CONFIG_DIR = Path(__file__).parents[1] / "config"
+
+Action = Callable[[Session, Plan, int, int], object]  # (session, plan, occurrence id, version)
+
+
+def _review(decision: Decision) -> Action:
+    def act(session, plan, occurrence, _version):
+        command = services.ReviewReport.parse(occurrence=occurrence, decision=decision, note="Ý kiến")
+        return services.review(session, plan, COORDINATOR, command, now=NOW)
+    return act
+
+
+def _submit(session, plan, occurrence, _version):
+    command = services.SubmitReport.parse(occurrence=occurrence, note="Đã cấp giấy chứng nhận")
+    return services.submit(session, plan, UNIT, command, now=NOW)
+
+
+def _waive(session, plan, occurrence, version):
+    command = services.Waive.parse(occurrence=occurrence, note="Hồ sơ rút", expected_version=version)
+    return services.waive(session, plan, COORDINATOR, command, now=NOW)
+
+
+def _extend(session, plan, occurrence, version, *, expected: bool = False):
+    command = services.ExtendDeadline.parse(occurrence=occurrence, to="2027-03-31", note="Chờ bổ sung",
+                                            expected_version=version if expected else None)
+    return services.extend(session, plan, COORDINATOR, command, now=NOW)
+
+
+def _extend_seen(session, plan, occurrence, version):  # a web page sends back the version it showed
+    return _extend(session, plan, occurrence, version, expected=True)
+
+
+ACCEPT, RETURN = _review(Decision.ACCEPT), _review(Decision.RETURN)
+KINDS = {  # name: (submitted first?, one action, the other)
+    "accept/return": (True, ACCEPT, RETURN),
+    "accept/accept": (True, ACCEPT, ACCEPT),
+    "return/return": (True, RETURN, RETURN),
+    "waive/accept": (True, _waive, ACCEPT),
+    "submit/submit": (False, _submit, _submit),
+    "waive/waive": (False, _waive, _waive),
+    "extend/extend": (False, _extend, _extend),
+    "extend/waive as seen": (False, _extend_seen, _waive),
+}
+
+
+def _cases(engine: Engine, plan: Plan, prefix: str, n: int, submitted: bool) -> list[tuple[int, int]]:
+    """``n`` fresh cases (ids and versions), reported by the unit when ``submitted``."""
+    out = []
+    with session_scope(engine) as session:
+        for i in range(n):
+            row = open_case(session, plan, "tckh-thu-tuc", unit=TCKH, kind="dang-ky", received=RECEIVED,
+                            ref=f"{prefix}-{i}", now=NOW)
+            if submitted:
+                row = submit(session, plan, row.id, unit=TCKH, note="Báo cáo", now=NOW)
+            out.append(row.id)
+    with Session(engine) as session:
+        return [(i, session.get(Occurrence, i).version) for i in out]
+
+
+def _race(url: str, plan: Plan, pairs: list[tuple[int, int]], first: Action, second: Action) -> list[tuple]:
+    """Run ``first`` and ``second`` on each item at once, from two connections; their outcomes."""
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, list] = {0: [], 1: []}
+
+    def worker(slot: int, action: Action) -> None:
+        engine = make_engine(url)
+        try:
+            for occurrence, version in pairs:
+                barrier.wait(timeout=60)
+                try:
+                    with session_scope(engine) as session:
+                        action(session, plan, occurrence, version)
+                    outcomes[slot].append(("ok", ""))
+                except services.Refused as exc:
+                    outcomes[slot].append((type(exc).__name__, str(exc)))
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=worker, args=(0, first)), threading.Thread(target=worker, args=(1, second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    return list(zip(outcomes[0], outcomes[1], strict=True))
+
+
+def _decisions(engine: Engine, occurrence: int) -> list[str]:
+    """The audit rows people wrote on the item after it was set up (open and submit come first)."""
+    with Session(engine) as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence,
+                                                     AuditEvent.role != "system").order_by(AuditEvent.id)).all()
+    return [a.action for a in rows]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_two_people_deciding_at_once_make_exactly_one_decision(db_engine: Engine, plan: Plan, kind: str) -> None:
+    submitted, first, second = KINDS[kind]
+    pairs = _cases(db_engine, plan, kind, PAIRS, submitted)
+    url = db_engine.url.render_as_string(hide_password=False)
+    results = _race(url, plan, pairs, first, second)
+    assert len(results) == PAIRS
+    setup = ["open", "submit"] if submitted else ["open"]
+    for (occurrence, _version), outcome in zip(pairs, results, strict=True):
+        winners = [o for o in outcome if o[0] == "ok"]
+        losers = [o for o in outcome if o[0] != "ok"]
+        assert len(winners) == 1, (kind, occurrence, outcome)
+        (loser,) = losers
+        assert loser[0] == Conflict.__name__ and f"nhiệm vụ số {occurrence} đã có người xử lý trước" in loser[1]
+        decisions = _decisions(db_engine, occurrence)
+        assert decisions[:len(setup)] == setup and len(decisions) == len(setup) + 1, (kind, decisions)
+    if kind.startswith("submit"):
+        with Session(db_engine) as session:
+            counted = session.exec(select(func.count()).select_from(Submission)).one()
+        assert counted == PAIRS  # one report per item, never two
+
+
+def test_two_receptions_of_one_case_file_open_it_once(db_engine: Engine, plan: Plan) -> None:
+    url = db_engine.url.render_as_string(hide_password=False)
+
+    def receive(ref: str) -> Action:
+        def act(session, plan, _occurrence, _version):
+            command = services.OpenCase.parse(duty="tckh-thu-tuc", unit=TCKH, kind="dang-ky", received=RECEIVED,
+                                              ref=ref)
+            return services.open_case(session, plan, UNIT, command, now=NOW)
+        return act
+
+    for i in range(PAIRS):
+        (outcome,) = _race(url, plan, [(0, 0)], receive(f"HS-{i}"), receive(f"HS-{i}"))
+        assert sorted(o[0] for o in outcome) == ["Conflict", "ok"], outcome
+        assert f"đã có người xử lý trước: hồ sơ 'HS-{i}' đã được mở" in max(o[1] for o in outcome)
+    with Session(db_engine) as session:
+        assert session.exec(select(func.count()).select_from(Occurrence)).one() == PAIRS
+        assert session.exec(select(func.count()).select_from(AuditEvent)).one() == PAIRS
+
+
+def test_review_accept_and_return_from_two_cli_processes_on_postgresql(pg_url: str, tmp_path: Path,
+                                                                          plan: Plan) -> None:
+    """Issue 10's reproduction: `review N accept & review N return & wait` lost one decision."""
+    engine = make_engine(pg_url)
+    from htx_tasks.store.db import upgrade
+
+    upgrade(engine)
+    try:
+        run_pass(engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))
+        with Session(engine) as session:
+            ids = list(session.exec(select(Occurrence.id).where(Occurrence.duty_code == "xa-tuyen-truyen")
+                                    .order_by(Occurrence.id)).all())[:3]
+        env = {**os.environ, "HTX_DATABASE_URL": pg_url, "HTX_CONFIG_DIR": str(CONFIG_DIR),
+               "HTX_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "2000"}
+        cli = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()"]
+        with Session(engine) as session:
+            units = {i: session.get(Occurrence, i).unit_code for i in ids}
+        for number in ids:
+            subprocess.run([*cli, "submit", str(number), "--unit", units[number], "--note", "Báo cáo",
+                            "--now", "2026-12-01T09:00"], env=env, check=True, capture_output=True)
+            runs = [subprocess.Popen([*cli, "review", str(number), decision, "--note", note, "--now",
+                                      "2026-12-02T09:00"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+                    for decision, note in (("accept", "A"), ("return", "B"))]
+            done = [(r.wait(timeout=120), r.stdout.read(), r.stderr.read()) for r in runs]
+            assert sorted(code for code, _, _ in done) == [0, 1], done
+            (lost,) = [err for code, _, err in done if code == 1]
+            assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước" in lost
+            decisions = _decisions(engine, number)
+            assert decisions[:1] == ["submit"] and len(decisions) == 2  # the pass opened it, as the system
+            with Session(engine) as session:
+                row = session.get(Occurrence, number)
+                (sub,) = session.exec(select(Submission).where(Submission.occurrence_id == number)).all()
+            # the state kept is the decision recorded, on the report and on the item
+            assert (sub.decision, row.state) in {("accept", "done_on_time"), ("return", "returned")}
+            assert decisions[1] == sub.decision
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        engine.dispose()
