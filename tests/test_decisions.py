@@ -146,7 +146,7 @@ def test_the_audit_names_who_decided_as_what_and_how(db_engine: Engine, plan: Pl
         (Actor.of_unit(WARD, "link:1"), f"đơn vị '{WARD}' không được tự duyệt báo cáo"),
         (Actor.of_unit("ubnd-xa-phuong", "form:1"), "đơn vị 'ubnd-xa-phuong' không được tự duyệt báo cáo"),
         (Actor.of_unit("phong-kinh-te", "cli:x"), "đơn vị 'phong-kinh-te' không được tự duyệt báo cáo"),
-        (Actor.system(), "hệ thống không chấp nhận báo cáo thay đơn vị"),
+        (Actor.system(), "hệ thống không có quyền chấp nhận báo cáo; việc này do cơ quan thường trực quyết định"),
     ],
 )
 def test_only_the_coordinator_decides_on_a_report(db_engine: Engine, plan: Plan, actor: Actor, message: str) -> None:

@@ -520,6 +520,67 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
     assert http.count() == 0 and len(world.rows("review", KT)) == rows
 
 
+def test_rows_being_sent_show_their_lease_and_a_person_resolves_rows_set_aside(world, http, monkeypatch):
+    from typer.testing import CliRunner
+
+    from htx_tasks.cli.main import app
+    from htx_tasks.store.models import AuditEvent
+
+    def cli(*args: str):
+        return CliRunner().invoke(app, list(args))
+
+    monkeypatch.setenv("USER", "dieu-phoi")
+    monkeypatch.setenv("LOGNAME", "dieu-phoi")
+    rows = _fault_setup(world, http.url())
+    assert rows >= 3
+
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dispatcher, "send", die)
+        with pytest.raises(KeyboardInterrupt):
+            dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW)
+    # while they are being sent, a person sees them and when their lease runs out
+    out = cli("notify", "sending", "--json")
+    assert out.exit_code == 0, out.output
+    listed = json.loads(out.stdout)
+    assert len(listed) == rows
+    assert {(r["claimed_at"], r["lease_until"]) for r in listed} == {
+        (NOW.astimezone(dt.UTC).isoformat(), (NOW + LEASE).astimezone(dt.UTC).isoformat())}
+    text = cli("notify", "sending")
+    assert f"Thông báo đang gửi: {rows}" in text.stdout and "Hết hạn giữ" in text.stdout
+    assert "08:00 27/11/2026" in text.stdout and "08:15 27/11/2026" in text.stdout  # claimed, lease ends
+    dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
+    first, second, third = [r.id for r in world.rows("review", KT)][:3]
+    at = "2026-11-27T09:00"
+    out = cli("notify", "resolve", str(first), "--as", "delivered", "--note", "Đã gọi điện xác nhận", "--now", at)
+    assert out.exit_code == 0, out.output
+    assert f"Thông báo số {first}: đã ghi nhận là đã đến nơi." in out.stdout
+    out = cli("notify", "resolve", str(second), "--as", "resend", "--note", "Không nhận được", "--now", at)
+    assert out.exit_code == 0, out.output
+    assert f"Thông báo số {second}: sẽ gửi lại trong lượt gửi tới." in out.stdout
+    again = cli("notify", "resolve", str(first), "--as", "resend", "--note", "Gửi lại", "--now", at)
+    assert again.exit_code == 1 and f"Lỗi: thông báo số {first} đã có người xử lý trước (nay: 'đã gửi')" in again.stderr
+    wrong = cli("notify", "resolve", str(third), "--as", "maybe", "--note", "x", "--now", at)
+    assert wrong.exit_code == 2 and "Lỗi: --as: giá trị không hợp lệ; chọn một trong: 'delivered', 'resend'" in wrong.stderr
+    missing = cli("notify", "resolve", "999999", "--as", "resend", "--note", "x", "--now", at)
+    assert missing.exit_code == 1 and "Lỗi: không có thông báo số 999999" in missing.stderr
+    statuses = {r.id: r.status for r in world.rows(recipient=KT)}
+    assert (statuses[first], statuses[second], statuses[third]) == ("sent", "pending", "review")
+    # the row sent again goes out in the next pass, alone; the one that arrived is not repeated
+    result = dispatch(world.engine, world.plan, NOW + dt.timedelta(hours=2), recipients={KT},
+                      wall=NOW + dt.timedelta(hours=2))
+    assert (result.sent, result.messages) == (1, 1) and http.count() == 1
+    with Session(world.engine) as session:
+        trail = session.exec(select(AuditEvent).where(AuditEvent.action.like("notice_%")).order_by(AuditEvent.id)).all()
+    assert [(a.action, a.actor, a.role, a.via) for a in trail] == [
+        ("notice_delivered", "cơ quan thường trực", "coordinator", "cli:dieu-phoi"),
+        ("notice_resend", "cơ quan thường trực", "coordinator", "cli:dieu-phoi"),
+    ]
+    assert trail[0].reason.startswith(f"Thông báo số {first} (gửi {KT}, ")
+
+
 # --------------------------------------------------------------------------- 5. concurrency
 
 

@@ -209,3 +209,34 @@ def test_review_accept_and_return_from_two_cli_processes_on_postgresql(pg_url: s
             conn.exec_driver_sql("DROP SCHEMA public CASCADE")
             conn.exec_driver_sql("CREATE SCHEMA public")
         engine.dispose()
+
+
+def test_two_people_resolving_one_notice_set_aside_resolve_it_once(db_engine: Engine, plan: Plan) -> None:
+    from htx_tasks.services import NoticeOutcome
+    from htx_tasks.store.models import Notification
+
+    (case,) = _cases(db_engine, plan, "thong-bao", 1, False)
+    with session_scope(db_engine) as session:
+        for i in range(PAIRS):
+            at = NOW + dt.timedelta(minutes=i)
+            session.add(Notification(occurrence_id=case[0], kind="reminder", level=-1, due_at=at, recipient=TCKH,
+                                     created_at=at, status="review", claimed_at=at, claim_token="mat-tien-trinh"))
+    with Session(db_engine) as session:
+        ids = list(session.exec(select(Notification.id).order_by(Notification.id)).all())
+
+    def resolve(outcome: NoticeOutcome) -> Action:
+        def act(session, plan, notification, _version):
+            command = services.ResolveNotice.parse(notification=notification, outcome=outcome, note="Đã kiểm tra")
+            return services.resolve_notice(session, plan, COORDINATOR, command, now=NOW)
+        return act
+
+    url = db_engine.url.render_as_string(hide_password=False)
+    results = _race(url, plan, [(i, 0) for i in ids], resolve(NoticeOutcome.DELIVERED), resolve(NoticeOutcome.RESEND))
+    for notification, outcome in zip(ids, results, strict=True):
+        assert sorted(o[0] for o in outcome) == ["Conflict", "ok"], outcome
+        assert f"thông báo số {notification} đã có người xử lý trước" in max(o[1] for o in outcome)
+    with Session(db_engine) as session:
+        statuses = set(session.exec(select(Notification.status)).all())
+        audited = session.exec(select(AuditEvent.reason).where(AuditEvent.action.like("notice_%"))).all()
+    assert statuses <= {"sent", "pending"}
+    assert sorted(int(r.split()[3]) for r in audited) == ids  # one audit row per notice, no more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 
 import typer
 from sqlmodel import Session, select
@@ -14,15 +15,18 @@ from htx_tasks.delivery.channels import load_channels, recipients_of, coverage_w
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import Message, recipient_name
 from htx_tasks.delivery.sender import send
-from htx_tasks.services import Refused
+from htx_tasks import services
+from htx_tasks.services import Actor, Refused, via_cli
+from htx_tasks.services.notices import lease_until, rows_with_status
 from htx_tasks.settings import Settings
-from htx_tasks.store.models import Notification
+from htx_tasks.store.db import session_scope
 
 notify_app = typer.Typer(help="Hàng đợi thông báo (outbox): chờ gửi, đã gửi, lỗi, cần kiểm tra.")
 channels_app = typer.Typer(help="Kênh nhận thông báo (config/channels.yaml).")
 
 VIEWS = {
     "pending": "chờ gửi",
+    "sending": "đang gửi",
     "sent": "đã gửi",
     "failed": "gửi thất bại sau khi đã thử lại",
     "review": "đang gửi thì tiến trình dừng: cần người kiểm tra",
@@ -42,7 +46,7 @@ def print_dispatch(result, json: bool) -> None:
     if result.failed:
         line += f"; {result.failed} mục thất bại (đã báo kênh dự phòng)"
     if result.review:
-        line += f"; {result.review} mục cần kiểm tra (htx-tasks notify review)"
+        line += f"; {result.review} mục cần kiểm tra (htx-tasks notify review, rồi notify resolve)"
     output.say(line + ".")
 
 
@@ -69,24 +73,50 @@ def _view(status: str, config, json: bool) -> None:
     with errors():
         plan, engine = open_plan(config), open_engine(config)
         with Session(engine) as session:
-            rows = session.exec(
-                select(Notification).where(Notification.status == status)
-                .order_by(Notification.due_at, Notification.id)
-            ).all()
+            rows = rows_with_status(session, status)
         if json:
             output.print_json([
                 {"id": r.id, "occurrence": r.occurrence_id, "kind": r.kind, "level": r.level,
                  "recipient": r.recipient, "due_at": r.due_at, "attempts": r.attempts,
-                 "next_attempt_at": r.next_attempt_at, "sent_at": r.sent_at, "last_error": r.last_error}
+                 "next_attempt_at": r.next_attempt_at, "sent_at": r.sent_at, "last_error": r.last_error,
+                 "claimed_at": r.claimed_at, "lease_until": lease_until(r)}
                 for r in rows
             ])
             return
+        sending = status == "sending"
         output.print_table(
             f"Thông báo {VIEWS[status]}: {len(rows)}",
-            ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử", "Lỗi"],
+            ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử",
+             *(["Bắt đầu gửi", "Hết hạn giữ"] if sending else []), "Lỗi"],
             [(r.id, r.occurrence_id, Kind(r.kind).label, recipient_name(plan, r.recipient),
-              f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts, r.last_error or "") for r in rows],
+              f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts,
+              *([_at(r.claimed_at), _at(lease_until(r))] if sending else []), r.last_error or "") for r in rows],
         )
+        if status == "review" and rows:
+            output.say("Kiểm tra với người nhận rồi ghi kết quả: htx-tasks notify resolve SỐ --as delivered "
+                       "(đã đến nơi) hoặc --as resend (gửi lại) --note \"...\"")
+
+
+def _at(moment) -> str:
+    return f"{clock.local(moment):%H:%M %d/%m/%Y}" if moment else ""
+
+
+@notify_app.command("resolve")
+def resolve(
+    notification: Annotated[str, typer.Argument(help="Số thông báo (cột 'Số' của htx-tasks notify review).")],
+    outcome: Annotated[str, typer.Option("--as", help="delivered (đã đến nơi) hoặc resend (gửi lại).")],
+    note: Annotated[str, typer.Option("--note", help="Đã kiểm tra thế nào.")],
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Cơ quan thường trực xử lý thông báo cần kiểm tra: đã đến nơi, hoặc gửi lại."""
+    with errors():
+        command = services.ResolveNotice.parse(notification=notification, outcome=outcome, note=note)
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        with session_scope(engine) as session:
+            row = services.resolve_notice(session, plan, Actor.coordinator(via_cli()), command, now=at)
+        done = "đã ghi nhận là đã đến nơi" if row.status == "sent" else "sẽ gửi lại trong lượt gửi tới"
+        output.say(f"Thông báo số {row.id}: {done}.")
 
 
 @channels_app.command("list")

@@ -26,26 +26,30 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
 
 Adding an action (the web app's "request extension", "decide extension"): add an ``Act`` and its
 roles to ``actors.MAY`` (the only permission table), a command model in ``inputs``, its starting
-states to ``decisions.EXPECTS``, and an entry that calls ``_start`` (lock, version, permission,
-state), changes the row, writes the audit with ``_set_state`` or ``engine.audit(..., role, via)``
-and returns through ``_save``.
+states to ``decisions.EXPECTS``, and an entry that calls ``begin_decision`` (lock, version,
+permission, state), changes the row, writes the audit with ``set_state`` (or
+``engine.audit(..., role=actor.role.value, via=actor.via)`` when the state does not change) and
+returns through ``save_decision`` (the version compare-and-set). ``resolve_notice`` shows the
+same steps for a table without a version: one ``UPDATE ... WHERE status = <expected>``.
 """
 
 from htx_tasks.services.actors import (
     COORDINATOR_ACTOR, MAY, Act, Actor, Role, authorize, via_cli, via_form, via_link,
 )
 from htx_tasks.services.decisions import (
-    PREEMPTED, extend, get_occurrence, lock_occurrence, open_case, review, submit, waive,
+    EXPECTS, PREEMPTED, begin_decision, extend, get_occurrence, lock_occurrence, open_case, review, save_decision,
+    set_state, submit, waive,
 )
 from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
 from htx_tasks.services.inputs import (
     Command, Decision, ExtendDeadline, NoticeOutcome, OpenCase, ResolveNotice, ReviewReport, SubmitReport,
     Waive,
 )
+from htx_tasks.services.notices import resolve_notice
 
 __all__ = [
-    "COORDINATOR_ACTOR", "MAY", "PREEMPTED", "Act", "Actor", "Command", "Conflict", "Decision", "ExtendDeadline",
+    "COORDINATOR_ACTOR", "EXPECTS", "MAY", "PREEMPTED", "Act", "Actor", "Command", "Conflict", "Decision", "ExtendDeadline",
     "FieldError", "InvalidInput", "NoticeOutcome", "OpenCase", "Refused", "ResolveNotice", "ReviewReport", "Role",
-    "SubmitReport", "Waive", "authorize", "extend", "get_occurrence", "lock_occurrence", "open_case", "review",
-    "submit", "via_cli", "via_form", "via_link", "waive",
+    "SubmitReport", "Waive", "authorize", "begin_decision", "extend", "get_occurrence", "lock_occurrence", "open_case", "review",
+    "resolve_notice", "save_decision", "set_state", "submit", "via_cli", "via_form", "via_link", "waive",
 ]

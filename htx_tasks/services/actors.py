@@ -133,6 +133,8 @@ def authorize(plan: Plan, actor: Actor, act: Act, *, owner: str | None, what: st
             raise Refused(f"đơn vị '{actor.unit}' không có quyền {act.label}; việc này do "
                           f"{COORDINATOR_ACTOR} quyết định")
         who = COORDINATOR_ACTOR if actor.role is Role.COORDINATOR else SYSTEM_ACTOR
-        raise Refused(f"{who} không {act.label} thay đơn vị; đơn vị tự {act.label}")
+        if Role.UNIT in MAY[act]:
+            raise Refused(f"{who} không {act.label} thay đơn vị; đơn vị tự {act.label}")
+        raise Refused(f"{who} không có quyền {act.label}; việc này do {COORDINATOR_ACTOR} quyết định")
     if actor.role is Role.UNIT and owner is not None and owner not in {actor.unit, *plan.members(actor.unit or "")}:
         raise Refused(f"đơn vị '{actor.unit}' không phụ trách {what or 'việc này'} (thuộc {plan.unit_name(owner)})")

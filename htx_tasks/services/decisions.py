@@ -91,7 +91,7 @@ def require_state(session: Session, row: Occurrence, act: Act) -> None:
     raise Refused(f"nhiệm vụ số {n} chưa có báo cáo chờ duyệt")
 
 
-def _set_state(session: Session, row: Occurrence, state: State, *, now: dt.datetime, actor: Actor,
+def set_state(session: Session, row: Occurrence, state: State, *, now: dt.datetime, actor: Actor,
                action: str, reason: str) -> None:
     audit(session, occurrence_id=row.id, at=now, actor=actor.name, action=action, from_state=row.state,
           to_state=state.value, reason=reason, role=actor.role.value, via=actor.via)
@@ -106,7 +106,7 @@ def _close_submission(session: Session, row: Occurrence, decision: str, note: st
     )
 
 
-def _save(session: Session, row: Occurrence) -> Occurrence:
+def save_decision(session: Session, row: Occurrence) -> Occurrence:
     session.add(row)
     try:
         session.flush()
@@ -136,7 +136,7 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     row.next_action_at = step.next_action_at
 
 
-def _start(session: Session, plan: Plan, actor: Actor, act: Act, occurrence_id: int,
+def begin_decision(session: Session, plan: Plan, actor: Actor, act: Act, occurrence_id: int,
            expected_version: int | None) -> Occurrence:
     row = lock_occurrence(session, occurrence_id, expected_version)
     authorize(plan, actor, act, owner=row.unit_code, what=f"nhiệm vụ số {row.id}")
@@ -145,33 +145,33 @@ def _start(session: Session, plan: Plan, actor: Actor, act: Act, occurrence_id: 
 
 
 def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime) -> Occurrence:
-    row = _start(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
+    row = begin_decision(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
     session.add(Submission(occurrence_id=row.id, unit_code=row.unit_code, submitted_at=now, note=command.note,
                            evidence_url=command.evidence))
-    _set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.note)
+    set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.note)
     row.submitted_at, row.next_action_at = now, None
-    return _save(session, row)
+    return save_decision(session, row)
 
 
 def review(session: Session, plan: Plan, actor: Actor, command: ReviewReport, *, now: dt.datetime) -> Occurrence:
     accept = command.decision is Decision.ACCEPT
-    row = _start(session, plan, actor, Act.ACCEPT if accept else Act.RETURN, command.occurrence,
+    row = begin_decision(session, plan, actor, Act.ACCEPT if accept else Act.RETURN, command.occurrence,
                  command.expected_version)
     _close_submission(session, row, command.decision.value, command.note, now)
     if accept:
         assert row.submitted_at is not None
-        _set_state(session, row, closing_state(row.submitted_at, row.deadline), now=now, actor=actor,
+        set_state(session, row, closing_state(row.submitted_at, row.deadline), now=now, actor=actor,
                    action="accept", reason=command.note)
         row.closed_at, row.next_action_at = now, None
     else:
-        _set_state(session, row, State.RETURNED, now=now, actor=actor, action="return", reason=command.note)
+        set_state(session, row, State.RETURNED, now=now, actor=actor, action="return", reason=command.note)
         row.submitted_at = None
         _reschedule(session, row, plan, now)
-    return _save(session, row)
+    return save_decision(session, row)
 
 
 def extend(session: Session, plan: Plan, actor: Actor, command: ExtendDeadline, *, now: dt.datetime) -> Occurrence:
-    row = _start(session, plan, actor, Act.EXTEND, command.occurrence, command.expected_version)
+    row = begin_decision(session, plan, actor, Act.EXTEND, command.occurrence, command.expected_version)
     today, to = local_date(now), command.to
     if to < today:
         raise InvalidInput.one("to", f"hạn mới {vn_date(to)} đã qua")
@@ -184,17 +184,17 @@ def extend(session: Session, plan: Plan, actor: Actor, command: ExtendDeadline, 
         raise InvalidInput.one("to", f"hạn mới {new_deadline:%d/%m/%Y} phải sau hạn hiện tại {row.deadline:%d/%m/%Y}")
     reason = f"Gia hạn từ {row.deadline:%d/%m/%Y} đến {new_deadline:%d/%m/%Y}: {command.note}"
     row.deadline, row.escalation_level = new_deadline, -1
-    _set_state(session, row, State.OPEN, now=now, actor=actor, action="extend", reason=reason)
+    set_state(session, row, State.OPEN, now=now, actor=actor, action="extend", reason=reason)
     _reschedule(session, row, plan, now)
-    return _save(session, row)
+    return save_decision(session, row)
 
 
 def waive(session: Session, plan: Plan, actor: Actor, command: Waive, *, now: dt.datetime) -> Occurrence:
-    row = _start(session, plan, actor, Act.WAIVE, command.occurrence, command.expected_version)
+    row = begin_decision(session, plan, actor, Act.WAIVE, command.occurrence, command.expected_version)
     _close_submission(session, row, "waive", command.note, now)
-    _set_state(session, row, State.WAIVED, now=now, actor=actor, action="waive", reason=command.note)
+    set_state(session, row, State.WAIVED, now=now, actor=actor, action="waive", reason=command.note)
     row.closed_at, row.next_action_at = now, None
-    return _save(session, row)
+    return save_decision(session, row)
 
 
 def open_case(session: Session, plan: Plan, actor: Actor, command: OpenCase, *, now: dt.datetime) -> Occurrence:
