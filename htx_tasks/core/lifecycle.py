@@ -75,6 +75,8 @@ class Kind(StrEnum):
     OVERDUE = "overdue"
     ESCALATION = "escalation"
     REPEAT = "repeat"
+    EXTENSION_APPROVED = "ext_approved"  # the coordinator's answer to a request for more time
+    EXTENSION_REFUSED = "ext_refused"
 
     @property
     def label(self) -> str:
@@ -87,6 +89,8 @@ KIND_LABELS = {
     Kind.OVERDUE: "Báo quá hạn",
     Kind.ESCALATION: "Báo cấp trên",
     Kind.REPEAT: "Nhắc lại (vẫn quá hạn)",
+    Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
+    Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
 }
 
 

@@ -23,11 +23,13 @@ from htx_tasks.clock import local
 from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
 from htx_tasks.delivery.messages import make_item, render_digest, render_failure
 from htx_tasks.delivery.sender import UrlResult, scrub, send
+from htx_tasks.delivery.weblinks import decision_notes, web_page
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Delivery, Notification, Occurrence
 from htx_tasks.core.lifecycle import ACTIVE
+from htx_tasks.web.links import LinkMaker
 
 log = logging.getLogger(__name__)
 BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30), dt.timedelta(hours=2))
@@ -83,6 +85,7 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
         for recipient in [r for r in by_recipient if not in_working_hours(plan, now, r)]:
             result.deferred += len(by_recipient.pop(recipient))
     template = channels.template_values()
+    links = LinkMaker.from_env() if by_recipient else None
     for recipient, ids in sorted(by_recipient.items()):
         claimed = _claim(engine, ids, wall)
         # rows a partly failed digest already took to some URLs go again only to the others:
@@ -91,7 +94,7 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
         for row in claimed:
             by_reached[row.delivered_urls].append(row)
         for group in by_reached.values():
-            _deliver(engine, plan, channels, recipient, group, now, template, result)
+            _deliver(engine, plan, channels, recipient, group, now, template, result, links)
     return result
 
 
@@ -142,19 +145,24 @@ def _claim(engine: Engine, ids: list[int], wall: dt.datetime) -> list[Notificati
 
 
 def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows: list[Notification],
-             now: dt.datetime, template: dict[str, str], result: DispatchResult) -> None:
+             now: dt.datetime, template: dict[str, str], result: DispatchResult,
+             links: LinkMaker | None = None) -> None:
     with session_scope(engine) as session:
         occurrences = {o.id: o for o in session.exec(
             select(Occurrence).where(Occurrence.id.in_([r.occurrence_id for r in rows]))
         ).all()}
+        page = web_page(session, plan, links, recipient)
+        notes = decision_notes(session, rows)
     items = [
         make_item(plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level,
                   unit=occurrences[r.occurrence_id].unit_code, duty=occurrences[r.occurrence_id].duty_code,
                   period=occurrences[r.occurrence_id].period_label,
-                  deadline=occurrences[r.occurrence_id].deadline, now=now)
+                  deadline=occurrences[r.occurrence_id].deadline, now=now,
+                  link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
+                  note=notes.get(r.id))
         for r in rows
     ]
-    message = render_digest(plan, recipient, items, now)
+    message = render_digest(plan, recipient, items, now, page_link=page)
     already = set(filter(None, rows[0].delivered_urls.split(",")))  # the same for every row here
     try:
         outcomes = send(channels.apprise_for(recipient), recipient, message, skip=already, template=template)

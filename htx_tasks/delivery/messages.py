@@ -20,6 +20,8 @@ KIND_TITLES = {
     Kind.OVERDUE: "Quá hạn",
     Kind.ESCALATION: "Đôn đốc nhiệm vụ quá hạn",
     Kind.REPEAT: "Nhắc lại: vẫn quá hạn",
+    Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
+    Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
 }
 
 
@@ -38,6 +40,8 @@ class Item:
     deadline: str  # "Thứ Sáu, 18/12/2026"
     timing: str  # "còn 3 ngày", "quá hạn 2 ngày làm việc"
     deliverable: str
+    link: str | None = None  # the item's page in the web app, when it is configured
+    note: str | None = None  # the coordinator's words, for a decision on a request
 
     @property
     def kind_title(self) -> str:
@@ -45,13 +49,14 @@ class Item:
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
-              period: str, deadline: dt.date, now: dt.datetime) -> Item:
+              period: str, deadline: dt.date, now: dt.datetime, link: str | None = None,
+              note: str | None = None) -> Item:
     spec = plan.duty(duty)
     return Item(
         occurrence_id=occurrence_id, kind=Kind(kind), level=level, unit=unit,
         unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=period,
         deadline=format_date_vi(deadline), timing=timing_phrase(deadline, now, plan.calendar),
-        deliverable=spec.deliverable,
+        deliverable=spec.deliverable, link=link, note=note,
     )
 
 
@@ -81,8 +86,9 @@ def recipient_name(plan: Plan, recipient: str) -> str:
     return plan.unit_name(recipient)
 
 
-def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetime) -> Message:
-    """The digest a recipient receives for this pass."""
+def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetime,
+                  page_link: str | None = None) -> Message:
+    """The digest a recipient receives for this pass; ``page_link`` is its page in the web app."""
     role = recipient in (COORDINATOR, LEADERSHIP)
     items = sorted(items, key=lambda i: (i.unit_name, i.ref, i.occurrence_id))
     overdue = [i for i in items if i.kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)]
@@ -101,6 +107,7 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "items": items,
         "by_unit": [(name, list(group)) for name, group in groupby(items, key=lambda i: i.unit_name)],
         "today": format_date_vi(local_date(now)),
+        "page_link": page_link,
     }
     return Message(
         title=title,

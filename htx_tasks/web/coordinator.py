@@ -1,0 +1,82 @@
+"""The coordinator's page: reports awaiting review and requests for more time, and the decisions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from htx_tasks.store.db import session_scope
+from htx_tasks.web import actions
+from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.links import Link, Role
+from htx_tasks.web.queries import extension_queue, review_queue
+from htx_tasks.web.unit import MAX_NOTE, clean_text, download
+
+DONE = {"accept": "Đã duyệt báo cáo.", "return": "Đã trả lại báo cáo để đơn vị hoàn thiện.",
+        "approve": "Đã đồng ý gia hạn; đơn vị sẽ được thông báo hạn mới.",
+        "refuse": "Đã từ chối gia hạn; đơn vị sẽ được thông báo."}
+
+
+def router(web: Web) -> APIRouter:
+    api = APIRouter()
+
+    def page(request: Request, token: str, *, status: int = 200, error: str | None = None,
+             done: str | None = None) -> Response:
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.COORDINATOR)
+            now = web.now()
+            reviews, extensions = review_queue(session, web.plan, now), extension_queue(session, web.plan, now)
+            csrf, fresh = web.csrf_for(request, link)
+            response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
+                                  extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""))
+        return web.with_cookie(response, fresh)
+
+    @api.get("/c/{token}", response_class=HTMLResponse)
+    def coordinator_page(request: Request, token: str, done: str | None = None) -> Response:
+        return page(request, token, done=done)
+
+    async def checked_post(request: Request, token: str) -> tuple[Link, object]:
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.COORDINATOR)
+        form = await request.form(max_files=0, max_fields=10, max_part_size=64 * 1024)
+        web.guard_post(request, link, form)
+        return link, form
+
+    @api.post("/c/{token}/o/{occurrence_id}/review")
+    async def review(request: Request, token: str, occurrence_id: int) -> Response:
+        link, form = await checked_post(request, token)
+        decision = form.get("decision")
+        try:
+            if decision not in ("accept", "return"):
+                raise actions.InputError("Chọn duyệt hoặc trả lại.")
+            note = clean_text(form.get("note"), "ý kiến", required=decision == "return", limit=MAX_NOTE)
+            actions.review(web, request, link, occurrence_id, accept=decision == "accept", note=note)
+        except actions.InputError as exc:
+            web.audit_refusal(request, link, "review", occurrence_id, str(exc))
+            return page(request, token, status=400, error=f"Nhiệm vụ số {occurrence_id}: {exc}")
+        return RedirectResponse(f"/c/{token}?done={decision}", status_code=303)
+
+    @api.post("/c/{token}/x/{request_id}")
+    async def decide(request: Request, token: str, request_id: int) -> Response:
+        link, form = await checked_post(request, token)
+        decision = form.get("decision")
+        try:
+            if decision not in ("approve", "refuse"):
+                raise actions.InputError("Chọn đồng ý hoặc không đồng ý gia hạn.")
+            note = clean_text(form.get("note"), "lý do không đồng ý", required=decision == "refuse")
+            actions.decide(web, request, link, request_id, approve=decision == "approve", note=note)
+        except actions.InputError as exc:
+            web.audit_refusal(request, link, "decide_extension", None, str(exc))
+            return page(request, token, status=400, error=str(exc))
+        return RedirectResponse(f"/c/{token}?done={decision}", status_code=303)
+
+    @api.get("/c/{token}/f/{file_id}")
+    def coordinator_file(token: str, file_id: int) -> Response:
+        with session_scope(web.engine) as session:
+            web.verify(session, token, Role.COORDINATOR)
+            stored = actions.evidence_file(session, file_id)
+            if stored is None:
+                raise PageError(404, "Không có tệp này.", "Không tìm thấy")
+        return download(web, stored)
+
+    return api

@@ -1,0 +1,166 @@
+"""Signed, scoped, expiring and revocable links (itsdangerous).
+
+A link names one subject (a unit's code, or the coordinator), the subject's token version, a
+random link id (what the audit records, never the token) and the time it was signed. It holds no
+secret and no personal data. It stops working when it is older than the configured lifetime, when
+the key is rotated, or when the subject's version in the database is bumped (``revoke``).
+
+The key comes from ``HTX_LINK_KEY``, a file named by ``HTX_LINK_KEY_FILE``, or a Prefect Secret
+block named by ``HTX_LINK_SECRET_BLOCK``; never from the repository, and it is never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous.timed import TimestampSigner
+from sqlmodel import Session
+
+from htx_tasks import clock
+from htx_tasks.store.answers import LinkVersion
+
+COORDINATOR_SUBJECT = "coordinator"
+DEFAULT_DAYS = 45
+SALT = "htx-link-v1"
+
+
+class LinkError(Exception):
+    """Why a link is refused; ``message`` is what the visitor reads (Vietnamese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Role(StrEnum):
+    UNIT = "u"
+    COORDINATOR = "c"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A verified link: who it speaks for and its id."""
+
+    role: Role
+    subject: str
+    link_id: str
+    issued_at: dt.datetime
+
+
+def load_key() -> str | None:
+    """The signing key from the environment, a key file or a Prefect Secret block; None if none."""
+    if key := os.environ.get("HTX_LINK_KEY"):
+        return key
+    if path := os.environ.get("HTX_LINK_KEY_FILE"):
+        file = Path(path)
+        return file.read_text().strip() if file.is_file() else None
+    if block := os.environ.get("HTX_LINK_SECRET_BLOCK"):
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(block).get())
+    return None
+
+
+def ensure_key_file(path: Path) -> Path:
+    """Create a random key file (mode 600) unless it exists; used by ``make run``."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+    return path
+
+
+def lifetime() -> dt.timedelta:
+    return dt.timedelta(days=int(os.environ.get("HTX_LINK_DAYS", DEFAULT_DAYS)))
+
+
+def subject_version(session: Session, subject: str) -> int:
+    row = session.get(LinkVersion, subject)
+    return row.version if row else 1
+
+
+def revoke(session: Session, subject: str, now: dt.datetime) -> int:
+    """Bump the subject's version: every link issued to it before stops working."""
+    row = session.get(LinkVersion, subject) or LinkVersion(subject=subject, version=1)
+    row.version, row.changed_at = row.version + 1, now
+    session.add(row)
+    session.flush()
+    return row.version
+
+
+class Signer:
+    """Issues and checks links; ``now`` gives the signing time (the clock module's by default)."""
+
+    def __init__(self, key: str, max_age: dt.timedelta | None = None,
+                 now: Callable[[], dt.datetime] = clock.utcnow) -> None:
+        if len(key) < 16:
+            raise ValueError("khoá ký liên kết quá ngắn (cần ít nhất 16 ký tự)")
+
+        class _ClockSigner(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(now().timestamp())
+
+        self._serializer = URLSafeTimedSerializer(key, salt=SALT, signer=_ClockSigner)
+        self.max_age = max_age or lifetime()
+
+    def issue(self, session: Session, role: Role, subject: str) -> str:
+        payload = {"r": role.value, "s": subject, "v": subject_version(session, subject),
+                   "i": secrets.token_hex(6)}
+        return self._serializer.dumps(payload)
+
+    def verify(self, session: Session, token: str, now: dt.datetime) -> Link:
+        try:
+            payload, signed = self._serializer.loads(token, return_timestamp=True)
+        except BadSignature:
+            raise LinkError("Liên kết không hợp lệ: chữ ký không đúng hoặc liên kết đã bị sửa.") from None
+        try:
+            role, subject, version, link_id = Role(payload["r"]), payload["s"], payload["v"], payload["i"]
+        except (KeyError, TypeError, ValueError):
+            raise LinkError("Liên kết không hợp lệ.") from None
+        if now - signed > self.max_age:
+            raise LinkError(f"Liên kết đã hết hạn (cấp ngày {clock.local(signed):%d/%m/%Y}, "
+                            f"hiệu lực {self.max_age.days} ngày). Vui lòng dùng liên kết trong thông báo mới nhất.")
+        if version != subject_version(session, subject):
+            raise LinkError("Liên kết đã bị thu hồi. Vui lòng dùng liên kết trong thông báo mới nhất.")
+        return Link(role=role, subject=subject, link_id=link_id, issued_at=signed)
+
+    def csrf_token(self, link_id: str, cookie: str) -> str:
+        """The form token: bound to the link and to the browser's CSRF cookie."""
+        return self._serializer.dumps({"csrf": link_id, "c": cookie}, salt="htx-csrf-v1")
+
+    def check_csrf(self, token: str, link_id: str, cookie: str) -> bool:
+        try:
+            payload = self._serializer.loads(token, salt="htx-csrf-v1")
+        except BadSignature:
+            return False
+        return isinstance(payload, dict) and payload.get("csrf") == link_id and bool(cookie) \
+            and secrets.compare_digest(str(payload.get("c", "")), cookie)
+
+
+@dataclass(frozen=True)
+class LinkMaker:
+    """Builds the URLs put in messages and on the board; None from ``from_env`` when unconfigured."""
+
+    base_url: str
+    signer: Signer
+
+    @classmethod
+    def from_env(cls) -> LinkMaker | None:
+        base, key = os.environ.get("HTX_WEB_URL"), load_key()
+        if not base or not key:
+            return None
+        return cls(base.rstrip("/"), Signer(key))
+
+    def unit_page(self, session: Session, unit: str) -> str:
+        return f"{self.base_url}/u/{self.signer.issue(session, Role.UNIT, unit)}"
+
+    def coordinator_page(self, session: Session) -> str:
+        return f"{self.base_url}/c/{self.signer.issue(session, Role.COORDINATOR, COORDINATOR_SUBJECT)}"

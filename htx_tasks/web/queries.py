@@ -1,0 +1,121 @@
+"""What the pages show, read from the store: a unit's obligations, an item's history, the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from htx_tasks.clock import local
+from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.lifecycle import ACTIVE, Kind, State, timing_phrase
+from htx_tasks.plan.loader import Plan
+from htx_tasks.store.answers import EvidenceFile, ExtensionRequest
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
+
+SHOWN = [s.value for s in (*ACTIVE, State.SUBMITTED)]
+EXTENSION_LABELS = {"pending": "Đề nghị gia hạn, chờ quyết định", "approved": "Đã đồng ý gia hạn",
+                    "refused": "Không đồng ý gia hạn"}
+
+
+def when(value: dt.datetime | None) -> str:
+    return f"{local(value):%H:%M %d/%m/%Y}" if value else ""
+
+
+@dataclass
+class ItemView:
+    id: int
+    unit: str
+    unit_name: str
+    ref: str
+    title: str
+    deliverable: str
+    period: str
+    deadline: str
+    deadline_date: dt.date
+    timing: str
+    state: str
+    state_label: str
+    provenance: str
+    overdue: bool
+    extension: ExtensionRequest | None = None
+    submission: Submission | None = None
+    files: list[EvidenceFile] = field(default_factory=list)
+
+    @property
+    def can_report(self) -> bool:
+        return State(self.state).active
+
+    @property
+    def can_extend(self) -> bool:
+        return State(self.state).active and self.extension is None
+
+
+def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -> ItemView:
+    duty = plan.duty(row.duty_code)
+    state = State(row.state)
+    view = ItemView(
+        id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), ref=duty.ref,
+        title=duty.title, deliverable=duty.deliverable, period=row.period_label,
+        deadline=format_date_vi(row.deadline), deadline_date=row.deadline,
+        timing=timing_phrase(row.deadline, now, plan.calendar) if state.active else "",
+        state=state.value, state_label=state.label,
+        provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
+        overdue=state in (State.OVERDUE, State.ESCALATED),
+    )
+    view.extension = session.exec(select(ExtensionRequest).where(
+        ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == "pending")).first()
+    if state is State.SUBMITTED:
+        view.submission = session.exec(select(Submission).where(
+            Submission.occurrence_id == row.id).order_by(Submission.id.desc())).first()
+        if view.submission is not None:
+            view.files = list(session.exec(select(EvidenceFile).where(
+                EvidenceFile.submission_id == view.submission.id)).all())
+    return view
+
+
+def unit_items(session: Session, plan: Plan, unit: str, now: dt.datetime) -> list[ItemView]:
+    """The unit's open obligations and reports awaiting review, soonest deadline first."""
+    rows = session.exec(select(Occurrence).where(
+        Occurrence.unit_code == unit, Occurrence.state.in_(SHOWN)
+    ).order_by(Occurrence.deadline, Occurrence.id)).all()
+    return [item_view(session, plan, row, now) for row in rows]
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: str
+    what: str
+    detail: str
+
+
+def history(session: Session, plan: Plan, occurrence_id: int) -> list[HistoryLine]:
+    """Reminders received, reports, requests and decisions, oldest first."""
+    lines: list[tuple[dt.datetime, HistoryLine]] = []
+    for event in session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence_id)).all():
+        label = State(event.to_state).label if event.to_state else ""
+        what = {"open": "Giao nhiệm vụ", "submit": "Báo cáo hoàn thành", "accept": "Duyệt báo cáo",
+                "return": "Trả lại báo cáo", "extend": "Gia hạn", "waive": "Miễn thực hiện",
+                "request_extension": "Đề nghị gia hạn", "refuse_extension": "Không đồng ý gia hạn",
+                "clock": "Chuyển trạng thái"}.get(event.action, event.action)
+        lines.append((event.at, HistoryLine(when(event.at), what, event.reason or label)))
+    for note in session.exec(select(Notification).where(
+            Notification.occurrence_id == occurrence_id, Notification.status == "sent")).all():
+        lines.append((note.sent_at or note.due_at, HistoryLine(
+            when(note.sent_at or note.due_at), f"Thông báo: {Kind(note.kind).label}",
+            f"gửi {plan.unit_name(note.recipient) if note.recipient in plan.units else 'cơ quan thường trực/lãnh đạo'}")))
+    lines.sort(key=lambda pair: pair[0])
+    return [line for _, line in lines]
+
+
+def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+    rows = session.exec(select(Occurrence).where(Occurrence.state == State.SUBMITTED.value)
+                        .order_by(Occurrence.submitted_at, Occurrence.id)).all()
+    return [item_view(session, plan, row, now) for row in rows]
+
+
+def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+    ids = session.exec(select(ExtensionRequest.occurrence_id).where(ExtensionRequest.decision == "pending")
+                       .order_by(ExtensionRequest.requested_at)).all()
+    return [item_view(session, plan, session.get(Occurrence, i), now) for i in ids]

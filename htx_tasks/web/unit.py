@@ -1,0 +1,150 @@
+"""The unit's pages: its obligations, one item with its history, report, request more time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+from starlette.datastructures import UploadFile
+
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import Occurrence, Submission
+from htx_tasks.web import actions, evidence
+from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.links import Link, Role
+from htx_tasks.web.queries import history, item_view, unit_items
+
+DONE = {"report": "Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
+        "extension": "Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định."}
+MAX_NOTE = 4000
+MAX_URL = 2000
+
+
+def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occurrence:
+    row = session.get(Occurrence, occurrence_id) if 0 < occurrence_id < 2**31 else None
+    if row is None or row.unit_code != link.subject:
+        raise PageError(403, "Nhiệm vụ này không thuộc đơn vị của liên kết.", "Không có quyền")
+    return row
+
+
+def clean_text(value, field: str, *, required: bool, limit: int = MAX_NOTE) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise actions.InputError(f"Cần ghi {field}.")
+    if len(text) > limit:
+        raise actions.InputError(f"{field.capitalize()} dài quá {limit} ký tự.")
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+        raise actions.InputError(f"{field.capitalize()} có ký tự điều khiển không hợp lệ.")
+    return text
+
+
+def clean_url(value) -> str | None:
+    url = clean_text(value, "đường dẫn minh chứng", required=False, limit=MAX_URL)
+    if url and not re.fullmatch(r"https?://[^\s<>\"]+", url):
+        raise actions.InputError("Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://.")
+    return url or None
+
+
+def router(web: Web) -> APIRouter:
+    api = APIRouter()
+
+    def item_page(request: Request, token: str, occurrence_id: int, *, status: int = 200,
+                  error: str | None = None, form: dict | None = None, done: str | None = None) -> Response:
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.UNIT)
+            row = own_item(web, session, link, occurrence_id)
+            view = item_view(session, web.plan, row, web.now())
+            lines = history(session, web.plan, row.id)
+            csrf, fresh = web.csrf_for(request, link)
+            response = web.render(
+                "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
+                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", **(form or {})}, done=DONE.get(done or ""), unit_name=web.plan.unit_name(link.subject),
+                max_mb=web.max_upload / 1048576, allowed=evidence.ALLOWED_TEXT,
+                min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat())
+        return web.with_cookie(response, fresh)
+
+    @api.get("/u/{token}", response_class=HTMLResponse)
+    def unit_page(request: Request, token: str) -> Response:
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.UNIT)
+            items = unit_items(session, web.plan, link.subject, web.now())
+            csrf, fresh = web.csrf_for(request, link)
+        response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject))
+        return web.with_cookie(response, fresh)
+
+    @api.get("/u/{token}/o/{occurrence_id}", response_class=HTMLResponse)
+    def item(request: Request, token: str, occurrence_id: int, done: str | None = None) -> Response:
+        return item_page(request, token, occurrence_id, done=done)
+
+    async def checked_post(request: Request, token: str, occurrence_id: int):
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.UNIT)
+            own_item(web, session, link, occurrence_id)
+        form = await request.form(max_files=5, max_fields=20, max_part_size=64 * 1024)
+        web.guard_post(request, link, form)
+        return link, form
+
+    @api.post("/u/{token}/o/{occurrence_id}/report")
+    async def report(request: Request, token: str, occurrence_id: int) -> Response:
+        link, form = await checked_post(request, token, occurrence_id)
+        typed = {"note": form.get("note") or "", "evidence_url": form.get("evidence_url") or ""}
+        try:
+            note = clean_text(form.get("note"), "nội dung báo cáo", required=True)
+            url = clean_url(form.get("evidence_url"))
+            uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
+            checked, total = [], 0
+            for upload in uploads:
+                data = await upload.read(web.max_upload + 1)
+                total += len(data)
+                checked.append(evidence.check(upload.filename or "", data, web.max_upload))
+                if total > web.max_upload:
+                    raise actions.InputError(f"Tổng dung lượng tệp vượt {web.max_upload / 1048576:.0f} MB.")
+            if not url and not checked:
+                raise actions.InputError("Cần gửi kèm minh chứng: đường dẫn hoặc tệp.")
+            actions.report(web, request, link, occurrence_id, note=note, url=url, files=checked)
+        except (actions.InputError, evidence.EvidenceError) as exc:
+            web.audit_refusal(request, link, "report", occurrence_id, str(exc))
+            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+        return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=report", status_code=303)
+
+    @api.post("/u/{token}/o/{occurrence_id}/extension")
+    async def extension(request: Request, token: str, occurrence_id: int) -> Response:
+        link, form = await checked_post(request, token, occurrence_id)
+        typed = {"reason": form.get("reason") or "", "proposed": form.get("proposed") or ""}
+        try:
+            reason = clean_text(form.get("reason"), "lý do đề nghị gia hạn", required=True)
+            try:
+                proposed = dt.date.fromisoformat(str(form.get("proposed") or ""))
+            except ValueError:
+                raise actions.InputError("Ngày đề nghị gia hạn không hợp lệ (chọn một ngày).") from None
+            actions.request_extension(web, request, link, occurrence_id, proposed=proposed, reason=reason)
+        except actions.InputError as exc:
+            web.audit_refusal(request, link, "request_extension", occurrence_id, str(exc))
+            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+        return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=extension", status_code=303)
+
+    @api.get("/u/{token}/f/{file_id}")
+    def unit_file(token: str, file_id: int) -> Response:
+        with session_scope(web.engine) as session:
+            link = web.verify(session, token, Role.UNIT)
+            stored = actions.evidence_file(session, file_id)
+            submission = session.get(Submission, stored.submission_id) if stored else None
+            if stored is None or submission is None or submission.unit_code != link.subject:
+                raise PageError(403, "Tệp này không thuộc đơn vị của liên kết.", "Không có quyền")
+        return download(web, stored)
+
+    return api
+
+
+def download(web: Web, stored) -> FileResponse:
+    """A stored file, always as an attachment with its detected type, never rendered inline."""
+    path = evidence.stored_path(web.evidence_root, stored.sha256)
+    if not path.is_file():
+        raise PageError(404, "Tệp minh chứng không còn trên máy chủ.", "Không tìm thấy")
+    response = FileResponse(path, media_type=evidence.KINDS[stored.kind][1], filename=stored.name,
+                            content_disposition_type="attachment")
+    response.headers["content-security-policy"] = "sandbox; default-src 'none'"
+    return response

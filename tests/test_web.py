@@ -1,0 +1,204 @@
+"""The web app through HTTP: unit page, report with evidence, extension requests, the coordinator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from htx_tasks.core.lifecycle import State, timing_phrase
+from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
+from htx_tasks.store.models import AuditEvent, Notification, Submission
+from htx_tasks.web.links import COORDINATOR_SUBJECT
+from tests.webkit import OTHER_WARD, WARD, docx_bytes, make_site, pdf_bytes
+
+
+@pytest.fixture
+def site(db_engine, plan, tmp_path):
+    return make_site(db_engine, plan, tmp_path / "var")
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def open_item(client: TestClient, token: str, occurrence_id: int) -> str:
+    page = client.get(f"/u/{token}/o/{occurrence_id}")
+    assert page.status_code == 200
+    return csrf_of(page.text)
+
+
+def report(client, token, occurrence_id, *, note="Đã tổ chức tuyên truyền", files=None, url=None):
+    csrf = open_item(client, token, occurrence_id)
+    data = {"csrf": csrf, "note": note, **({"evidence_url": url} if url else {})}
+    return client.post(f"/u/{token}/o/{occurrence_id}/report", data=data, files=files or [],
+                       follow_redirects=False)
+
+
+def test_unit_page_lists_own_open_items_soonest_first_with_the_messages_words(site, plan):
+    client = TestClient(site.app)
+    page = client.get(f"/u/{site.token(WARD)}")
+    assert page.status_code == 200
+    items = [o for o in site.items(WARD) if State(o.state).active]
+    assert items
+    positions = [page.text.index(f"/o/{o.id}\"") for o in items]
+    assert positions == sorted(positions)  # soonest deadline first
+    for occurrence in items:
+        assert timing_phrase(occurrence.deadline, site.clock.now, plan.calendar) in page.text
+        assert f"{occurrence.deadline:%d/%m/%Y}" in page.text
+    assert f"Căn cứ: Mục {plan.duty(items[0].duty_code).ref}" in page.text
+    other = site.items(OTHER_WARD)[0]
+    assert f"/o/{other.id}\"" not in page.text
+
+
+def test_report_with_pdf_moves_item_to_review_stores_file_by_hash_and_audits(site):
+    client = TestClient(site.app, client=("203.0.113.7", 5000))
+    token = site.token(WARD)
+    item = site.items(WARD)[0]
+    answer = report(client, token, item.id, files=[("files", ("Báo cáo quý.pdf", pdf_bytes(), "application/pdf"))])
+    assert answer.status_code == 303
+    assert site.occurrence(item.id).state == State.SUBMITTED.value
+    with Session(site.engine) as session:
+        stored = session.exec(select(EvidenceFile)).one()
+        audit = session.exec(select(WebAudit)).one()
+        trail = session.exec(select(AuditEvent).where(AuditEvent.action == "submit")).one()
+    assert stored.name == "Báo cáo quý.pdf" and stored.kind == "pdf"
+    assert (site.var_dir / "evidence" / stored.sha256[:2] / stored.sha256).read_bytes() == pdf_bytes()
+    link_id = site.signer.verify(Session(site.engine), token, site.clock.now).link_id
+    assert (audit.subject, audit.link_id, audit.client, audit.action) == (WARD, link_id, "203.0.113.7", "report")
+    assert token not in (audit.detail or "") and trail.actor.startswith(WARD)
+    page = client.get(answer.headers["location"])
+    assert "Đã báo cáo, chờ duyệt" in page.text and "Báo cáo quý.pdf" in page.text
+    download = client.get(f"/u/{token}/f/{stored.id}")
+    assert download.status_code == 200 and download.content == pdf_bytes()
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in download.headers["content-security-policy"]
+
+
+def test_report_needs_a_note_and_some_evidence(site):
+    client = TestClient(site.app)
+    token, item = site.token(WARD), site.items(WARD)[0]
+    before = site.written()
+    empty = report(client, token, item.id, note="   ", url="https://example.org/a")
+    assert empty.status_code == 400 and "Cần ghi nội dung báo cáo" in empty.text
+    bare = report(client, token, item.id, note="xong")
+    assert bare.status_code == 400 and "Cần gửi kèm minh chứng" in bare.text
+    bad_url = report(client, token, item.id, url="javascript:alert(1)")
+    assert bad_url.status_code == 400 and "http://" in bad_url.text
+    assert site.written() == before
+    assert report(client, token, item.id, url="https://example.org/bien-ban", files=[
+        ("files", ("bien-ban.docx", docx_bytes(), "application/octet-stream"))]).status_code == 303
+
+
+def test_coordinator_accepts_a_report_done_on_time(site):
+    client = TestClient(site.app)
+    item = site.items(WARD)[0]
+    assert report(client, site.token(WARD), item.id, url="https://example.org/x").status_code == 303
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    page = client.get(f"/c/{coordinator}")
+    assert page.status_code == 200 and "Báo cáo chờ duyệt (1)" in page.text
+    answer = client.post(f"/c/{coordinator}/o/{item.id}/review",
+                         data={"csrf": csrf_of(page.text), "decision": "accept"}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert site.occurrence(item.id).state == State.DONE_ON_TIME.value
+    assert "Không có báo cáo chờ duyệt" in client.get(answer.headers["location"]).text
+
+
+def test_coordinator_returns_a_report_only_with_a_note(site):
+    client = TestClient(site.app)
+    item = site.items(WARD)[0]
+    report(client, site.token(WARD), item.id, url="https://example.org/x")
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    csrf = csrf_of(client.get(f"/c/{coordinator}").text)
+    refused = client.post(f"/c/{coordinator}/o/{item.id}/review", data={"csrf": csrf, "decision": "return"})
+    assert refused.status_code == 400 and "Cần ghi ý kiến" in refused.text
+    assert site.occurrence(item.id).state == State.SUBMITTED.value
+    answer = client.post(f"/c/{coordinator}/o/{item.id}/review",
+                         data={"csrf": csrf, "decision": "return", "note": "Bổ sung danh sách"},
+                         follow_redirects=False)
+    assert answer.status_code == 303 and site.occurrence(item.id).state == State.RETURNED.value
+
+
+def request_more_time(client, token, occurrence_id, proposed: dt.date, reason="Chờ số liệu của HTX"):
+    csrf = open_item(client, token, occurrence_id)
+    return client.post(f"/u/{token}/o/{occurrence_id}/extension",
+                       data={"csrf": csrf, "proposed": proposed.isoformat(), "reason": reason},
+                       follow_redirects=False)
+
+
+def test_extension_request_approved_moves_deadline_with_art_148_shift_and_tells_the_unit(site):
+    client = TestClient(site.app)
+    token, item = site.token(WARD), site.items(WARD)[0]
+    sunday = dt.date(2027, 1, 10)
+    assert sunday.weekday() == 6
+    answer = request_more_time(client, token, item.id, sunday)
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"]).text
+    assert "Đề nghị gia hạn đến 10/01/2027, chờ quyết định" in page
+    assert State(site.occurrence(item.id).state).active  # reminders continue meanwhile
+    again = request_more_time(client, token, item.id, sunday)
+    assert again.status_code == 400 and "đã có đề nghị gia hạn" in again.text
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    queue = client.get(f"/c/{coordinator}").text
+    assert "Đề nghị gia hạn (1)" in queue and "Chờ số liệu của HTX" in queue
+    with Session(site.engine) as session:
+        request_id = session.exec(select(ExtensionRequest)).one().id
+    decided = client.post(f"/c/{coordinator}/x/{request_id}", data={"csrf": csrf_of(queue), "decision": "approve"},
+                          follow_redirects=False)
+    assert decided.status_code == 303
+    assert site.occurrence(item.id).deadline == dt.date(2027, 1, 11)  # Sunday → Monday (art. 148)
+    with Session(site.engine) as session:
+        told = session.exec(select(Notification).where(Notification.kind == "ext_approved")).one()
+    assert told.recipient == WARD and told.status == "pending"
+
+
+def test_extension_refusal_needs_a_note_and_tells_the_unit(site):
+    client = TestClient(site.app)
+    token, item = site.token(WARD), site.items(WARD)[0]
+    request_more_time(client, token, item.id, item.deadline + dt.timedelta(days=20))
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    csrf = csrf_of(client.get(f"/c/{coordinator}").text)
+    with Session(site.engine) as session:
+        request_id = session.exec(select(ExtensionRequest)).one().id
+    bare = client.post(f"/c/{coordinator}/x/{request_id}", data={"csrf": csrf, "decision": "refuse"})
+    assert bare.status_code == 400 and "lý do không đồng ý" in bare.text
+    answer = client.post(f"/c/{coordinator}/x/{request_id}",
+                         data={"csrf": csrf, "decision": "refuse", "note": "Đề nghị hoàn thành đúng hạn"},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    assert site.occurrence(item.id).deadline == item.deadline
+    with Session(site.engine) as session:
+        assert session.exec(select(Notification).where(Notification.kind == "ext_refused")).one().recipient == WARD
+    history = client.get(f"/u/{token}/o/{item.id}").text
+    assert "Không đồng ý gia hạn: Đề nghị hoàn thành đúng hạn" in history
+
+
+def test_extension_date_must_be_after_the_deadline(site):
+    client = TestClient(site.app)
+    token, item = site.token(WARD), site.items(WARD)[0]
+    before = site.written()
+    answer = request_more_time(client, token, item.id, item.deadline)
+    assert answer.status_code == 400 and "phải sau hạn hiện tại" in answer.text
+    assert site.written() == before
+
+
+def test_each_ward_of_the_group_has_its_own_page(site, plan):
+    client = TestClient(site.app)
+    for ward in plan.members("ubnd-xa-phuong")[:3]:
+        page = client.get(f"/u/{site.token(ward)}")
+        assert page.status_code == 200 and plan.unit_name(ward) in page.text
+        assert all(f"/o/{o.id}\"" in page.text for o in site.items(ward) if State(o.state).active)
+
+
+def test_submissions_carry_the_web_actor_not_the_coordinator(site):
+    client = TestClient(site.app)
+    item = site.items(WARD)[0]
+    report(client, site.token(WARD), item.id, url="https://example.org/x")
+    with Session(site.engine) as session:
+        submission = session.exec(select(Submission)).one()
+    assert submission.unit_code == WARD

@@ -1,0 +1,89 @@
+"""Helpers for the web app tests: a movable clock, a seeded database, sample evidence files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from htx_tasks.engine import run_pass
+from htx_tasks.plan.loader import Plan
+from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
+from htx_tasks.web.app import create_app
+from htx_tasks.web.links import COORDINATOR_SUBJECT, Role, Signer
+
+KEY = "test-key-" + "x" * 32
+START = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)  # Friday 09:00 in Hà Nội time
+WARD, OTHER_WARD = "phuong-ba-ngoi", "phuong-cam-linh"
+
+
+def pdf_bytes(text: str = "bao cao") -> bytes:
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% " + text.encode() + b"\ntrailer<<>>\n%%EOF\n")
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+@dataclass
+class Clock:
+    now: dt.datetime = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class Site:
+    engine: Engine
+    plan: Plan
+    clock: Clock
+    signer: Signer
+    var_dir: Path
+    app: object = None
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, subject: str) -> str:
+        with Session(self.engine) as session:
+            role = Role.COORDINATOR if subject == COORDINATOR_SUBJECT else Role.UNIT
+            return self.signer.issue(session, role, subject)
+
+    def items(self, unit: str) -> list[Occurrence]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Occurrence).where(Occurrence.unit_code == unit)
+                                     .order_by(Occurrence.deadline, Occurrence.id)).all())
+
+    def occurrence(self, occurrence_id: int) -> Occurrence:
+        with Session(self.engine) as session:
+            return session.get(Occurrence, occurrence_id)
+
+    def written(self) -> dict[str, object]:
+        """Everything an action could write: rows per table, states, files under var/."""
+        with Session(self.engine) as session:
+            counts = {model.__name__: session.exec(select(func.count()).select_from(model)).one()
+                      for model in (Submission, AuditEvent, EvidenceFile, ExtensionRequest, Notification)}
+            counts["states"] = sorted(session.exec(select(Occurrence.id, Occurrence.state,
+                                                          Occurrence.deadline)).all())
+            counts["done_audit"] = session.exec(select(func.count()).select_from(WebAudit)
+                                                .where(WebAudit.outcome == "done")).one()
+        counts["files"] = sorted(str(p) for p in self.var_dir.rglob("*") if p.is_file())
+        return counts
+
+
+def make_site(engine: Engine, plan: Plan, var_dir: Path) -> Site:
+    run_pass(engine, plan, START)
+    clock = Clock()
+    signer = Signer(KEY, now=clock)
+    site = Site(engine=engine, plan=plan, clock=clock, signer=signer, var_dir=var_dir)
+    site.app = create_app(engine, plan, signer, var_dir=var_dir, now=clock)
+    return site
