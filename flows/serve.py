@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--now", default=None,
                         help="thời điểm tính cho lượt theo dõi đầu tiên (mặc định: lúc khởi động)")
     parser.add_argument("--no-first-run", action="store_true", help="không chạy lượt theo dõi đầu tiên")
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("HTX_WEB_PORT", "8300")),
+                        help="cổng của trang web cho đơn vị (mặc định 8300, trên cùng địa chỉ với Prefect)")
+    parser.add_argument("--no-web", action="store_true", help="không khởi động trang web cho đơn vị")
     parser.add_argument("--limit", type=int, default=int(os.environ.get("HTX_RUNNER_LIMIT", "1")),
                         help="số lượt chạy cùng lúc (mặc định 1: các lượt bị lỡ chạy bù lần lượt, cũ trước)")
     return parser.parse_args(argv)
@@ -84,6 +87,52 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
     logfile = (home / "server.log").open("ab")
     return subprocess.Popen(command, env=server_env, stdout=logfile, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def web_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The link key (a file under var/ made on first use, unless one is configured) and base URL."""
+    from htx_tasks.web.links import ensure_key_file
+
+    env = {"HTX_WEB_URL": os.environ.get("HTX_WEB_URL") or f"http://{args.host}:{args.web_port}"}
+    if not any(os.environ.get(k) for k in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE", "HTX_LINK_SECRET_BLOCK")):
+        var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
+        env["HTX_LINK_KEY_FILE"] = str(ensure_key_file(var_dir / "link.key"))
+    return env
+
+
+def start_web(args: argparse.Namespace) -> subprocess.Popen:
+    """``htx-tasks web`` in its own process group, its output in ``var/web.log``."""
+    var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()", "web",
+               "--host", args.host, "--port", str(args.web_port)]
+    logfile = (var_dir / "web.log").open("ab")
+    return subprocess.Popen(command, stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+def web_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def coordinator_link() -> str | None:
+    from htx_tasks.settings import Settings
+    from htx_tasks.store.db import make_engine, session_scope
+    from htx_tasks.web.links import LinkMaker
+
+    maker = LinkMaker.from_env()
+    if maker is None:
+        return None
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        with session_scope(engine) as session:
+            return maker.coordinator_page(session)
+    finally:
+        engine.dispose()
 
 
 def wait_healthy(api_url: str, server: subprocess.Popen | None, timeout: float = 120) -> None:
@@ -178,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     api_url = env["PREFECT_API_URL"]
-    server = None
+    server = web = None
+    if not args.no_web:
+        os.environ.update(web_environment(args))  # the flow runs inherit it: their messages carry links
     try:
         if args.api_url is None and healthy(api_url):
             output.say(f"Đã có Prefect server chạy tại {api_url}; dùng server này.")
@@ -189,6 +240,15 @@ def main(argv: list[str] | None = None) -> int:
         wait_healthy(api_url, server)
         database = init_database()
         output.say(f"Cơ sở dữ liệu: {database}; đã nạp kế hoạch.")
+        if not args.no_web:
+            web_url = os.environ["HTX_WEB_URL"]
+            if web_healthy(web_url):
+                output.say(f"Đã có trang web chạy tại {web_url}; dùng trang này.")
+            else:
+                web = start_web(args)
+            output.say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: var/web.log)", markup=True)
+            # printed whole: a link cut by line wrapping would not verify
+            print(f"Liên kết của cơ quan thường trực: {coordinator_link()}", flush=True)
 
         from prefect import serve
 
@@ -214,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         output.fail(str(exc))
         return 1
     finally:
+        if web is not None:
+            stop_server(web)
         if server is not None:
             output.say("Dừng Prefect server…")
             stop_server(server)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import socket
 import os
 import shutil
 import signal
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -44,6 +47,7 @@ from flows import deployments
 from flows.board import coordinator_board
 from flows.record import record_result
 from flows.retry import retry_deliveries
+from flows.serve import web_healthy
 from flows.units import follow_up_unit
 from htx_tasks import followup
 from htx_tasks.board import BOARD_KEY
@@ -562,8 +566,14 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
         "HTX_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
     }
     env.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY")
+    for name in ("HTX_WEB_URL", "HTX_LINK_KEY", "HTX_LINK_KEY_FILE", "HTX_LINK_SECRET_BLOCK"):
+        env.pop(name, None)
+    with socket.socket() as probe:  # a free port for the web app started beside the runner
+        probe.bind(("127.0.0.1", 0))
+        web_port = probe.getsockname()[1]
     log = (tmp_path / "serve.log").open("w")
-    serving = subprocess.Popen([sys.executable, "-m", "flows.serve", "--api-url", prefect_api, "--no-first-run"],
+    serving = subprocess.Popen([sys.executable, "-m", "flows.serve", "--api-url", prefect_api, "--no-first-run",
+                                "--web-port", str(web_port)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     unit_name = "Theo dõi đơn vị/III.1 — Phòng Kinh tế"
     try:
@@ -575,6 +585,12 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
                     return None
 
             _wait_for(registered, 90, "the deployments to be registered")
+            _wait_for(lambda: web_healthy(f"http://127.0.0.1:{web_port}"), 60, "the web app")
+            key_file = tmp_path / "var" / "link.key"
+            assert key_file.stat().st_mode & 0o077 == 0  # generated, readable by the owner only
+            coordinator = re.search(r"http://127\.0\.0\.1:\d+/c/\S+", (tmp_path / "serve.log").read_text())
+            with urllib.request.urlopen(coordinator.group(0), timeout=10) as page:
+                assert "Báo cáo chờ duyệt" in page.read().decode()
             deployment = client.read_deployment_by_name(unit_name)
             assert not deployment.paused
             [schedule] = deployment.schedules
@@ -604,6 +620,7 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
             raise
         log.close()
     assert code == 0, (tmp_path / "serve.log").read_text()
+    assert not web_healthy(f"http://127.0.0.1:{web_port}")  # stopped with the runner
     with get_client(sync_client=True) as client:
         assert not client.read_deployment_by_name(unit_name).paused  # schedules stay active
 

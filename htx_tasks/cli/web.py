@@ -63,7 +63,7 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
             else:
                 plan.unit(unit)
                 url = maker.unit_page(session, unit)
-    output.say(url)
+    print(url)  # whole, never wrapped: a cut link does not verify
 
 
 @links_app.command("revoke")

@@ -1,0 +1,128 @@
+"""Signed links in messages and on the command line; extension decisions reach the unit."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from htx_tasks import clock
+from htx_tasks.delivery.dispatcher import dispatch
+from htx_tasks.engine import run_pass
+from htx_tasks.extensions import decide_extension, request_extension
+from htx_tasks.settings import Settings
+from htx_tasks.store.db import make_engine, session_scope, upgrade
+from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
+from tests.conftest import CONFIG_DIR
+from tests.webkit import KEY, START, WARD, make_site
+
+BASE = "http://127.0.0.1:8300"
+
+
+@pytest.fixture
+def site(plan, tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'web.db'}")
+    upgrade(engine)
+    yield make_site(engine, plan, tmp_path / "var")
+    engine.dispose()
+
+
+def deliver(site, now: dt.datetime) -> str:
+    settings = Settings(database_url="", config_dir=CONFIG_DIR, var_dir=site.var_dir)
+    dispatch(site.engine, site.plan, now, settings=settings, respect_hours=False, wall=now)
+    path = site.var_dir / "inbox" / f"{WARD}.txt"
+    return path.read_text() if path.exists() else ""
+
+
+def test_messages_carry_a_working_link_to_the_units_page_and_each_item(site, monkeypatch):
+    monkeypatch.setenv("HTX_WEB_URL", BASE)
+    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+    inbox = deliver(site, START)
+    assert "htx-tasks submit" not in inbox
+    pages = re.findall(re.escape(BASE) + r"(/u/[^/\s]+)(?=\s)", inbox)
+    items = re.findall(re.escape(BASE) + r"(/u/[^/\s]+/o/\d+)", inbox)
+    assert pages and items
+    client = TestClient(site.app)
+    page = client.get(pages[0])
+    assert page.status_code == 200 and site.plan.unit_name(WARD) in page.text
+    assert client.get(items[0]).status_code == 200
+    with Session(site.engine) as session:
+        assert site.signer.verify(session, pages[0].split("/")[2], START).subject == WARD
+
+
+def test_without_a_base_url_messages_keep_the_command_line(site, monkeypatch):
+    monkeypatch.delenv("HTX_WEB_URL", raising=False)
+    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+    inbox = deliver(site, START)
+    assert "htx-tasks submit <Số nhiệm vụ> --unit phuong-ba-ngoi" in inbox and "/u/" not in inbox
+
+
+def test_links_are_scoped_expiring_and_revocable(site):
+    with Session(site.engine) as session:
+        token = site.signer.issue(session, Role.UNIT, WARD)
+        assert site.signer.verify(session, token, START + dt.timedelta(days=44)).subject == WARD
+        with pytest.raises(LinkError, match="hết hạn"):
+            site.signer.verify(session, token, START + dt.timedelta(days=46))
+        short = Signer(KEY, max_age=dt.timedelta(days=2), now=site.clock)
+        with pytest.raises(LinkError, match="hết hạn"):
+            short.verify(session, token, START + dt.timedelta(days=3))
+        revoke(session, WARD, START)
+        with pytest.raises(LinkError, match="thu hồi"):
+            site.signer.verify(session, token, START)
+    assert KEY not in token and "ba-ngoi" in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+
+
+def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site, monkeypatch):
+    monkeypatch.setenv("HTX_WEB_URL", BASE)
+    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+    item = site.items(WARD)[0]
+    deliver(site, START)
+    with session_scope(site.engine) as session:
+        request = request_extension(session, site.plan, item.id, unit=WARD, proposed=dt.date(2027, 1, 10),
+                                    reason="Chờ số liệu", now=START, actor=WARD)
+    later = START + dt.timedelta(hours=2)
+    with session_scope(site.engine) as session:
+        decide_extension(session, site.plan, request.id, approve=True, note="", now=later)
+    told = deliver(site, later).split("Kính gửi")[-1]
+    assert "Đồng ý gia hạn" in told and "Hạn: Thứ Hai, 11/01/2027" in told
+    assert "đề nghị gia hạn đến 10/01/2027" in told
+    reminder_day = dt.datetime(2027, 1, 8, 1, 0, tzinfo=dt.UTC)
+    run_pass(site.engine, site.plan, reminder_day)
+    reminder = deliver(site, reminder_day).split("Kính gửi")[-1]
+    assert "Nhắc hạn" in reminder and "Hạn: Thứ Hai, 11/01/2027" in reminder
+
+
+def test_cli_prints_and_revokes_links(run_cli, cli_env, tmp_path):
+    env = {"HTX_WEB_URL": BASE, "HTX_LINK_KEY": KEY}
+    assert run_cli("init").exit_code == 0
+    shown = run_cli("links", "show", WARD, env=env)
+    assert shown.exit_code == 0 and shown.stdout.startswith(f"{BASE}/u/")
+    token = shown.stdout.strip().rsplit("/", 1)[1]
+    engine = make_engine(cli_env["HTX_DATABASE_URL"])
+    with Session(engine) as session:
+        assert Signer(KEY).verify(session, token, clock.utcnow()).subject == WARD
+    assert run_cli("links", "revoke", WARD).exit_code == 0
+    with Session(engine) as session, pytest.raises(LinkError, match="thu hồi"):
+        Signer(KEY).verify(session, token, clock.utcnow())
+    engine.dispose()
+    unknown = run_cli("links", "show", "khong-co", env=env)
+    assert unknown.exit_code == 2 and "không có đơn vị 'khong-co'" in unknown.stderr
+    nokey = run_cli("web", env={"HTX_LINK_KEY": "", "HTX_LINK_KEY_FILE": "", "HTX_LINK_SECRET_BLOCK": ""})
+    assert nokey.exit_code == 1 and "chưa có khoá ký liên kết" in nokey.stderr
+
+
+def test_key_sources(tmp_path, monkeypatch):
+    for name in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE", "HTX_LINK_SECRET_BLOCK", "HTX_WEB_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_key() is None and LinkMaker.from_env() is None
+    path = ensure_key_file(tmp_path / "var" / "link.key")
+    assert path.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("HTX_LINK_KEY_FILE", str(path))
+    assert load_key() == path.read_text().strip() and len(load_key()) >= 32
+    assert ensure_key_file(path).read_text() == path.read_text()  # kept, not replaced
+    with pytest.raises(ValueError, match="quá ngắn"):
+        Signer("short")
