@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from prefect import flow, runtime, task
 from prefect.artifacts import create_markdown_artifact
@@ -22,9 +23,12 @@ FLOW_NAME = "Bảng theo dõi chung"
 def publish(ctx: Context, now: dt.datetime) -> board.Board:
     with Session(ctx.engine) as session:
         data = board.build_board(session, ctx.plan, now)
+    markdown = board.render_markdown(data, ctx.plan)
+    if web_url := os.environ.get("HTX_WEB_URL"):  # the login page: no credential goes into Prefect
+        markdown += f"\n\n[Duyệt báo cáo và đề nghị gia hạn]({web_url.rstrip('/')}/dang-nhap)\n"
     create_markdown_artifact(
         key=board.BOARD_KEY,
-        markdown=board.render_markdown(data, ctx.plan),
+        markdown=markdown,
         description=f"Bảng theo dõi chung ngày {clock.local(now):%d/%m/%Y}: {board.summary(data)}",
     )
     return data

@@ -376,6 +376,16 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Hoàn thành đúng hạn"
 
 
+def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(installed: Engine,
+                                                                              monkeypatch) -> None:
+    monkeypatch.setenv("HTX_WEB_URL", "http://127.0.0.1:8300/")
+    monkeypatch.setenv("HTX_LINK_KEY", "k" * 32)
+    coordinator_board(now="2026-12-14T08:00", return_state=True)
+    board = markdown(BOARD_KEY)
+    assert "[Duyệt báo cáo và đề nghị gia hạn](http://127.0.0.1:8300/dang-nhap)" in board
+    assert "/c/" not in board
+
+
 COORD = "co-quan-thuong-truc"
 
 

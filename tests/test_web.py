@@ -202,3 +202,27 @@ def test_submissions_carry_the_web_actor_not_the_coordinator(site):
     with Session(site.engine) as session:
         submission = session.exec(select(Submission)).one()
     assert submission.unit_code == WARD
+
+
+def test_coordinator_login_with_a_password_hash_from_the_environment(site, monkeypatch):
+    from htx_tasks.web.login import hash_password
+
+    client = TestClient(site.app, client=("198.51.100.4", 1234))
+    assert "Chưa cấu hình mật khẩu" in client.get("/dang-nhap").text
+    monkeypatch.setenv("HTX_COORDINATOR_PASSWORD_HASH", hash_password("mat-khau-dai-du-12", iterations=1000))
+    page = client.get("/dang-nhap").text
+    wrong = client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "sai"}, follow_redirects=False)
+    assert wrong.status_code == 403 and "Mật khẩu không đúng" in wrong.text
+    bare = client.post("/dang-nhap", data={"password": "mat-khau-dai-du-12"}, follow_redirects=False)
+    assert bare.status_code == 403 and "mã chống giả mạo" in bare.text
+    right = client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "mat-khau-dai-du-12"},
+                        follow_redirects=False)
+    assert right.status_code == 303 and right.headers["location"].startswith("/c/")
+    assert "Báo cáo chờ duyệt" in client.get(right.headers["location"]).text
+    with Session(site.engine) as session:
+        login = session.exec(select(WebAudit).where(WebAudit.action == "login")).one()
+    assert (login.subject, login.client) == ("coordinator", "198.51.100.4")
+    for _ in range(10):
+        client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "sai"})
+    limited = client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "mat-khau-dai-du-12"})
+    assert limited.status_code == 429

@@ -77,3 +77,15 @@ def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặ
         with session_scope(engine) as session:
             version = revoke(session, unit, clock.utcnow())
     output.say(f"Đã thu hồi các liên kết cũ của '{unit}' (phiên bản liên kết mới: {version}).")
+
+
+@links_app.command("hash-password")
+def hash_password() -> None:
+    """Tạo giá trị HTX_COORDINATOR_PASSWORD_HASH cho trang đăng nhập của cơ quan thường trực."""
+    from htx_tasks.web.login import hash_password as make_hash
+
+    password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+    if len(password) < 12:
+        output.fail("mật khẩu cần ít nhất 12 ký tự")
+        raise typer.Exit(2)
+    print(make_hash(password))

@@ -115,13 +115,14 @@ def page_environment() -> Environment:
     env = Environment(loader=PackageLoader("htx_tasks.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = lambda value: f"{clock.local(value):%H:%M %d/%m/%Y}" if value else ""
+    env.filters["size"] = lambda n: f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(1, round(n / 1024))} kB"
     env.filters["day"] = lambda value: f"{value:%d/%m/%Y}" if value else ""
     return env
 
 
 def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
                now: Callable[[], dt.datetime] = clock.utcnow, secure_cookies: bool = False) -> FastAPI:
-    from htx_tasks.web import coordinator, unit
+    from htx_tasks.web import coordinator, login, unit
 
     max_upload = evidence.max_bytes()
     web = Web(engine=engine, plan=plan, signer=signer, evidence_root=evidence.evidence_dir(var_dir), now=now,
@@ -163,6 +164,7 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
 
     app.include_router(unit.router(web))
     app.include_router(coordinator.router(web))
+    app.include_router(login.router(web))
     render_limit = lambda message: web.error_page(413, message, "Tệp quá lớn").body  # noqa: E731
     app.add_middleware(BodyLimit, limit=max_upload + FORM_OVERHEAD, render=render_limit)
     return app
