@@ -67,9 +67,10 @@ def test_report_with_pdf_moves_item_to_review_stores_file_by_hash_and_audits(sit
         trail = session.exec(select(AuditEvent).where(AuditEvent.action == "submit")).one()
     assert stored.name == "Báo cáo quý.pdf" and stored.kind == "pdf"
     assert (site.var_dir / "evidence" / stored.sha256[:2] / stored.sha256).read_bytes() == pdf_bytes()
-    link_id = site.signer.verify(Session(site.engine), token, site.clock.now).link_id
+    with Session(site.engine) as session:
+        link_id = site.signer.verify(session, token, site.clock.now).link_id
     assert (audit.subject, audit.link_id, audit.client, audit.action) == (WARD, link_id, "203.0.113.7", "report")
-    assert token not in (audit.detail or "") and trail.actor.startswith(WARD)
+    assert token not in (audit.detail or "") and trail.via == f"link:{link_id}"
     page = client.get(answer.headers["location"])
     assert "Đã báo cáo, chờ duyệt" in page.text and "Báo cáo quý.pdf" in page.text
     download = client.get(f"/u/{token}/f/{stored.id}")
@@ -85,11 +86,11 @@ def test_report_needs_a_note_and_some_evidence(site):
     token, item = site.token(WARD), site.items(WARD)[0]
     before = site.written()
     empty = report(client, token, item.id, note="   ", url="https://example.org/a")
-    assert empty.status_code == 400 and "Cần ghi nội dung báo cáo" in empty.text
+    assert empty.status_code == 400 and "Nội dung: không được để trống" in empty.text
     bare = report(client, token, item.id, note="xong")
     assert bare.status_code == 400 and "Cần gửi kèm minh chứng" in bare.text
     bad_url = report(client, token, item.id, url="javascript:alert(1)")
-    assert bad_url.status_code == 400 and "http://" in bad_url.text
+    assert bad_url.status_code == 400 and "Đường dẫn minh chứng: chỉ nhận đường dẫn bắt đầu bằng http://" in bad_url.text
     assert site.written() == before
     assert report(client, token, item.id, url="https://example.org/bien-ban", files=[
         ("files", ("bien-ban.docx", docx_bytes(), "application/octet-stream"))]).status_code == 303
@@ -116,7 +117,7 @@ def test_coordinator_returns_a_report_only_with_a_note(site):
     coordinator = site.token(COORDINATOR_SUBJECT)
     csrf = csrf_of(client.get(f"/c/{coordinator}").text)
     refused = client.post(f"/c/{coordinator}/o/{item.id}/review", data={"csrf": csrf, "decision": "return"})
-    assert refused.status_code == 400 and "Cần ghi ý kiến" in refused.text
+    assert refused.status_code == 400 and "Ý kiến: trả lại báo cáo cần ghi rõ nội dung" in refused.text
     assert site.occurrence(item.id).state == State.SUBMITTED.value
     answer = client.post(f"/c/{coordinator}/o/{item.id}/review",
                          data={"csrf": csrf, "decision": "return", "note": "Bổ sung danh sách"},
@@ -166,7 +167,7 @@ def test_extension_refusal_needs_a_note_and_tells_the_unit(site):
     with Session(site.engine) as session:
         request_id = session.exec(select(ExtensionRequest)).one().id
     bare = client.post(f"/c/{coordinator}/x/{request_id}", data={"csrf": csrf, "decision": "refuse"})
-    assert bare.status_code == 400 and "lý do không đồng ý" in bare.text
+    assert bare.status_code == 400 and "Ý kiến: không đồng ý gia hạn cần ghi rõ lý do" in bare.text
     answer = client.post(f"/c/{coordinator}/x/{request_id}",
                          data={"csrf": csrf, "decision": "refuse", "note": "Đề nghị hoàn thành đúng hạn"},
                          follow_redirects=False)
@@ -202,6 +203,10 @@ def test_submissions_carry_the_web_actor_not_the_coordinator(site):
     with Session(site.engine) as session:
         submission = session.exec(select(Submission)).one()
     assert submission.unit_code == WARD
+    with Session(site.engine) as session:
+        trail = session.exec(select(AuditEvent).where(AuditEvent.action == "submit")).one()
+        link_id = session.exec(select(WebAudit.link_id)).one()
+    assert (trail.actor, trail.role, trail.via) == (WARD, "unit", f"link:{link_id}")
 
 
 def test_coordinator_login_with_a_password_hash_from_the_environment(site, monkeypatch):

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from htx_tasks import clock
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.engine import run_pass
-from htx_tasks.extensions import decide_extension, request_extension
+from htx_tasks.services import Actor
+from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
@@ -81,12 +82,14 @@ def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site, mo
     monkeypatch.setenv("HTX_LINK_KEY", KEY)
     item = site.items(WARD)[0]
     deliver(site, START)
+    ward = Actor.of_unit(WARD, "cli:kiem-thu")
     with session_scope(site.engine) as session:
-        request = request_extension(session, site.plan, item.id, unit=WARD, proposed=dt.date(2027, 1, 10),
-                                    reason="Chờ số liệu", now=START, actor=WARD)
+        request = request_extension(session, site.plan, ward, RequestExtension.parse(
+            occurrence=item.id, proposed=dt.date(2027, 1, 10), reason="Chờ số liệu"), now=START)
     later = START + dt.timedelta(hours=2)
     with session_scope(site.engine) as session:
-        decide_extension(session, site.plan, request.id, approve=True, note="", now=later)
+        decide_extension(session, site.plan, Actor.coordinator("cli:kiem-thu"),
+                         DecideExtension.parse(request=request.id, approve=True), now=later)
     told = deliver(site, later).split("Kính gửi")[-1]
     assert "Đồng ý gia hạn" in told and "Hạn: Thứ Hai, 11/01/2027" in told
     assert "đề nghị gia hạn đến 10/01/2027" in told

@@ -35,6 +35,8 @@ class Act(StrEnum):
     WAIVE = "waive"
     OPEN_CASE = "open_case"
     RESOLVE_NOTICE = "resolve_notice"
+    REQUEST_EXTENSION = "request_extension"  # the web app: a unit asks for more time
+    DECIDE_EXTENSION = "decide_extension"  # the coordinator approves or refuses it
 
     @property
     def label(self) -> str:
@@ -49,6 +51,8 @@ ACT_LABELS = {
     Act.WAIVE: "miễn thực hiện",
     Act.OPEN_CASE: "mở nhiệm vụ theo hồ sơ",
     Act.RESOLVE_NOTICE: "xử lý thông báo cần kiểm tra",
+    Act.REQUEST_EXTENSION: "đề nghị gia hạn",
+    Act.DECIDE_EXTENSION: "quyết định đề nghị gia hạn",
 }
 
 # Who may take each action. A unit acts only on its own obligations (a group: its members');
@@ -61,6 +65,8 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.WAIVE: frozenset({Role.COORDINATOR}),
     Act.OPEN_CASE: frozenset({Role.UNIT, Role.COORDINATOR}),
     Act.RESOLVE_NOTICE: frozenset({Role.COORDINATOR}),
+    Act.REQUEST_EXTENSION: frozenset({Role.UNIT}),
+    Act.DECIDE_EXTENSION: frozenset({Role.COORDINATOR}),
 }
 
 

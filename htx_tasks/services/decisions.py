@@ -43,6 +43,8 @@ EXPECTS: dict[Act, frozenset[State]] = {  # the states each action starts from
     Act.RETURN: frozenset({State.SUBMITTED}),
     Act.EXTEND: ACTIVE,
     Act.WAIVE: ACTIVE | {State.SUBMITTED},
+    Act.REQUEST_EXTENSION: ACTIVE,
+    Act.DECIDE_EXTENSION: ACTIVE | {State.SUBMITTED},  # approving still needs an active item (extend)
 }
 DECISION_WORDS = {"accept": "chấp nhận", "return": "trả lại", "waive": "miễn thực hiện"}
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from htx_tasks.services import ReviewReport
+from htx_tasks.services.extensions import DecideExtension
 from htx_tasks.store.db import session_scope
 from htx_tasks.web import actions
 from htx_tasks.web.app import PageError, Web
 from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import extension_queue, review_queue
-from htx_tasks.web.unit import MAX_NOTE, clean_text, download
+from htx_tasks.web.unit import download
 
 DONE = {"accept": "Đã duyệt báo cáo.", "return": "Đã trả lại báo cáo để đơn vị hoàn thiện.",
         "approve": "Đã đồng ý gia hạn; đơn vị sẽ được thông báo hạn mới.",
         "refuse": "Đã từ chối gia hạn; đơn vị sẽ được thông báo."}
+
+COORDINATOR_LABELS = {"note": "Ý kiến"}
 
 
 def router(web: Web) -> APIRouter:
@@ -47,10 +51,9 @@ def router(web: Web) -> APIRouter:
         link, form = await checked_post(request, token)
         decision = form.get("decision")
         try:
-            if decision not in ("accept", "return"):
-                raise actions.InputError("Chọn duyệt hoặc trả lại.")
-            note = clean_text(form.get("note"), "ý kiến", required=decision == "return", limit=MAX_NOTE)
-            actions.review(web, request, link, occurrence_id, accept=decision == "accept", note=note)
+            command = actions.parse(ReviewReport, COORDINATOR_LABELS, occurrence=occurrence_id, decision=decision, note=form.get("note"),
+                                    expected_version=actions.version_of(form))
+            actions.review(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "review", occurrence_id, str(exc))
             return page(request, token, status=400, error=f"Nhiệm vụ số {occurrence_id}: {exc}")
@@ -63,8 +66,9 @@ def router(web: Web) -> APIRouter:
         try:
             if decision not in ("approve", "refuse"):
                 raise actions.InputError("Chọn đồng ý hoặc không đồng ý gia hạn.")
-            note = clean_text(form.get("note"), "lý do không đồng ý", required=decision == "refuse")
-            actions.decide(web, request, link, request_id, approve=decision == "approve", note=note)
+            command = actions.parse(DecideExtension, COORDINATOR_LABELS, request=request_id, approve=decision == "approve",
+                                    note=form.get("note"), expected_version=actions.version_of(form))
+            actions.decide(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "decide_extension", None, str(exc))
             return page(request, token, status=400, error=str(exc))

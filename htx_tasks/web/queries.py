@@ -39,6 +39,7 @@ class ItemView:
     state_label: str
     provenance: str
     overdue: bool
+    version: int  # sent back with each form: a page gone stale cannot overwrite a decision
     extension: ExtensionRequest | None = None
     submission: Submission | None = None
     files: list[EvidenceFile] = field(default_factory=list)
@@ -62,7 +63,7 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
         timing=timing_phrase(row.deadline, now, plan.calendar) if state.active else "",
         state=state.value, state_label=state.label,
         provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
-        overdue=state in (State.OVERDUE, State.ESCALATED),
+        overdue=state in (State.OVERDUE, State.ESCALATED), version=row.version,
     )
     view.extension = session.exec(select(ExtensionRequest).where(
         ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == "pending")).first()
@@ -116,6 +117,7 @@ def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemVie
 
 
 def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
-    ids = session.exec(select(ExtensionRequest.occurrence_id).where(ExtensionRequest.decision == "pending")
-                       .order_by(ExtensionRequest.requested_at)).all()
-    return [item_view(session, plan, session.get(Occurrence, i), now) for i in ids]
+    rows = session.exec(select(Occurrence).join(ExtensionRequest, ExtensionRequest.occurrence_id == Occurrence.id)
+                        .where(ExtensionRequest.decision == "pending", Occurrence.state.in_(SHOWN))
+                        .order_by(ExtensionRequest.requested_at)).all()
+    return [item_view(session, plan, row, now) for row in rows]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
+from htx_tasks.services import SubmitReport
+from htx_tasks.services.extensions import RequestExtension
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence, Submission
 from htx_tasks.web import actions, evidence
@@ -19,8 +20,6 @@ from htx_tasks.web.queries import history, item_view, unit_items
 
 DONE = {"report": "Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
         "extension": "Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định."}
-MAX_NOTE = 4000
-MAX_URL = 2000
 
 
 def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occurrence:
@@ -28,24 +27,6 @@ def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occu
     if row is None or row.unit_code != link.subject:
         raise PageError(403, "Nhiệm vụ này không thuộc đơn vị của liên kết.", "Không có quyền")
     return row
-
-
-def clean_text(value, field: str, *, required: bool, limit: int = MAX_NOTE) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if required and not text:
-        raise actions.InputError(f"Cần ghi {field}.")
-    if len(text) > limit:
-        raise actions.InputError(f"{field.capitalize()} dài quá {limit} ký tự.")
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
-        raise actions.InputError(f"{field.capitalize()} có ký tự điều khiển không hợp lệ.")
-    return text
-
-
-def clean_url(value) -> str | None:
-    url = clean_text(value, "đường dẫn minh chứng", required=False, limit=MAX_URL)
-    if url and not re.fullmatch(r"https?://[^\s<>\"]+", url):
-        raise actions.InputError("Đường dẫn minh chứng phải bắt đầu bằng http:// hoặc https://.")
-    return url or None
 
 
 def router(web: Web) -> APIRouter:
@@ -90,10 +71,10 @@ def router(web: Web) -> APIRouter:
     @api.post("/u/{token}/o/{occurrence_id}/report")
     async def report(request: Request, token: str, occurrence_id: int) -> Response:
         link, form = await checked_post(request, token, occurrence_id)
-        typed = {"note": form.get("note") or "", "evidence_url": form.get("evidence_url") or ""}
+        typed = {"note": text_of(form, "note"), "evidence_url": text_of(form, "evidence_url")}
         try:
-            note = clean_text(form.get("note"), "nội dung báo cáo", required=True)
-            url = clean_url(form.get("evidence_url"))
+            command = actions.parse(SubmitReport, occurrence=occurrence_id, note=form.get("note"),
+                                    evidence=form.get("evidence_url"), expected_version=actions.version_of(form))
             uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
             checked, total = [], 0
             for upload in uploads:
@@ -102,9 +83,9 @@ def router(web: Web) -> APIRouter:
                 checked.append(evidence.check(upload.filename or "", data, web.max_upload))
                 if total > web.max_upload:
                     raise actions.InputError(f"Tổng dung lượng tệp vượt {web.max_upload / 1048576:.0f} MB.")
-            if not url and not checked:
+            if not command.evidence and not checked:
                 raise actions.InputError("Cần gửi kèm minh chứng: đường dẫn hoặc tệp.")
-            actions.report(web, request, link, occurrence_id, note=note, url=url, files=checked)
+            actions.report(web, request, link, command, checked)
         except (actions.InputError, evidence.EvidenceError) as exc:
             web.audit_refusal(request, link, "report", occurrence_id, str(exc))
             return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
@@ -113,14 +94,11 @@ def router(web: Web) -> APIRouter:
     @api.post("/u/{token}/o/{occurrence_id}/extension")
     async def extension(request: Request, token: str, occurrence_id: int) -> Response:
         link, form = await checked_post(request, token, occurrence_id)
-        typed = {"reason": form.get("reason") or "", "proposed": form.get("proposed") or ""}
+        typed = {"reason": text_of(form, "reason"), "proposed": text_of(form, "proposed")}
         try:
-            reason = clean_text(form.get("reason"), "lý do đề nghị gia hạn", required=True)
-            try:
-                proposed = dt.date.fromisoformat(str(form.get("proposed") or ""))
-            except ValueError:
-                raise actions.InputError("Ngày đề nghị gia hạn không hợp lệ (chọn một ngày).") from None
-            actions.request_extension(web, request, link, occurrence_id, proposed=proposed, reason=reason)
+            command = actions.parse(RequestExtension, occurrence=occurrence_id, proposed=form.get("proposed"),
+                                    reason=form.get("reason"), expected_version=actions.version_of(form))
+            actions.ask_for_time(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "request_extension", occurrence_id, str(exc))
             return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
@@ -137,6 +115,12 @@ def router(web: Web) -> APIRouter:
         return download(web, stored)
 
     return api
+
+
+def text_of(form, name: str) -> str:
+    """What the visitor typed, to put back in the form after a refusal (escaped when shown)."""
+    value = form.get(name)
+    return value[:5000] if isinstance(value, str) else ""
 
 
 def download(web: Web, stored) -> FileResponse:

@@ -1,7 +1,7 @@
 """web answers: link versions, evidence files, extension requests, web audit
 
 Revision ID: i8_web_answers
-Revises: 0002
+Revises: i10a_decision_actors
 Create Date: 2026-11-27
 """
 
@@ -12,7 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 from htx_tasks.store.types import UTCDateTime
 
 revision = "i8_web_answers"
-down_revision = "0002"
+down_revision = "i10a_decision_actors"
 branch_labels = None
 depends_on = None
 
