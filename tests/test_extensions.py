@@ -11,7 +11,12 @@ from sqlmodel import Session, select
 from htx_tasks.core.lifecycle import State
 from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor, Conflict, InvalidInput, Refused
-from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
+from htx_tasks.services.extensions import (
+    DecideExtension,
+    RequestExtension,
+    decide_extension,
+    request_extension,
+)
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence
@@ -103,10 +108,11 @@ def test_two_decisions_at_once_one_wins_and_the_other_writes_nothing(db_engine, 
         outcomes: list[str] = []
         barrier = threading.Barrier(2)
 
-        def run(approve: bool) -> None:
+        def run(approve: bool, barrier=barrier, request_id=request.id, hours=1 + attempt,
+                outcomes=outcomes) -> None:
             barrier.wait()
             try:
-                decide(db_engine, plan, request.id, approve=approve, note="ý kiến", hours=1 + attempt)
+                decide(db_engine, plan, request_id, approve=approve, note="ý kiến", hours=hours)
                 outcomes.append("won")
             except Conflict:
                 outcomes.append("lost")

@@ -376,6 +376,18 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Hoàn thành đúng hạn"
 
 
+def test_the_link_key_can_come_from_a_prefect_secret_block(prefect_api: str, monkeypatch) -> None:
+    from prefect.blocks.system import Secret
+
+    from htx_tasks.web.links import load_key
+
+    Secret(value="khoa-lien-ket-" + "z" * 24).save("htx-link-key-test", overwrite=True)
+    for name in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTX_LINK_SECRET_BLOCK", "htx-link-key-test")
+    assert load_key() == "khoa-lien-ket-" + "z" * 24
+
+
 def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(installed: Engine,
                                                                               monkeypatch) -> None:
     monkeypatch.setenv("HTX_WEB_URL", "http://127.0.0.1:8300/")

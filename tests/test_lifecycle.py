@@ -30,7 +30,8 @@ from htx_tasks.plan.schema import Policy, Target
 
 D = dt.date.fromisoformat
 CAL = WorkCalendar()
-ASSIGNED, REMINDER, OVERDUE, ESCALATION, REPEAT = Kind
+ASSIGNED, REMINDER, OVERDUE, ESCALATION, REPEAT = (Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE, Kind.ESCALATION,
+                                               Kind.REPEAT)
 UNIT, COORDINATOR, LEADERSHIP = Target.UNIT, Target.COORDINATOR, Target.LEADERSHIP
 
 

@@ -14,10 +14,23 @@ from htx_tasks import clock
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor
-from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
+from htx_tasks.services.extensions import (
+    DecideExtension,
+    RequestExtension,
+    decide_extension,
+    request_extension,
+)
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
-from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
+from htx_tasks.web.links import (
+    LinkError,
+    LinkMaker,
+    Role,
+    Signer,
+    ensure_key_file,
+    load_key,
+    revoke,
+)
 from tests.conftest import CONFIG_DIR
 from tests.webkit import KEY, START, WARD, make_site
 
@@ -112,6 +125,8 @@ def test_cli_prints_and_revokes_links(run_cli, cli_env, tmp_path):
     with Session(engine) as session, pytest.raises(LinkError, match="thu hồi"):
         Signer(KEY).verify(session, token, clock.utcnow())
     engine.dispose()
+    group = run_cli("links", "show", "ubnd-xa-phuong", env=env)
+    assert group.exit_code == 1 and "mỗi thành viên có liên kết riêng" in group.stderr and WARD in group.stderr
     unknown = run_cli("links", "show", "khong-co", env=env)
     assert unknown.exit_code == 2 and "không có đơn vị 'khong-co'" in unknown.stderr
     nokey = run_cli("web", env={"HTX_LINK_KEY": "", "HTX_LINK_KEY_FILE": "", "HTX_LINK_SECRET_BLOCK": ""})

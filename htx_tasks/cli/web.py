@@ -61,7 +61,10 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
             if unit == COORDINATOR_SUBJECT:
                 url = maker.coordinator_page(session)
             else:
-                plan.unit(unit)
+                members = plan.members(unit)
+                if members != [unit]:
+                    raise Refused(f"'{unit}' là một nhóm: mỗi thành viên có liên kết riêng "
+                                  f"({', '.join(members)})")
                 url = maker.unit_page(session, unit)
     print(url)  # whole, never wrapped: a cut link does not verify
 

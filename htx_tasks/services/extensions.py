@@ -24,7 +24,14 @@ from htx_tasks.services.actors import Act, Actor
 from htx_tasks.services.decisions import PREEMPTED, _start, extend
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
-    EXTENSION_HORIZON, NOTE_MAX, Command, ExtendDeadline, OnOccurrence, check_date, check_id, clean_text,
+    EXTENSION_HORIZON,
+    NOTE_MAX,
+    Command,
+    ExtendDeadline,
+    OnOccurrence,
+    check_date,
+    check_id,
+    clean_text,
 )
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.models import Notification

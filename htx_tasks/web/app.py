@@ -20,7 +20,14 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.web import evidence
-from htx_tasks.web.guard import CSRF_COOKIE, HEADERS, BodyLimit, RateLimit, new_csrf_cookie, posts_per_hour
+from htx_tasks.web.guard import (
+    CSRF_COOKIE,
+    HEADERS,
+    BodyLimit,
+    RateLimit,
+    new_csrf_cookie,
+    posts_per_hour,
+)
 from htx_tasks.web.links import Link, LinkError, Role, Signer
 
 log = logging.getLogger("htx_tasks.web.audit")
@@ -165,6 +172,8 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
     app.include_router(unit.router(web))
     app.include_router(coordinator.router(web))
     app.include_router(login.router(web))
-    render_limit = lambda message: web.error_page(413, message, "Tệp quá lớn").body  # noqa: E731
+    def render_limit(message: str) -> bytes:
+        return web.error_page(413, message, "Tệp quá lớn").body
+
     app.add_middleware(BodyLimit, limit=max_upload + FORM_OVERHEAD, render=render_limit)
     return app

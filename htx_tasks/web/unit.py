@@ -52,7 +52,7 @@ def router(web: Web) -> APIRouter:
         with session_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             items = unit_items(session, web.plan, link.subject, web.now())
-            csrf, fresh = web.csrf_for(request, link)
+            _, fresh = web.csrf_for(request, link)  # the cookie the item pages' forms will need
         response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject))
         return web.with_cookie(response, fresh)
 
