@@ -231,3 +231,20 @@ def test_coordinator_login_with_a_password_hash_from_the_environment(site, monke
         client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "sai"})
     limited = client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "mat-khau-dai-du-12"})
     assert limited.status_code == 429
+
+
+def test_a_page_gone_stale_cannot_overwrite_another_coordinators_decision(site):
+    first, second = TestClient(site.app), TestClient(site.app)
+    item = site.items(WARD)[0]
+    report(first, site.token(WARD), item.id, url="https://example.org/x")
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    page_one, page_two = first.get(f"/c/{coordinator}").text, second.get(f"/c/{coordinator}").text
+    version = re.search(r'name="version" value="(\d+)"', page_two).group(1)
+    accepted = first.post(f"/c/{coordinator}/o/{item.id}/review", follow_redirects=False,
+                          data={"csrf": csrf_of(page_one), "decision": "accept", "version": version})
+    assert accepted.status_code == 303
+    before = site.written()
+    stale = second.post(f"/c/{coordinator}/o/{item.id}/review",
+                        data={"csrf": csrf_of(page_two), "decision": "return", "note": "Bổ sung", "version": version})
+    assert stale.status_code == 400 and "đã có người xử lý trước" in stale.text
+    assert site.written() == before and site.occurrence(item.id).state == State.DONE_ON_TIME.value
