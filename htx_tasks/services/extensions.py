@@ -21,7 +21,7 @@ from htx_tasks.core.lifecycle import Kind
 from htx_tasks.engine import audit
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
-from htx_tasks.services.decisions import PREEMPTED, _start, extend
+from htx_tasks.services.decisions import PREEMPTED, begin_decision, extend
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
     EXTENSION_HORIZON,
@@ -83,7 +83,7 @@ def pending_request(session: Session, occurrence_id: int) -> ExtensionRequest | 
 
 def request_extension(session: Session, plan: Plan, actor: Actor, command: RequestExtension, *,
                       now: dt.datetime) -> ExtensionRequest:
-    row = _start(session, plan, actor, Act.REQUEST_EXTENSION, command.occurrence, command.expected_version)
+    row = begin_decision(session, plan, actor, Act.REQUEST_EXTENSION, command.occurrence, command.expected_version)
     if pending_request(session, row.id) is not None:
         raise Conflict(f"nhiệm vụ số {row.id} đã có đề nghị gia hạn đang chờ quyết định")
     if command.proposed <= row.deadline:
@@ -106,7 +106,7 @@ def decide_extension(session: Session, plan: Plan, actor: Actor, command: Decide
     request = session.get(ExtensionRequest, command.request)
     if request is None:
         raise Refused(f"không có đề nghị gia hạn số {command.request}")
-    row = _start(session, plan, actor, Act.DECIDE_EXTENSION, request.occurrence_id, command.expected_version)
+    row = begin_decision(session, plan, actor, Act.DECIDE_EXTENSION, request.occurrence_id, command.expected_version)
     decision = APPROVED if command.approve else REFUSED
     # compare-and-set on the request: of two decisions taken at once, one wins, the other writes nothing
     won = session.execute(
