@@ -1,0 +1,64 @@
+"""registry of collective economic organisations, one row per version
+
+Revision ID: i9_registry
+Revises: 0002
+Create Date: 2026-11-27
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import htx_tasks.store.types
+
+
+revision = "i9_registry"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('coop_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('recorded_at', htx_tasks.store.types.UTCDateTime(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('synthetic', sa.Boolean(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('ward', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('sector', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('follow_unit', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('founded_on', sa.Date(), nullable=False),
+    sa.Column('members', sa.Integer(), nullable=True),
+    sa.Column('charter_capital', sa.Integer(), nullable=True),
+    sa.Column('rating', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('rating_year', sa.Integer(), nullable=True),
+    sa.Column('tech', sa.Boolean(), nullable=False),
+    sa.Column('tech_note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('key_products', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('key_product_count', sa.Integer(), nullable=True),
+    sa.Column('ecommerce_products', sa.Integer(), nullable=True),
+    sa.Column('brand', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code', 'valid_from', name='uq_coop_version_from')
+    )
+    with op.batch_alter_table('coop_version', schema=None) as batch_op:
+        batch_op.create_index('ix_coop_version_code_to', ['code', 'valid_to'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coop_version_valid_from'), ['valid_from'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coop_version_ward'), ['ward'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('coop_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_coop_version_ward'))
+        batch_op.drop_index(batch_op.f('ix_coop_version_valid_from'))
+        batch_op.drop_index('ix_coop_version_code_to')
+
+    op.drop_table('coop_version')
