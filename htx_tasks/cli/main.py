@@ -10,7 +10,7 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import clock
-from htx_tasks.cli import delivery, deploy, output, web
+from htx_tasks.cli import delivery, deploy, output, registry, web
 from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_config, open_engine, open_plan, within_horizon,
 )
@@ -43,6 +43,8 @@ app.command("dispatch")(delivery.dispatch)
 app.command("deploy")(deploy.deploy)
 app.command("web")(web.serve)
 app.add_typer(web.links_app, name="links")
+app.add_typer(registry.registry_app, name="registry")
+app.command("kpi")(registry.kpi)
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:

@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
+from htx_tasks.indicators.filters import check_indicators
 from htx_tasks.plan.schema import (
     Assignment,
     CalendarFile,
@@ -183,6 +184,8 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
     problems += _duplicates(doc, "units", unit_codes, "đơn vị")
     problems += _duplicates(doc, "duties", duty_codes, "nhiệm vụ")
     problems += _duplicates(doc, "indicators", [i.code for i in plan.indicators], "chỉ tiêu")
+    problems += [doc.problem(("indicators", *loc), message)
+                 for loc, message in check_indicators(plan.indicators, (u.code for u in plan.units))]
     units = {u.code: u for u in plan.units}
 
     def unknown_unit(loc: tuple, code: str) -> None:

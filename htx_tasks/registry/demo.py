@@ -68,7 +68,7 @@ def _history(rng: random.Random, plan: Plan, config: RegistryConfig, number: int
     place = plan.unit_name(ward).removeprefix("UBND ").split(" ", 1)[1]
     short = {OrgKind.COOPERATIVE: "Hợp tác xã", OrgKind.UNION: "Liên hiệp hợp tác xã", OrgKind.GROUP: "Tổ hợp tác"}[kind]
     products = rng.sample(PRODUCTS[sector], k=min(len(PRODUCTS[sector]), rng.randint(1, 2)))
-    stops_in = rng.choice([2022, 2023, 2024, 2025]) if rng.random() < 0.17 and founded.year < 2021 else None
+    stops_in = rng.choice([2022, 2023, 2024, 2025]) if rng.random() < 0.2 and founded.year < 2021 else None
     base = Coop(
         code=f"MH-{number:03d}", name=f"{short} {sector.label.lower()} {place} {number}", kind=kind.value,
         ward=ward, sector=sector.value, follow_unit=config.follow_unit(sector.value),
@@ -88,7 +88,7 @@ def _history(rng: random.Random, plan: Plan, config: RegistryConfig, number: int
         progress = (year - 2021) / 5
         if stops_in is not None and year >= stops_in:
             step = year - stops_in
-            status = [Status.STOPPED, Status.AWAITING_DISSOLUTION, Status.DISSOLVED][min(step, 2) if number % 3 else min(step, 1)]
+            status = [Status.STOPPED, Status.AWAITING_DISSOLUTION, Status.DISSOLVED][min(step, 2) if number % 2 else min(step, 1)]
             change.update(status=status.value, rating=None, rating_year=None)
         else:
             old_enough = (day - founded).days >= 366
@@ -98,9 +98,9 @@ def _history(rng: random.Random, plan: Plan, config: RegistryConfig, number: int
                 rating = (Rating.GOOD if score > 0.95 else Rating.FAIR if score > 0.55
                           else Rating.AVERAGE if score > 0.25 else Rating.WEAK)
                 change.update(rating=rating.value, rating_year=year)
-            if not current.tech and rng.random() < 0.1 + 0.12 * progress + 0.1 * quality:
+            if not current.tech and rng.random() < 0.03 + 0.05 * progress + 0.06 * quality:
                 change.update(tech=True, tech_note=rng.choice(TECH + TECH_BY_SECTOR.get(sector, [])))
-            if current.key_product_count and rng.random() < 0.35 * progress:
+            if current.key_product_count and rng.random() < 0.12 * progress:
                 change["ecommerce_products"] = min(current.key_product_count, (current.ecommerce_products or 0) + 1)
             change["members"] = max(7, (current.members or 7) + rng.randint(-3, 9))
             if quality > 0.6 and not current.brand and products and rng.random() < 0.3:

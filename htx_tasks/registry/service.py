@@ -156,3 +156,12 @@ def export(session: Session, plan: Plan, path: Path, *, on: dt.date | None = Non
         coops = latest(session)
     write_rows(path, [format_coop(c, plan) for c in coops], synthetic=any(c.synthetic for c in coops))
     return len(coops)
+
+
+def load_demo(session: Session, plan: Plan, *, now: dt.datetime) -> ImportResult | None:
+    """Fill an empty registry with the synthetic demonstration data; None if it has data."""
+    from htx_tasks.registry.demo import demo_registry
+
+    if count(session) > 0:
+        return None
+    return apply(session, demo_registry(plan, load_registry_config(plan)), source="demo", now=now)

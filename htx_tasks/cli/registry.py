@@ -1,0 +1,159 @@
+"""``htx-tasks registry …`` and ``htx-tasks kpi``: the cooperative registry and the I.2 targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from htx_tasks import clock
+from htx_tasks.cli import output
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
+from htx_tasks.indicators.compute import number_vi
+from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.plan.loader import Plan
+from htx_tasks.registry import service
+from htx_tasks.registry.config import load_registry_config
+from htx_tasks.registry.fields import DERIVED, FIELDS, allowed
+from htx_tasks.registry.files import SYNTHETIC_BANNER, FileRefused
+from htx_tasks.store.db import session_scope
+
+registry_app = typer.Typer(help="Sổ theo dõi tổ chức kinh tế tập thể: nhập, xuất tệp CSV/Excel, dữ liệu minh họa.")
+FileArg = Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx (định dạng theo phần mở rộng).")]
+
+
+def _refused(exc: FileRefused, path: Path, json: bool) -> None:
+    if json:
+        output.print_json({"ok": False, "file": str(path), "problems": [p.as_json() for p in exc.problems]})
+    else:
+        output.fail(f"tệp {path.name} không được nhập ({len(exc.problems)} lỗi); sổ theo dõi không thay đổi:")
+        for problem in exc.problems:
+            output.errors.print(f"  {problem}", highlight=False, markup=False)
+    raise typer.Exit(2)
+
+
+@registry_app.command("import")
+def import_(path: FileArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
+    """Nhập tệp: kiểm tra từng dòng; tệp có lỗi thì không ghi gì. Thông tin đổi thì lưu phiên bản mới."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        try:
+            coops = service.read_file(path, plan)
+            with session_scope(engine) as session:
+                result = service.apply(session, coops, source="import", now=at)
+        except FileRefused as exc:
+            _refused(exc, path, json)
+        if json:
+            output.print_json({"ok": True, **result.as_json()})
+            return
+        output.say(f"Đã nhập {path.name}: {result.rows} dòng; {len(result.created)} tổ chức mới, "
+                   f"{len(result.updated)} tổ chức cập nhật, {result.unchanged} dòng không đổi.")
+        if result.synthetic:
+            output.say(SYNTHETIC_BANNER)
+
+
+@registry_app.command("export")
+def export(
+    path: FileArg,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Sổ tại ngày này (YYYY-MM-DD).")] = None,
+    full_history: Annotated[bool, typer.Option("--history", help="Mọi phiên bản (lịch sử đầy đủ).")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Xuất sổ theo dõi ra tệp, cùng các cột như tệp nhập: nhập lại không thay đổi gì."""
+    with errors():
+        plan, engine = open_plan(config), open_engine(config)
+        on = date_of(as_of, "--as-of") if as_of else None
+        if on is not None and full_history:
+            raise ValueError("--as-of và --history không dùng cùng nhau")
+        with Session(engine) as session:
+            rows = service.export(session, plan, path, on=on, full_history=full_history)
+            synthetic = service.has_synthetic(session)
+        what = "mọi phiên bản" if full_history else (f"tại ngày {on:%d/%m/%Y}" if on else "thông tin mới nhất")
+        output.say(f"Đã xuất {rows} dòng ({what}) ra {path}.")
+        if synthetic:
+            output.say(SYNTHETIC_BANNER)
+
+
+@registry_app.command("demo")
+def demo(config: ConfigOpt = None, now: NowOpt = None) -> None:
+    """Nạp dữ liệu minh họa (khoảng 40 tổ chức, 5 năm lịch sử) khi sổ theo dõi còn trống."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        with session_scope(engine) as session:
+            result = service.load_demo(session, plan, now=at)
+        if result is None:
+            output.fail("sổ theo dõi đã có dữ liệu; không nạp dữ liệu minh họa")
+            raise typer.Exit(1)
+        output.say(f"Đã nạp {len(result.created)} tổ chức, {result.rows} phiên bản. {SYNTHETIC_BANNER}.")
+
+
+@registry_app.command("fields")
+def fields(config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Các cột của tệp nhập/xuất và các trường dùng trong bộ lọc chỉ tiêu."""
+    with errors():
+        load_registry_config(open_plan(config))
+        rows = [(f.name, f.header, "có" if f.required else "", f.type.value,
+                 allowed(f) + " (mã: " + ", ".join(m.value for m in f.choices) + ")" if f.choices else f.help)
+                for f in FIELDS]
+        rows += [(name, "", "", "int", text + " (tính ra, chỉ dùng trong bộ lọc)") for name, text in DERIVED.items()]
+        if json:
+            output.print_json([dict(zip(("field", "header", "required", "type", "note"), r, strict=True)) for r in rows])
+            return
+        output.print_table("Trường của sổ theo dõi", ["Trường", "Cột trong tệp", "Bắt buộc", "Kiểu", "Giá trị / ghi chú"], rows)
+
+
+def kpi(
+    year: Annotated[int | None, typer.Option("--year", help="Năm tính (mặc định: năm hiện tại).")] = None,
+    ward: Annotated[bool, typer.Option("--ward", help="Thêm bảng theo từng xã, phường.")] = False,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Chỉ tiêu mục I.2: giá trị, mục tiêu, lộ trình và đánh giá đúng/chậm lộ trình."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        today = clock.local_date(at)
+        year = year or today.year
+        if not 2000 <= year <= today.year:
+            raise ValueError(f"--year: năm {year} chưa đến hoặc không hợp lệ (đến {today.year})")
+        with Session(engine) as session:
+            data = evaluate(session, plan, year, today=today)
+        if json:
+            output.print_json(data.as_json(plan))
+            return
+        print_kpi(data, plan, ward=ward)
+
+
+def print_kpi(data: Kpi, plan: Plan, *, ward: bool) -> None:
+    if data.synthetic:
+        output.say(f"*** {SYNTHETIC_BANNER} ***")
+    if data.organisations == 0:
+        output.say("Sổ theo dõi chưa có tổ chức nào tại ngày tính: nhập sổ bằng 'htx-tasks registry import'.")
+    header = ["Chỉ tiêu", "Năm đích", "Mục tiêu", f"Năm {data.year}", "Tử số/mẫu số", "Lộ trình",
+              "Chênh lệch", "Đánh giá", "Đơn vị chủ trì"]
+    rows = []
+    for r in data.results:
+        m, a = r.point.measure, r.point.assessment
+        unit = "%" if r.indicator.unit == "%" else ""
+        ratio = f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else ""
+        rows.append((r.indicator.title, r.indicator.year, r.target,
+                     (number_vi(m.value) + unit) if m.value is not None else (m.note or "—"), ratio,
+                     number_vi(a.path) + unit if a.path is not None else "—",
+                     f"{'+' if (a.gap or 0) >= 0 else ''}{number_vi(a.gap)}" if a.gap is not None else "—",
+                     r.standing.label, plan.unit_name(r.indicator.owner or "")))
+    output.print_table(f"Chỉ tiêu mục I.2 — năm {data.year} (sổ theo dõi tại {data.on:%d/%m/%Y}, "
+                       f"{data.organisations} tổ chức)", header, rows)
+    if ward:
+        for r in data.results:
+            output.print_table(
+                f"{r.indicator.title} — theo xã, phường", ["Xã, phường", "Giá trị", "Tử số/mẫu số", "Đánh giá"],
+                [(plan.unit_name(code), number_vi(p.value) if p.value is not None else (p.measure.note or "—"),
+                  f"{number_vi(p.measure.numerator)}/{number_vi(p.measure.denominator)}"
+                  if p.measure.denominator is not None else "", p.assessment.standing.label)
+                 for code, p in r.by_ward.items()])
+    if data.qualitative:
+        output.say("Mục tiêu định tính (báo cáo bằng lời):")
+        for q in data.qualitative:
+            output.say(f"  - {q.title} (đến năm {q.year}): {q.source}")

@@ -1,0 +1,149 @@
+"""Indicators for a year, from registry snapshots: city-wide, per ward or commune, and by year.
+
+Read models only (dataclasses, no wording beyond the labels): the CLI, the flow, the charts
+and the report render them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from htx_tasks.indicators.compute import Assessment, Measure, Standing, assess, measure, target_text
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Indicator
+from htx_tasks.registry import service as registry
+from htx_tasks.registry.fields import Coop
+
+
+def as_of(year: int, today: dt.date) -> dt.date:
+    """The day a year's value is read on: 31/12, or today for the year in progress."""
+    return min(dt.date(year, 12, 31), today)
+
+
+@dataclass(frozen=True)
+class Point:
+    """An indicator's value in one year, beside its path."""
+
+    year: int
+    on: dt.date
+    measure: Measure
+    assessment: Assessment
+
+    @property
+    def value(self) -> float | None:
+        return self.measure.value
+
+
+@dataclass
+class Result:
+    indicator: Indicator
+    year: int
+    point: Point
+    baseline: Measure
+    history: list[Point]  # baseline year .. the year asked (at most the current year)
+    by_ward: dict[str, Point] = field(default_factory=dict)
+
+    @property
+    def standing(self) -> Standing:
+        return self.point.assessment.standing
+
+    @property
+    def target(self) -> str:
+        return target_text(self.indicator)
+
+    def as_json(self, plan: Plan) -> dict:
+        p = self.point
+        return {
+            "code": self.indicator.code, "title": self.indicator.title, "unit": self.indicator.unit,
+            "year": self.year, "as_of": p.on.isoformat(), "target": self.target,
+            "target_year": self.indicator.year, "baseline_year": self.indicator.baseline_year,
+            "baseline_value": self.baseline.value, "numerator": p.measure.numerator,
+            "denominator": p.measure.denominator, "value": p.value, "path": p.assessment.path,
+            "gap": p.assessment.gap, "on_track": p.assessment.on_track, "standing": self.standing.value,
+            "standing_label": self.standing.label, "note": p.measure.note,
+            "owner": self.indicator.owner, "owner_name": plan.unit_name(self.indicator.owner or ""),
+            "reading": self.indicator.reading,
+            "by_ward": {ward: {"value": pt.value, "numerator": pt.measure.numerator,
+                               "denominator": pt.measure.denominator, "on_track": pt.assessment.on_track,
+                               "standing": pt.assessment.standing.value}
+                        for ward, pt in self.by_ward.items()},
+        }
+
+
+@dataclass
+class Kpi:
+    year: int
+    on: dt.date
+    results: list[Result]
+    qualitative: list[Indicator]
+    organisations: int  # in the registry on ``on`` (dissolved ones included)
+    synthetic: bool
+
+    @property
+    def off_track(self) -> list[Result]:
+        return [r for r in self.results if r.point.assessment.on_track is False]
+
+    def as_json(self, plan: Plan) -> dict:
+        return {"year": self.year, "as_of": self.on.isoformat(), "synthetic": self.synthetic,
+                "organisations": self.organisations,
+                "indicators": [r.as_json(plan) for r in self.results],
+                "qualitative": [{"code": q.code, "title": q.title, "year": q.year, "source": q.source,
+                                 "owner": q.owner} for q in self.qualitative]}
+
+
+class Snapshots:
+    """Registry snapshots by day, read once each."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[dt.date, list[Coop]] = {}
+
+    def on(self, day: dt.date) -> list[Coop]:
+        if day not in self._cache:
+            self._cache[day] = registry.snapshot(self.session, day)
+        return self._cache[day]
+
+
+def _point(indicator: Indicator, coops: list[Coop], year: int, on: dt.date, baseline: Measure) -> Point:
+    m = measure(indicator, coops, on)
+    return Point(year, on, m, assess(indicator, year, m.value, baseline.value))
+
+
+def evaluate(session: Session, plan: Plan, year: int, *, today: dt.date,
+             wards: bool = True) -> Kpi:
+    """Every measured indicator for ``year`` (with its history), and the qualitative clauses."""
+    snaps = Snapshots(session)
+    on = as_of(year, today)
+    results = []
+    for indicator in plan.source.indicators:
+        if indicator.kind != "target":
+            continue
+        assert indicator.baseline_year is not None
+        base_on = as_of(indicator.baseline_year, today)
+        baseline = measure(indicator, snaps.on(base_on), base_on)
+        history = [
+            _point(indicator, snaps.on(as_of(y, today)), y, as_of(y, today), baseline)
+            for y in range(indicator.baseline_year, min(year, today.year) + 1)
+        ]
+        point = _point(indicator, snaps.on(on), year, on, baseline)
+        result = Result(indicator, year, point, baseline, history)
+        if wards:
+            result.by_ward = _by_ward(indicator, snaps.on(on), snaps.on(base_on), year, on, base_on)
+        results.append(result)
+    coops = snaps.on(on)
+    return Kpi(year=year, on=on, results=results,
+               qualitative=[i for i in plan.source.indicators if i.kind == "qualitative"],
+               organisations=len(coops), synthetic=any(c.synthetic for c in coops))
+
+
+def _by_ward(indicator: Indicator, coops: list[Coop], base: list[Coop], year: int, on: dt.date,
+             base_on: dt.date) -> dict[str, Point]:
+    """The same indicator within each ward or commune (its own baseline, its own path)."""
+    out = {}
+    for ward in sorted({c.ward for c in coops}):
+        baseline = measure(indicator, [c for c in base if c.ward == ward], base_on)
+        out[ward] = _point(indicator, [c for c in coops if c.ward == ward], year, on, baseline)
+    return out
