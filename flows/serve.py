@@ -2,7 +2,8 @@
 
 1. Starts ``prefect server start`` on 127.0.0.1 (SQLite under ``var/prefect``, analytics off),
    unless ``--api-url`` names a server that is already running, and waits for ``/api/health``.
-2. Creates or upgrades the task database and loads the plan (as ``htx-tasks init``).
+2. Creates or upgrades the task database and loads the plan (as ``htx-tasks init``); an empty
+   cooperative registry gets the synthetic demonstration data (``htx-tasks registry demo``).
 3. Serves the deployments of ``flows.deployments`` (schedules stay active on shutdown), and
    triggers a first follow-up of every unit, then the board, so the UI is not empty.
 4. Ctrl-C stops the runner, then the server it started.
@@ -162,8 +163,11 @@ def stop_server(server: subprocess.Popen | None) -> None:
 
 def init_database() -> str:
     """Create or upgrade the task database and load the plan (what ``htx-tasks init`` does)."""
+    from htx_tasks import clock
     from htx_tasks.engine import sync_plan
     from htx_tasks.plan.loader import load_plan
+    from htx_tasks.registry.files import SYNTHETIC_BANNER
+    from htx_tasks.registry.service import load_demo
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
 
@@ -174,6 +178,9 @@ def init_database() -> str:
         upgrade(engine)
         with session_scope(engine) as session:
             sync_plan(session, plan)
+            demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry
+        if demo is not None:
+            output.say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
         return engine.url.render_as_string(hide_password=True)
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from htx_tasks.core.lifecycle import Kind, Outcome, State, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import recipient_name
+from htx_tasks.registry.config import load_registry_config
 from htx_tasks.settings import Settings
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.reports import outcome_report, status_rows
@@ -58,6 +59,7 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     with errors():
         loaded = open_config(config)
         plan = loaded.plan
+        load_registry_config(plan)
         warnings = coverage_warnings(plan, loaded.channels)
         summary = {
             "plan": plan.meta.code,

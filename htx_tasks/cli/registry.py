@@ -40,9 +40,8 @@ def import_(path: FileArg, config: ConfigOpt = None, now: NowOpt = None, json: J
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         try:
-            coops = service.read_file(path, plan)
             with session_scope(engine) as session:
-                result = service.apply(session, coops, source="import", now=at)
+                result = service.import_file(session, plan, path, now=at)
         except FileRefused as exc:
             _refused(exc, path, json)
         if json:

@@ -193,9 +193,8 @@ def _row_rules(v: dict[str, Any], raw: RawRow) -> list[FileProblem]:
     out = []
 
     def bad(name: str, reason: str) -> None:
-        value = v.get(name)
-        shown = value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else value
-        out.append(FileProblem(raw.sheet, raw.row, BY_NAME_HEADER[name], shown, reason))
+        header = BY_NAME_HEADER[name]
+        out.append(FileProblem(raw.sheet, raw.row, header, _text(raw.cells.get(header)), reason))
 
     if v["valid_from"] < v["founded_on"]:
         bad("valid_from", f"ngày hiệu lực trước ngày thành lập ({v['founded_on']:%d/%m/%Y})")

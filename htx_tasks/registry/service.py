@@ -44,22 +44,37 @@ def to_coop(row: CoopVersion) -> Coop:
     return Coop(**{name: getattr(row, name) for name in ATTRIBUTES})
 
 
-def read_file(path: Path, plan: Plan) -> list[Coop]:
-    """Every version in ``path``, checked; FileRefused lists every problem found."""
+def read_file(path: Path, plan: Plan) -> tuple[list[Coop], list[FileProblem]]:
+    """Every version in ``path`` that passed its checks, and every problem of the others."""
     config = load_registry_config(plan)
     header, raw = read_rows(path)
-    sheet = raw[0].sheet if raw else path.name
-    problems = check_header(header, sheet)
+    problems = check_header(header, raw[0].sheet if raw else path.name)
     if problems:
-        raise FileRefused(problems)
-    coops, problems = parse_rows(raw, plan, config)
+        return [], problems
+    return parse_rows(raw, plan, config)
+
+
+def import_file(session: Session, plan: Plan, path: Path, *, now: dt.datetime) -> ImportResult:
+    """Import ``path`` whole, or raise FileRefused with every problem (cells, rows, history)."""
+    coops, problems = read_file(path, plan)
+    result, history_problems = _changes(session, coops, source="import", now=now)
+    problems += history_problems
     if problems:
-        raise FileRefused(problems)
-    return coops
+        raise FileRefused(sorted(problems, key=lambda p: (p.sheet, p.row)))
+    return result
 
 
 def apply(session: Session, coops: list[Coop], *, source: str, now: dt.datetime) -> ImportResult:
-    """Write ``coops`` as history; on any problem raise FileRefused before anything is flushed."""
+    """Write ``coops`` as history; on any problem raise FileRefused before anything is written."""
+    result, problems = _changes(session, coops, source=source, now=now)
+    if problems:
+        raise FileRefused(problems)
+    return result
+
+
+def _changes(session: Session, coops: list[Coop], *, source: str,
+             now: dt.datetime) -> tuple[ImportResult, list[FileProblem]]:
+    """Check ``coops`` against the stored history; if nothing is wrong, add the new versions."""
     result = ImportResult(rows=len(coops), synthetic=any(c.synthetic for c in coops))
     codes = sorted({c.code for c in coops})
     existing: dict[str, list[CoopVersion]] = {code: [] for code in codes}
@@ -68,7 +83,7 @@ def apply(session: Session, coops: list[Coop], *, source: str, now: dt.datetime)
                                 .order_by(CoopVersion.valid_from)).all():
             existing[row.code].append(row)
     problems: list[FileProblem] = []
-    plan_rows: list[tuple[Coop, CoopVersion | None]] = []  # (new version, version it closes)
+    closing: list[tuple[Coop, CoopVersion | None]] = []  # (new version, the version it closes)
     for coop in sorted(coops, key=lambda c: (c.code, c.valid_from)):
         versions = existing[coop.code]
         same_day = next((v for v in versions if v.valid_from == coop.valid_from), None)
@@ -90,12 +105,12 @@ def apply(session: Session, coops: list[Coop], *, source: str, now: dt.datetime)
             result.unchanged += 1
             continue
         row = CoopVersion(**{n: getattr(coop, n) for n in ATTRIBUTES}, recorded_at=now, source=source)
-        plan_rows.append((coop, latest))
+        closing.append((coop, latest))
         (result.updated if versions else result.created).append(coop.code)
         versions.append(row)
     if problems:
-        raise FileRefused(problems)
-    for coop, closes in plan_rows:
+        return result, problems
+    for coop, closes in closing:
         if closes is not None:
             closes.valid_to = coop.valid_from
             session.add(closes)
@@ -103,7 +118,7 @@ def apply(session: Session, coops: list[Coop], *, source: str, now: dt.datetime)
     session.flush()
     result.created = sorted(set(result.created))
     result.updated = sorted(set(result.updated) - set(result.created))
-    return result
+    return result, []
 
 
 def _where(coop: Coop, name: str, reason: str) -> FileProblem:
