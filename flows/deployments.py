@@ -26,6 +26,7 @@ from prefect.schedules import Cron
 from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
+from flows.indicators import TABLE_KEY, indicators
 from flows.record import COORDINATOR_CHOICE, FORM_LABELS, record_result
 from flows.retry import retry_deliveries
 from flows.units import follow_up_unit
@@ -41,6 +42,8 @@ BOARD_DELAY = dt.timedelta(minutes=30)
 BOARD_NAME = "Bảng theo dõi chung — cơ quan thường trực"
 RECORD_NAME = "Ghi nhận kết quả"
 RETRY_NAME = "Gửi lại thông báo lỗi"
+INDICATORS_NAME = "Chỉ tiêu mục I.2 — hằng năm"
+INDICATORS_FORM = {"year": "Năm tính (để trống: năm hiện tại)", "now": "Thời điểm tính (để trống: giờ chạy)"}
 RETRY_EVERY_MINUTES = 15
 BASE_TAGS = ["htx-tasks"]
 
@@ -104,6 +107,13 @@ def specs(plan: Plan) -> list[Spec]:
         tags=[*BASE_TAGS, plan.meta.code, "bang-theo-doi"],
         schedules=[Cron(f"{board_at.minute} {board_at.hour} * * {WEEKDAYS}", timezone=LOCAL_TZ)],
         form=BOARD_FORM,
+    ))
+    out.append(Spec(
+        flow=indicators, module="flows.indicators", name=INDICATORS_NAME,
+        description=indicators_description(plan),
+        tags=[*BASE_TAGS, plan.meta.code, "chi-tieu"],
+        schedules=[Cron("0 16 31 12 *", timezone=LOCAL_TZ)],
+        form=INDICATORS_FORM,
     ))
     end = plan.source.policy.work_end or dt.time(17, 0)
     out.append(Spec(
@@ -186,6 +196,17 @@ def board_description(plan: Plan, at: dt.time) -> str:
          f"thường trực và {plan.meta.leadership.title.lower()}, rồi công bố bảng (artifact `{BOARD_KEY}`): "
          "kết quả theo bốn nhóm của từng đơn vị, mọi nhiệm vụ quá hạn, việc đôn đốc trong ngày, tỷ lệ "
          "hoàn thành đúng hạn từ đầu năm."),
+    ])
+
+
+def indicators_description(plan: Plan) -> str:
+    return "\n".join([
+        f"**Chỉ tiêu mục I.2** của {plan.meta.short_title}, tính từ sổ theo dõi tổ chức kinh tế tập thể.",
+        "",
+        ("Hằng năm lúc 16:00 ngày 31/12 (giờ Việt Nam), và bất cứ lúc nào khi bấm **Run** với năm cần xem: "
+         f"bảng giá trị, mục tiêu, lộ trình và đánh giá (artifact `{TABLE_KEY}`), một biểu đồ cho mỗi chỉ "
+         f"tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
+         f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."),
     ])
 
 

@@ -186,8 +186,9 @@ def init_database() -> str:
         engine.dispose()
 
 
-def first_follow_up(names: list[str], board: str, now: str | None, timeout: float = 600) -> None:
-    """Run every unit's follow-up once, then the board, so the UI shows the plan at once."""
+def first_follow_up(names: list[str], board: str, now: str | None, timeout: float = 600,
+                    then: tuple[str, ...] = ()) -> None:
+    """Run every unit's follow-up once, then the board (and ``then``), so the UI shows the plan at once."""
     from prefect import get_client
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
@@ -205,6 +206,8 @@ def first_follow_up(names: list[str], board: str, now: str | None, timeout: floa
             _wait(client, [r.id for r in runs], timeout)
             board_run = run_deployment(board, parameters=parameters, timeout=0, as_subflow=False)
             _wait(client, [board_run.id], timeout)
+            later = [run_deployment(name, parameters=parameters, timeout=0, as_subflow=False) for name in then]
+            _wait(client, [r.id for r in later], timeout)
         output.say(f"Lượt theo dõi đầu tiên xong: {len(runs)} đơn vị và bảng theo dõi chung.")
     except Exception:  # the service keeps running; the schedules will follow up anyway
         log.exception("first follow-up could not be triggered")
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from prefect import serve
 
-        from flows.deployments import BOARD_NAME, runner_deployments, specs
+        from flows.deployments import BOARD_NAME, INDICATORS_NAME, runner_deployments, specs
         from flows.units import follow_up_unit
         from htx_tasks.plan.loader import load_plan
         from htx_tasks.settings import Settings
@@ -270,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_first_run:
             units = [s.full_name for s in all_specs if s.flow is follow_up_unit]
             board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
-            threading.Thread(target=first_follow_up, args=(units, board, args.now), daemon=True).start()
+            then = tuple(s.full_name for s in all_specs if s.name == INDICATORS_NAME)
+            threading.Thread(target=first_follow_up, args=(units, board, args.now),
+                             kwargs={"then": then}, daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
         output.say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)", markup=True)
         serve(*deployments, pause_on_shutdown=False, limit=args.limit, print_starting_message=False)

@@ -49,7 +49,7 @@ def test_validate_summarises_the_plan(run_cli) -> None:
     assert "23 đơn vị, 16 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
     data = as_json(run_cli("validate", "--json"))
     assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
-        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 16, "indicators": 8, "task_groups": 5,
+        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 16, "indicators": 6, "task_groups": 5,
     }
     assert isinstance(data["warnings"], list)
 

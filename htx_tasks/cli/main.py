@@ -10,7 +10,7 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import clock
-from htx_tasks.cli import delivery, deploy, output, registry, web
+from htx_tasks.cli import delivery, deploy, output, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_config, open_engine, open_plan, within_horizon,
 )
@@ -46,6 +46,9 @@ app.command("web")(web.serve)
 app.add_typer(web.links_app, name="links")
 app.add_typer(registry.registry_app, name="registry")
 app.command("kpi")(registry.kpi)
+report_app = typer.Typer(help="Báo cáo kết quả theo đơn vị; 'consolidated': báo cáo tổng hợp thực hiện kế hoạch.")
+app.add_typer(report_app, name="report")
+report_app.command("consolidated")(reporting.consolidated)
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
@@ -65,8 +68,9 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             "plan": plan.meta.code,
             "units": len(plan.source.units),
             "duties": len(plan.source.duties),
-            "indicators": len(plan.source.indicators),
+            "indicators": sum(i.kind == "target" for i in plan.source.indicators),
             "task_groups": len(plan.source.task_groups),
+            "qualitative": sum(i.kind == "qualitative" for i in plan.source.indicators),
         }
         if json:
             output.print_json({"ok": True, **summary, "warnings": warnings})
@@ -74,7 +78,8 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         output.say(f"[green]Cấu hình hợp lệ[/]: {escape(plan.meta.short_title)}", markup=True)
         output.say(
             f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
-            f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ"
+            f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ, "
+            f"{summary['qualitative']} mục tiêu định tính"
         )
         for warning in warnings:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
@@ -280,17 +285,22 @@ def simulate(
         )
 
 
-@app.command()
+@report_app.callback(invoke_without_command=True)
 def report(
-    start: Annotated[str, typer.Option("--from", help="Hạn từ ngày (YYYY-MM-DD).")],
-    end: Annotated[str, typer.Option("--to", help="Hạn đến ngày (YYYY-MM-DD).")],
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="Hạn từ ngày (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Hạn đến ngày (YYYY-MM-DD).")] = None,
     config: ConfigOpt = None,
     now: NowOpt = None,
     json: JsonOpt = False,
     csv: Annotated[bool, typer.Option("--csv", help="In dạng CSV.")] = False,
 ) -> None:
     """Báo cáo kết quả theo đơn vị: bốn nhóm kết quả và tỷ lệ đúng hạn."""
+    if ctx.invoked_subcommand:
+        return
     with errors():
+        if start is None or end is None:
+            raise ValueError("cần cả --from và --to (hoặc lệnh con: htx-tasks report consolidated)")
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:

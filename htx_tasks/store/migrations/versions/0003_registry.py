@@ -1,4 +1,4 @@
-"""registry of collective economic organisations, one row per version
+"""registry of collective economic organisations (one row per version) and indicator alerts
 
 Revision ID: i9_registry
 Revises: 0002
@@ -52,10 +52,31 @@ def upgrade() -> None:
         batch_op.create_index('ix_coop_version_code_to', ['code', 'valid_to'], unique=False)
         batch_op.create_index(batch_op.f('ix_coop_version_valid_from'), ['valid_from'], unique=False)
         batch_op.create_index(batch_op.f('ix_coop_version_ward'), ['ward'], unique=False)
+    op.create_table(
+        "indicator_alert",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("recipient", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_at", htx_tasks.store.types.UTCDateTime(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("claim_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("sent_at", htx_tasks.store.types.UTCDateTime(), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("indicator", "year", "recipient", name="uq_indicator_alert"),
+    )
+    with op.batch_alter_table("indicator_alert", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_indicator_alert_status"), ["status"], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("indicator_alert", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_indicator_alert_status"))
+    op.drop_table("indicator_alert")
     with op.batch_alter_table('coop_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_coop_version_ward'))
         batch_op.drop_index(batch_op.f('ix_coop_version_valid_from'))

@@ -1,0 +1,114 @@
+"""The yearly indicators run: Section I.2 targets from the registry, a table, a chart each, alerts."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_image_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
+from sqlmodel import Session
+
+from flows.common import Context, opened, run_time
+from htx_tasks import clock
+from htx_tasks.delivery.channels import load_channels
+from htx_tasks.indicators import alerts, charts
+from htx_tasks.indicators.compute import number_vi
+from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.registry.files import SYNTHETIC_BANNER
+from htx_tasks.store.db import session_scope
+
+FLOW_NAME = "Chỉ tiêu kế hoạch"
+TABLE_KEY = "chi-tieu-ke-hoach"
+
+
+@task(name="Tính chỉ tiêu từ sổ theo dõi", cache_policy=NO_CACHE)
+def compute(ctx: Context, year: int, now: dt.datetime) -> Kpi:
+    with Session(ctx.engine) as session:
+        return evaluate(session, ctx.plan, year, today=clock.local_date(now))
+
+
+def table(kpi: Kpi) -> list[dict]:
+    rows = []
+    for r in kpi.results:
+        m, a = r.point.measure, r.point.assessment
+        unit = "%" if r.indicator.unit == "%" else ""
+        rows.append({
+            "Chỉ tiêu": r.indicator.title,
+            "Mục tiêu": f"{r.target} năm {r.indicator.year}",
+            f"Năm {kpi.year}": f"{number_vi(m.value)}{unit}" if m.value is not None else (m.note or "—"),
+            "Tử số/mẫu số": f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else "",
+            "Lộ trình": f"{number_vi(a.path)}{unit}" if a.path is not None else "—",
+            "Chênh lệch": number_vi(a.gap) if a.gap is not None else "—",
+            "Đánh giá": r.standing.label,
+            "Dữ liệu": "minh họa" if kpi.synthetic else "sổ theo dõi",
+        })
+    return rows
+
+
+def data_url(path: Path) -> str:
+    """The chart inline: the UI shows an image artifact from its URL, and var/ is not served."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+@task(name="Công bố bảng và biểu đồ chỉ tiêu", cache_policy=NO_CACHE)
+def publish(ctx: Context, kpi: Kpi) -> dict[str, Path]:
+    drawn = charts.draw_all(kpi, ctx.settings.var_dir)
+    banner = f"**{SYNTHETIC_BANNER}.** " if kpi.synthetic else ""
+    create_table_artifact(
+        key=TABLE_KEY, table=table(kpi),
+        description=(f"{banner}Chỉ tiêu mục I.2 năm {kpi.year}, sổ theo dõi tại {kpi.on:%d/%m/%Y} "
+                     f"({kpi.organisations} tổ chức): {len(kpi.off_track)} chỉ tiêu chệch lộ trình."),
+    )
+    for code, path in drawn.items():
+        result = next(r for r in kpi.results if r.indicator.code == code)
+        create_image_artifact(
+            image_url=data_url(path), key=f"bieu-do-{code}",
+            description=f"{banner}{result.indicator.title}: {result.standing.label} (năm {kpi.year}). Tệp: {path}",
+        )
+    return drawn
+
+
+@task(name="Báo chỉ tiêu chệch lộ trình", cache_policy=NO_CACHE)
+def warn(ctx: Context, kpi: Kpi, now: dt.datetime) -> int:
+    with session_scope(ctx.engine) as session:
+        added = alerts.record(session, ctx.plan, kpi, now)
+    channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
+    sent = alerts.deliver(ctx.engine, ctx.plan, channels, now)
+    get_run_logger().info("Ghi %s cảnh báo chỉ tiêu; gửi %s, chưa gửi được %s.", added, sent.sent, sent.failed)
+    return added
+
+
+def _run_name() -> str:
+    params = runtime.flow_run.parameters
+    try:
+        at = clock.local(run_time(params.get("now")))
+    except ValueError:
+        return "Chỉ tiêu kế hoạch"
+    return f"Chỉ tiêu năm {params.get('year') or at.year} — {at:%d/%m/%Y}"
+
+
+@flow(name=FLOW_NAME, flow_run_name=_run_name,
+      description="Chỉ tiêu mục I.2 của kế hoạch tính từ sổ theo dõi tổ chức kinh tế tập thể.")
+def indicators(year: int | None = None, now: str | None = None) -> State:
+    """Tính các chỉ tiêu mục I.2 cho một năm, công bố bảng và biểu đồ, báo khi chỉ tiêu chệch lộ trình.
+
+    Args:
+        year: Năm tính (để trống: năm của thời điểm tính).
+        now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy theo lịch.
+    """
+    at = run_time(now)
+    year = year or clock.local_date(at).year
+    with opened() as ctx:
+        kpi = compute(ctx, year, at)
+        publish(ctx, kpi)
+        warn(ctx, kpi, at)
+    off = kpi.off_track
+    message = (f"{len(off)} chỉ tiêu chệch lộ trình: " + "; ".join(r.indicator.title for r in off)) if off \
+        else "Mọi chỉ tiêu có số liệu đều đúng lộ trình."
+    if kpi.synthetic:
+        message += f" ({SYNTHETIC_BANNER})"
+    return Completed(name="Chệch lộ trình" if off else "Đúng lộ trình", message=message)

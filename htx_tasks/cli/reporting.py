@@ -1,0 +1,38 @@
+"""``htx-tasks report consolidated``: the implementation report the plan owes, in three files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from htx_tasks.cli import output
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.registry.files import SYNTHETIC_BANNER
+from htx_tasks.reporting.data import parse_period
+from htx_tasks.reporting.service import write
+from htx_tasks.settings import Settings
+
+
+def consolidated(
+    period: Annotated[str, typer.Option("--period", help="Kỳ báo cáo: 2026-H1, 2026-H2 hoặc cả năm 2026.")],
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp .md, .xlsx, .docx.")],
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Báo cáo tổng hợp kết quả thực hiện kế hoạch (Markdown, Excel, Word theo Nghị định 30/2020/NĐ-CP)."""
+    with errors():
+        chosen = parse_period(period)
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        report, files = write(engine, plan, chosen, out, now=at, var_dir=Settings.from_env(config).var_dir)
+        if json:
+            output.print_json({"period": chosen.code, "files": {k: str(v) for k, v in files.items()},
+                               "synthetic": report.synthetic})
+            return
+        output.say(f"Đã ghi báo cáo {chosen.label}:")
+        for path in files.values():
+            output.say(f"  {path}")
+        if report.synthetic:
+            output.say(f"Lưu ý: {SYNTHETIC_BANNER} trong phần chỉ tiêu.")

@@ -1,0 +1,79 @@
+"""One PNG chart per indicator: its value by year against the straight-line path to the target.
+
+matplotlib's object API on the Agg canvas (no pyplot, no display, no global state), DejaVu Sans
+for the Vietnamese diacritics. Charts drawn from synthetic data carry a "DỮ LIỆU MINH HỌA" mark.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from htx_tasks.indicators.compute import number_vi, path_value
+from htx_tasks.indicators.service import Kpi, Result
+
+SYNTHETIC_MARK = "DỮ LIỆU MINH HỌA"
+
+
+def chart_path(var_dir: Path, year: int, code: str) -> Path:
+    return var_dir / "charts" / f"chi-tieu-{year}" / f"{code}.png"
+
+
+def draw(result: Result, path: Path, *, synthetic: bool) -> Path:
+    """Draw ``result``'s history, path and target to ``path`` (PNG)."""
+    indicator = result.indicator
+    assert indicator.baseline_year is not None
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    unit = "%" if indicator.unit == "%" else f" {indicator.unit}"
+    start, end = indicator.baseline_year, indicator.year
+    if result.baseline.value is not None:
+        axes.plot([start, end], [result.baseline.value, indicator.threshold], linestyle="--", color="#888888",
+                  label=f"Lộ trình đến mục tiêu {result.target} ({end})")
+    if indicator.comparator == "between":
+        axes.axhspan(indicator.low, indicator.high, color="#2e7d32", alpha=0.08,  # type: ignore[arg-type]
+                     label=f"Khoảng mục tiêu {result.target}")
+    axes.scatter([end], [indicator.threshold], marker="*", s=160, color="#2e7d32", zorder=5)
+    points = [p for p in result.history if p.value is not None]
+    if points:
+        axes.plot([p.year for p in points], [p.value for p in points], marker="o", color="#1565c0",
+                  linewidth=2, label="Giá trị thực tế (31/12 hằng năm)")
+        last = points[-1]
+        color = "#c62828" if last.assessment.on_track is False else "#1565c0"
+        axes.annotate(f"{number_vi(last.value)}{unit}", (last.year, last.value), textcoords="offset points",
+                      xytext=(6, 8), color=color, fontsize=10, fontweight="bold")
+        if last.assessment.on_track is False and result.baseline.value is not None:
+            expected = path_value(indicator, result.baseline.value, last.year)
+            axes.vlines(last.year, min(last.value, expected), max(last.value, expected),  # type: ignore[arg-type,type-var]
+                        colors="#c62828", linestyles=":", label="Khoảng chệch lộ trình")
+    else:
+        axes.text(0.5, 0.5, "Chưa có số liệu", transform=axes.transAxes, ha="center", fontsize=14, color="#888888")
+    axes.set_xlim(start - 0.5, end + 0.5)
+    axes.set_xticks(range(start, end + 1, 1 if end - start <= 10 else 5))
+    if indicator.unit == "%":
+        axes.set_ylim(0, 100)
+        axes.set_ylabel("%")
+    else:
+        axes.set_ylim(bottom=0)
+        axes.set_ylabel(indicator.unit)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", fontsize=8)
+    title = "\n".join(textwrap.wrap(indicator.title, 70))
+    axes.set_title(f"{title}\n{result.standing.label.capitalize()} (năm {result.year})", fontsize=11)
+    if synthetic:
+        figure.text(0.5, 0.45, SYNTHETIC_MARK, fontsize=40, color="#c62828", alpha=0.12, ha="center",
+                    va="center", rotation=20)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    return path
+
+
+def draw_all(kpi: Kpi, var_dir: Path) -> dict[str, Path]:
+    """A chart per measured indicator, under ``var/charts/chi-tieu-<year>/``."""
+    return {r.indicator.code: draw(r, chart_path(var_dir, kpi.year, r.indicator.code), synthetic=kpi.synthetic)
+            for r in kpi.results}

@@ -1,0 +1,180 @@
+"""What the consolidated implementation report says, gathered from the database (no wording).
+
+The report covers a period (``2026-H1``, ``2026-H2`` or a whole year ``2026``): duties due in
+it by unit in the four outcome classes, the overdue items with the reasons units gave, the
+Section I.2 indicators with their charts, the qualitative clauses with the owner units' notes,
+and the difficulties units reported (extension requests, notes that name a difficulty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from htx_tasks.clock import at_local, local_date
+from htx_tasks.core.lifecycle import State
+from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Indicator
+from htx_tasks.reports import UnitReport, outcome_report, status_rows
+from htx_tasks.store.models import AuditEvent, Occurrence, Submission
+
+PERIOD = re.compile(r"^(\d{4})(?:-(H[12]))?$")
+DIFFICULTY = re.compile(r"khó khăn|vướng mắc|kiến nghị|đề xuất", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str
+    start: dt.date
+    end: dt.date
+    label: str  # "6 tháng cuối năm 2026"
+
+    @property
+    def year(self) -> int:
+        return self.end.year
+
+
+def parse_period(text: str) -> Period:
+    """``2026-H1`` (first half), ``2026-H2`` (second half) or ``2026`` (the year)."""
+    match = PERIOD.match(text.strip())
+    if not match:
+        raise ValueError(f"--period: kỳ báo cáo không hợp lệ '{text}' (ví dụ 2026-H1, 2026-H2 hoặc 2026)")
+    year, half = int(match[1]), match[2]
+    if half == "H1":
+        return Period(text, dt.date(year, 1, 1), dt.date(year, 6, 30), f"6 tháng đầu năm {year}")
+    if half == "H2":
+        return Period(text, dt.date(year, 7, 1), dt.date(year, 12, 31), f"6 tháng cuối năm {year}")
+    return Period(text, dt.date(year, 1, 1), dt.date(year, 12, 31), f"năm {year}")
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    occurrence_id: int
+    unit_name: str
+    ref: str
+    title: str
+    period: str
+    deadline: dt.date
+    working_days_overdue: int
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Note:
+    unit_name: str
+    ref: str
+    on: dt.date
+    text: str
+    source: str  # "báo cáo", "xin gia hạn", "trả lại"
+
+
+@dataclass
+class Consolidated:
+    plan: Plan
+    period: Period
+    made_on: dt.date
+    units: list[UnitReport]
+    overdue: list[OverdueLine]
+    kpi: Kpi
+    qualitative: list[tuple[Indicator, list[Note]]]
+    difficulties: list[Note]
+    charts: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def total(self) -> UnitReport:
+        total = UnitReport("", "Tổng cộng")
+        for report in self.units:
+            for name in ("assigned", "due", "done_on_time", "done_late", "pending_in_time", "pending_overdue"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+        return total
+
+    @property
+    def synthetic(self) -> bool:
+        return self.kpi.synthetic
+
+
+def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Consolidated:
+    """Everything the report states, as of ``now`` (or the period's end if that is earlier)."""
+    today = local_date(now)
+    until = min(now, at_local(period.end + dt.timedelta(days=1)))
+    units = [r for r in outcome_report(session, plan, start=period.start, end=period.end, now=until) if r.assigned]
+    return Consolidated(
+        plan=plan, period=period, made_on=today, units=units,
+        overdue=_overdue(session, plan, period, until),
+        kpi=evaluate(session, plan, period.year, today=min(today, period.end)),
+        qualitative=[(i, _notes_of(session, plan, period, i.owner)) for i in plan.source.indicators
+                     if i.kind == "qualitative"],
+        difficulties=_difficulties(session, plan, period),
+    )
+
+
+def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:
+    rows = [r for r in status_rows(session, plan, until)
+            if period.start <= r.deadline <= period.end and r.days_left < 0 and State(r.state).active]
+    reasons = _last_reasons(session, [r.id for r in rows])
+    return [OverdueLine(r.id, r.unit_name, r.ref, plan.duties[r.duty].title if r.duty in plan.duties else r.duty,
+                        r.period, r.deadline, r.working_days_overdue, reasons.get(r.id))
+            for r in sorted(rows, key=lambda r: (r.unit_name, r.deadline, r.id))]
+
+
+def _last_reasons(session: Session, ids: list[int]) -> dict[int, str]:
+    """The latest reason a person gave on each occurrence (extension, return, report)."""
+    out: dict[int, str] = {}
+    if not ids:
+        return out
+    events = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id.in_(ids),
+                                                   AuditEvent.action.in_(["extend", "return", "submit"]),
+                                                   AuditEvent.reason.is_not(None))
+                          .order_by(AuditEvent.at, AuditEvent.id)).all()
+    for event in events:
+        out[event.occurrence_id] = event.reason  # type: ignore[index,assignment]
+    return out
+
+
+def _in_period(period: Period):
+    return at_local(period.start), at_local(period.end + dt.timedelta(days=1))
+
+
+def _notes_of(session: Session, plan: Plan, period: Period, unit: str | None) -> list[Note]:
+    """The owner unit's reports in the period, newest first (at most five)."""
+    if unit is None:
+        return []
+    start, end = _in_period(period)
+    found = session.exec(select(Submission, Occurrence).join(Occurrence, Occurrence.id == Submission.occurrence_id)
+                         .where(Submission.unit_code == unit, Submission.submitted_at >= start,
+                                Submission.submitted_at < end)
+                         .order_by(Submission.submitted_at.desc()).limit(5)).all()
+    return [Note(plan.unit_name(s.unit_code), _ref(plan, o.duty_code), local_date(s.submitted_at), s.note, "báo cáo")
+            for s, o in found]
+
+
+def _difficulties(session: Session, plan: Plan, period: Period) -> list[Note]:
+    """Reasons for extensions, and report notes that name a difficulty or a proposal."""
+    start, end = _in_period(period)
+    notes = []
+    for event, occurrence in session.exec(
+        select(AuditEvent, Occurrence).join(Occurrence, Occurrence.id == AuditEvent.occurrence_id)
+        .where(AuditEvent.action == "extend", AuditEvent.at >= start, AuditEvent.at < end)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all():
+        notes.append(Note(plan.unit_name(occurrence.unit_code), _ref(plan, occurrence.duty_code),
+                          local_date(event.at), event.reason or "", "xin gia hạn"))
+    for submission, occurrence in session.exec(
+        select(Submission, Occurrence).join(Occurrence, Occurrence.id == Submission.occurrence_id)
+        .where(Submission.submitted_at >= start, Submission.submitted_at < end)
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all():
+        if DIFFICULTY.search(submission.note or ""):
+            notes.append(Note(plan.unit_name(submission.unit_code), _ref(plan, occurrence.duty_code),
+                              local_date(submission.submitted_at), submission.note, "báo cáo"))
+    return notes
+
+
+def _ref(plan: Plan, duty_code: str) -> str:
+    duty = plan.duties.get(duty_code)
+    return duty.ref if duty else duty_code

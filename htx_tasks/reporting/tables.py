@@ -1,0 +1,141 @@
+"""The report's wording: header lines, section titles and the tables, shared by every format.
+
+Markdown, Excel and Word render the same ``Table`` objects, so the three files always carry the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from htx_tasks.core.lifecycle import Outcome
+from htx_tasks.indicators.compute import number_vi
+from htx_tasks.registry.files import SYNTHETIC_BANNER
+from htx_tasks.reporting.data import Consolidated
+
+MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
+SYMBOL = "BC-UBND"  # báo cáo của Ủy ban nhân dân; the number is given by the clerk on issue
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # sheet name (≤ 31 characters)
+    title: str
+    header: list[str]
+    rows: list[list[object]]
+
+
+def issuer_lines(issuer: str) -> list[str]:
+    """'Ủy ban nhân dân thành phố Cam Ranh' → ['ỦY BAN NHÂN DÂN', 'THÀNH PHỐ CAM RANH']."""
+    head = "Ủy ban nhân dân"
+    if issuer.lower().startswith(head.lower()) and len(issuer) > len(head):
+        return [head.upper(), issuer[len(head):].strip().upper()]
+    return [issuer.upper()]
+
+
+def place(issuer: str) -> str:
+    """The place in the date line: the issuer's town ('Cam Ranh')."""
+    words = issuer.split()
+    for marker in ("phố", "huyện", "xã", "tỉnh", "phường", "thị"):
+        if marker in words:
+            rest = words[words.index(marker) + 1:]
+            if rest and rest[0] == "xã":  # thị xã
+                rest = rest[1:]
+            if rest:
+                return " ".join(rest)
+    return issuer
+
+
+def date_line(report: Consolidated) -> str:
+    d = report.made_on
+    return f"{place(report.plan.meta.issuer)}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+
+
+def title_lines(report: Consolidated) -> tuple[str, str]:
+    return ("BÁO CÁO", f"Kết quả thực hiện {report.plan.meta.short_title} {report.period.label}")
+
+
+def intro(report: Consolidated) -> str:
+    meta = report.plan.meta
+    text = (f"Thực hiện {' '.join(meta.title.split())}, {meta.issuer} báo cáo kết quả thực hiện "
+            f"{report.period.label} (từ {report.period.start:%d/%m/%Y} đến {report.period.end:%d/%m/%Y}) như sau:")
+    return text
+
+
+def synthetic_notice(report: Consolidated) -> str | None:
+    if not report.synthetic:
+        return None
+    return (f"{SYNTHETIC_BANNER}: số liệu chỉ tiêu ở mục II được tính từ sổ theo dõi minh họa, "
+            "không dùng để báo cáo chính thức.")
+
+
+SECTIONS = (
+    "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ",
+    "II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU",
+    "III. MỤC TIÊU ĐỊNH TÍNH",
+    "IV. KHÓ KHĂN, VƯỚNG MẮC",
+)
+
+
+def duty_table(report: Consolidated) -> Table:
+    header = ["Đơn vị", "Được giao", "Đến hạn", *(o.value.capitalize() for o in Outcome), "Tỷ lệ đúng hạn (%)"]
+    rows = [[r.unit_name, r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time, r.pending_overdue,
+             "" if r.on_time_rate is None else number_vi(r.on_time_rate)] for r in [*report.units, report.total]]
+    return Table("Kết quả theo đơn vị", "Bảng 1. Nhiệm vụ theo đơn vị, bốn nhóm kết quả", header, rows)
+
+
+def overdue_table(report: Consolidated) -> Table:
+    header = ["Số", "Đơn vị", "Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Quá hạn (ngày làm việc)", "Lý do đơn vị nêu"]
+    rows = [[o.occurrence_id, o.unit_name, o.ref, " ".join(o.title.split()), o.period, o.deadline.strftime("%d/%m/%Y"),
+             o.working_days_overdue, o.reason or "Chưa nêu lý do"] for o in report.overdue]
+    return Table("Nhiệm vụ quá hạn", "Bảng 2. Nhiệm vụ quá hạn và lý do", header, rows)
+
+
+def indicator_table(report: Consolidated) -> Table:
+    kpi = report.kpi
+    header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số", "Lộ trình",
+              "Chênh lệch", "Đánh giá", "Đơn vị chủ trì", "Dữ liệu"]
+    rows = []
+    for r in kpi.results:
+        m, a = r.point.measure, r.point.assessment
+        unit = "%" if r.indicator.unit == "%" else ""
+        rows.append([
+            r.indicator.title, f"{r.target} năm {r.indicator.year}",
+            f"{r.indicator.baseline_year}: {number_vi(r.baseline.value)}{unit if r.baseline.value is not None else ''}",
+            f"{number_vi(m.value)}{unit}" if m.value is not None else (m.note or "—"),
+            f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else "",
+            f"{number_vi(a.path)}{unit}" if a.path is not None else "—",
+            number_vi(a.gap) if a.gap is not None else "—", r.standing.label,
+            report.plan.unit_name(r.indicator.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
+        ])
+    title = f"Bảng 3. Chỉ tiêu mục I.2, sổ theo dõi tại ngày {kpi.on:%d/%m/%Y} ({kpi.organisations} tổ chức)"
+    return Table("Chỉ tiêu", title, header, rows)
+
+
+def qualitative_table(report: Consolidated) -> Table:
+    header = ["Mục tiêu", "Năm", "Đơn vị chủ trì", "Nội dung kế hoạch", "Ý kiến, kết quả đơn vị báo cáo"]
+    rows = []
+    for indicator, notes in report.qualitative:
+        said = "\n".join(f"{n.on:%d/%m/%Y} ({n.ref}): {n.text}" for n in notes) or "Chưa có báo cáo của đơn vị"
+        rows.append([indicator.title, indicator.year, report.plan.unit_name(indicator.owner or ""),
+                     " ".join(indicator.source.split()), said])
+    return Table("Mục tiêu định tính", "Bảng 4. Mục tiêu định tính và ý kiến của đơn vị", header, rows)
+
+
+def difficulty_table(report: Consolidated) -> Table:
+    header = ["Ngày", "Đơn vị", "Mục", "Nguồn", "Nội dung"]
+    rows = [[n.on.strftime("%d/%m/%Y"), n.unit_name, n.ref, n.source, n.text] for n in report.difficulties]
+    return Table("Khó khăn vướng mắc", "Bảng 5. Khó khăn, vướng mắc đơn vị nêu", header, rows)
+
+
+def all_tables(report: Consolidated) -> list[Table]:
+    return [duty_table(report), overdue_table(report), indicator_table(report), qualitative_table(report),
+            difficulty_table(report)]
+
+
+def summary(report: Consolidated) -> str:
+    total = report.total
+    rate = "chưa có nhiệm vụ đến hạn" if total.on_time_rate is None else f"{number_vi(total.on_time_rate)}%"
+    off = len(report.kpi.off_track)
+    return (f"Trong kỳ có {total.assigned} nhiệm vụ được giao, {total.due} nhiệm vụ đến hạn; tỷ lệ hoàn thành đúng "
+            f"hạn: {rate}; {len(report.overdue)} nhiệm vụ còn quá hạn. {off} chỉ tiêu chệch lộ trình.")

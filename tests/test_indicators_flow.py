@@ -1,0 +1,83 @@
+"""The indicators flow under a Prefect test server: table, charts, alerts told once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from prefect.artifacts import Artifact
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+from sqlmodel import Session, select
+
+from htx_tasks import clock
+from htx_tasks.indicators.alerts import IndicatorAlert
+from htx_tasks.plan.loader import load_plan
+from htx_tasks.registry.service import load_demo
+from htx_tasks.store.db import make_engine, session_scope, upgrade
+
+CONFIG_DIR = Path(__file__).parents[1] / "config"
+NOW = "2026-11-27T09:00"
+
+
+@pytest.fixture(scope="module")
+def prefect_api():
+    with (
+        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=90),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield
+
+
+@pytest.fixture
+def demo_install(prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    url = f"sqlite:///{tmp_path / 'htx.db'}"
+    for name, value in (("HTX_CONFIG_DIR", config), ("HTX_VAR_DIR", tmp_path / "var"), ("HTX_DATABASE_URL", url)):
+        monkeypatch.setenv(name, str(value))
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        load_demo(session, load_plan(config), now=clock.parse_instant(NOW))
+    yield engine, tmp_path / "var"
+    engine.dispose()
+
+
+def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install) -> None:
+    from flows.indicators import TABLE_KEY, indicators
+
+    engine, var = demo_install
+    state = indicators(year=2026, now=NOW, return_state=True)
+    assert state.name == "Chệch lộ trình"
+    assert "Số hợp tác xã không còn hoạt động chưa giải thể" in state.message
+    assert "DỮ LIỆU MINH HỌA" in state.message
+
+    artifact = Artifact.get(TABLE_KEY)
+    rows = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    assert len(rows) == 6 and {r["Dữ liệu"] for r in rows} == {"minh họa"}
+    assert "DỮ LIỆU MINH HỌA" in artifact.description
+    closing = next(r for r in rows if r["Chỉ tiêu"].startswith("Số hợp tác xã không còn"))
+    assert closing["Đánh giá"] == "chậm so với lộ trình" and closing["Năm 2026"] == "4"
+
+    image = Artifact.get("bieu-do-htx-kha-tot-2030")
+    assert image.type == "image" and image.data.startswith("data:image/png;base64,")
+    charts = sorted(p.name for p in (var / "charts" / "chi-tieu-2026").glob("*.png"))
+    assert len(charts) == 6 and all((var / "charts" / "chi-tieu-2026" / c).stat().st_size > 10_000 for c in charts)
+
+    inbox = (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8")
+    assert "chỉ tiêu năm 2026 chệch lộ trình" in inbox
+    assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in inbox
+    assert "Phòng Tài chính – Kế hoạch" in inbox
+    assert "chỉ tiêu năm 2026 chệch lộ trình" in (var / "inbox" / "leadership.txt").read_text(encoding="utf-8")
+
+    indicators(year=2026, now="2026-11-30T09:00", return_state=True)  # a rerun tells nobody again
+    with Session(engine) as session:
+        rows = session.exec(select(IndicatorAlert)).all()
+    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [
+        ("giai-the-htx-2030", "coordinator", "sent"), ("giai-the-htx-2030", "leadership", "sent")]
+    assert (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8").count("chệch lộ trình\n") == \
+        inbox.count("chệch lộ trình\n")

@@ -1,0 +1,127 @@
+"""The consolidated report: three files reopened, their numbers checked against the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import text
+from sqlmodel import select
+
+from htx_tasks import clock
+from htx_tasks.engine import run_pass, sync_plan
+from htx_tasks.registry.service import load_demo
+from htx_tasks.reporting.data import parse_period
+from htx_tasks.reporting.service import write
+from htx_tasks.services import extend, submit
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import Occurrence
+
+NOW = clock.parse_instant("2026-12-28T09:00")
+H2 = parse_period("2026-H2")
+
+
+@pytest.fixture
+def reported(db_engine, plan, tmp_path: Path):
+    """A plan followed up to 28/12/2026: one report with a difficulty, one extension, the rest overdue."""
+    with session_scope(db_engine) as session:
+        sync_plan(session, plan)
+        load_demo(session, plan, now=NOW)
+    run_pass(db_engine, plan, clock.parse_instant("2026-12-01T07:30"))
+    with session_scope(db_engine) as session:
+        rows = session.exec(select(Occurrence).order_by(Occurrence.deadline, Occurrence.id)).all()
+        first = next(r for r in rows if r.unit_code == "phong-kinh-te")
+        submit(session, plan, first.id, unit="phong-kinh-te", now=clock.parse_instant("2026-12-02T09:00"),
+               note="Đã hướng dẫn 2 hợp tác xã; khó khăn: thiếu cán bộ chuyên trách ở xã Cam Lập", evidence=None)
+        later = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
+        extend(session, plan, later.id, to=dt.date(2027, 1, 15), now=clock.parse_instant("2026-12-03T09:00"),
+               note="Chờ số liệu hợp tác xã sau đại hội thành viên thường niên")
+    run_pass(db_engine, plan, NOW)
+    _, files = write(db_engine, plan, H2, tmp_path / "out", now=NOW, var_dir=tmp_path / "var")
+    return db_engine, files
+
+
+def _scalar(engine, sql: str, **params) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar_one()
+
+
+def test_report_numbers_match_the_database(reported) -> None:
+    engine, files = reported
+    book = load_workbook(files["xlsx"])
+    assert book.sheetnames == ["Thông tin", "Kết quả theo đơn vị", "Nhiệm vụ quá hạn", "Chỉ tiêu",
+                               "Mục tiêu định tính", "Khó khăn vướng mắc"]
+    units = book["Kết quả theo đơn vị"]
+    header = [c.value for c in units[1]]
+    total = next(r for r in units.iter_rows(min_row=2, values_only=True) if r[0] == "Tổng cộng")
+    assigned = _scalar(engine, "SELECT count(*) FROM occurrence WHERE deadline BETWEEN :a AND :b "
+                               "AND state NOT IN ('waived', 'succeeded')", a=H2.start, b=H2.end)
+    overdue_now = _scalar(engine, "SELECT count(*) FROM occurrence WHERE deadline BETWEEN :a AND :b AND "
+                                  "deadline < :today AND state IN ('open', 'due_soon', 'overdue', 'escalated')",
+                          a=H2.start, b=H2.end, today=dt.date(2026, 12, 28))
+    assert assigned > 0 and overdue_now > 0
+    assert total[header.index("Được giao")] == assigned
+    assert total[header.index("Chưa hoàn thành (quá hạn)")] == overdue_now
+    overdue = list(book["Nhiệm vụ quá hạn"].iter_rows(min_row=2, values_only=True))
+    assert len(overdue) == overdue_now
+    indicators = {r[0]: r for r in book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
+    closing = indicators["Số hợp tác xã không còn hoạt động chưa giải thể"]
+    stopped = _scalar(engine, "SELECT count(*) FROM coop_version WHERE valid_from <= :d AND "
+                              "(valid_to IS NULL OR valid_to > :d) AND kind IN ('hop-tac-xa', 'lien-hiep-htx') "
+                              "AND status IN ('ngung-hoat-dong', 'cho-giai-the')", d=dt.date(2026, 12, 28))
+    assert closing[3] == str(stopped) and closing[-1] == "minh họa"
+    difficulties = [r[-1] for r in book["Khó khăn vướng mắc"].iter_rows(min_row=2, values_only=True)]
+    assert any("thiếu cán bộ chuyên trách" in d for d in difficulties)
+    assert any("Chờ số liệu hợp tác xã" in d for d in difficulties)
+
+
+def test_docx_is_laid_out_as_an_administrative_report(reported, plan) -> None:
+    _, files = reported
+    doc = Document(str(files["docx"]))
+    head = doc.tables[0].rows[0].cells
+    left = [p.text for p in head[0].paragraphs]
+    right = [p.text for p in head[1].paragraphs]
+    assert left[:2] == ["ỦY BAN NHÂN DÂN", "THÀNH PHỐ CAM RANH"] and left[-1] == "Số:      /BC-UBND"
+    assert right[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert right[-1] == "Cam Ranh, ngày 28 tháng 12 năm 2026"
+    assert head[1].paragraphs[-1].runs[0].italic
+    body = [p.text for p in doc.paragraphs]
+    title = body.index("BÁO CÁO")
+    assert body[title + 1].startswith("Kết quả thực hiện Kế hoạch") and body[title + 1].endswith("6 tháng cuối năm 2026")
+    for heading in ("I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ CỦA CÁC ĐƠN VỊ", "II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU",
+                    "III. MỤC TIÊU ĐỊNH TÍNH", "IV. KHÓ KHĂN, VƯỚNG MẮC"):
+        assert heading in body
+    assert any("DỮ LIỆU MINH HỌA" in line for line in body)
+    foot = doc.tables[-1].rows[0].cells
+    received = [p.text for p in foot[0].paragraphs]
+    assert received[0] == "Nơi nhận:" and f"- {plan.meta.recipients[0]};" in received
+    signed = [p.text for p in foot[1].paragraphs if p.text]
+    assert signed == [*plan.meta.signer.office, plan.meta.signer.name]
+    assert len(doc.inline_shapes) == 6  # a chart per measured indicator
+    units = doc.tables[1]
+    assert [c.text for c in units.rows[0].cells][:3] == ["Đơn vị", "Được giao", "Đến hạn"]
+    assert "Phòng Tài chính – Kế hoạch" in {r.cells[0].text for r in units.rows}
+    section = doc.sections[0]
+    assert (round(section.left_margin.cm), round(section.right_margin.cm, 1), round(section.top_margin.cm)) == (3, 1.5, 2)
+
+
+def test_markdown_and_text_stay_vietnamese(reported) -> None:
+    _, files = reported
+    md = files["md"].read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", md)
+    assert "# BÁO CÁO" in md and "### II. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU" in md
+    assert "**Nơi nhận:**" in md and "Hợp tác xã" not in md.split("### II.")[0][:50]
+    assert "Tỷ lệ hợp tác xã đạt loại khá, tốt" in md and "đúng lộ trình" in md
+
+
+def test_cli_writes_three_files_and_refuses_a_bad_period(run_cli, tmp_path: Path) -> None:
+    assert run_cli("init").exit_code == 0
+    bad = run_cli("report", "consolidated", "--period", "2026-Q3", "--out", tmp_path)
+    assert bad.exit_code == 2 and "kỳ báo cáo không hợp lệ '2026-Q3'" in bad.stderr
+    done = run_cli("report", "consolidated", "--period", "2026", "--out", tmp_path / "r", "--now", "2026-12-28T09:00")
+    assert done.exit_code == 0, done.stderr
+    assert sorted(p.suffix for p in (tmp_path / "r").iterdir()) == [".docx", ".md", ".xlsx"]
