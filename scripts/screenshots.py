@@ -7,7 +7,9 @@ or awaiting review), opens the UI in headless Chromium and saves:
 - ``docs/screenshots/deployments.png``: the deployments, one per Section III unit;
 - ``docs/screenshots/unit-run.png``: the table a unit's run published (the ward/commune group),
   with the run, its final state's message and its tags beside it;
-- ``docs/screenshots/board.png``: the coordinator board.
+- ``docs/screenshots/board.png``: the coordinator board;
+- ``docs/screenshots/kpi.png`` and ``kpi-chart.png``: the Section I.2 indicators table and one
+  chart (computed from the synthetic registry ``make run`` loads).
 
 Usage: ``.venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--keep]``.
 Needs Debian's ``chromium`` (``apt-get install -y chromium``).
@@ -198,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(f"{base}/v2/deployments", args.out / "deployments.png", profile, (1400, 900))
         screenshot(f"{base}/v2/artifacts/artifact/{ward_table}", args.out / "unit-run.png", profile, (1680, 900))
         screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 1800))
+        kpi, chart = latest_artifact(base, "chi-tieu-ke-hoach"), latest_artifact(base, "bieu-do-giai-the-htx-2030")
+        screenshot(f"{base}/v2/artifacts/artifact/{kpi}", args.out / "kpi.png", profile, (1680, 900))
+        screenshot(f"{base}/v2/artifacts/artifact/{chart}", args.out / "kpi-chart.png", profile, (1400, 1000))
         if args.keep:
             print(f"Prefect UI: {base} (Ctrl-C để dừng)")
             serving.wait()

@@ -27,9 +27,9 @@ BA_NGOI, CAM_LAP = "phuong-ba-ngoi", "xa-cam-lap"
 
 
 def coop(code: str, **kw) -> Coop:
-    base = dict(name=f"HTX {code}", kind="hop-tac-xa", ward=BA_NGOI, sector="nong-nghiep",
-                follow_unit="phong-kinh-te", status="dang-hoat-dong", founded_on=dt.date(2015, 1, 10),
-                valid_from=dt.date(2023, 1, 1))
+    base = {"name": f"HTX {code}", "kind": "hop-tac-xa", "ward": BA_NGOI, "sector": "nong-nghiep",
+            "follow_unit": "phong-kinh-te", "status": "dang-hoat-dong", "founded_on": dt.date(2015, 1, 10),
+            "valid_from": dt.date(2023, 1, 1)}
     base.update(kw)
     return Coop(code=code, **base)
 

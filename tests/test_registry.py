@@ -24,9 +24,9 @@ HEADERS = [f.header for f in FIELDS]
 
 
 def coop(code: str = "HTX-01", **kw) -> Coop:
-    base = dict(name="Hợp tác xã nông nghiệp Cam Lập", kind="hop-tac-xa", ward="xa-cam-lap",
-                sector="nong-nghiep", follow_unit="phong-kinh-te", status="dang-hoat-dong",
-                founded_on=dt.date(2015, 3, 1), valid_from=dt.date(2023, 1, 1), members=25)
+    base = {"name": "Hợp tác xã nông nghiệp Cam Lập", "kind": "hop-tac-xa", "ward": "xa-cam-lap",
+            "sector": "nong-nghiep", "follow_unit": "phong-kinh-te", "status": "dang-hoat-dong",
+            "founded_on": dt.date(2015, 3, 1), "valid_from": dt.date(2023, 1, 1), "members": 25}
     base.update(kw)
     return Coop(code=code, **base)
 

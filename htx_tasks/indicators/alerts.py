@@ -89,8 +89,8 @@ def render(plan: Plan, recipient: str, year: int, lines: list[str], now: dt.date
     body = "\n".join([
         f"Kính gửi {recipient_name(plan, recipient)},",
         "",
-        f"Đến ngày {format_date_vi(local_date(now))}, các chỉ tiêu sau của {plan.meta.short_title} "
-        "đang chậm so với lộ trình (đường thẳng từ năm gốc đến mục tiêu):",
+        (f"Đến ngày {format_date_vi(local_date(now))}, các chỉ tiêu sau của {plan.meta.short_title} "
+         "đang chậm so với lộ trình (đường thẳng từ năm gốc đến mục tiêu):"),
         *lines,
         "",
         "Chi tiết: htx-tasks kpi, hoặc bảng chỉ tiêu trong Prefect (lượt chạy 'Chỉ tiêu kế hoạch').",
@@ -117,7 +117,7 @@ def deliver(engine: Engine, plan: Plan, channels: Channels, now: dt.datetime) ->
         message = render(plan, recipient, year, [r.text for r in group], now)
         try:
             results = send(channels.apprise_for(recipient), recipient, message, skip=set(), template=template)
-        except Exception as exc:  # one recipient's failure never stops the others
+        except Exception as exc:  # noqa: BLE001 - one recipient's failure never stops the others
             results = [UrlResult("", recipient, "failure", scrub(str(exc), template)[:500])]
         ok = bool(results) and all(r.ok for r in results)
         error = "; ".join(r.error or r.status for r in results if not r.ok) or (None if results else "không có kênh nhận")

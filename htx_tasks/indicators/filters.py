@@ -29,10 +29,9 @@ def check_count(where: dict[str, Any], total: str | None, units: Iterable[str]) 
     """Problems of one numerator or denominator, each with its path below the count."""
     unit_codes = set(units)
     out: list[tuple[tuple, str]] = []
-    if total is not None:
-        if total not in BY_NAME or BY_NAME[total].type is not Type.INT:
-            numeric = ", ".join(sorted(n for n in NUMERIC if n in BY_NAME))
-            out.append((("sum",), f"'sum' cần một trường số của sổ theo dõi ({numeric}), không phải '{total}'"))
+    if total is not None and (total not in BY_NAME or BY_NAME[total].type is not Type.INT):
+        numeric = ", ".join(sorted(n for n in NUMERIC if n in BY_NAME))
+        out.append((("sum",), f"'sum' cần một trường số của sổ theo dõi ({numeric}), không phải '{total}'"))
     for name, condition in where.items():
         loc = ("where", name)
         if name not in BY_NAME and name not in DERIVED:

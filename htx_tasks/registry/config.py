@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
+
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Strict, UnitKind
 from htx_tasks.plan.yamlio import ConfigError, load_yaml, parse_model
@@ -16,7 +18,7 @@ REGISTRY_FILE = "registry.yaml"
 
 class FollowUnits(Strict):
     default: str
-    by_sector: dict[Sector, str] = {}
+    by_sector: dict[Sector, str] = Field(default_factory=dict)
 
 
 class RegistryFile(Strict):

@@ -100,7 +100,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[RawRow]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a damaged or foreign file
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises several kinds for a damaged or foreign file
         raise FileRefused([FileProblem(path.name, 0, "", None, f"không đọc được tệp Excel ({exc})")]) from None
     try:
         sheet = book[DATA_SHEET] if DATA_SHEET in book.sheetnames else book.worksheets[0]

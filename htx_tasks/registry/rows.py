@@ -17,7 +17,15 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import UnitKind
 from htx_tasks.registry.config import RegistryConfig
 from htx_tasks.registry.fields import (
-    BY_HEADER, FIELDS, Coop, FieldSpec, Type, allowed, choice_of, fold, months_between,
+    BY_HEADER,
+    FIELDS,
+    Coop,
+    FieldSpec,
+    Type,
+    allowed,
+    choice_of,
+    fold,
+    months_between,
 )
 from htx_tasks.registry.files import FileProblem, RawRow
 

@@ -52,20 +52,33 @@ def _cell_lines(cell, lines: list[tuple[str, float, bool, bool]]) -> None:
         _font(paragraph.add_run(text), size, bold=bold, italic=italic)
 
 
+def _widths(grid, widths: list[float]) -> None:
+    """Column widths Word and LibreOffice both honour: on the grid and on every cell."""
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:
+            cell.width = Cm(width)
+
+
 def _table(document, table: t.Table) -> None:
     _para(document, table.title, 13, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     grid = document.add_table(rows=1, cols=len(table.header))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    count = len(table.header)
+    first = 16.5 * (0.3 if count > 3 else 1 / count)  # the name column gets room; the figures share the rest
+    _widths(grid, [first] + [(16.5 - first) / (count - 1)] * (count - 1))
+    size = 11 if len(table.header) <= 6 else 9
     for cell, name in zip(grid.rows[0].cells, table.header, strict=True):
         cell.paragraphs[0].text = ""
-        _font(cell.paragraphs[0].add_run(name), 11, bold=True)
+        _font(cell.paragraphs[0].add_run(name), size, bold=True)
     rows = table.rows or [["Không có"] + [""] * (len(table.header) - 1)]
     for row in rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.paragraphs[0].text = ""
-            _font(cell.paragraphs[0].add_run("" if value is None else str(value)), 11)
+            _font(cell.paragraphs[0].add_run("" if value is None else str(value)), size)
     _para(document, "", 6, space_after=0)
 
 
@@ -80,14 +93,13 @@ def document(report: Consolidated, path: Path) -> Path:
     normal.font.name, normal.font.size = FONT, Pt(14)
 
     head = doc.add_table(rows=1, cols=2)
-    head.autofit = False
+    _widths(head, [6.2, 10.3])
     left, right = head.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(10)
     issuer = t.issuer_lines(plan.meta.issuer)
     _cell_lines(left, [(issuer[0], 13, False, False), *[(line, 13, True, False) for line in issuer[1:]],
                        (RULE, 13, False, False), (f"Số:      /{t.SYMBOL}", 13, False, False)])
-    _cell_lines(right, [(t.MOTTO[0], 12.5, True, False), (t.MOTTO[1], 13.5, True, False),
-                        (RULE * 2, 13, False, False), (t.date_line(report), 13.5, False, True)])
+    _cell_lines(right, [(t.MOTTO[0], 12, True, False), (t.MOTTO[1], 13, True, False),
+                        (RULE * 2, 13, False, False), (t.date_line(report), 13, False, True)])
 
     title, subject = t.title_lines(report)
     _para(doc, "", 10, space_after=0)
@@ -117,9 +129,8 @@ def document(report: Consolidated, path: Path) -> Path:
     _table(doc, difficulties)
 
     foot = doc.add_table(rows=1, cols=2)
-    foot.autofit = False
+    _widths(foot, [8, 8.5])
     left, right = foot.rows[0].cells
-    left.width, right.width = Cm(8), Cm(8.5)
     _cell_lines(left, [("Nơi nhận:", 12, True, True)])
     for recipient in plan.meta.recipients:
         paragraph = left.add_paragraph()
