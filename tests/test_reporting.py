@@ -17,7 +17,7 @@ from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.registry.service import load_demo
 from htx_tasks.reporting.data import parse_period
 from htx_tasks.reporting.service import write
-from htx_tasks.services import extend, submit
+from htx_tasks.services import Actor, ExtendDeadline, SubmitReport, extend, submit, via_cli
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 
@@ -35,11 +35,14 @@ def reported(db_engine, plan, tmp_path: Path):
     with session_scope(db_engine) as session:
         rows = session.exec(select(Occurrence).order_by(Occurrence.deadline, Occurrence.id)).all()
         first = next(r for r in rows if r.unit_code == "phong-kinh-te")
-        submit(session, plan, first.id, unit="phong-kinh-te", now=clock.parse_instant("2026-12-02T09:00"),
-               note="Đã hướng dẫn 2 hợp tác xã; khó khăn: thiếu cán bộ chuyên trách ở xã Cam Lập", evidence=None)
+        note = "Đã hướng dẫn 2 hợp tác xã; khó khăn: thiếu cán bộ chuyên trách ở xã Cam Lập"
+        submit(session, plan, Actor.of_unit("phong-kinh-te", via_cli()),
+               SubmitReport.parse(occurrence=first.id, note=note), now=clock.parse_instant("2026-12-02T09:00"))
         later = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
-        extend(session, plan, later.id, to=dt.date(2027, 1, 15), now=clock.parse_instant("2026-12-03T09:00"),
-               note="Chờ số liệu hợp tác xã sau đại hội thành viên thường niên")
+        extend(session, plan, Actor.coordinator(via_cli()),
+               ExtendDeadline.parse(occurrence=later.id, to=dt.date(2027, 1, 15),
+                                    note="Chờ số liệu hợp tác xã sau đại hội thành viên thường niên"),
+               now=clock.parse_instant("2026-12-03T09:00"))
     run_pass(db_engine, plan, NOW)
     _, files = write(db_engine, plan, H2, tmp_path / "out", now=NOW, var_dir=tmp_path / "var")
     return db_engine, files
