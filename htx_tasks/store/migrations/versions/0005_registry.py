@@ -1,7 +1,7 @@
 """registry of collective economic organisations (one row per version) and indicator alerts
 
 Revision ID: i9_registry
-Revises: i10a_decision_actors
+Revises: i8_web_answers
 Create Date: 2026-11-27
 """
 
@@ -13,7 +13,7 @@ import htx_tasks.store.types
 
 
 revision = "i9_registry"
-down_revision = "i10a_decision_actors"
+down_revision = "i8_web_answers"
 branch_labels = None
 depends_on = None
 
