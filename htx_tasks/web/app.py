@@ -29,6 +29,7 @@ from htx_tasks.web.guard import (
     posts_per_hour,
 )
 from htx_tasks.web.links import Link, LinkError, Role, Signer
+from htx_tasks.web.queries import when
 
 log = logging.getLogger("htx_tasks.web.audit")
 FORM_OVERHEAD = 1024 * 1024  # room for the note and the form fields beside the files
@@ -121,7 +122,7 @@ def client_of(request: Request) -> str:
 def page_environment() -> Environment:
     env = Environment(loader=PackageLoader("htx_tasks.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["when"] = lambda value: f"{clock.local(value):%H:%M %d/%m/%Y}" if value else ""
+    env.filters["when"] = when
     env.filters["size"] = lambda n: f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{max(1, round(n / 1024))} kB"
     env.filters["day"] = lambda value: f"{value:%d/%m/%Y}" if value else ""
     return env

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from htx_tasks.store.db import session_scope
 from htx_tasks.web.app import PageError, Web, client_of
-from htx_tasks.web.guard import CSRF_COOKIE, RateLimit
+from htx_tasks.web.guard import CSRF_COOKIE, RateLimit, new_csrf_cookie
 from htx_tasks.web.links import COORDINATOR_SUBJECT, Role
 
 ITERATIONS = 240_000
@@ -49,7 +49,7 @@ def router(web: Web) -> APIRouter:
 
     def page(request: Request, status: int = 200, error: str | None = None) -> Response:
         cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = None if cookie else secrets.token_urlsafe(18)
+        fresh = None if cookie else new_csrf_cookie()
         csrf = web.signer.csrf_token(LOGIN_FORM_ID, cookie or fresh)
         response = web.render("login.html", status=status, csrf=csrf, error=error,
                               configured=bool(os.environ.get("HTX_COORDINATOR_PASSWORD_HASH")))
