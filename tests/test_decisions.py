@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from actions import COORDINATOR, extend, review, submit, waive
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from actions import COORDINATOR, extend, review, submit, waive
 from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan, load_plan
@@ -92,9 +92,9 @@ def test_waiving_a_submitted_report_closes_its_submission(db_engine: Engine, pla
         waive(session, plan, row.id, note="Không còn phải báo cáo", now=L("2026-12-02", 9))
     (sub,) = submissions(db_engine, row.id)
     assert (sub.decision, sub.decided_at, sub.decision_note) == ("waive", L("2026-12-02", 9), "Không còn phải báo cáo")
-    with session_scope(db_engine) as session:
-        with pytest.raises(Conflict, match=rf"nhiệm vụ số {row.id} đã có người xử lý trước: đã đóng \('Miễn thực hiện'\)"):
-            review(session, plan, row.id, decision=Decision.ACCEPT, note="", now=L("2026-12-02", 10))
+    closed = rf"nhiệm vụ số {row.id} đã có người xử lý trước: đã đóng \('Miễn thực hiện'\)"
+    with session_scope(db_engine) as session, pytest.raises(Conflict, match=closed):
+        review(session, plan, row.id, decision=Decision.ACCEPT, note="", now=L("2026-12-02", 10))
 
 
 def test_a_report_is_pending_exactly_while_its_item_awaits_review(db_engine: Engine, plan: Plan) -> None:
@@ -155,9 +155,8 @@ def test_only_the_coordinator_decides_on_a_report(db_engine: Engine, plan: Plan,
     with session_scope(db_engine) as session:
         submit(session, plan, row.id, unit=WARD, note="Báo cáo", now=L("2026-12-01", 9))
     count = len(trail(db_engine, row.id))
-    with session_scope(db_engine) as session:
-        with pytest.raises(Refused, match=message):
-            review(session, plan, row.id, decision=Decision.ACCEPT, note="", now=L("2026-12-01", 10), actor=actor)
+    with session_scope(db_engine) as session, pytest.raises(Refused, match=message):
+        review(session, plan, row.id, decision=Decision.ACCEPT, note="", now=L("2026-12-01", 10), actor=actor)
     assert len(trail(db_engine, row.id)) == count
     assert ward_report(db_engine).state == "submitted"
 
@@ -178,9 +177,8 @@ def test_an_extension_moves_the_deadline_later_within_a_year(db_engine: Engine, 
                                                              message: str) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     row = ward_report(db_engine)
-    with session_scope(db_engine) as session:
-        with pytest.raises(InvalidInput, match=message):
-            extend(session, plan, row.id, to=D(to), note="Lý do", now=L("2026-12-01", 9))
+    with session_scope(db_engine) as session, pytest.raises(InvalidInput, match=message):
+        extend(session, plan, row.id, to=D(to), note="Lý do", now=L("2026-12-01", 9))
     assert (ward_report(db_engine).deadline, ward_report(db_engine).version) == (D("2026-12-10"), row.version)
     with session_scope(db_engine) as session:
         assert extend(session, plan, row.id, to=D("2027-12-02"), note="Lý do", now=L("2026-12-01", 9)).deadline == (
@@ -197,9 +195,9 @@ def test_a_stale_page_cannot_overwrite_a_decision(db_engine: Engine, plan: Plan)
     with session_scope(db_engine) as session:
         extend(session, plan, row.id, to=D("2026-12-20"), note="Lần 1", now=L("2026-12-01", 9))
     command = services.ExtendDeadline.parse(occurrence=row.id, to="2026-12-31", note="Lần 2", expected_version=seen)
-    with session_scope(db_engine) as session:
-        with pytest.raises(Conflict, match=rf"nhiệm vụ số {row.id} đã có người xử lý trước \(nay: 'Đang thực hiện'\)"):
-            services.extend(session, plan, COORDINATOR, command, now=L("2026-12-01", 9, 5))
+    stale = rf"nhiệm vụ số {row.id} đã có người xử lý trước \(nay: 'Đang thực hiện'\)"
+    with session_scope(db_engine) as session, pytest.raises(Conflict, match=stale):
+        services.extend(session, plan, COORDINATOR, command, now=L("2026-12-01", 9, 5))
     assert ward_report(db_engine).deadline == D("2026-12-21")  # 20/12 is a Sunday
 
 

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from actions import COORDINATOR, VIA, open_case, submit
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from actions import COORDINATOR, VIA, open_case, submit
 from htx_tasks import services
 from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass

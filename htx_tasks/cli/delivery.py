@@ -5,17 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from htx_tasks import clock
+from htx_tasks import clock, services
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import (
+    ConfigOpt,
+    JsonOpt,
+    NowOpt,
+    errors,
+    now_of,
+    open_engine,
+    open_plan,
+)
 from htx_tasks.core.lifecycle import Kind
-from htx_tasks.delivery.channels import load_channels, recipients_of, coverage_warnings
+from htx_tasks.delivery.channels import coverage_warnings, load_channels, recipients_of
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import Message, recipient_name
 from htx_tasks.delivery.sender import send
-from htx_tasks import services
 from htx_tasks.services import Actor, Refused, via_cli
 from htx_tasks.services.notices import lease_until, rows_with_status
 from htx_tasks.settings import Settings

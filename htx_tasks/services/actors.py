@@ -11,11 +11,12 @@ import getpass
 from dataclasses import dataclass
 from enum import StrEnum
 
+from htx_tasks.engine import ENGINE_ACTOR
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.errors import Refused
 
 COORDINATOR_ACTOR = "cơ quan thường trực"  # the audit's name for the coordinator (standing office)
-SYSTEM_ACTOR = "hệ thống"  # the same name the engine uses for its own steps
+SYSTEM_ACTOR = ENGINE_ACTOR  # the system's name in the audit, the same as the engine's own steps
 VIA_MAX = 128
 
 
@@ -106,7 +107,7 @@ class Actor:
 def via_cli() -> str:
     try:
         user = getpass.getuser()
-    except Exception:  # no user name in this environment
+    except (OSError, KeyError):  # no user name in this environment
         user = "?"
     return f"cli:{user}"[:VIA_MAX]
 

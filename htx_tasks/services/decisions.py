@@ -24,13 +24,26 @@ from sqlmodel import Session
 from htx_tasks.clock import local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
 from htx_tasks.core.recurrence import case_deadline
-from htx_tasks.engine import ENGINE_ACTOR, audit, new_occurrence, snapshot_of, state_reason
+from htx_tasks.engine import (
+    ENGINE_ACTOR,
+    audit,
+    new_occurrence,
+    snapshot_of,
+    state_reason,
+)
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
 from htx_tasks.services.actors import Act, Actor, authorize
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
-    EXTENSION_HORIZON, RECEIVED_HORIZON, Decision, ExtendDeadline, OpenCase, ReviewReport, SubmitReport, Waive,
+    EXTENSION_HORIZON,
+    RECEIVED_HORIZON,
+    Decision,
+    ExtendDeadline,
+    OpenCase,
+    ReviewReport,
+    SubmitReport,
+    Waive,
     vn_date,
 )
 from htx_tasks.store.models import Notification, Occurrence, Submission
@@ -88,7 +101,8 @@ def require_state(session: Session, row: Occurrence, act: Act) -> None:
         select(Submission).where(Submission.occurrence_id == n).order_by(Submission.id.desc()).limit(1)
     ).scalars().first()
     if last is not None and last.decided_at is not None:
-        raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: báo cáo đã được {DECISION_WORDS.get(last.decision, last.decision)} "
+        decided = DECISION_WORDS.get(last.decision, last.decision)
+        raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: báo cáo đã được {decided} "
                        f"lúc {local(last.decided_at):%H:%M %d/%m/%Y}")
     raise Refused(f"nhiệm vụ số {n} chưa có báo cáo chờ duyệt")
 

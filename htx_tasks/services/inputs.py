@@ -15,7 +15,13 @@ from enum import StrEnum
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from htx_tasks.services.errors import FieldError, InvalidInput
 
@@ -44,7 +50,7 @@ def clean_text(value: object, *, limit: int, multiline: bool, required: bool) ->
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValueError("phải là chuỗi ký tự")
+        raise ValueError("phải là chuỗi ký tự")  # noqa: TRY004 (pydantic reports ValueError as a field error)
     value = value.strip()
     if required and not value:
         raise ValueError("không được để trống")

@@ -41,10 +41,10 @@ def resolve_notice(session: Session, plan: Plan, actor: Actor, command: ResolveN
     if row is None:
         raise Refused(f"không có thông báo số {command.notification}")
     if command.outcome is NoticeOutcome.DELIVERED:
-        values = dict(status="sent", sent_at=row.claimed_at or now, last_error=None, claim_token=None)
+        values = {"status": "sent", "sent_at": row.claimed_at or now, "last_error": None, "claim_token": None}
         action, what = RESOLVED[0], "đã đến nơi"
     else:
-        values = dict(status="pending", next_attempt_at=now, claim_token=None, claimed_at=None)
+        values = {"status": "pending", "next_attempt_at": now, "claim_token": None, "claimed_at": None}
         action, what = RESOLVED[1], "gửi lại"
     changed = session.execute(
         update(Notification).where(Notification.id == row.id, Notification.status == "review").values(**values)
