@@ -15,6 +15,7 @@ from flows.common import Context, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import board, clock
 from htx_tasks.engine import COORDINATOR, LEADERSHIP
+from htx_tasks.services.extensions import pending_count
 
 FLOW_NAME = "Bảng theo dõi chung"
 
@@ -23,9 +24,11 @@ FLOW_NAME = "Bảng theo dõi chung"
 def publish(ctx: Context, now: dt.datetime) -> board.Board:
     with Session(ctx.engine) as session:
         data = board.build_board(session, ctx.plan, now)
+        waiting = pending_count(session)
     markdown = board.render_markdown(data, ctx.plan)
+    markdown += f"\n\n## Đề nghị gia hạn chờ quyết định ({waiting})\n"
     if web_url := os.environ.get("HTX_WEB_URL"):  # the login page: no credential goes into Prefect
-        markdown += f"\n\n[Duyệt báo cáo và đề nghị gia hạn]({web_url.rstrip('/')}/dang-nhap)\n"
+        markdown += f"\n[Duyệt báo cáo và đề nghị gia hạn]({web_url.rstrip('/')}/dang-nhap)\n"
     create_markdown_artifact(
         key=board.BOARD_KEY,
         markdown=markdown,

@@ -55,7 +55,7 @@ from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan, load_plan
-from htx_tasks.store.db import make_engine, upgrade
+from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import (
     AuditEvent,
     Delivery,
@@ -220,7 +220,6 @@ def test_a_renamed_unit_or_new_plan_needs_no_code(tmp_path: Path) -> None:
 def test_due_soon_follows_each_duty_policy_and_overdue_outranks_it(plan: Plan, tmp_path: Path) -> None:
     """The standing without Prefect: a case (due soon 1 working day before) next to quarterly reports."""
     from actions import open_case
-    from htx_tasks.store.db import session_scope
 
     engine = make_engine(f"sqlite:///{tmp_path / 'htx.db'}")
     upgrade(engine)
@@ -390,10 +389,20 @@ def test_the_link_key_can_come_from_a_prefect_secret_block(prefect_api: str, mon
 
 def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(installed: Engine,
                                                                               monkeypatch) -> None:
+    from htx_tasks.services import Actor
+    from htx_tasks.services.extensions import RequestExtension, request_extension
+
     monkeypatch.setenv("HTX_WEB_URL", "http://127.0.0.1:8300/")
     monkeypatch.setenv("HTX_LINK_KEY", "k" * 32)
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    with session_scope(installed) as session:
+        request_extension(session, load_plan(os.environ["HTX_CONFIG_DIR"]), Actor.of_unit("phuong-ba-ngoi", "cli:t"),
+                          RequestExtension.parse(occurrence=_ward_occurrence(installed, "phuong-ba-ngoi"),
+                                                 proposed="2027-01-15", reason="Chờ số liệu"),
+                          now=at_local(dt.date(2026, 12, 8), 9))
     coordinator_board(now="2026-12-14T08:00", return_state=True)
     board = markdown(BOARD_KEY)
+    assert "## Đề nghị gia hạn chờ quyết định (1)" in board
     assert "[Duyệt báo cáo và đề nghị gia hạn](http://127.0.0.1:8300/dang-nhap)" in board
     assert "/c/" not in board
 

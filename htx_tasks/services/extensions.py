@@ -13,11 +13,11 @@ import datetime as dt
 from typing import Self
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from htx_tasks.clock import local_date
-from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.lifecycle import ACTIVE, Kind, State
 from htx_tasks.engine import audit
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
@@ -34,7 +34,7 @@ from htx_tasks.services.inputs import (
     clean_text,
 )
 from htx_tasks.store.answers import ExtensionRequest
-from htx_tasks.store.models import Notification
+from htx_tasks.store.models import Notification, Occurrence
 
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
@@ -79,6 +79,14 @@ class DecideExtension(Command):
 def pending_request(session: Session, occurrence_id: int) -> ExtensionRequest | None:
     return session.exec(select(ExtensionRequest).where(
         ExtensionRequest.occurrence_id == occurrence_id, ExtensionRequest.decision == PENDING)).first()
+
+
+def pending_count(session: Session) -> int:
+    """Requests awaiting the coordinator's decision on obligations still open (for the board)."""
+    return session.exec(select(func.count()).select_from(ExtensionRequest)
+                        .join(Occurrence, Occurrence.id == ExtensionRequest.occurrence_id)
+                        .where(ExtensionRequest.decision == PENDING,
+                               Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]))).one()
 
 
 def request_extension(session: Session, plan: Plan, actor: Actor, command: RequestExtension, *,
