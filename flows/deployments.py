@@ -27,6 +27,7 @@ from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
 from flows.indicators import TABLE_KEY, indicators
+from flows.report import REPORT_KEY, consolidated_report
 from flows.record import COORDINATOR_CHOICE, FORM_LABELS, record_result
 from flows.retry import retry_deliveries
 from flows.units import follow_up_unit
@@ -43,6 +44,9 @@ BOARD_NAME = "Bảng theo dõi chung — cơ quan thường trực"
 RECORD_NAME = "Ghi nhận kết quả"
 RETRY_NAME = "Gửi lại thông báo lỗi"
 INDICATORS_NAME = "Chỉ tiêu mục I.2 — hằng năm"
+REPORT_NAME = "Báo cáo tổng hợp — 6 tháng, năm"
+REPORT_FORM = {"period": "Kỳ báo cáo (2027-H1 hoặc 2027; để trống: theo tháng chạy)",
+               "now": "Thời điểm tính (để trống: giờ chạy)"}
 INDICATORS_FORM = {"year": "Năm tính (để trống: năm hiện tại)", "now": "Thời điểm tính (để trống: giờ chạy)"}
 RETRY_EVERY_MINUTES = 15
 BASE_TAGS = ["htx-tasks"]
@@ -114,6 +118,13 @@ def specs(plan: Plan) -> list[Spec]:
         tags=[*BASE_TAGS, plan.meta.code, "chi-tieu"],
         schedules=[Cron("0 16 31 12 *", timezone=LOCAL_TZ)],
         form=INDICATORS_FORM,
+    ))
+    out.append(Spec(
+        flow=consolidated_report, module="flows.report", name=REPORT_NAME,
+        description=report_description(plan),
+        tags=[*BASE_TAGS, plan.meta.code, "bao-cao"],
+        schedules=[Cron("0 8 20 6,12 *", timezone=LOCAL_TZ)],
+        form=REPORT_FORM,
     ))
     end = plan.source.policy.work_end or dt.time(17, 0)
     out.append(Spec(
@@ -207,6 +218,17 @@ def indicators_description(plan: Plan) -> str:
          f"bảng giá trị, mục tiêu, lộ trình và đánh giá (artifact `{TABLE_KEY}`), một biểu đồ cho mỗi chỉ "
          f"tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
          f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."),
+    ])
+
+
+def report_description(plan: Plan) -> str:
+    return "\n".join([
+        f"**Báo cáo tổng hợp** kết quả thực hiện {plan.meta.short_title}, do {plan.meta.coordinator.title} lập.",
+        "",
+        ("08:00 ngày 20/6 (sơ kết 6 tháng) và 20/12 (tổng kết năm), giờ Việt Nam, hoặc khi bấm **Run** với kỳ "
+         "cần lập: nhiệm vụ theo đơn vị trong bốn nhóm kết quả, nhiệm vụ quá hạn và lý do, chỉ tiêu mục I.2 "
+         "kèm biểu đồ, mục tiêu định tính, khó khăn vướng mắc. Ghi ba tệp .md, .xlsx, .docx (thể thức Nghị "
+         f"định 30/2020/NĐ-CP) vào `var/reports/<kỳ>/` và artifact `{REPORT_KEY}`."),
     ])
 
 

@@ -81,3 +81,18 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
         ("giai-the-htx-2030", "coordinator", "sent"), ("giai-the-htx-2030", "leadership", "sent")]
     assert (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8").count("chệch lộ trình\n") == \
         inbox.count("chệch lộ trình\n")
+
+
+def test_report_flow_writes_three_files_and_a_markdown_artifact(demo_install) -> None:
+    from flows.report import REPORT_KEY, consolidated_report, default_period
+
+    _, var = demo_install
+    state = consolidated_report(period="2026-H2", now=NOW, return_state=True)
+    assert state.name == "Đã lập báo cáo"
+    out = var / "reports" / "2026-H2"
+    assert sorted(p.suffix for p in out.iterdir()) == [".docx", ".md", ".xlsx"]
+    artifact = Artifact.get(REPORT_KEY)
+    assert "# BÁO CÁO" in artifact.data and "**Nơi nhận:**" in artifact.data
+    assert "DỮ LIỆU MINH HỌA" in artifact.description
+    assert [default_period(clock.parse_instant(t)) for t in ("2027-06-20T08:00", "2027-12-20T08:00")] == \
+        ["2027-H1", "2027"]
