@@ -46,10 +46,10 @@ def occurrence_id(run_cli, duty: str, unit: str) -> int:
 def test_validate_summarises_the_plan(run_cli) -> None:
     out = ok(run_cli("validate"))
     assert "Cấu hình hợp lệ: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU về kinh tế tập thể" in out
-    assert "23 đơn vị, 17 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
+    assert "23 đơn vị, 16 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
     data = as_json(run_cli("validate", "--json"))
     assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
-        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 17, "indicators": 6, "task_groups": 5,
+        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 16, "indicators": 6, "task_groups": 5,
     }
     assert isinstance(data["warnings"], list)
 
@@ -57,7 +57,7 @@ def test_validate_summarises_the_plan(run_cli) -> None:
 def test_init_creates_the_database_then_upgrades_it(run_cli, tmp_path) -> None:
     out = ok(run_cli("init"))
     assert out.startswith("Đã tạo cơ sở dữ liệu")
-    assert "nạp kế hoạch: 23 đơn vị, 17 nhiệm vụ." in out
+    assert "nạp kế hoạch: 23 đơn vị, 16 nhiệm vụ." in out
     assert (tmp_path / "x.db").exists()
     assert ok(run_cli("init")).startswith("Đã cập nhật cơ sở dữ liệu")
 
