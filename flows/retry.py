@@ -8,6 +8,8 @@ from prefect.states import Completed, Failed, State
 from flows.common import opened, run_time
 from flows.tasks import deliver
 from htx_tasks import clock
+from htx_tasks.delivery.channels import load_channels
+from htx_tasks.indicators import alerts
 
 FLOW_NAME = "Gửi lại thông báo lỗi"
 
@@ -29,8 +31,12 @@ def retry_deliveries(now: str | None = None) -> State:
     at = run_time(now)
     with opened() as ctx:
         result = deliver(ctx, at, None, retries_only=True)
+        channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
+        told = alerts.deliver(ctx.engine, ctx.plan, channels, at)  # indicator alerts not yet delivered
     message = (f"Gửi lại {result['sent']} mục; {result['retrying']} còn thử lại; "
                f"{result['failed']} thất bại (đã báo kênh dự phòng).")
+    if told.sent or told.failed:
+        message += f" Cảnh báo chỉ tiêu: gửi {told.sent}, chưa gửi được {told.failed}."
     if result["failed"]:
         return Failed(name="Gửi thất bại", message=message)
     return Completed(name="Đã gửi lại" if result["sent"] else "Không có gì để gửi lại", message=message)

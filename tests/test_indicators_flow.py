@@ -96,3 +96,19 @@ def test_report_flow_writes_three_files_and_a_markdown_artifact(demo_install) ->
     assert "DỮ LIỆU MINH HỌA" in artifact.description
     assert [default_period(clock.parse_instant(t)) for t in ("2027-06-20T08:00", "2027-12-20T08:00")] == \
         ["2027-H1", "2027"]
+
+
+def test_the_retry_flow_sends_an_indicator_alert_that_failed_before(demo_install) -> None:
+    from flows.retry import retry_deliveries
+
+    engine, var = demo_install
+    with session_scope(engine) as session:
+        session.add(IndicatorAlert(indicator="tmdt-2030", year=2026, recipient="coordinator", attempts=1,
+                                   text="- Tỷ lệ sản phẩm chủ lực bán qua thương mại điện tử: thử lại",
+                                   created_at=clock.parse_instant(NOW), last_error="timeout"))
+    state = retry_deliveries(now="2026-11-27T09:15", return_state=True)
+    assert "Cảnh báo chỉ tiêu: gửi 1" in state.message
+    with Session(engine) as session:
+        [row] = session.exec(select(IndicatorAlert)).all()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert "thương mại điện tử: thử lại" in (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8")
