@@ -155,11 +155,6 @@ def has_synthetic(session: Session) -> bool:
     return session.exec(select(CoopVersion.id).where(CoopVersion.synthetic.is_(True)).limit(1)).first() is not None
 
 
-def last_change(session: Session) -> dt.date | None:
-    """The newest ``valid_from`` in the registry."""
-    return session.exec(select(func.max(CoopVersion.valid_from))).one()
-
-
 def export(session: Session, plan: Plan, path: Path, *, on: dt.date | None = None,
            full_history: bool = False) -> int:
     """Write the registry (latest, as of ``on``, or every version) to ``path``; returns the rows."""
