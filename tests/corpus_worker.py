@@ -27,7 +27,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 MEMORY_CAP = 1536 * 1024 * 1024
 CASE_SECONDS = 30
-NOW = "2027-03-02T09:00"
+NOW = "2027-03-02T09:00"  # the initialised database has had a pass at NOW ...
+LATER = "2027-06-02T09:00"  # ... so a pass at LATER on it would open, advance and notify
 
 
 class CaseTimeout(Exception):
@@ -64,9 +65,9 @@ def main(workdir: Path, out: Path) -> int:
     for args in (["init"], ["tick", "--now", NOW]):
         result = runner.invoke(app, [*args, "--config", str(good)], env=env)
         assert result.exit_code == 0, result.output
-    before = digest(base_db)
     results = {}
     for case in CASES:
+        before = digest(base_db)
         folder = workdir / case.id / "config"
         shutil.copytree(good, folder)
         broken = None
@@ -88,7 +89,7 @@ def main(workdir: Path, out: Path) -> int:
             fresh = workdir / case.id / "fresh.db"
             runs = {}
             for name, args, db in (("validate", ["validate"], None), ("init", ["init"], fresh),
-                                   ("tick", ["tick", "--now", NOW], base_db)):
+                                   ("tick", ["tick", "--now", LATER], base_db)):
                 run_env = {**env, "HTX_DATABASE_URL": f"sqlite:///{db or fresh}"}
                 result = runner.invoke(app, [*args, "--config", str(target)], env=run_env)
                 escaped = result.exception if not isinstance(result.exception, SystemExit) else None
