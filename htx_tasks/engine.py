@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 ENGINE_ACTOR = "hệ thống"
 BATCH = 2000  # occurrences advanced per transaction
 OPEN_BATCH = 500  # occurrences opened per transaction
+FLUSH_EVERY = 200  # occurrences advanced between two writes of their outbox rows (same transaction)
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
 
 
@@ -331,7 +332,11 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
         query = query.with_for_update(skip_locked=True)
     rows = session.exec(query).scalars().all()
     outbox: list[dict] = []
-    for row in rows:
+    for done, row in enumerate(rows):
+        if done and done % FLUSH_EVERY == 0:  # outbox rows and audit lines of a long gap add up: write them
+            result.notifications += record_notifications(session, outbox)
+            outbox = []
+            session.flush()
         try:
             step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
         except Exception as exc:  # one bad item never stops a pass

@@ -77,7 +77,9 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     with session_scope(engine) as session:
         result.review = _set_aside_stuck(session, wall, recipients)
         result.dropped = _drop_closed(session, now, recipients)
-        pending = session.exec(_due_query(now, recipients, retries_only)).all()
+        # ids and recipients only: after a long catch-up thousands of rows may be due at once
+        pending = session.execute(_due_query(now, recipients, retries_only)
+                                  .with_only_columns(Notification.id, Notification.recipient)).all()
     by_recipient: dict[str, list[int]] = defaultdict(list)
     for row in pending:
         by_recipient[row.recipient].append(row.id)
