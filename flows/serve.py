@@ -164,15 +164,15 @@ def stop_server(server: subprocess.Popen | None) -> None:
 def init_database() -> str:
     """Create or upgrade the task database and load the plan (what ``htx-tasks init`` does)."""
     from htx_tasks import clock
+    from htx_tasks.config import load_config
     from htx_tasks.engine import sync_plan
-    from htx_tasks.plan.loader import load_plan
     from htx_tasks.registry.files import SYNTHETIC_BANNER
     from htx_tasks.registry.service import load_demo
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
 
     settings = Settings.from_env()
-    plan = load_plan(settings.config_dir)
+    plan = load_config(settings.config_dir).plan  # all three files checked before the first write
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
