@@ -58,6 +58,9 @@ def prefect_environment(args: argparse.Namespace) -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         # runs go one at a time (see --limit): poll often so a queue of runs does not wait 10 s each
         "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "2"),
+        # the console shows warnings and errors only (the UI keeps every log line); each unit
+        # run prints its own one-line summary (flows/logs.py)
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": os.environ.get("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING"),
     }
     if args.api_url:
         env["PREFECT_API_URL"] = args.api_url.rstrip("/")

@@ -10,11 +10,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 from sqlmodel import Session
 
+from flows import logs
 from flows.common import Context, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import clock, followup
 
 FLOW_NAME = "Theo dõi đơn vị"
+logs.install()
 
 
 @task(name="Đánh giá hạn và ghi nhận nhắc việc", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -67,6 +69,9 @@ def follow_up_unit(unit: str, now: str | None = None) -> State:
         evaluate(ctx, unit, at)
         deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
         standing = publish(ctx, unit, at)
+    line = f"{unit}: {standing.standing.value} — {standing.message()}"
+    logs.RUNS.info(line)
     if standing.standing is followup.Standing.OVERDUE:
+        logs.expect_failure(standing.message())  # red in the UI, but not a crash: no traceback
         return Failed(name=standing.standing.value, message=standing.message())
     return Completed(name=standing.standing.value, message=standing.message())

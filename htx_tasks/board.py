@@ -14,11 +14,12 @@ from sqlmodel import Session, select
 
 from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, Outcome, State
+from htx_tasks.core.lifecycle import Kind, Outcome, State, outcome
 from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.followup import escalation_label, section_units
 from htx_tasks.plan.loader import Plan
-from htx_tasks.reports import StatusRow, UnitReport, outcome_report, status_rows
+from htx_tasks.plan.schema import DeadlineSource, Duty
+from htx_tasks.reports import StatusRow, UnitReport, count, outcome_report, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
 BOARD_KEY = "bang-theo-doi-chung"
@@ -50,6 +51,16 @@ class EscalationLine:
 
 
 @dataclass
+class GroupLine:
+    """One Section II task group: its duties' outcomes added up."""
+
+    ref: str
+    title: str
+    duties: int
+    report: UnitReport
+
+
+@dataclass
 class Board:
     now: dt.datetime
     year: int
@@ -57,6 +68,8 @@ class Board:
     overdue: list[StatusRow]
     escalations: list[EscalationLine]
     submitted: list[StatusRow]
+    groups: list[GroupLine] = field(default_factory=list)
+    ended: list[Duty] = field(default_factory=list)  # duties whose `active` window is over
 
     @property
     def total(self) -> UnitReport:
@@ -92,7 +105,27 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
     )
     submitted = [r for r in rows if r.state == State.SUBMITTED.value]
     return Board(now=now, year=year, units=lines, overdue=overdue,
-                 escalations=escalations_on(session, plan, today), submitted=submitted)
+                 escalations=escalations_on(session, plan, today), submitted=submitted,
+                 groups=group_lines(session, plan, year, now),
+                 ended=[d for d in plan.source.duties if d.ended(today)])
+
+
+def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> list[GroupLine]:
+    """Per Section II group: its duties' obligations due in ``year``, by outcome class."""
+    by_duty: dict[str, UnitReport] = {}
+    rows = session.exec(
+        select(Occurrence.duty_code, Occurrence.state, Occurrence.deadline, Occurrence.submitted_at)
+        .where(Occurrence.deadline >= dt.date(year, 1, 1), Occurrence.deadline <= dt.date(year, 12, 31))
+    ).all()
+    for duty_code, state, deadline, submitted_at in rows:
+        klass = outcome(State(state), deadline, submitted_at, now)
+        if klass is not None:
+            count(by_duty.setdefault(duty_code, UnitReport(duty_code, duty_code)), klass)
+    return [
+        GroupLine(group.ref, group.title, len(group.duties),
+                  _sum(group.ref, group.title, [by_duty[d] for d in group.duties if d in by_duty]))
+        for group in plan.source.task_groups
+    ]
 
 
 def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[EscalationLine]:
@@ -152,6 +185,11 @@ def _outcomes(report: UnitReport) -> list:
     return [report.done_on_time, report.done_late, report.pending_in_time, report.pending_overdue]
 
 
+def _source(plan: Plan, row: StatusRow) -> str:
+    duty = plan.duties.get(row.duty)
+    return duty.deadline_source.short if duty else "—"
+
+
 def _overdue_text(row: StatusRow) -> str:
     text = f"{-row.days_left} ngày"
     return text + (f" ({row.working_days_overdue} ngày làm việc)" if row.working_days_overdue else "")
@@ -177,12 +215,21 @@ def render_markdown(board: Board, plan: Plan) -> str:
         [[u.ref, u.name, u.report.assigned, *_outcomes(u.report), _rate(u.report)] for u in board.units]
         + [["", "**Tổng cộng**", board.total.assigned, *_outcomes(board.total), _rate(board.total)]],
     )
+    lines += ["", f"## Kết quả theo nhóm nhiệm vụ của Mục II — hạn trong năm {board.year}", ""]
+    lines += _table(
+        ["Nhóm", "Nội dung", "Số nhiệm vụ", "Đã đến hạn", "Đúng hạn", "Tỷ lệ đúng hạn", "Đang quá hạn"],
+        [[g.ref, g.title, g.duties, g.report.due, g.report.done_on_time, _rate(g.report), g.report.pending_overdue]
+         for g in board.groups],
+    )
+    lines += ["", "Nguồn của hạn: " + ", ".join(
+        f"{sum(d.deadline_source is src for d in plan.source.duties)} nhiệm vụ có {src.label.lower()}"
+        for src in DeadlineSource) + "."]
     lines += ["", f"## Nhiệm vụ quá hạn ({len(board.overdue)})", ""]
     if board.overdue:
         lines += _table(
-            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Quá hạn", "Trạng thái", "Đôn đốc"],
-            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", _overdue_text(r), r.state_label,
-              escalation_label(plan, r)] for r in board.overdue],
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Hạn do", "Quá hạn", "Trạng thái", "Đôn đốc"],
+            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", _source(plan, r), _overdue_text(r),
+              r.state_label, escalation_label(plan, r)] for r in board.overdue],
         )
     else:
         lines.append("Không có nhiệm vụ nào quá hạn.")
@@ -205,6 +252,16 @@ def render_markdown(board: Board, plan: Plan) -> str:
         lines += ["", "Duyệt bằng mục **Ghi nhận kết quả** (Chấp nhận báo cáo / Trả lại để hoàn thiện)."]
     else:
         lines.append("Không có báo cáo nào chờ duyệt.")
+    lines += ["", f"## Nhiệm vụ đã hết thời gian áp dụng ({len(board.ended)})", ""]
+    if board.ended:
+        lines += _table(
+            ["Mục", "Nhiệm vụ", "Đơn vị", "Áp dụng", "Căn cứ"],
+            [[d.ref, d.title, plan.unit_name(d.unit), d.active.label if d.active else "", (d.active and d.active.why) or ""]
+             for d in board.ended],
+        )
+        lines += ["", "Các kỳ ngoài thời gian áp dụng không được mở; nhiệm vụ vẫn ở đây để không mất dấu."]
+    else:
+        lines.append("Không có nhiệm vụ nào đã hết thời gian áp dụng.")
     for unit in board.units:
         if unit.members:
             lines += ["", f"## {unit.ref} {unit.name}: từng đơn vị", ""]

@@ -21,7 +21,7 @@ from htx_tasks.clock import at_local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
 from htx_tasks.core.recurrence import Period, periods_opening
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Every, Target
+from htx_tasks.plan.schema import Assignment, Every, Target
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import (
     AuditEvent,
@@ -50,6 +50,7 @@ class PassResult:
     advanced: int = 0
     notifications: int = 0
     transferred: int = 0
+    not_opened: list[str] = field(default_factory=list)  # periods born too close to their deadline
     failed: list[tuple[int, str]] = field(default_factory=list)
     events: Counter = field(default_factory=Counter)
     repeats_folded: int = 0  # weekly repeats of one item that fell in one catch-up, kept as the newest
@@ -71,7 +72,7 @@ def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | 
     with session_scope(engine) as session:
         sync_plan(session, plan)
         result.transferred = transfer_succeeded(session, plan, now)
-    openings = _openings(plan, now, units, _cursors(engine))
+    openings = _openings(plan, now, units, _cursors(engine), result.not_opened)
     while True:
         with session_scope(engine) as session:
             opened, more = open_batch(session, plan, now, openings)
@@ -174,9 +175,14 @@ Opening = tuple[str, str, str, Period | None]
 
 
 def _openings(plan: Plan, now: dt.datetime, units: set[str] | None,
-              cursors: dict[tuple[str, str], dt.date]) -> Iterator[Opening]:
+              cursors: dict[tuple[str, str], dt.date], not_opened: list[str]) -> Iterator[Opening]:
     """Every period begun by ``now`` and not opened yet, oldest first per duty and assignee, each
-    pair followed by its cursor move; lazily, so a decade of periods is never held at once."""
+    pair followed by its cursor move; lazily, so a decade of periods is never held at once.
+
+    Periods outside a duty's ``active`` window are never opened. When a duty is first followed
+    for a unit (tracking starts, a duty or unit is added), a period whose deadline falls within
+    the lead time is not opened (listed in ``not_opened``): nobody is handed work already late.
+    """
     today = local_date(now)
     tracking_from = plan.meta.tracking_from
     for duty in plan.source.duties:
@@ -187,12 +193,18 @@ def _openings(plan: Plan, now: dt.datetime, units: set[str] | None,
             holder = plan.current_holder(assignee, today)
             if units is not None and holder not in units:
                 continue
+            first_seen = (duty.code, assignee) not in cursors
             after = cursors.get((duty.code, assignee), tracking_from - dt.timedelta(days=400))
             if after >= today:
                 continue
+            born = max(today, tracking_from) + dt.timedelta(days=plan.lead_days(duty.code, assignee))
             for period in periods_opening(duty.recurrence, plan.calendar, after, today):
-                if period.due >= tracking_from:
-                    yield duty.code, assignee, holder, period
+                if period.due < tracking_from or (duty.active and not duty.active.covers(period.start, period.end)):
+                    continue
+                if first_seen and period.due < born:
+                    not_opened.append(f"{duty.ref} {plan.unit_name(assignee)} kỳ {period.label} (hạn {period.due:%d/%m/%Y})")
+                    continue
+                yield duty.code, assignee, holder, period
             yield duty.code, assignee, holder, None
 
 
@@ -299,13 +311,20 @@ def _join_submission(session: Session, plan: Plan, old: Occurrence, holder: str,
     session.add(target)
 
 
-def recipients(event: Event, unit_code: str) -> list[str]:
-    """Who hears of an event: always the unit; escalations also the level's target."""
-    out = [unit_code]
+def recipients(plan: Plan, event: Event, row: Occurrence, today: dt.date) -> list[str]:
+    """Who hears of an event: always the unit; escalations also the level's target (never the
+    unit itself again); the assignment and the first overdue notice also the coordinating units,
+    as copies."""
+    out = [row.unit_code]
     if event.target is Target.COORDINATOR:
         out.append(COORDINATOR)
     elif event.target is Target.LEADERSHIP:
         out.extend([COORDINATOR, LEADERSHIP])
+    out = [r for r in out if r == row.unit_code or plan.role_unit(Target(r)) != row.unit_code]
+    if event.kind is Kind.ESCALATION and plan.assignment_of(row.unit_code) is Assignment.REQUEST:
+        out.remove(row.unit_code)  # a request past its date: the organisation hears once, the coordinator liaises
+    if event.kind is Kind.ASSIGNED or (event.kind is Kind.OVERDUE and event.level == 0):
+        out += plan.copy_recipients(row.duty_code, row.unit_code, today)
     return out
 
 
@@ -353,7 +372,7 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
                 result.repeats_folded += 1
                 continue
             result.events[event.kind.value] += 1
-            for recipient in recipients(event, row.unit_code):
+            for recipient in recipients(plan, event, row, local_date(now)):
                 outbox.append(dict(
                     occurrence_id=row.id, kind=event.kind.value, level=event.level, detail=event.detail,
                     due_at=event.at, recipient=recipient, created_at=now, status="pending",

@@ -161,6 +161,7 @@ class UnitStanding:
                 "Mục": row.ref,
                 "Kỳ": row.period,
                 "Hạn": row.deadline.strftime("%d/%m/%Y"),
+                "Hạn do": duty.deadline_source.short if duty else "—",
                 "Trạng thái": row.state_label,
                 "Còn / quá hạn": self.time_left(row),
                 "Đôn đốc": self.escalation_label(row),

@@ -136,9 +136,13 @@ def outcome_report(session: Session, plan: Plan, *, start: dt.date, end: dt.date
         klass = outcome(State(state), deadline, submitted_at, now)
         if klass is None:
             continue
-        report = reports.setdefault(unit_code, UnitReport(unit_code, plan.unit_name(unit_code)))
-        report.assigned += 1
-        if klass is not Outcome.PENDING_IN_TIME:
-            report.due += 1
-        setattr(report, OUTCOME_FIELD[klass], getattr(report, OUTCOME_FIELD[klass]) + 1)
+        count(reports.setdefault(unit_code, UnitReport(unit_code, plan.unit_name(unit_code))), klass)
     return list(reports.values())
+
+
+def count(report: UnitReport, klass: Outcome) -> None:
+    """Add one obligation of outcome class ``klass`` to ``report``."""
+    report.assigned += 1
+    if klass is not Outcome.PENDING_IN_TIME:
+        report.due += 1
+    setattr(report, OUTCOME_FIELD[klass], getattr(report, OUTCOME_FIELD[klass]) + 1)

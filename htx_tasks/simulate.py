@@ -49,9 +49,12 @@ class Simulation:
         units = {e.unit for e in self.events}
         duties = {e.duty for e in self.events}
         leaf_units = [u.code for u in plan.source.units if u.members is None]
+        # a duty whose `active` window lies outside the simulated span is not missing: it is not due
+        outside = {d.code for d in plan.source.duties if d.active and not d.active.covers(self.start, self.end)}
         return {
             "units_missing": sorted(set(leaf_units) - units),
-            "duties_missing": sorted(set(plan.duties) - duties),
+            "duties_missing": sorted(set(plan.duties) - duties - outside),
+            "duties_outside_window": sorted(outside),
         }
 
 
@@ -102,7 +105,7 @@ def _open_sample_cases(engine, plan: Plan, start: dt.date, now: dt.datetime) -> 
     now = max(now, at_local(received, 7, 30))  # a case is recorded once received, never before
     with session_scope(engine) as session:
         for duty in plan.source.duties:
-            if duty.recurrence.every is not Every.CASE:
+            if duty.recurrence.every is not Every.CASE or not duty.active_on(received):
                 continue
             for assignee in plan.assignees(duty):
                 for kind in duty.recurrence.case_kinds or []:

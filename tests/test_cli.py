@@ -46,18 +46,21 @@ def occurrence_id(run_cli, duty: str, unit: str) -> int:
 def test_validate_summarises_the_plan(run_cli) -> None:
     out = ok(run_cli("validate"))
     assert "Cấu hình hợp lệ: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU về kinh tế tập thể" in out
-    assert "23 đơn vị, 16 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
+    assert "29 đơn vị, 17 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
+    # the plan sets no deadline in Section III: every one is the standing office's choice
+    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch định, 17 nhiệm vụ có hạn do cơ quan thường trực định" in out
     data = as_json(run_cli("validate", "--json"))
     assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
-        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 23, "duties": 16, "indicators": 6, "task_groups": 5,
+        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 29, "duties": 17, "indicators": 6, "task_groups": 5,
     }
+    assert data["deadline_source"] == {"plan": 0, "coordinator": 17}
     assert isinstance(data["warnings"], list)
 
 
 def test_init_creates_the_database_then_upgrades_it(run_cli, tmp_path) -> None:
     out = ok(run_cli("init"))
     assert out.startswith("Đã tạo cơ sở dữ liệu")
-    assert "nạp kế hoạch: 23 đơn vị, 16 nhiệm vụ." in out
+    assert "nạp kế hoạch: 29 đơn vị, 17 nhiệm vụ." in out
     assert (tmp_path / "x.db").exists()
     assert ok(run_cli("init")).startswith("Đã cập nhật cơ sở dữ liệu")
 
@@ -92,9 +95,9 @@ def test_tick_records_the_pass_once(run_cli) -> None:
     ok(run_cli("init"))
     data = as_json(run_cli("tick", "--now", NOW, "--no-dispatch", "--json"))
     assert (data["now"], data["opened"], data["advanced"], data["notifications"]) == (
-        "2026-11-02T00:30:00+00:00", 40, 40, 41
+        "2026-11-02T00:30:00+00:00", 42, 42, 74
     )
-    assert data["events"] == {"assigned": 40, "reminder": 1}
+    assert data["events"] == {"assigned": 42}
     assert data["failed"] == [] and data["dispatch"] is None
     again = ok(run_cli("tick", "--now", NOW, "--no-dispatch"))
     assert "Lượt chạy lúc 07:30 02/11/2026: mở 0 nhiệm vụ, xét 0, ghi 0 thông báo." in again
@@ -102,7 +105,7 @@ def test_tick_records_the_pass_once(run_cli) -> None:
 
 def test_status_lists_open_work_by_unit_and_overdue(ready) -> None:
     rows = as_json(ready("status", "--json", "--now", NOW))
-    assert len(rows) == 40
+    assert len(rows) == 42
     assert [r["deadline"] for r in rows] == sorted(r["deadline"] for r in rows)
     ward = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", NOW))
     assert sorted((r["duty"], r["period"], r["deadline"], r["state"]) for r in ward) == [
@@ -110,13 +113,13 @@ def test_status_lists_open_work_by_unit_and_overdue(ready) -> None:
         ("xa-tuyen-truyen", "quý IV/2026", "2026-12-10", "open"),
     ]
     assert len(as_json(ready("status", "--json", "--unit", "ubnd-xa-phuong", "--now", NOW))) == 30
-    (late,) = as_json(ready("status", "--json", "--overdue", "--now", "2026-11-05T08:00"))
+    (late,) = as_json(ready("status", "--json", "--overdue", "--now", "2026-11-30T08:00"))
     assert (late["duty"], late["deadline"], late["working_days_overdue"], late["days_left"]) == (
-        "kt-tieu-chi-13", "2026-11-02", 2, -3
+        "ttvhtt-tuyen-truyen", "2026-11-25", 2, -5
     )
-    table = ok(ready("status", "--overdue", "--now", "2026-11-05T08:00"))
-    assert "Tình hình thực hiện — 05/11/2026" in table
-    assert "quá hạn 2 ngày làm việc" in table and "III.1.3" in table
+    table = ok(ready("status", "--overdue", "--now", "2026-11-30T08:00"))
+    assert "Tình hình thực hiện — 30/11/2026" in table
+    assert "quá hạn 2 ngày làm việc" in table and "III.6" in table
     assert as_json(ready("status", "--json", "--overdue", "--now", NOW)) == []
 
 
@@ -201,8 +204,8 @@ def test_report_as_json_and_csv(ready) -> None:
                         "Chưa hoàn thành (trong hạn)", "Chưa hoàn thành (quá hạn)", "Tỷ lệ đúng hạn (%)"]
     by_name = {row[0]: row[1:] for row in table[1:]}
     assert by_name["UBND phường Ba Ngòi"] == ["2", "2", "1", "0", "0", "1", "50.0"]
-    assert by_name["Phòng Kinh tế"] == ["4", "0", "0", "0", "4", "0", ""]
-    assert len(table) == 1 + 22  # every unit that owns work; the group itself is not a row
+    assert by_name["Phòng Kinh tế"] == ["3", "0", "0", "0", "3", "0", ""]
+    assert len(table) == 1 + 27  # every unit that owns work; the group itself is not a row
     assert "Kết quả thực hiện, hạn từ 01/12/2026 đến 31/12/2026" in ok(ready(*args))
 
 
@@ -282,18 +285,20 @@ def test_simulating_a_month_shows_no_follow_up_during_tet(run_cli) -> None:
     assert re.search(r"Mô phỏng 01/02/2027 – 28/02/2027: \d+ thông báo", out)
     for day in range(4, 11):
         assert f"{day:02d}/02/2027 07:30" not in out
-    # kt-tham-muu, due Monday 1/2: 2 working days overdue are 2/2 and 3/2, then Tết
-    assert re.search(r"11/02/2027 07:30 +│ Báo cấp trên +│ Phòng Kinh tế \(cơ quan thường trực\)", out)
+    # the monthly III.6 report, due Thursday 25/2, is followed up after Tết
+    assert re.search(r"18/02/2027 07:30 +│ Nhắc việc +│ Trung tâm Văn hóa", out)
 
 
 def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, plan: Plan) -> None:
     data = as_json(run_cli("simulate", "--from", "2027-01-01", "--to", "2027-12-31", "--json"))
     events, opened = data["events"], data["opened"]
-    assert data["coverage"] == {"units_missing": [], "duties_missing": []}
+    assert data["coverage"] == {"units_missing": [], "duties_missing": [], "duties_outside_window": [
+        "kt-ha-tang", "kt-tham-muu", "kt-tieu-chi-13", "kt-tieu-chi-13-vuong-mac"]}
 
     # every unit that owns work, each ward on its own, hears about every duty it owns
     pairs = {(e["unit"], e["duty"]) for e in events}
-    expected = {(unit, duty.code) for duty in plan.source.duties for unit in plan.assignees(duty)}
+    expected = {(unit, duty.code) for duty in plan.source.duties for unit in plan.assignees(duty)
+                if duty.active_on(D("2027-06-30"))}
     assert expected <= pairs
     wards = plan.members("ubnd-xa-phuong")
     assert len(wards) == 15
@@ -301,24 +306,45 @@ def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, pla
         assert {(ward, "xa-tuyen-truyen"), (ward, "xa-theo-doi-htx")} <= pairs
         quarters = sorted(o["period"] for o in opened if o["unit"] == ward and o["duty"] == "xa-tuyen-truyen")
         assert quarters == ["quý I/2027", "quý II/2027", "quý III/2027", "quý IV/2027"]
-    assert {e["duty"] for e in events} == set(plan.duties)
+    assert {e["duty"] for e in events} == set(plan.duties) - set(data["coverage"]["duties_outside_window"])
+    # dated duties end: no period of III.1.1, III.1.3 or III.1.4 in 2027 (their windows ended in 2023 and 2025)
+    assert not [o for o in opened if o["duty"] in ("kt-tham-muu", "kt-tieu-chi-13", "kt-ha-tang")]
 
-    # no deadline falls on a day off, and every follow-up goes out at 07:30 on a working day
+    # no deadline falls on a day off, and every notice, the assignment included, is at 07:30 on a
+    # working day (1/1/2027 is New Year's Day: the periods opening then are announced on Monday 4/1)
     calendar = plan.calendar
     assert all(calendar.is_working_day(D(e["deadline"])) for e in events)
     assert all(calendar.is_working_day(D(o["deadline"])) for o in opened)
     for e in events:
         at = dt.datetime.fromisoformat(e["at"])
         assert D("2027-01-01") <= at.date() <= D("2027-12-31")
-        if e["kind"] != "assigned":
-            assert (at.hour, at.minute) == (7, 30), e
-            assert calendar.is_working_day(at.date()), e
+        assert (at.hour, at.minute) == (7, 30), e
+        assert calendar.is_working_day(at.date()), e
+    assert min(e["at"] for e in events).startswith("2027-01-04T07:30")
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
 
-    # the Fatherland Front is asked, not directed: it never reaches the leadership
+    # nobody is escalated to itself: Phòng Kinh tế's own work goes from the unit to leadership
+    assert not [e for e in events if e["unit"] == "phong-kinh-te" and e["recipient"] == "coordinator"]
+    assert any(e["unit"] == "phong-kinh-te" and e["recipient"] == "leadership" for e in events)
+
+    # the Fatherland Front and the mass organisations are asked, not directed: each on its own,
+    # never reaching the leadership, the coordinator told for liaison, recalled at most monthly
+    organisations = plan.members("ubmttq-doan-the")
+    assert len(organisations) == 6
     assert any(e["recipient"] == "leadership" for e in events)
-    assert not [e for e in events if e["unit"] == "ubmttq-doan-the" and e["recipient"] == "leadership"]
-    assert any(e["unit"] == "ubmttq-doan-the" and e["recipient"] == "coordinator" for e in events)
+    asked = [e for e in events if e["unit"] in organisations]
+    assert {e["unit"] for e in asked} == set(organisations)
+    assert not [e for e in asked if e["recipient"] == "leadership"]
+    assert any(e["recipient"] == "coordinator" for e in asked)
+    for org in organisations:
+        recalls = [dt.datetime.fromisoformat(e["at"]) for e in asked if e["recipient"] == org and e["kind"] == "repeat"]
+        assert recalls and all((b - a).days >= 25 for a, b in zip(recalls, recalls[1:]))
+
+    # coordinating units get copies of the assignment and the first overdue notice, nothing more
+    copies = [e for e in events if e["recipient"] not in (e["unit"], "coordinator", "leadership")]
+    assert {(e["duty"], e["recipient"]) for e in copies} >= {("xa-theo-doi-htx", "phong-kinh-te"),
+                                                            ("kt-theo-doi-htx", "phuong-ba-ngoi")}
+    assert {e["kind"] for e in copies} == {"assigned", "overdue"}
 
 
 def test_deploy_warns_when_an_env_value_carries_a_password(capsys) -> None:

@@ -69,6 +69,7 @@ DUPLICATE_DUTY = """\
     title: Nhiệm vụ chép trùng mã
     unit: phong-kinh-te
     deliverable: Văn bản
+    deadline_source: coordinator
     recurrence: {every: year, due_month: 1, due_day: 31}
 """
 
@@ -113,7 +114,7 @@ CASES = [
                       "  - {code: phuong-ba-ngoi, name: UBND phường Ba Ngòi (chép trùng), kind: ward}\n"),
          [Where("(chép trùng)")], "mã đơn vị 'phuong-ba-ngoi' bị trùng"),
     Case("duplicate-yaml-key", "plan.yaml",
-         replace_once("    ref: III.1.3\n", "    ref: III.1.3\n    ref: III.1.99\n"),
+         replace_once("    ref: III.1.2\n", "    ref: III.1.2\n    ref: III.1.99\n"),
          [Where("ref: III.1.99")], "khóa 'ref' bị lặp lại"),
     Case("every-weekly", "plan.yaml",
          replace_once("      every: quarter\n      due_month: 3\n      due_day: 20\n      why: Việc hướng dẫn",
@@ -136,7 +137,7 @@ CASES = [
          replace_once("      due_date: 2027-01-15\n", "      due_date: 2027-02-30\n"),
          [Where("due_date: 2027-02-30")], "giá trị không hợp lệ: '2027-02-30'"),
     Case("year-february-30", "plan.yaml",
-         replace_once("      every: year\n      due_month: 1\n      due_day: 31\n      opens_days_before: 45",
+         replace_once("      every: year\n      due_month: 3\n      due_day: 31\n      opens_days_before: 45",
                       "      every: year\n      due_month: 2\n      due_day: 30\n      opens_days_before: 45"),
          [Where("due_day: 30", after="  - code: kt-tham-muu")], "ngày 30 không tồn tại trong tháng hạn"),
     Case("yaml-syntax-error", "plan.yaml",

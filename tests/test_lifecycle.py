@@ -47,8 +47,8 @@ def M(day: str) -> dt.datetime:
 
 @pytest.fixture(scope="module")
 def default_policy(plan) -> Policy:
-    # kt-thanh-lap-htx / phong-kinh-te has no overrides: it follows the plan's default policy
-    policy = plan.policy_for("kt-thanh-lap-htx", "phong-kinh-te")
+    # qldt-theo-doi-htx / phong-quan-ly-do-thi has no overrides: it follows the plan's default policy
+    policy = plan.policy_for("qldt-theo-doi-htx", "phong-quan-ly-do-thi")
     assert policy == plan.source.policy
     return policy
 
@@ -61,7 +61,7 @@ def first(snapshot: Snapshot, policy: Policy, n: int) -> list[tuple]:
 Q1 = Snapshot(opened_at=L("2027-01-01"), deadline=D("2027-03-22"), state=State.OPEN)
 
 Q1_EVENTS = [
-    (L("2027-01-01"), ASSIGNED, -1, UNIT, 0),
+    (M("2027-01-04"), ASSIGNED, -1, UNIT, 0),  # opened on New Year's Day: told on Monday morning
     (M("2027-03-15"), REMINDER, -1, UNIT, 7),
     (M("2027-03-19"), REMINDER, -1, UNIT, 3),
     # 1 day before is Sunday 21/3 → Friday 19/3, already reminded that morning: not repeated
@@ -84,7 +84,7 @@ def test_events_of_a_quarterly_report_in_order(default_policy: Policy) -> None:
 def test_events_across_tet_fall_on_working_days(default_policy: Policy) -> None:
     snapshot = Snapshot(opened_at=L("2027-01-01"), deadline=D("2027-02-03"), state=State.OPEN)
     assert first(snapshot, default_policy, 8) == [
-        (L("2027-01-01"), ASSIGNED, -1, UNIT, 0),
+        (M("2027-01-04"), ASSIGNED, -1, UNIT, 0),  # opened on New Year's Day: told on Monday morning
         (M("2027-01-27"), REMINDER, -1, UNIT, 7),
         (M("2027-01-29"), REMINDER, -1, UNIT, 3),  # 31/1 is a Sunday → Friday
         (M("2027-02-02"), REMINDER, -1, UNIT, 1),
@@ -110,12 +110,14 @@ def test_weekly_repeats_skip_days_off(default_policy: Policy) -> None:
 
 
 def test_every_follow_up_is_at_0730_on_a_working_day(default_policy: Policy) -> None:
-    for deadline in ("2027-02-03", "2027-03-22", "2027-04-30", "2027-05-04", "2026-08-31", "2026-12-31"):
-        snapshot = Snapshot(opened_at=L("2026-07-01"), deadline=CAL.deadline(D(deadline)), state=State.OPEN)
-        for event in islice(events(snapshot, default_policy, CAL), 1, 40):
-            local = clock_local(event.at)
-            assert (local.hour, local.minute) == (7, 30)
-            assert CAL.is_working_day(local.date()), event
+    # the assignment too: periods open at midnight, some on a holiday (1/1, 2/9) or a Sunday
+    for opened in ("2026-07-01", "2027-01-01", "2026-09-02", "2026-11-01"):
+        for deadline in ("2027-02-03", "2027-03-22", "2027-04-30", "2027-05-04", "2026-08-31", "2026-12-31"):
+            snapshot = Snapshot(opened_at=L(opened), deadline=CAL.deadline(D(deadline)), state=State.OPEN)
+            for event in islice(events(snapshot, default_policy, CAL), 0, 40):
+                local = clock_local(event.at)
+                assert (local.hour, local.minute) == (7, 30)
+                assert CAL.is_working_day(local.date()), event
 
 
 def test_reminders_before_the_opening_are_not_sent(default_policy: Policy) -> None:
@@ -129,22 +131,41 @@ def test_reminders_before_the_opening_are_not_sent(default_policy: Policy) -> No
     ]
 
 
-def test_request_assignment_never_reaches_leadership(plan) -> None:
-    policy = plan.policy_for("mttq-tuyen-truyen", "ubmttq-doan-the")
+def test_request_assignment_never_reaches_leadership_and_recalls_at_most_monthly(plan) -> None:
+    policy = plan.policy_for("mttq-tuyen-truyen", "hoi-nong-dan-thanh-pho")
     assert [s.to for s in policy.escalation] == [UNIT, COORDINATOR]
+    assert policy.repeat_every_days == 30  # request_repeat_every_days, not the weekly default
     snapshot = Snapshot(opened_at=L("2027-01-01"), deadline=D("2027-06-10"), state=State.OPEN)
-    got = list(islice(events(snapshot, policy, CAL), 40))
+    got = list(islice(events(snapshot, policy, CAL), 12))
     assert all(e.target is not LEADERSHIP for e in got)
     assert max(e.level for e in got) == 1
-    assert [(e.at, e.kind, e.level, e.target) for e in got[5:9]] == [
+    assert [(e.at, e.kind, e.level, e.target) for e in got[:6]] == [
+        (M("2027-01-04"), ASSIGNED, -1, UNIT),
+        (M("2027-06-03"), REMINDER, -1, UNIT),  # one gentle reminder, a week before the date
         (M("2027-06-11"), OVERDUE, 0, UNIT),
-        (M("2027-06-15"), ESCALATION, 1, COORDINATOR),
-        (M("2027-06-22"), REPEAT, 1, COORDINATOR),  # repeats go to the highest level reached
-        (M("2027-06-29"), REPEAT, 1, COORDINATOR),
+        (M("2027-06-15"), ESCALATION, 1, COORDINATOR),  # the coordinator's note for liaison
+        (M("2027-07-15"), REPEAT, 1, COORDINATOR),  # then at most monthly
+        (M("2027-08-16"), REPEAT, 1, COORDINATOR),  # 14/8 is a Saturday
     ]
+    for n, repeat in enumerate(got[4:], start=1):  # the n-th recall: 30·n days after the note, moved to a working day
+        assert 0 <= (clock_local(repeat.at).date() - D("2027-06-15") - dt.timedelta(days=30 * n)).days <= 3
     # a directly assigned unit does reach leadership under the same default policy
     direct = plan.policy_for("xa-tuyen-truyen", "phuong-ba-ngoi")
     assert direct.escalation[-1].to is LEADERSHIP
+
+
+def test_nobody_is_escalated_to_itself(plan) -> None:
+    """Phòng Kinh tế is the coordinator: its own overdue work skips the coordinator step, and the
+    leadership step keeps its own threshold (5 working days), it is not pulled forward."""
+    own = plan.policy_for("kt-thanh-lap-htx", "phong-kinh-te")
+    assert [(s.after_working_days, s.to) for s in own.escalation] == [(0, UNIT), (5, LEADERSHIP)]
+    assert plan.skipped_steps("kt-thanh-lap-htx", "phong-kinh-te") == [COORDINATOR]
+    assert plan.skipped_steps("qldt-theo-doi-htx", "phong-quan-ly-do-thi") == []
+    got = first(Q1, own, 6)
+    assert [(at, kind, level, target) for at, kind, level, target, _ in got[4:]] == [
+        (M("2027-03-23"), OVERDUE, 0, UNIT),
+        (M("2027-03-30"), ESCALATION, 1, LEADERSHIP),  # same day as for any other unit
+    ]
 
 
 def test_case_duty_policy_overrides_the_default(plan) -> None:
@@ -179,7 +200,7 @@ def test_a_policy_without_repeats_stops_after_the_last_escalation() -> None:
     )
     got = first(Q1, policy, 10)
     assert got == [
-        (L("2027-01-01"), ASSIGNED, -1, UNIT, 0),
+        (L("2027-01-04", 8), ASSIGNED, -1, UNIT, 0),  # 1/1 holiday, 2–3/1 weekend: Monday at 08:00
         (L("2027-03-19", 8), REMINDER, -1, UNIT, 2),  # 20/3 Saturday → Friday, at the policy's hour
         (L("2027-03-23", 8), OVERDUE, 0, UNIT, 0),
         (L("2027-03-24", 8), ESCALATION, 1, COORDINATOR, 0),
@@ -200,10 +221,10 @@ def _snap(state: State = State.OPEN, level: int = -1, last: dt.datetime | None =
 @pytest.mark.parametrize(
     ("snapshot", "now", "due", "state", "level", "next_at"),
     [
-        pytest.param(_snap(), M("2027-01-01"), [ASSIGNED], State.OPEN, -1, M("2027-03-15"), id="assigned"),
-        pytest.param(_snap(last=L("2027-01-01")), L("2027-03-14", 23), [], State.OPEN, -1, M("2027-03-15"),
+        pytest.param(_snap(), M("2027-01-04"), [ASSIGNED], State.OPEN, -1, M("2027-03-15"), id="assigned"),
+        pytest.param(_snap(last=M("2027-01-04")), L("2027-03-14", 23), [], State.OPEN, -1, M("2027-03-15"),
                      id="nothing-yet"),
-        pytest.param(_snap(last=L("2027-01-01")), M("2027-03-15"), [REMINDER], State.OPEN, -1, L("2027-03-17"),
+        pytest.param(_snap(last=M("2027-01-04")), M("2027-03-15"), [REMINDER], State.OPEN, -1, L("2027-03-17"),
                      id="reminder-7-then-due-soon-transition"),
         pytest.param(_snap(last=M("2027-03-15")), L("2027-03-17"), [], State.DUE_SOON, -1, M("2027-03-19"),
                      id="due-soon-silently"),

@@ -27,6 +27,10 @@ WARDS = [
     "phuong-cam-phu", "phuong-cam-phuc-bac", "phuong-cam-phuc-nam", "phuong-cam-thuan", "xa-cam-binh",
     "xa-cam-lap", "xa-cam-phuoc-dong", "xa-cam-thanh-nam", "xa-cam-thinh-dong", "xa-cam-thinh-tay",
 ]
+ORGANISATIONS = [  # III.7: each organisation is its own body, with its own inbox
+    "ubmttq-thanh-pho", "ldld-thanh-pho", "hoi-nong-dan-thanh-pho", "hoi-lhpn-thanh-pho", "thanh-doan",
+    "hoi-ccb-thanh-pho",
+]
 
 
 def L(day: str, hour: int = 0, minute: int = 0) -> dt.datetime:
@@ -40,15 +44,13 @@ def M(day: str) -> dt.datetime:
 # What is open on the morning of Monday 2/11/2026, the first working day of tracking.
 OPEN_ON_2026_11_02 = {
     ("kt-thanh-lap-htx", "phong-kinh-te", "2026-Q4", D("2026-12-21")),  # 20/12 is a Sunday
-    ("kt-tieu-chi-13", "phong-kinh-te", "2026", D("2026-11-02")),  # 31/10 is a Saturday
-    ("kt-ha-tang", "phong-kinh-te", "2026-H2", D("2026-12-15")),
+    # kt-tieu-chi-13 (năm 2023) and kt-ha-tang (2021–2025) are outside their windows; tnmt-quy-dat is a case duty
     ("kt-theo-doi-htx", "phong-kinh-te", "2026-Q4", D("2026-12-21")),
     ("kt-chinh-sach", "phong-kinh-te", "2026-H2", D("2026-12-21")),
     ("tckh-van-ban", "phong-tai-chinh-ke-hoach", "2026-H2", D("2026-12-21")),
     ("qldt-theo-doi-htx", "phong-quan-ly-do-thi", "2026-Q4", D("2026-12-15")),
-    ("tnmt-quy-dat", "phong-tai-nguyen-moi-truong", "2026-H2", D("2026-12-15")),
     ("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", "2026-M11", D("2026-11-25")),
-    ("mttq-tuyen-truyen", "ubmttq-doan-the", "2026-H2", D("2026-12-10")),
+    *{("mttq-tuyen-truyen", org, "2026-H2", D("2026-12-10")) for org in ORGANISATIONS},
     *{(duty, ward, "2026-Q4", D("2026-12-10")) for duty in ("xa-tuyen-truyen", "xa-theo-doi-htx") for ward in WARDS},
 }
 
@@ -99,20 +101,20 @@ def test_first_pass_opens_every_period_open_at_now(db_engine: Engine, plan: Plan
     result = run_pass(db_engine, plan, M("2026-11-02"))
     rows = occurrences(db_engine)
     assert {(o.duty_code, o.unit_code, o.period_key, o.deadline) for o in rows} == OPEN_ON_2026_11_02
-    assert result.opened == len(OPEN_ON_2026_11_02) == 40
-    assert result.advanced == 40
-    # opened at the start of tracking (00:00 local on 1/11/2026), each told once
+    assert result.opened == len(OPEN_ON_2026_11_02) == 42
+    assert result.advanced == 42
+    # opened at the start of tracking (00:00 local on Sunday 1/11/2026), told on Monday morning
     assert {o.opened_at for o in rows} == {L("2026-11-01")}
-    assert result.events == Counter({"assigned": 40, "reminder": 1})
-    tieu_chi = one(db_engine, "kt-tieu-chi-13", "phong-kinh-te")
-    assert tieu_chi.state == "due_soon"  # due today
-    assert tieu_chi.next_action_at == L("2026-11-03")  # the term ends at 24:00
-    assert {o.state for o in rows if o.id != tieu_chi.id} == {"open"}
+    assert result.events == Counter({"assigned": 42})
+    assert {o.state for o in rows} == {"open"}
     sent = notifications(db_engine)
-    assert len(sent) == result.notifications == 41
-    assert {(n.kind, n.status) for n in sent if n.occurrence_id == tieu_chi.id} == {
-        ("assigned", "superseded"), ("reminder", "pending")
-    }
+    assert {n.due_at for n in sent} == {M("2026-11-02")}
+    # 42 assignments, and 32 copies to coordinating units: III.1.5 to the 15 wards and Phòng Quản lý
+    # đô thị, III.3 and the 15 wards' III.8.2 to Phòng Kinh tế
+    assert len(sent) == result.notifications == 74
+    owner = {o.id: o.unit_code for o in rows}
+    copies = Counter(n.recipient for n in sent if n.recipient != owner[n.occurrence_id])
+    assert copies == Counter({"phong-kinh-te": 16, "phong-quan-ly-do-thi": 1, **{w: 1 for w in WARDS}})
 
 
 def test_second_pass_at_the_same_now_records_nothing(db_engine: Engine, plan: Plan) -> None:
@@ -126,13 +128,13 @@ def test_second_pass_at_the_same_now_records_nothing(db_engine: Engine, plan: Pl
 def test_later_passes_open_periods_as_they_begin(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     result = run_pass(db_engine, plan, M("2026-12-18"))
-    new = occurrences(db_engine, Occurrence.id > 40)
+    new = occurrences(db_engine, Occurrence.id > 42)
     assert {(o.duty_code, o.period_key, o.deadline) for o in new} == {
         ("vhtt-dang-tai", "once", D("2027-01-15")),  # opens 60 days before its deadline
         ("ttvhtt-tuyen-truyen", "2026-M12", D("2026-12-25")),
-        ("kt-tham-muu", "2027", D("2027-02-01")),  # opens 45 days before 1/2/2027
+        # kt-tham-muu (III.1.1) applied in 2023 only: its 2027 period is not opened
     }
-    assert result.opened == 3
+    assert result.opened == 2
     assert one(db_engine, "vhtt-dang-tai", "phong-van-hoa-thong-tin").opened_at == L("2026-11-16")
 
 
@@ -141,43 +143,47 @@ def test_a_pass_limited_to_some_units_leaves_the_others_for_later(db_engine: Eng
     assert {(o.duty_code, o.unit_code) for o in occurrences(db_engine)} == {
         ("xa-tuyen-truyen", "phuong-ba-ngoi"), ("xa-theo-doi-htx", "phuong-ba-ngoi")
     }
-    assert result.notifications == 2
+    assert result.notifications == 3  # two assignments and the copy of III.8.2 to Phòng Kinh tế
     rest = run_pass(db_engine, plan, M("2026-11-02"))
-    assert rest.opened == 38
-    assert len(occurrences(db_engine)) == 40
+    assert rest.opened == 40
+    assert len(occurrences(db_engine)) == 42
 
 
 def test_catch_up_records_the_same_events_as_daily_passes(db_engine: Engine, another_db_engine,
                                                           plan: Plan) -> None:
-    days = [M("2026-11-02"), M("2026-11-03"), M("2026-11-05")]
+    late = another_db_engine()
+    start = [run_pass(engine, plan, M("2026-11-02")).events for engine in (db_engine, late)]
+    days = [M("2026-11-20"), M("2026-11-26"), M("2026-11-30")]
     per_pass = [run_pass(db_engine, plan, now).events for now in days]
-    # kt-tieu-chi-13 (due 2/11): reminder that morning, overdue notice on 3/11, coordinator on 5/11
-    assert per_pass == [Counter(assigned=40, reminder=1), Counter(overdue=1), Counter(escalation=1)]
+    # III.6 for November (due Wednesday 25/11): reminders 18/11 and 20/11 (22/11 is a Sunday),
+    # 24/11 and 25/11, overdue notice on 26/11, coordinator after two whole working days on 30/11
+    # (and III.5, which opens on 16/11, sixty days before its deadline)
+    assert per_pass == [Counter(assigned=1, reminder=2), Counter(reminder=2, overdue=1), Counter(escalation=1)]
     daily = notifications(db_engine)
-    tieu_chi = one(db_engine, "kt-tieu-chi-13", "phong-kinh-te")
-    mine = [n for n in daily if n.occurrence_id == tieu_chi.id]
+    monthly = one(db_engine, "ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt")
+    mine = [n for n in daily if n.occurrence_id == monthly.id]
     assert [(n.kind, n.recipient) for n in mine] == [
-        ("assigned", "phong-kinh-te"), ("reminder", "phong-kinh-te"), ("overdue", "phong-kinh-te"),
-        ("escalation", "phong-kinh-te"), ("escalation", "coordinator"),
+        ("assigned", "trung-tam-vhtt-tt"), *[("reminder", "trung-tam-vhtt-tt")] * 4,
+        ("overdue", "trung-tam-vhtt-tt"), ("escalation", "trung-tam-vhtt-tt"), ("escalation", "coordinator"),
     ]
     assert [n.due_at for n in mine] == sorted(n.due_at for n in mine)
-    assert tieu_chi.state == "escalated"
+    assert monthly.state == "escalated"
 
-    late = another_db_engine()
-    catch_up = run_pass(late, plan, days[-1])
+    catch_up = run_pass(late, plan, days[-1])  # the runner was down from 3/11 to 29/11
+    assert start[0] == start[1]
     assert catch_up.events == sum(per_pass, Counter())
     caught = notifications(late)
     assert keys(caught, late) == keys(daily, db_engine)
     assert len(caught) == len(daily)
     # only the newest event per occurrence and recipient goes out; older ones stay on record
-    late_tieu_chi = one(late, "kt-tieu-chi-13", "phong-kinh-te")
-    assert [(n.kind, n.recipient, n.status) for n in caught if n.occurrence_id == late_tieu_chi.id] == [
-        ("assigned", "phong-kinh-te", "superseded"), ("reminder", "phong-kinh-te", "superseded"),
-        ("overdue", "phong-kinh-te", "superseded"), ("escalation", "phong-kinh-te", "pending"),
+    late_monthly = one(late, "ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt")
+    assert [(n.kind, n.recipient, n.status) for n in caught if n.occurrence_id == late_monthly.id] == [
+        ("assigned", "trung-tam-vhtt-tt", "pending"), *[("reminder", "trung-tam-vhtt-tt", "superseded")] * 4,
+        ("overdue", "trung-tam-vhtt-tt", "superseded"), ("escalation", "trung-tam-vhtt-tt", "pending"),
         ("escalation", "coordinator", "pending"),
     ]
-    assert (late_tieu_chi.state, late_tieu_chi.escalation_level) == (tieu_chi.state, tieu_chi.escalation_level)
-    assert late_tieu_chi.next_action_at == tieu_chi.next_action_at == M("2026-11-10")
+    assert (late_monthly.state, late_monthly.escalation_level) == (monthly.state, monthly.escalation_level)
+    assert late_monthly.next_action_at == monthly.next_action_at == M("2026-12-03")
 
 
 def test_notifications_are_unique_per_event_and_recipient(db_engine: Engine, plan: Plan) -> None:
@@ -188,7 +194,7 @@ def test_notifications_are_unique_per_event_and_recipient(db_engine: Engine, pla
                attempts=0, next_attempt_at=first.due_at)
     with session_scope(db_engine) as session:
         assert record_notifications(session, [dict(row)]) == 0
-    assert len(notifications(db_engine)) == 41
+    assert len(notifications(db_engine)) == 74
     with pytest.raises(exc.IntegrityError):
         with session_scope(db_engine) as session:
             session.add(Notification(**row))
@@ -203,8 +209,8 @@ def test_one_bad_occurrence_does_not_stop_the_pass(db_engine: Engine, plan: Plan
     (bad,) = occurrences(db_engine, Occurrence.duty_code == "nhiem-vu-da-bo")
     assert [id_ for id_, _ in result.failed] == [bad.id]
     assert bad.next_action_at is None  # put aside, not retried every pass
-    assert result.advanced == 41
-    assert result.notifications == 41  # everything else was followed up
+    assert result.advanced == 43
+    assert result.notifications == 74  # everything else was followed up
 
 
 # --- people's actions ---------------------------------------------------------------------------
@@ -340,11 +346,11 @@ def test_every_action_leaves_the_audit_trail_at_the_occurrences_state(db_engine:
 
 def test_waiving_requires_a_reason(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
-    target = one(db_engine, "mttq-tuyen-truyen", "ubmttq-doan-the")
+    target = one(db_engine, "mttq-tuyen-truyen", "ubmttq-thanh-pho")
     with session_scope(db_engine) as session:
         with pytest.raises(Refused, match="note: không được để trống"):
             waive(session, plan, target.id, note=" ", now=L("2026-12-01", 9))
-    assert one(db_engine, "mttq-tuyen-truyen", "ubmttq-doan-the").state == "open"
+    assert one(db_engine, "mttq-tuyen-truyen", "ubmttq-thanh-pho").state == "open"
     with session_scope(db_engine) as session:
         row = waive(session, plan, target.id, note="Mặt trận đã báo cáo chung", now=L("2026-12-01", 9))
     assert (row.state, row.next_action_at, row.closed_at) == ("waived", None, L("2026-12-01", 9))
@@ -406,7 +412,7 @@ def test_case_opening_is_refused_when_it_makes_no_sense(db_engine: Engine, plan:
 def test_audit_trail_is_append_only(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     count = len(audit_rows(db_engine))
-    assert count == 41  # one "open" per occurrence, and kt-tieu-chi-13 turning due soon
+    assert count == 42  # one "open" per occurrence
     for statement in ("UPDATE audit_event SET reason = 'sửa' WHERE id = 1", "DELETE FROM audit_event WHERE id = 1"):
         with pytest.raises(exc.DBAPIError, match="append-only"):
             with db_engine.begin() as conn:
@@ -550,8 +556,12 @@ def test_a_successor_named_only_in_configuration_is_followed_up_by_its_predecess
     )
     assert merged.followed("phong-tai-nguyen-moi-truong", D("2026-12-02")) == [
         "phong-tai-nguyen-moi-truong", "phong-nong-nghiep-moi-truong"]
-    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-11-02"))
-    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-12-16"))  # the H2 report was due 15/12
+    with session_scope(db_engine) as session:  # III.4: a cooperative's land proposal, due in 15 working days
+        row = open_case(session, merged, "tnmt-quy-dat", unit="phong-tai-nguyen-moi-truong", kind="de-xuat-thue-dat",
+                        received=D("2026-11-20"), ref="HTX-DAT-01", now=L("2026-11-20", 9))
+    assert row.deadline == D("2026-12-14")  # 24/11 is a day off (Ngày Văn hóa Việt Nam)
+    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-11-23"))
+    follow_up(db_engine, merged, "phong-tai-nguyen-moi-truong", M("2026-12-16"))
     (moved,) = occurrences(db_engine, Occurrence.unit_code == "phong-nong-nghiep-moi-truong")
     assert (moved.duty_code, moved.state) == ("tnmt-quy-dat", "overdue")
     assert notifications(db_engine, Notification.occurrence_id == moved.id, Notification.kind == "overdue")
@@ -599,8 +609,8 @@ def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan
     assert counts("phuong-cam-loc") == (1, 1, 0, 0, 0, 1, 0.0)  # the waived one does not count
     assert counts("phuong-cam-loi") == (2, 2, 1, 0, 0, 1, 50.0)
     assert counts("phuong-cam-phu") == (2, 2, 0, 0, 0, 2, 0.0)
-    # Phòng Kinh tế: four reports due later in December, none yet due; kt-tieu-chi-13 (2/11) is outside
-    assert counts("phong-kinh-te") == (4, 0, 0, 0, 4, 0, None)
+    # Phòng Kinh tế: three reports due later in December, none yet due (III.1.3 and III.1.4 have ended)
+    assert counts("phong-kinh-te") == (3, 0, 0, 0, 3, 0, None)
     assert "ubnd-xa-phuong" not in report  # a group is reported through its members
     assert set(report) == {u.code for u in plan.source.units if u.members is None}
     assert report["phuong-ba-ngoi"].as_json()["on_time_rate"] == 50.0
@@ -609,15 +619,15 @@ def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan
 def test_status_rows_show_open_work_soonest_first(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     with Session(db_engine) as session:
-        rows = status_rows(session, plan, M("2026-11-05"))
-        overdue = status_rows(session, plan, M("2026-11-05"), overdue_only=True)
-        group = status_rows(session, plan, M("2026-11-05"), unit="ubnd-xa-phuong")
-        ward = status_rows(session, plan, M("2026-11-05"), unit="phuong-ba-ngoi")
-    assert len(rows) == 40
+        rows = status_rows(session, plan, M("2026-11-30"))
+        overdue = status_rows(session, plan, M("2026-11-30"), overdue_only=True)
+        group = status_rows(session, plan, M("2026-11-30"), unit="ubnd-xa-phuong")
+        ward = status_rows(session, plan, M("2026-11-30"), unit="phuong-ba-ngoi")
+    assert len(rows) == 42
     assert [r.deadline for r in rows] == sorted(r.deadline for r in rows)
     (late,) = overdue
     assert (late.duty, late.deadline, late.days_left, late.working_days_overdue) == (
-        "kt-tieu-chi-13", D("2026-11-02"), -3, 2
+        "ttvhtt-tuyen-truyen", D("2026-11-25"), -5, 2
     )
     assert late.last_reminder is None  # recorded but not sent yet: "last reminder" means sent
     assert {r.unit for r in group} == set(WARDS) and len(group) == 30

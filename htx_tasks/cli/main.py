@@ -18,7 +18,8 @@ from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Kind, Outcome, State, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
-from htx_tasks.delivery.messages import recipient_name
+from htx_tasks.delivery.messages import notice_label, recipient_name
+from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.settings import Settings
 from htx_tasks.engine import run_pass, sync_plan
@@ -71,6 +72,8 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             "indicators": sum(i.kind == "target" for i in plan.source.indicators),
             "task_groups": len(plan.source.task_groups),
             "qualitative": sum(i.kind == "qualitative" for i in plan.source.indicators),
+            "deadline_source": {src.value: sum(d.deadline_source is src for d in plan.source.duties)
+                                for src in DeadlineSource},
         }
         if json:
             output.print_json({"ok": True, **summary, "warnings": warnings})
@@ -81,6 +84,9 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ, "
             f"{summary['qualitative']} mục tiêu định tính"
         )
+        output.say("  Nguồn của hạn: " + ", ".join(
+            f"{count} nhiệm vụ có hạn do {DeadlineSource(src).short} định" for src, count in summary["deadline_source"].items()
+        ))
         for warning in warnings:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
@@ -277,7 +283,7 @@ def simulate(
             f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: {len(result.events)} thông báo",
             ["Thời điểm", "Loại", "Người nhận", "Bậc", "Đơn vị", "Mục", "Kỳ", "Hạn"],
             [
-                (f"{e.at:%d/%m/%Y %H:%M}", Kind(e.kind).label, recipient_name(plan, e.recipient),
+                (f"{e.at:%d/%m/%Y %H:%M}", notice_label(plan, e.kind, e.recipient, e.unit), recipient_name(plan, e.recipient),
                  e.level if e.level >= 0 else "", plan.unit_name(e.unit), e.ref, e.period,
                  e.deadline.strftime("%d/%m/%Y"))
                 for e in result.events

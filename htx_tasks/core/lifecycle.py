@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count
 
-from htx_tasks.clock import at_local, local_date
+from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.plan.schema import Policy, Target
 
@@ -130,10 +130,26 @@ def _morning(day: dt.date, policy: Policy) -> dt.datetime:
     return at_local(day, start.hour, start.minute)
 
 
+def human_time(at: dt.datetime, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
+    """``at`` if it falls in working hours on a working day, else the next working morning."""
+    moment = local(at)
+    start, end = policy.work_start or dt.time(7, 30), policy.work_end or dt.time(17, 0)
+    day = moment.date()
+    if calendar.is_working_day(day) and start <= moment.time() < end:
+        return at
+    if not calendar.is_working_day(day) or moment.time() >= end:
+        day = calendar.working_day_on_or_after(day + ONE_DAY)
+    return _morning(day, policy)
+
+
 def events(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> Iterator[Event]:
-    """Every follow-up event of an active occurrence, in time order. Infinite while overdue."""
+    """Every follow-up event of an active occurrence, in time order. Infinite while overdue.
+
+    Every notice falls at a working-day morning (or within working hours): the assignment of a
+    period that opens at midnight or on a holiday is given at the next working morning.
+    """
     deadline = snapshot.deadline
-    yield Event(snapshot.opened_at, Kind.ASSIGNED, -1, Target.UNIT)
+    yield Event(human_time(snapshot.opened_at, policy, calendar), Kind.ASSIGNED, -1, Target.UNIT)
     seen_days: set[dt.date] = set()
     for days in sorted(set(policy.reminder_days or []), reverse=True):
         day = calendar.working_day_on_or_before(deadline - dt.timedelta(days=days))

@@ -161,7 +161,7 @@ def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, row
                   period=occurrences[r.occurrence_id].period_label,
                   deadline=occurrences[r.occurrence_id].deadline, now=now,
                   link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
-                  note=notes.get(r.id))
+                  note=notes.get(r.id), recipient=recipient)
         for r in rows
     ]
     message = render_digest(plan, recipient, items, now, page_link=page)

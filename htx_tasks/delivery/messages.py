@@ -10,19 +10,56 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, timing_phrase
+from htx_tasks.core.lifecycle import Kind, days_left, timing_phrase
 from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Assignment, Target
 
-KIND_TITLES = {
-    Kind.ASSIGNED: "Nhiệm vụ mới",
-    Kind.REMINDER: "Nhắc hạn",
-    Kind.OVERDUE: "Quá hạn",
-    Kind.ESCALATION: "Đôn đốc nhiệm vụ quá hạn",
-    Kind.REPEAT: "Nhắc lại: vẫn quá hạn",
+# what one line of a digest is called, by the kind of notice and how the unit is bound by the plan
+DIRECT_TITLES = {
+    Kind.ASSIGNED: "Giao nhiệm vụ",
+    Kind.REMINDER: "Nhắc việc",
+    Kind.OVERDUE: "Đã quá hạn",
+    Kind.ESCALATION: "Đôn đốc",
+    Kind.REPEAT: "Đôn đốc lại",
     Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
     Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
 }
+REQUEST_TITLES = {  # the plan asks the Fatherland Front and mass organisations; it gives no orders
+    Kind.ASSIGNED: "Đề nghị phối hợp",
+    Kind.REMINDER: "Nhắc mốc trao đổi kết quả",
+    Kind.OVERDUE: "Trao đổi",
+    Kind.ESCALATION: "Trao đổi",
+    Kind.REPEAT: "Trao đổi lại",
+    Kind.EXTENSION_APPROVED: "Đồng ý lùi mốc",
+    Kind.EXTENSION_REFUSED: "Chưa đồng ý lùi mốc",
+}
+COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
+    Kind.ASSIGNED: "Để phối hợp: nhiệm vụ mới",
+    Kind.OVERDUE: "Để phối hợp: nhiệm vụ chưa hoàn thành",
+}
+LIAISON_TITLE = "Để liên hệ, trao đổi"  # the coordinator's copy of a request past its date
+
+
+def notice_label(plan: Plan, kind: str, recipient: str, unit: str) -> str:
+    """The name of a notice as its recipient reads it (digests, ``simulate``, the board)."""
+    kind_ = Kind(kind)
+    request = plan.assignment_of(unit) is Assignment.REQUEST
+    if recipient == unit:
+        return (REQUEST_TITLES if request else DIRECT_TITLES)[kind_]
+    if recipient in (COORDINATOR, LEADERSHIP):
+        if request:
+            return LIAISON_TITLE
+        return "Báo cáo lãnh đạo" if recipient == LEADERSHIP else "Đôn đốc"
+    return COPY_TITLES.get(kind_, "Để phối hợp")
+
+
+def request_timing(deadline: dt.date, now: dt.datetime) -> str:
+    """The timing of a request, without the words of an order ("quá hạn")."""
+    left = days_left(deadline, now)
+    if left > 0:
+        return f"còn {left} ngày đến mốc"
+    return "mốc là hôm nay" if left == 0 else f"đã qua mốc {-left} ngày"
 
 
 @dataclass(frozen=True)
@@ -40,24 +77,42 @@ class Item:
     deadline: str  # "Thứ Sáu, 18/12/2026"
     timing: str  # "còn 3 ngày", "quá hạn 2 ngày làm việc"
     deliverable: str
+    kind_title: str = ""
+    request: bool = False  # the unit is asked (đề nghị), not directed
+    copy: bool = False  # the recipient is a coordinating unit
+    source: str = ""  # who set the deadline, as read: "hạn do cơ quan thường trực định để theo dõi"
+    note: str = ""  # e.g. an escalation step skipped because the unit would be told of itself
     link: str | None = None  # the item's page in the web app, when it is configured
-    note: str | None = None  # the coordinator's words, for a decision on a request
+    opinion: str | None = None  # the coordinator's words, for a decision on a request for more time
 
     @property
-    def kind_title(self) -> str:
-        return KIND_TITLES[self.kind]
+    def overdue(self) -> bool:
+        return self.kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
-              period: str, deadline: dt.date, now: dt.datetime, link: str | None = None,
-              note: str | None = None) -> Item:
+              period: str, deadline: dt.date, now: dt.datetime, recipient: str | None = None,
+              link: str | None = None, note: str | None = None) -> Item:
     spec = plan.duty(duty)
+    recipient = recipient or unit
+    request = plan.assignment_of(unit) is Assignment.REQUEST
+    skipped = [t for t in plan.skipped_steps(duty, unit) if Kind(kind) is not Kind.ASSIGNED]
+    skip_note = ""
+    if skipped and recipient == LEADERSHIP:
+        skip_note = (f"Không qua bước báo {' và '.join(STEP_NAMES[t] for t in skipped)} vì "
+                f"{plan.unit_name(unit)} chính là {' và '.join(STEP_NAMES[t] for t in skipped)}.")
     return Item(
         occurrence_id=occurrence_id, kind=Kind(kind), level=level, unit=unit,
         unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=period,
-        deadline=format_date_vi(deadline), timing=timing_phrase(deadline, now, plan.calendar),
-        deliverable=spec.deliverable, link=link, note=note,
+        deadline=format_date_vi(deadline),
+        timing=request_timing(deadline, now) if request else timing_phrase(deadline, now, plan.calendar),
+        deliverable=spec.deliverable, kind_title=notice_label(plan, kind, recipient, unit),
+        request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
+        source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
     )
+
+
+STEP_NAMES = {Target.COORDINATOR: "cơ quan thường trực", Target.LEADERSHIP: "lãnh đạo UBND thành phố"}
 
 
 _env = Environment(
@@ -86,34 +141,67 @@ def recipient_name(plan: Plan, recipient: str) -> str:
     return plan.unit_name(recipient)
 
 
+def digest_title(plan: Plan, recipient: str, items: list[Item]) -> str:
+    """"Nhắc việc", "Đề nghị phối hợp", "Trao đổi", "Đôn đốc", "Báo cáo lãnh đạo": what a title says."""
+    tag, name = f"[{plan.meta.label}]", recipient_name(plan, recipient)
+    own = [i for i in items if not i.copy]
+    if recipient == LEADERSHIP:
+        return f"{tag} Báo cáo lãnh đạo: {len(items)} nhiệm vụ quá hạn của {len({i.unit for i in items})} đơn vị"
+    if recipient == COORDINATOR:
+        direct = [i for i in items if not i.request]
+        asked = len(items) - len(direct)
+        parts = [f"{len(direct)} nhiệm vụ quá hạn của {len({i.unit for i in direct})} đơn vị"] if direct else []
+        parts += [f"{asked} đề nghị phối hợp chưa có thông tin kết quả"] if asked else []
+        return f"{tag} {'Đôn đốc' if direct else 'Trao đổi'}: " + "; ".join(parts)
+    if not own:
+        return f"{tag} Để phối hợp: {name} — {len(items)} nhiệm vụ do đơn vị khác chủ trì"
+    if all(i.request for i in own):
+        if any(i.overdue for i in own):
+            return f"{tag} Trao đổi: {name} — {len(own)} nội dung đề nghị phối hợp"
+        return f"{tag} Đề nghị phối hợp: {name} — {len(own)} nội dung"
+    overdue = [i for i in own if i.overdue]
+    if overdue:
+        return f"{tag} Đôn đốc: {name} — {len(overdue)} nhiệm vụ quá hạn"
+    return f"{tag} Nhắc việc: {name} — {len(own)} nhiệm vụ cần lưu ý"
+
+
 def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetime,
                   page_link: str | None = None) -> Message:
-    """The digest a recipient receives for this pass; ``page_link`` is its page in the web app."""
-    role = recipient in (COORDINATOR, LEADERSHIP)
+    """The digest a recipient receives for this pass: its own items, then copies "để phối hợp"."""
+    role = recipient if recipient in (COORDINATOR, LEADERSHIP) else ""
     items = sorted(items, key=lambda i: (i.unit_name, i.ref, i.occurrence_id))
-    overdue = [i for i in items if i.kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)]
-    if role:
-        units = len({i.unit for i in items})
-        title = f"[{plan.meta.label}] {len(items)} nhiệm vụ quá hạn của {units} đơn vị cần đôn đốc"
-    elif overdue:
-        title = f"[{plan.meta.label}] {recipient_name(plan, recipient)}: {len(overdue)} nhiệm vụ quá hạn"
-    else:
-        title = f"[{plan.meta.label}] {recipient_name(plan, recipient)}: {len(items)} nhiệm vụ cần lưu ý"
+    own = [i for i in items if not i.copy]
     context = {
         "plan": plan.meta,
         "recipient": recipient,
         "recipient_name": recipient_name(plan, recipient),
         "role": role,
-        "items": items,
-        "by_unit": [(name, list(group)) for name, group in groupby(items, key=lambda i: i.unit_name)],
+        "items": own,
+        "request": bool(own) and all(i.request for i in own),
+        "copies": _copies([i for i in items if i.copy]),
+        "escalated": _by_unit([i for i in items if not i.request]),
+        "liaison": _by_unit([i for i in items if i.request]),
         "today": format_date_vi(local_date(now)),
         "page_link": page_link,
     }
     return Message(
-        title=title,
+        title=digest_title(plan, recipient, items),
         text=_env.get_template("digest.txt.j2").render(context),
         markdown=_env.get_template("digest.md.j2").render(context),
     )
+
+
+def _copies(items: list[Item]) -> list[tuple[Item, str]]:
+    """Copies of one duty's notice for several units (a group's members) on one line."""
+    lines: dict[tuple, tuple[Item, list[str]]] = {}
+    for item in items:
+        key = (item.kind_title, item.ref, item.duty_title, item.period, item.deadline)
+        lines.setdefault(key, (item, []))[1].append(item.unit_name)
+    return [(item, ", ".join(names)) for item, names in lines.values()]
+
+
+def _by_unit(items: list[Item]) -> list[tuple[str, list[Item]]]:
+    return [(name, list(group)) for name, group in groupby(items, key=lambda i: i.unit_name)]
 
 
 def render_failure(plan: Plan, recipient: str, error: str, count: int, now: dt.datetime) -> Message:

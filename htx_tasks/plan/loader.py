@@ -24,6 +24,7 @@ from htx_tasks.plan.schema import (
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
 
 DEFAULT_CONFIG_DIR = Path("config")
+DEFAULT_REQUEST_REPEAT = 30  # days: a request is recalled at most monthly
 PLAN_FILE = "plan.yaml"
 CALENDAR_FILE = "calendar.yaml"
 
@@ -115,10 +116,47 @@ class Plan:
         duty = self.duty(duty_code)
         if duty.policy:
             policy = duty.policy.over(policy)
+        # nobody is escalated to itself: a step whose recipient is the unit at fault is skipped,
+        # and the next step applies at its own threshold
+        steps = [s for s in policy.escalation or [] if s.to is Target.UNIT or self.role_unit(s.to) != unit_code]
+        update: dict = {"escalation": steps}
         if self.assignment_of(unit_code) is Assignment.REQUEST:
-            steps = [s for s in policy.escalation or [] if s.to is not Target.LEADERSHIP]
-            policy = policy.model_copy(update={"escalation": steps})
-        return policy
+            # a request is not escalated to leadership; the coordinator gets a note for liaison,
+            # and it is recalled at most every `request_repeat_every_days`
+            update["escalation"] = [s for s in steps if s.to is not Target.LEADERSHIP]
+            update["repeat_every_days"] = max(policy.repeat_every_days or 0,
+                                              policy.request_repeat_every_days or DEFAULT_REQUEST_REPEAT)
+        return policy.model_copy(update=update)
+
+    def role_unit(self, target: Target) -> str | None:
+        """The unit that plays a role (the coordinator's office), if the plan names one."""
+        if target is Target.COORDINATOR:
+            return self.meta.coordinator.unit
+        if target is Target.LEADERSHIP:
+            return self.meta.leadership.unit
+        return None
+
+    def skipped_steps(self, duty_code: str, unit_code: str) -> list[Target]:
+        """Escalation steps left out for this unit because it would be told of itself."""
+        policy = self.unit_policy(unit_code)
+        duty = self.duty(duty_code)
+        if duty.policy:
+            policy = duty.policy.over(policy)
+        return [s.to for s in policy.escalation or [] if s.to is not Target.UNIT and self.role_unit(s.to) == unit_code]
+
+    def copy_recipients(self, duty_code: str, unit_code: str, on: dt.date) -> list[str]:
+        """The coordinating ("phối hợp") units told of a duty by copy: groups stand for their members."""
+        out: list[str] = []
+        for code in self.duty(duty_code).coordinating:
+            out += [self.current_holder(m, on) for m in self.members(code)]
+        return [c for c in dict.fromkeys(out) if c != unit_code]
+
+    def lead_days(self, duty_code: str, unit_code: str) -> int:
+        """How close to its deadline a period may be born and still be opened (see ``lead_days``)."""
+        policy = self.policy_for(duty_code, unit_code)
+        if policy.lead_days is not None:
+            return policy.lead_days
+        return max(policy.reminder_days or [0])
 
     def assignment_of(self, unit_code: str) -> Assignment:
         unit = self.unit(unit_code)
@@ -195,7 +233,7 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
     missing = [
         name
         for name, value in plan.policy.model_dump().items()
-        if value is None and name not in ("work_start", "work_end")
+        if value is None and name not in ("work_start", "work_end", "request_repeat_every_days", "lead_days")
     ]
     if missing:
         problems.append(doc.problem(("policy",), f"chính sách mặc định thiếu: {', '.join(missing)}"))

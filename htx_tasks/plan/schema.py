@@ -128,6 +128,11 @@ class Policy(Strict):
     due_soon_working_days: int | None = Field(default=None, ge=0, le=30)
     escalation: list[EscalationStep] | None = None
     repeat_every_days: int | None = Field(default=None, ge=1, le=90)
+    # a request (assignment: request) is recalled at most this often once its date has passed
+    request_repeat_every_days: int | None = Field(default=None, ge=7, le=366)
+    # a period born within this many days of its deadline (tracking starts, a duty or unit is
+    # added) is not opened; default: the longest reminder offset
+    lead_days: int | None = Field(default=None, ge=0, le=90)
     work_start: dt.time | None = None
     work_end: dt.time | None = None
 
@@ -188,15 +193,83 @@ class Unit(Strict):
     policy: Policy | None = None
 
 
+class DeadlineSource(StrEnum):
+    PLAN = "plan"  # the plan's text sets the deadline
+    COORDINATOR = "coordinator"  # the standing office chose it to follow the duty up
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_SOURCE_LABELS[self]
+
+    @property
+    def short(self) -> str:
+        return "kế hoạch" if self is DeadlineSource.PLAN else "cơ quan thường trực"
+
+
+DEADLINE_SOURCE_LABELS = {
+    DeadlineSource.PLAN: "Hạn do kế hoạch quy định",
+    DeadlineSource.COORDINATOR: "Hạn do cơ quan thường trực định để theo dõi",
+}
+
+
+class Active(Strict):
+    """When a duty applies: ``from``/``until`` (either may be open) or a single ``year``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    start: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Active:
+        if self.year is not None:
+            if self.start is not None or self.until is not None:
+                raise ValueError("'active' ghi 'year' hoặc 'from'/'until', không ghi cả hai")
+        elif self.start is None and self.until is None:
+            raise ValueError("'active' cần 'from', 'until' hoặc 'year'")
+        if self.start and self.until and self.start > self.until:
+            raise ValueError("'active': 'from' phải trước 'until'")
+        return self
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.year, 1, 1) if self.year else (self.start or dt.date.min)
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date(self.year, 12, 31) if self.year else (self.until or dt.date.max)
+
+    def covers(self, start: dt.date, end: dt.date) -> bool:
+        """Whether the days ``start``..``end`` (a period) overlap the window."""
+        return start <= self.last and end >= self.first
+
+    @property
+    def label(self) -> str:
+        if self.year:
+            return f"năm {self.year}"
+        if self.start and self.until:
+            return f"từ {self.start:%d/%m/%Y} đến {self.until:%d/%m/%Y}"
+        return f"từ {self.start:%d/%m/%Y}" if self.start else f"đến {self.until:%d/%m/%Y}"
+
+
 class Duty(Strict):
     code: str = Field(pattern=CODE)
-    ref: str = Field(pattern=r"^III\.\d+(\.\d+)?$")
+    ref: str = Field(pattern=r"^III\.\d+(\.\d+)*$")
     title: str
     unit: str
     coordinating: list[str] = []
     deliverable: str
+    deadline_source: DeadlineSource
+    active: Active | None = None
     recurrence: Recurrence
     policy: Policy | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.active is None or self.active.first <= day <= self.active.last
+
+    def ended(self, day: dt.date) -> bool:
+        return self.active is not None and self.active.last < day
 
 
 class TaskGroup(Strict):
@@ -286,7 +359,7 @@ class PlanMeta(Strict):
     issuer: str
     title: str
     short_title: str
-    label: str = Field(min_length=1, max_length=40)  # the tag in every message title, e.g. "Kế hoạch 46-CTr/TU"
+    label: str = Field(min_length=1, max_length=40)  # names this plan in every title: "KH thực hiện CTr 46-CTr/TU"
     legal_bases: list[str] = Field(min_length=1)
     signer: Signer
     recipients: list[str]

@@ -222,6 +222,10 @@ def open_case(session: Session, plan: Plan, actor: Actor, command: OpenCase, *, 
     if duty.recurrence.every is not Every.CASE:
         raise Refused(f"nhiệm vụ '{duty.code}' không phải loại tiếp nhận hồ sơ (case)")
     today, received = local_date(now), command.received
+    if not duty.active_on(received):  # a dated duty (III.1.3's follow-on) takes no case outside its window
+        assert duty.active is not None
+        raise Refused(f"nhiệm vụ '{duty.code}' chỉ áp dụng {duty.active.label}; "
+                      f"không mở hồ sơ nhận ngày {received:%d/%m/%Y}")
     if received > today:
         raise InvalidInput.one("received", f"ngày nhận hồ sơ {vn_date(received)} chưa đến")
     if received < today - RECEIVED_HORIZON:
