@@ -18,7 +18,7 @@ from htx_tasks.core.lifecycle import Kind, Outcome, State, outcome
 from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.followup import escalation_label, section_units
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import DeadlineSource, Duty
+from htx_tasks.plan.schema import Assignment, DeadlineSource, Duty
 from htx_tasks.reports import StatusRow, UnitReport, count, outcome_report, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
@@ -152,7 +152,8 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
         out.append(EscalationLine(
             occurrence_id=occurrence.id, unit_name=plan.unit_name(occurrence.unit_code),
             ref=duty.ref if duty else "", period=occurrence.period_label, deadline=occurrence.deadline,
-            kind=ESCALATION_KINDS[notification.kind], level=notification.level, at=notification.due_at,
+            kind=("Trao đổi" if plan.assignment_of(occurrence.unit_code) is Assignment.REQUEST
+                  else ESCALATION_KINDS[notification.kind]), level=notification.level, at=notification.due_at,
             recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
         ))
     return out

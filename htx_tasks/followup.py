@@ -27,7 +27,7 @@ from htx_tasks.core.lifecycle import (
 )
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Target, Unit
+from htx_tasks.plan.schema import Assignment, Target, Unit
 from htx_tasks.reports import StatusRow, status_rows
 from htx_tasks.services.inputs import CODE_MAX, clean_text
 
@@ -206,7 +206,10 @@ def escalation_label(plan: Plan, row: StatusRow) -> str:
     steps = plan.policy_for(row.duty, row.unit).escalation or []
     if row.escalation_level >= len(steps):
         return f"Bậc {row.escalation_level}"
-    return f"Bậc {row.escalation_level}: {TARGET_LABELS[steps[row.escalation_level].to]}"
+    target = steps[row.escalation_level].to
+    if plan.assignment_of(row.unit) is Assignment.REQUEST and target is Target.COORDINATOR:
+        return f"Bậc {row.escalation_level}: cơ quan thường trực trao đổi"
+    return f"Bậc {row.escalation_level}: {TARGET_LABELS[target]}"
 
 
 def standing(session: Session, plan: Plan, unit_code: str, now: dt.datetime) -> UnitStanding:

@@ -13,6 +13,7 @@ from htx_tasks.core.lifecycle import (
 )
 from htx_tasks.engine import snapshot_of
 from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Assignment
 from htx_tasks.store.models import Notification, Occurrence
 
 
@@ -70,12 +71,23 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
         out.append(StatusRow(
             id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
             ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=state.value,
-            state_label=state.label, days_left=days_left(row.deadline, now),
+            state_label=request_state_label(state) if plan.assignment_of(row.unit_code) is Assignment.REQUEST
+            else state.label, days_left=days_left(row.deadline, now),
             working_days_overdue=working_days_overdue(row.deadline, now, plan.calendar) if overdue else 0,
             escalation_level=row.escalation_level, last_reminder=last_sent.get(row.id),
             next_action_at=row.next_action_at,
         ))
     return out
+
+
+REQUEST_STATE_LABELS = {  # a request past its date is not "overdue": the coordinator liaises
+    State.OVERDUE: "Đã qua mốc trao đổi",
+    State.ESCALATED: "Đã qua mốc, cơ quan thường trực đang trao đổi",
+}
+
+
+def request_state_label(state: State) -> str:
+    return REQUEST_STATE_LABELS.get(state, state.label)
 
 
 def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:

@@ -177,18 +177,20 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     # the subject travels encoded (RFC 2047) and decodes to the Vietnamese title
     raw_subject = mail.get("Subject")
     assert str(make_header(decode_header(str(raw_subject)))) == \
-        "[Kế hoạch 46-CTr/TU] Phòng Kinh tế: 1 nhiệm vụ quá hạn"
-    assert mail["Subject"] == "[Kế hoạch 46-CTr/TU] Phòng Kinh tế: 1 nhiệm vụ quá hạn"
+        "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý"
+    assert mail["Subject"] == "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý"
 
     body = body_of(mail).replace("\r\n", "\n")
     assert "Kính gửi: Phòng Kinh tế\n" in body
-    assert "[III.1.2] Hướng dẫn thành lập hợp tác xã nông nghiệp" in body  # duty with its source ref
+    assert "Giao nhiệm vụ — [III.1.2] Hướng dẫn thành lập hợp tác xã nông nghiệp" in body  # with its source ref
     assert "\n   Kỳ: quý IV/2026\n" in body  # line breaks survive (body_format=TEXT)
-    assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày)" in body
-    assert "Kỳ: năm 2026" in body
-    assert "Hạn: Thứ Hai, 02/11/2026 (quá hạn 17 ngày làm việc)" in body
-    assert "htx-tasks submit <Số nhiệm vụ> --unit phong-kinh-te" in body
-    assert body.count("Số nhiệm vụ: ") == 5  # one digest listing the five items
+    assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày); hạn do cơ quan thường trực định để theo dõi" in body
+    # a fresh install on 27/11/2026: III.1.3 (năm 2023) is not opened, nothing is born overdue
+    assert "[III.1.3]" not in body and "quá hạn" not in body
+    assert "htx-tasks submit <Số> --unit phong-kinh-te" in body
+    assert body.count("   Số: ") == 3  # one digest listing its three own items...
+    assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in body  # ...then the copies
+    assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 4
 
     # the secret is in no table, no log line, no inbox file
     _assert_secret_nowhere(world, secret, caplog)
@@ -207,12 +209,16 @@ def test_monthly_period_label_and_plain_env_secret(world, monkeypatch):
               "?from=htx@example.test&to=vhtt@example.test", "trung-tam-vhtt-tt")],
             template=["SMTP_PASSWORD"],
         )
-        run_pass(world.engine, world.plan, NOW)
-        dispatch(world.engine, world.plan, NOW, recipients={"trung-tam-vhtt-tt"})
+        # installed on 27/11: November's report (due 25/11) is not opened, it would be born overdue
+        assert run_pass(world.engine, world.plan, NOW).not_opened == [
+            "III.6 Trung tâm Văn hóa – Thông tin và Thể thao kỳ tháng 11/2026 (hạn 25/11/2026)"]
+        december = at_local(dt.date(2026, 12, 1), 8, 0)
+        run_pass(world.engine, world.plan, december)
+        dispatch(world.engine, world.plan, december, recipients={"trung-tam-vhtt-tt"})
     assert len(smtp.messages) == 1
     body = body_of(smtp.messages[0])
-    assert "Kỳ: tháng 11/2026" in body
-    assert "Hạn: Thứ Tư, 25/11/2026" in body and "quá hạn" in body
+    assert "Kỳ: tháng 12/2026" in body and "tháng 11/2026" not in body
+    assert "Hạn: Thứ Sáu, 25/12/2026 (còn 24 ngày)" in body
 
 
 def test_missing_secret_is_a_recorded_failure_not_a_silent_skip(world, monkeypatch, http):
@@ -221,13 +227,13 @@ def test_missing_secret_is_a_recorded_failure_not_a_silent_skip(world, monkeypat
     world.write_channels([(http.url("/hook/${HOOK_TOKEN}"), KT)], template=["HOOK_TOKEN"])
     run_pass(world.engine, world.plan, NOW)
     result = dispatch(world.engine, world.plan, NOW, recipients={KT})
-    assert result.retrying == 5 and result.sent == 0
+    assert result.retrying == 19 and result.sent == 0  # 3 own items, 16 copies "để phối hợp"
     failure = [d for d in world.deliveries(KT) if d.status != "success"]
     assert len(failure) == 1 and "HOOK_TOKEN" in failure[0].error
     assert len(world.inbox_messages(KT)) == 1  # the inbox still got it, and is not sent again
     monkeypatch.setenv("APPRISE_TEMPLATE_HOOK_TOKEN", "tok-123456")
     result = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
-    assert result.sent == 5 and http.count("/hook/tok-123456") == 1
+    assert result.sent == 19 and http.count("/hook/tok-123456") == 1
     assert len(world.inbox_messages(KT)) == 1
 
 
@@ -245,7 +251,7 @@ def test_secrets_masked_in_failures_database_and_logs(world, monkeypatch, caplog
     )
     run_pass(world.engine, world.plan, NOW)
     result = dispatch(world.engine, world.plan, NOW, recipients={KT})
-    assert result.retrying == 5
+    assert result.retrying == 19
     assert http.errors == 2  # both URLs were really tried with the real values
     failures = [d for d in world.deliveries(KT) if d.status == "failure"]
     assert len(failures) == 2 and all(d.error for d in failures)
@@ -288,12 +294,14 @@ def test_json_one_digest_per_recipient_per_pass(world, http):
     result = dispatch(world.engine, world.plan, NOW)
     assert result.sent == len(rows) and result.messages == len({r.recipient for r in rows})
 
-    # the ward has two items: ONE message listing both
+    # the ward has two items and one copy: ONE message listing all three
     ward = http.bodies(f"/{WARD}")
-    assert len(ward) == 1 and len(world.rows(recipient=WARD)) == 2
-    assert ward[0]["title"] == "[Kế hoạch 46-CTr/TU] UBND phường Ba Ngòi: 2 nhiệm vụ cần lưu ý"
+    assert len(ward) == 1 and len(world.rows(recipient=WARD)) == 3
+    assert ward[0]["title"] == "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: UBND phường Ba Ngòi — 2 nhiệm vụ cần lưu ý"
     assert "[III.8.1]" in ward[0]["message"] and "[III.8.2]" in ward[0]["message"]
-    assert ward[0]["message"].count("Kỳ: quý IV/2026") == 2
+    assert "Để phối hợp: nhiệm vụ mới — [III.1.5]" in ward[0]["message"]
+    assert "Đơn vị chủ trì: Phòng Kinh tế" in ward[0]["message"]
+    assert ward[0]["message"].count("Kỳ: quý IV/2026") == 3
 
     # body_format: plain text where the service takes text, Markdown where it was asked for
     text, markdown = http.bodies(f"/{KT}"), http.bodies(f"/{KT}-md")
@@ -303,11 +311,9 @@ def test_json_one_digest_per_recipient_per_pass(world, http):
     assert "**Thứ Hai, 21/12/2026**" in markdown[0]["message"]
     assert text[0]["title"] == markdown[0]["title"]
 
-    # escalations: the coordinator's digest groups the overdue items by unit
-    coordinator = http.bodies("/coordinator")
-    assert len(coordinator) == 1 and "cần đôn đốc" in coordinator[0]["title"]
-    assert "Phòng Kinh tế (1 nhiệm vụ)" in coordinator[0]["message"]
-    assert len(http.bodies("/leadership")) == 1
+    # a fresh install (tracking from 1/11, first run 27/11): nothing is born overdue, so neither
+    # the coordinator nor the leadership hear anything on the first pass
+    assert http.bodies("/coordinator") == [] and http.bodies("/leadership") == []
 
     # a second pass and dispatch at the same instant send nothing more (idempotency keys)
     before = len(http.received)
@@ -341,7 +347,7 @@ def test_mqtt_through_local_broker(world):
         subscriber.stop()
     assert len(subscriber.messages) == 1
     payload = subscriber.messages[0][1].decode("utf-8")
-    assert payload.startswith("[Kế hoạch 46-CTr/TU] Phòng Kinh tế: 1 nhiệm vụ quá hạn")
+    assert payload.startswith("[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý")
     assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày)" in payload
 
 
@@ -388,7 +394,7 @@ def test_a_partly_failed_digest_is_retried_only_where_it_failed(world):
     rows = _fault_setup(world, receiver.url())
     assert dispatch(world.engine, world.plan, NOW, recipients={KT}).retrying == rows
     assert len(world.inbox_messages(KT)) == 1
-    later = at_local(dt.date(2026, 12, 1), 7, 30)  # a weekly repeat of the overdue item is due
+    later = at_local(dt.date(2026, 12, 14), 7, 30)  # the 7-day reminders of the reports due 21/12
     run_pass(world.engine, world.plan, later)
     fresh = len(world.rows("pending", KT)) - rows
     assert fresh > 0
@@ -473,7 +479,7 @@ def test_gives_up_after_max_attempts_and_tells_fallback(world, http):
         assert all("500" in r.last_error for r in failed)
         notice = fallback.bodies("/fallback")
         assert len(notice) == 1
-        assert notice[0]["title"] == "[Kế hoạch 46-CTr/TU] Không gửi được thông báo cho Phòng Kinh tế"
+        assert notice[0]["title"] == "[KH thực hiện CTr 46-CTr/TU] Không gửi được thông báo cho Phòng Kinh tế"
         assert f"đã thử gửi {rows} thông báo" in notice[0]["message"]
         fallback_inbox = world.inbox_messages(FALLBACK)
         assert len(fallback_inbox) == 1 and "Không gửi được thông báo cho Phòng Kinh tế" in fallback_inbox[0]
@@ -690,7 +696,7 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
     world.write_channels([(http.url(f"/{KT}"), KT), (http.url(f"/{WARD}"), WARD)])
     run_pass(world.engine, world.plan, NOW)
     thanh_lap = world.occurrence(KT, "kt-thanh-lap-htx").id
-    ha_tang = world.occurrence(KT, "kt-ha-tang").id
+    ha_tang = world.occurrence(KT, "kt-chinh-sach").id
     ward = [world.occurrence(WARD, duty).id for duty in ("xa-tuyen-truyen", "xa-theo-doi-htx")]
     with session_scope(world.engine) as session:
         submit(session, world.plan, thanh_lap, unit=KT, note="Đã nộp báo cáo quý", evidence=None, now=NOW)
@@ -698,11 +704,12 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
         waive(session, world.plan, ward[0], note="Đã tuyên truyền trong kỳ trước", now=NOW)
         submit(session, world.plan, ward[1], unit=WARD, note="Đã báo cáo", evidence=None, now=NOW)
     result = dispatch(world.engine, world.plan, NOW, recipients={KT, WARD})
-    assert result.dropped == 4
-    assert http.count(f"/{WARD}") == 0 and world.inbox_messages(WARD) == []
+    assert result.dropped == 5  # the four items, and the ward's III.8.2 copy to Phòng Kinh tế
+    # the ward's own items are gone; the copy of Phòng Kinh tế's III.1.5 remains, for cooperation
+    assert http.count(f"/{WARD}") == 1 and "Để phối hợp" in http.bodies(f"/{WARD}")[0]["title"]
     message = http.bodies(f"/{KT}")[0]["message"]
-    assert "[III.1.2]" not in message and "[III.1.4]" not in message
-    assert message.count("Số nhiệm vụ: ") == 3
+    assert "[III.1.2]" not in message and "[III.1.6]" not in message
+    assert message.count("   Số: ") == 1
     cancelled = {r.occurrence_id for r in world.rows("cancelled")}
     assert {thanh_lap, ha_tang} <= cancelled
 
@@ -741,7 +748,8 @@ def test_simulated_month_digest_rule(world):
         assert len(world.inbox_messages(recipient)) == sum(n for (r, _), n in per_day.items() if r == recipient)
     # requests to the Fatherland Front are never escalated to leadership
     with Session(world.engine) as session:
-        front = {o.id for o in session.exec(select(Occurrence).where(Occurrence.unit_code == "ubmttq-doan-the"))}
+        front = {o.id for o in session.exec(select(Occurrence).where(
+            Occurrence.unit_code.in_(world.plan.members("ubmttq-doan-the"))))}
     assert front and not [r for r in world.rows(recipient="leadership") if r.occurrence_id in front]
     assert world.rows(recipient="leadership") and world.rows(recipient="coordinator")
 
@@ -786,7 +794,7 @@ def test_cli_channels_dispatch_and_views(world, http):
     out = _cli("channels", "test", KT)
     assert out.exit_code == 0, out.output
     assert http.count(f"/{KT}") == 1 and http.count(f"/{KT}-2") == 1
-    assert http.bodies(f"/{KT}")[0]["title"] == "[Kế hoạch 46-CTr/TU] Thông báo thử"
+    assert http.bodies(f"/{KT}")[0]["title"] == "[KH thực hiện CTr 46-CTr/TU] Thông báo thử"
     assert "✓" in out.stdout and "inbox://" in out.stdout
     assert _cli("channels", "test", "khong-co").exit_code == 1
     down = f"json://127.0.0.1:{free_port()}/down"

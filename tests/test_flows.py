@@ -68,6 +68,8 @@ CONFIG_DIR = ROOT / "config"
 KT, TCKH, QLDT, TTVH = "phong-kinh-te", "phong-tai-chinh-ke-hoach", "phong-quan-ly-do-thi", "trung-tam-vhtt-tt"
 WARDS = "ubnd-xa-phuong"
 MONDAY = "2026-12-14T07:30"  # ward reports were due Thursday 10/12; Quản lý đô thị's is due 15/12
+TUESDAY = "2026-12-15T07:30"  # the wards' reports are two whole working days late: the coordinator hears
+WARD = "phuong-ba-ngoi"
 SECTION_III = {
     "III.1": KT, "III.2": TCKH, "III.3": QLDT, "III.4": "phong-tai-nguyen-moi-truong",
     "III.5": "phong-van-hoa-thong-tin", "III.6": TTVH, "III.7": "ubmttq-doan-the", "III.8": WARDS,
@@ -108,7 +110,11 @@ def _install(root: Path, monkeypatch: pytest.MonkeyPatch, *, tracking_from: str 
 
 @pytest.fixture
 def installed(prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Installed at the start of tracking: its first pass ran on Monday 2/11/2026, so what falls
+    due later is followed up (a first pass on the day of a test would not open periods that are
+    already due: nothing is born overdue)."""
     engine = _install(tmp_path, monkeypatch)
+    run_pass(engine, load_plan(tmp_path / "config"), at_local(dt.date(2026, 11, 2), 7, 30))
     yield engine
     engine.dispose()
 
@@ -171,18 +177,18 @@ def test_deployments_are_generated_from_the_plan_with_vietnamese_names_and_local
 
 
 def test_the_retry_flow_resends_failed_rows_only_and_leaves_fresh_ones_for_their_digest(installed: Engine) -> None:
-    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
+    follow_up_unit(unit=WARDS, now=TUESDAY, return_state=True)
     with Session(installed) as session:  # one of the unit's rows failed once and its backoff ran out
-        row = session.exec(select(Notification).where(Notification.recipient == KT)).first()
+        row = session.exec(select(Notification).where(Notification.recipient == WARD)).first()
         row.status, row.attempts, row.sent_at = "pending", 1, None
-        row.next_attempt_at = at_local(dt.date(2026, 12, 14), 7, 40)
+        row.next_attempt_at = at_local(dt.date(2026, 12, 15), 7, 40)
         session.add(row)
         session.commit()
         failed_id = row.id
     fresh = count(installed, Notification, Notification.recipient == "coordinator", Notification.status == "pending")
     assert fresh > 0
 
-    state = retry_deliveries(now="2026-12-14T07:45", return_state=True)
+    state = retry_deliveries(now="2026-12-15T07:45", return_state=True)
 
     assert state.name == "Đã gửi lại"
     with Session(installed) as session:
@@ -248,7 +254,7 @@ def test_due_soon_follows_each_duty_policy_and_overdue_outranks_it(plan: Plan, t
 @pytest.mark.parametrize(
     ("unit", "state_type", "state_name", "message"),
     [
-        (KT, "FAILED", "Quá hạn", "1 quá hạn (1 đã báo cấp trên)"),
+        (KT, "COMPLETED", "Đúng tiến độ", "3 nhiệm vụ đang mở."),  # due 21/12, "due soon" from 16/12
         (QLDT, "COMPLETED", "Sắp đến hạn", "1 sắp đến hạn"),
         (TCKH, "COMPLETED", "Đúng tiến độ", "1 nhiệm vụ đang mở."),
         (WARDS, "FAILED", "Quá hạn", "30 nhiệm vụ đang mở, 30 quá hạn"),
@@ -262,18 +268,21 @@ def test_a_unit_run_ends_in_a_state_named_for_its_standing(installed: Engine, un
 
 
 def test_the_unit_table_lists_its_obligations_in_vietnamese(installed: Engine) -> None:
-    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
-    rows = table(followup.artifact_key(KT))
-    assert list(rows[0]) == ["Số", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn / quá hạn", "Đôn đốc",
+    follow_up_unit(unit=TTVH, now=MONDAY, return_state=True)
+    rows = table(followup.artifact_key(TTVH))
+    assert list(rows[0]) == ["Số", "Mục", "Kỳ", "Hạn", "Hạn do", "Trạng thái", "Còn / quá hạn", "Đôn đốc",
                              "Nhắc gần nhất", "Nhiệm vụ"]
-    by_ref = {r["Mục"]: r for r in rows}
-    overdue = by_ref["III.1.3"]
-    assert overdue["Hạn"] == "02/11/2026" and overdue["Trạng thái"] == "Quá hạn, đã báo cấp trên"
-    assert overdue["Còn / quá hạn"].startswith("quá hạn 42 ngày")
+    by_period = {r["Kỳ"]: r for r in rows}
+    overdue = by_period["tháng 11/2026"]
+    assert overdue["Hạn"] == "25/11/2026" and overdue["Trạng thái"] == "Quá hạn, đã báo cấp trên"
+    assert overdue["Hạn do"] == "cơ quan thường trực"  # the plan sets no deadline: the standing office does
+    assert overdue["Còn / quá hạn"].startswith("quá hạn 19 ngày")
     assert overdue["Đôn đốc"] == "Bậc 2: đã báo lãnh đạo UBND"
     assert overdue["Nhắc gần nhất"].endswith("/2026")
-    soon = by_ref["III.1.2"]
-    assert (soon["Hạn"], soon["Còn / quá hạn"], soon["Đôn đốc"]) == ("21/12/2026", "còn 7 ngày", "—")
+    soon = by_period["tháng 12/2026"]
+    assert (soon["Hạn"], soon["Còn / quá hạn"], soon["Đôn đốc"]) == ("25/12/2026", "còn 11 ngày", "—")
+    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
+    rows = table(followup.artifact_key(KT))
     with Session(installed) as session:
         open_ids = set(session.exec(select(Occurrence.id).where(Occurrence.unit_code == KT)).all())
     assert {r["Số"] for r in rows} == open_ids
@@ -291,21 +300,22 @@ def test_the_ward_group_table_has_a_row_per_ward_and_duty(installed: Engine, pla
 
 def test_a_unit_run_dispatches_to_the_unit_and_the_board_to_coordinator_and_leadership(installed: Engine,
                                                                                         tmp_path: Path) -> None:
-    follow_up_unit(unit=KT, now=MONDAY, return_state=True)
-    assert count(installed, Notification, Notification.recipient == KT, Notification.status == "pending") == 0
-    assert count(installed, Notification, Notification.recipient == KT, Notification.status == "sent") > 0
+    follow_up_unit(unit=TTVH, now=MONDAY, return_state=True)
+    assert count(installed, Notification, Notification.recipient == TTVH, Notification.status == "pending") == 0
+    assert count(installed, Notification, Notification.recipient == TTVH, Notification.status == "sent") > 0
     for role in ("coordinator", "leadership"):
         assert count(installed, Notification, Notification.recipient == role, Notification.status == "pending") > 0
-    assert count(installed, Delivery, Delivery.recipient == KT) == 1  # one digest
+    assert count(installed, Delivery, Delivery.recipient == TTVH) == 1  # one digest
     inbox = tmp_path / "var" / "inbox"
-    assert (inbox / f"{KT}.txt").exists() and not (inbox / "coordinator.txt").exists()
+    assert (inbox / f"{TTVH}.txt").exists() and not (inbox / "coordinator.txt").exists()
 
     state = coordinator_board(now="2026-12-14T08:00", return_state=True)
     assert state.name == "Đã cập nhật"
     for role in ("coordinator", "leadership"):
         assert count(installed, Notification, Notification.recipient == role, Notification.status == "pending") == 0
         assert count(installed, Delivery, Delivery.recipient == role) == 1
-    assert "Phòng Kinh tế" in (inbox / "coordinator.txt").read_text(encoding="utf-8")
+    assert "Trung tâm Văn hóa – Thông tin và Thể thao" in (inbox / "coordinator.txt").read_text(encoding="utf-8")
+    assert "Báo cáo lãnh đạo: 1 nhiệm vụ quá hạn của 1 đơn vị" in (inbox / "leadership.txt").read_text(encoding="utf-8")
 
 
 def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(installed: Engine) -> None:
@@ -319,18 +329,29 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     assert "## III.8 UBND các xã, phường: từng đơn vị" in text
     assert "| UBND phường Ba Ngòi | 2 | 0 | 0 | 0 | 2 | 0,0 % |" in text
     overdue = text.split("## Nhiệm vụ quá hạn (")[1].split("\n## ")[0]
-    assert overdue.startswith("33)")  # 30 ward reports, and Kinh tế, the Centre and the Front's
-    assert ("| Ủy ban MTTQ Việt Nam và các đoàn thể thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | "
-            "5 ngày (2 ngày làm việc) | Quá hạn, đã báo cấp trên | Bậc 1: đã báo cơ quan thường trực |") in overdue
-    assert "| UBND xã Cam Bình | III.8.1 | quý IV/2026 | 10/12/2026 | 5 ngày (2 ngày làm việc) |" in overdue
+    assert overdue.startswith("37)")  # 30 ward reports, the Centre's November report, six organisations
+    # each of the six organisations on its own line; a request past its date is not "overdue"
+    assert ("| Hội Nông dân thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | cơ quan thường trực | "
+            "5 ngày (2 ngày làm việc) | Đã qua mốc, cơ quan thường trực đang trao đổi | "
+            "Bậc 1: cơ quan thường trực trao đổi |") in overdue
+    assert "| UBND xã Cam Bình | III.8.1 | quý IV/2026 | 10/12/2026 | cơ quan thường trực | 5 ngày (2 ngày làm việc) |" \
+        in overdue
     escalations = text.split("## Đôn đốc trong ngày 15/12/2026 (")[1].split("\n## ")[0]
-    assert escalations.startswith("32)")  # the wards' and the Front's 2nd working day late, Kinh tế's repeat
-    assert "Báo cấp trên (bậc 1) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
-    assert "| Nhắc lại (vẫn quá hạn) (bậc 2) | Phòng Kinh tế, Phòng Kinh tế (cơ quan thường trực), " \
-           "Phó Chủ tịch UBND thành phố phụ trách |" in escalations
-    assert "| III.1 | Phòng Kinh tế | 5 | 0 | 0 | 4 | 1 | 0,0 % |" in text
+    assert escalations.startswith("36)")  # the wards' and the organisations' 2nd working day late
+    assert "Đôn đốc (bậc 1) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
+    assert "| Trao đổi (bậc 1) | Phòng Kinh tế (cơ quan thường trực) |" in escalations  # not sent to the Front
+    assert "| III.1 | Phòng Kinh tế | 3 | 0 | 0 | 3 | 0 | — |" in text
     assert "| III.2 | Phòng Tài chính – Kế hoạch | 1 | 0 | 0 | 1 | 0 | — |" in text
-    assert "33 nhiệm vụ quá hạn, 32 việc đôn đốc hôm nay" in state.message
+    # Section II groups: duties, on-time rate, overdue count
+    assert "| II.5 | Huy động các lực lượng xã hội, các tổ chức đoàn thể | 2 | 21 | 0 | 0,0 % | 21 |" in text
+    assert "| II.2 | Tiếp tục triển khai có hiệu quả các chính sách khuyến khích, hỗ trợ phát triển kinh tế tập thể " \
+           "| 4 | 0 | 0 | — | 0 |" in text
+    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 17 nhiệm vụ có hạn do cơ quan thường trực " \
+           "định để theo dõi." in text
+    # dated duties whose window is over are listed, not silently dropped
+    ended = text.split("## Nhiệm vụ đã hết thời gian áp dụng (")[1].split("\n## ")[0]
+    assert ended.startswith("4)") and "| III.1.4 |" in ended and "từ 01/01/2021 đến 31/12/2025" in ended
+    assert "37 nhiệm vụ quá hạn, 36 việc đôn đốc hôm nay" in state.message
 
 
 # --------------------------------------------------------------------------- the form
@@ -500,6 +521,7 @@ def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: 
 
 
 PAST_TRACKING = "2025-12-01"  # scheduled runs must lie in the past for Prefect to start them
+START = dt.date(2025, 12, 1)
 DAYS = [dt.date(2025, 12, d) for d in (19, 20, 22, 23, 24, 25, 26, 27, 29, 30, 31)]  # Mon–Sat schedule
 MISSED = [dt.date(2025, 12, d) for d in (22, 23, 24)]  # the Centre's report is due Thursday 25/12/2025
 
@@ -515,10 +537,12 @@ def _scheduled_run(day: dt.date, unit: str):
 def test_catching_up_three_missed_days_sends_each_reminder_once_in_order_at_its_own_time(
         prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     on_time = _install(tmp_path / "on-time", monkeypatch, tracking_from=PAST_TRACKING)
+    _scheduled_run(START, TTVH)  # the first run, when tracking starts: December's report is opened
     reference = {day: _scheduled_run(day, TTVH).name for day in DAYS}
     expected = notification_keys(on_time)
 
     caught_up = _install(tmp_path / "caught-up", monkeypatch, tracking_from=PAST_TRACKING)
+    _scheduled_run(START, TTVH)
     names = {}
     for day in DAYS:
         if day in MISSED:
@@ -562,7 +586,7 @@ def test_running_a_units_flow_twice_at_once_changes_nothing_the_second_time(inst
     assert [s.name for s in states] == ["Quá hạn", "Quá hạn"]
     first = (count(installed, Occurrence), notification_keys(installed), count(installed, AuditEvent),
              count(installed, Delivery))
-    assert first[0] == 30
+    assert first[0] == 42  # all opened by the installation's first pass on 2/11; the runs opened nothing more
     assert count(installed, Delivery) == 15  # one digest per ward, however many runs overlapped
 
     follow_up_unit(unit=WARDS, now=MONDAY, return_state=True)
@@ -606,7 +630,7 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
     serving = subprocess.Popen([sys.executable, "-m", "flows.serve", "--api-url", prefect_api, "--no-first-run",
                                 "--web-port", str(web_port)],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    unit_name = "Theo dõi đơn vị/III.1 — Phòng Kinh tế"
+    unit_name = "Theo dõi đơn vị/III.6 — Trung tâm Văn hóa – Thông tin và Thể thao"
     try:
         with get_client(sync_client=True) as client:
             def registered():
@@ -626,17 +650,25 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
             assert not deployment.paused
             [schedule] = deployment.schedules
             assert (schedule.schedule.cron, schedule.schedule.timezone) == ("30 7 * * 1-6", "Asia/Ho_Chi_Minh")
-            assert deployment.parameters == {"unit": KT}
+            assert deployment.parameters == {"unit": TTVH}
 
-        # a run scheduled for a past morning, no `now`: computed for its own scheduled time
-        flow_run = run_deployment(unit_name, scheduled_time=at_local(dt.date(2026, 11, 23), 7, 30), timeout=120,
-                                  poll_interval=1, as_subflow=False)
-        assert flow_run.state.name == "Quá hạn", (tmp_path / "serve.log").read_text()
-        assert "07:30 23/11/2026" in flow_run.state.message
+        # runs scheduled for past mornings, no `now`: each computed for its own scheduled time. The
+        # first, when tracking starts, opens November's report (due 25/11); on 26/11 it is overdue
+        for day, standing in ((dt.date(2026, 11, 2), "Đúng tiến độ"), (dt.date(2026, 11, 26), "Quá hạn")):
+            flow_run = run_deployment(unit_name, scheduled_time=at_local(day, 7, 30), timeout=120,
+                                      poll_interval=1, as_subflow=False)
+            assert flow_run.state.name == standing, (tmp_path / "serve.log").read_text()
+            assert f"07:30 {day:%d/%m/%Y}" in flow_run.state.message
+        assert flow_run.state.type.value == "FAILED"  # red in the UI...
+        served = (tmp_path / "serve.log").read_text()
+        assert "Traceback" not in served and "unexpected exception" not in served, served  # ...but no traceback
+        assert served.count("trung-tam-vhtt-tt: ") == 2  # one line per run
+        assert "trung-tam-vhtt-tt: Quá hạn — III.6 Trung tâm Văn hóa – Thông tin và Thể thao, 07:30 26/11/2026: " \
+               "1 nhiệm vụ đang mở, 1 quá hạn." in served
         engine = make_engine(env["HTX_DATABASE_URL"])
-        occurrence = _wait_for(lambda: _first_open(engine, KT), 10, "an occurrence")
+        occurrence = _wait_for(lambda: _first_open(engine, TTVH), 10, "an occurrence")
         form = run_deployment("Ghi nhận kết quả/Ghi nhận kết quả", timeout=120, poll_interval=1, as_subflow=False,
-                              parameters={"occurrence": occurrence, "actor": KT, "action": "Đơn vị báo cáo hoàn thành",
+                              parameters={"occurrence": occurrence, "actor": TTVH, "action": "Đơn vị báo cáo hoàn thành",
                                           "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"})
         assert form.state.name == "Đã ghi nhận", form.state.message
         with Session(engine) as session:

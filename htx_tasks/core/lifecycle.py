@@ -83,12 +83,12 @@ class Kind(StrEnum):
         return KIND_LABELS[self]
 
 
-KIND_LABELS = {
+KIND_LABELS = {  # as the coordinator reads them; messages name them per recipient (delivery.messages)
     Kind.ASSIGNED: "Giao nhiệm vụ",
-    Kind.REMINDER: "Nhắc hạn",
+    Kind.REMINDER: "Nhắc việc",
     Kind.OVERDUE: "Báo quá hạn",
-    Kind.ESCALATION: "Báo cấp trên",
-    Kind.REPEAT: "Nhắc lại (vẫn quá hạn)",
+    Kind.ESCALATION: "Đôn đốc",
+    Kind.REPEAT: "Đôn đốc lại",
     Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
     Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
 }
