@@ -105,6 +105,9 @@ def test_a_worker_on_a_process_pool_runs_the_deployments_against_postgresql(
            "HTX_DATABASE_URL": pg_url, "HTX_CONFIG_DIR": str(CONFIG_DIR), "HTX_VAR_DIR": str(tmp_path / "var"),
            "COLUMNS": "200"}
     subprocess.run([str(BIN / "htx-tasks"), "init"], env=env, check=True, capture_output=True)
+    # in use since tracking started (a first pass on 2/11/2026 opened the wards' fourth-quarter reports)
+    subprocess.run([str(BIN / "htx-tasks"), "tick", "--now", "2026-11-02T07:30", "--no-dispatch"], env=env,
+                   check=True, capture_output=True)
     deployed = subprocess.run([str(BIN / "htx-tasks"), "deploy", "--pool", pool, "--json"], env=env,
                               capture_output=True, text=True, cwd=ROOT, check=False)
     assert deployed.returncode == 0, deployed.stderr
