@@ -61,6 +61,7 @@ def test_a_pass_in_small_batches_writes_what_one_big_batch_writes(db_engine: Eng
 
 
 def test_a_long_catch_up_records_only_the_newest_weekly_repeat(db_engine: Engine, plan: Plan) -> None:
+    run_pass(db_engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))  # in use since tracking started
     result = run_pass(db_engine, plan, YEAR_LATER)
     assert result.repeats_folded > 0
     with Session(db_engine) as session:
@@ -68,8 +69,8 @@ def test_a_long_catch_up_records_only_the_newest_weekly_repeat(db_engine: Engine
             select(Notification).where(Notification.kind == Kind.REPEAT.value)))
         assert repeats and set(repeats.values()) == {1}
         # the one kept is the newest, and its number counts the repeats of the whole gap
-        row = session.exec(select(Occurrence).where(Occurrence.duty_code == "kt-tieu-chi-13",
-                                                    Occurrence.period_key == "2026")).one()
+        row = session.exec(select(Occurrence).where(Occurrence.duty_code == "ttvhtt-tuyen-truyen",
+                                                    Occurrence.period_key == "2026-M11")).one()
         kept = session.exec(select(Notification).where(Notification.occurrence_id == row.id,
                                                        Notification.kind == Kind.REPEAT.value)).all()
     fresh = Snapshot(opened_at=row.opened_at, deadline=row.deadline, state=State.OPEN, escalation_level=0,

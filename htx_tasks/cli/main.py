@@ -15,7 +15,7 @@ from htx_tasks.cli.common import (
     ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_config, open_engine, open_plan, within_horizon,
 )
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, Outcome, State, timing_phrase
+from htx_tasks.core.lifecycle import Outcome, State, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
