@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,13 @@ from htx_tasks.delivery.inbox import SEPARATOR
 from htx_tasks.delivery.messages import make_item, render_digest
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan, load_plan
-from htx_tasks.services import Refused, open_case
+from htx_tasks.services import Refused
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Notification, Occurrence
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/actions.py
+from actions import open_case  # noqa: E402
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 D = dt.date.fromisoformat
