@@ -27,6 +27,9 @@ def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
         "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
         f", {len(result.failed)} lỗi" if result.failed else "",
     )
+    if result.not_opened:
+        get_run_logger().info("Không mở %s kỳ có hạn quá gần lúc bắt đầu theo dõi: %s.", len(result.not_opened),
+                              "; ".join(result.not_opened))
     for occurrence_id, error in result.failed:
         get_run_logger().error("Nhiệm vụ số %s không xét được: %s", occurrence_id, error)
     return {"opened": result.opened, "advanced": result.advanced, "notifications": result.notifications,

@@ -755,19 +755,23 @@ def test_simulated_month_digest_rule(world):
 
 
 def test_a_weekend_morning_defers_what_is_due_to_the_next_working_morning(world):
-    """Tracking starts on Sunday 01/11/2026: the opening notices recorded that morning wait for Monday."""
+    """Tracking starts on Sunday 01/11/2026: the periods open, but their assignment is stamped for
+    Monday's working morning; a dispatch after working hours leaves it for the next morning."""
     sunday, monday = at_local(dt.date(2026, 11, 1), 8, 0), at_local(dt.date(2026, 11, 2), 7, 30)
-    run_pass(world.engine, world.plan, sunday)
+    assert run_pass(world.engine, world.plan, sunday).opened > 0
+    assert world.rows("pending") == []  # nothing is stamped on a Sunday
+    run_pass(world.engine, world.plan, monday)
     due = world.rows("pending")
-    assert due and all(r.next_attempt_at <= sunday for r in due)
-    result = dispatch(world.engine, world.plan, sunday)
+    assert due and {r.next_attempt_at for r in due} == {monday}
+    evening = at_local(dt.date(2026, 11, 2), 17, 30)
+    result = dispatch(world.engine, world.plan, evening)
     assert (result.messages, result.deferred) == (0, len(due))
     assert world.deliveries() == [] and world.inbox_messages(KT) == []
     assert {r.id for r in world.rows("pending")} == {r.id for r in due}
-    result = dispatch(world.engine, world.plan, monday)
+    result = dispatch(world.engine, world.plan, at_local(dt.date(2026, 11, 3), 7, 30))
     assert result.deferred == 0 and result.messages >= 1
     assert {r.id for r in world.rows("sent")} >= {r.id for r in due}
-    assert {local_date(r.sent_at) for r in world.rows("sent")} == {dt.date(2026, 11, 2)}
+    assert {local_date(r.sent_at) for r in world.rows("sent")} == {dt.date(2026, 11, 3)}
     assert len(world.inbox_messages(KT)) == 1
 
 

@@ -501,6 +501,7 @@ def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: 
     engine = make_engine(pg_url)
     upgrade(engine)
     try:
+        follow_up_unit(unit=WARDS, now="2026-11-02T07:30", return_state=True)  # in use since tracking started
         follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
         occurrence = _ward_occurrence(engine, "phuong-ba-ngoi")
         before = count(engine, AuditEvent)

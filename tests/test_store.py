@@ -322,22 +322,24 @@ def test_extension_into_the_past_or_of_closed_work_is_refused(db_engine: Engine,
 
 def test_every_action_leaves_the_audit_trail_at_the_occurrences_state(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
-    target = one(db_engine, "kt-tieu-chi-13", "phong-kinh-te")  # due 02/11/2026, due soon that morning
+    run_pass(db_engine, plan, M("2026-11-20"))  # the Centre's November report (due 25/11) is due soon
+    target = one(db_engine, "ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt")
 
     def last_audit_state() -> str:
         return audit_rows(db_engine, AuditEvent.occurrence_id == target.id)[-1].to_state
 
-    # extended to 04/11 on 02/11: within 3 working days of the new deadline, so due soon at once
+    # extended to 26/11 on 23/11: within 3 working days of the new deadline, so due soon at once
     with session_scope(db_engine) as session:
-        row = extend(session, plan, target.id, to=D("2026-11-04"), note="Chờ số liệu", now=L("2026-11-02", 9))
+        row = extend(session, plan, target.id, to=D("2026-11-26"), note="Chờ số liệu", now=L("2026-11-23", 9))
     assert row.state == "due_soon"
     assert last_audit_state() == "due_soon"
     with session_scope(db_engine) as session:
-        submit(session, plan, target.id, unit="phong-kinh-te", note="Báo cáo", evidence=None, now=L("2026-11-03", 9))
+        submit(session, plan, target.id, unit="trung-tam-vhtt-tt", note="Báo cáo", evidence=None,
+               now=L("2026-11-25", 9))
     assert last_audit_state() == "submitted"
     # returned after the deadline: the clock says overdue at once
     with session_scope(db_engine) as session:
-        row = review(session, plan, target.id, decision=Decision.RETURN, note="Thiếu", now=L("2026-11-06", 9))
+        row = review(session, plan, target.id, decision=Decision.RETURN, note="Thiếu", now=L("2026-11-30", 9))
     assert row.state == "overdue"
     assert last_audit_state() == "overdue"
     actions = [a.action for a in audit_rows(db_engine, AuditEvent.occurrence_id == target.id)]

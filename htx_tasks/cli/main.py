@@ -124,7 +124,7 @@ def tick(
                                                      channels=loaded.channels)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,
-                "events": dict(result.events), "failed": result.failed,
+                "events": dict(result.events), "failed": result.failed, "not_opened": result.not_opened,
                 "dispatch": vars(sent) if sent else None}
         if json:
             output.print_json(data)
@@ -135,6 +135,9 @@ def tick(
             + (f", chuyển {result.transferred} sang đơn vị kế thừa" if result.transferred else "")
             + (f", {len(result.failed)} lỗi" if result.failed else "") + "."
         )
+        if result.not_opened:  # a fresh install, a new duty or unit: nobody is handed work already late
+            output.say(f"Không mở {len(result.not_opened)} kỳ có hạn quá gần lúc bắt đầu theo dõi: "
+                       + "; ".join(result.not_opened) + ".")
         if sent is not None:
             delivery.print_dispatch(sent, json=False)
 
