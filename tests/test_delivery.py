@@ -187,8 +187,8 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày); hạn do cơ quan thường trực định để theo dõi" in body
     # a fresh install on 27/11/2026: III.1.3 (năm 2023) is not opened, nothing is born overdue
     assert "[III.1.3]" not in body and "quá hạn" not in body
-    assert "htx-tasks submit <Số> --unit phong-kinh-te" in body
-    assert body.count("   Số: ") == 3  # one digest listing its three own items...
+    assert "htx-tasks submit <Số nhiệm vụ> --unit phong-kinh-te" in body
+    assert body.count("   Số nhiệm vụ: ") == 3  # one digest listing its three own items...
     assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in body  # ...then the copies
     assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 4
 
@@ -709,7 +709,7 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
     assert http.count(f"/{WARD}") == 1 and "Để phối hợp" in http.bodies(f"/{WARD}")[0]["title"]
     message = http.bodies(f"/{KT}")[0]["message"]
     assert "[III.1.2]" not in message and "[III.1.6]" not in message
-    assert message.count("   Số: ") == 1
+    assert message.count("   Số nhiệm vụ: ") == 1
     cancelled = {r.occurrence_id for r in world.rows("cancelled")}
     assert {thanh_lap, ha_tang} <= cancelled
 
