@@ -133,4 +133,4 @@ def test_ward_reports_from_its_message_and_the_coordinator_decides(served, tmp_p
     reminder_day = dt.datetime(2027, 1, 8, 1, 0, tzinfo=dt.UTC)
     run_pass(site.engine, site.plan, reminder_day)
     reminder = deliver(site, reminder_day).split("Kính gửi")[-1]
-    assert "Nhắc hạn" in reminder and "Hạn: Thứ Hai, 11/01/2027" in reminder
+    assert "Nhắc việc" in reminder and "Hạn: Thứ Hai, 11/01/2027" in reminder

@@ -109,7 +109,7 @@ def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site, mo
     reminder_day = dt.datetime(2027, 1, 8, 1, 0, tzinfo=dt.UTC)
     run_pass(site.engine, site.plan, reminder_day)
     reminder = deliver(site, reminder_day).split("Kính gửi")[-1]
-    assert "Nhắc hạn" in reminder and "Hạn: Thứ Hai, 11/01/2027" in reminder
+    assert "Nhắc việc" in reminder and "Hạn: Thứ Hai, 11/01/2027" in reminder
 
 
 def test_cli_prints_and_revokes_links(run_cli, cli_env, tmp_path):
