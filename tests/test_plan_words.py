@@ -82,6 +82,7 @@ def test_the_organisations_are_asked_never_ordered_and_the_coordinator_liaises(d
     assert "Mốc trao đổi kết quả: Thứ Năm, 10/12/2026 (còn 38 ngày đến mốc); hạn do cơ quan thường trực định để theo dõi" in first
     assert "Nhắc mốc trao đổi kết quả" in reminder
     assert "Trao đổi: Hội Nông dân thành phố" in past and "đã qua mốc 1 ngày" in past
+    assert "Phòng Kinh tế (cơ quan thường trực) xin trao đổi: đến nay chưa nhận được thông tin kết quả" in past
     assert "Trao đổi lại" in recall
     # the coordinator is told for liaison, not as a superior; the leadership hears nothing of it
     coordinator = inbox(var, "coordinator")

@@ -178,6 +178,8 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "role": role,
         "items": own,
         "request": bool(own) and all(i.request for i in own),
+        # a request all past its date opens as an exchange; a unit with overdue work is urged
+        "past": bool(own) and (all if all(i.request for i in own) else any)(i.overdue for i in own),
         "copies": _copies([i for i in items if i.copy]),
         "escalated": _by_unit([i for i in items if not i.request]),
         "liaison": _by_unit([i for i in items if i.request]),
