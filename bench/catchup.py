@@ -123,15 +123,16 @@ def main(argv: list[str] | None = None) -> int:
             f"pass RSS / {rows[0]['years']}y", f"peak RSS / {rows[0]['years']}y")
     body = [(f"{r['years']} y", r["now"], f"{r['occurrences']:,}", f"{r['outbox']:,}", f"{r['folded']:,}",
              str(r["batches"]), f"{r['pass_s']:.1f}", f"{r['dispatch_s']:.1f}",
-             mb(r["pass_peak"]) if args.heap else "-", mb(r["dispatch_peak"]) if args.heap else "-", mb(r["rss_before_kb"] * 1024), mb(r["rss_pass_kb"] * 1024),
+             mb(r["pass_peak"]) if args.heap else "-", mb(r["dispatch_peak"]) if args.heap else "-",
+             mb(r["rss_before_kb"] * 1024), mb(r["rss_pass_kb"] * 1024),
              mb(r["rss_peak_kb"] * 1024), f"{r['rss_pass_kb'] / rows[0]['rss_pass_kb']:.2f}x",
              f"{r['rss_peak_kb'] / base:.2f}x") for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     print(f"Catch-up from tracking_from with no pass in between (SQLite, shipped plan; "
           f"address space capped at {args.cap_gb:g} GB per run)")
-    print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    print("  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
     for b in body:
-        print("  ".join(c.rjust(w) for c, w in zip(b, widths)))
+        print("  ".join(c.rjust(w) for c, w in zip(b, widths, strict=True)))
     return 0
 
 

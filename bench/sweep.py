@@ -59,7 +59,7 @@ from htx_tasks.engine import BATCH, PassResult, run_pass, sync_plan  # noqa: E40
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
 from htx_tasks.plan.schema import Every  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
-from htx_tasks.store.models import Notification, OpeningCursor, Occurrence  # noqa: E402
+from htx_tasks.store.models import Notification, Occurrence, OpeningCursor  # noqa: E402
 
 PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB = "127.0.0.1", 5432, "postgres", "test"
 CHUNK = 50_000
@@ -433,10 +433,10 @@ def print_table(rows: list[Row], fraction: float) -> None:
         "bare = one transaction: indexed SELECT of the due rows + executemany UPDATE by id, "
         "no notifications). Each side runs on its own file-level copy of the same data.")
     log(line)
-    log("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths))))
+    log("  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
     log(line)
     for b in body:
-        log("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(b, widths))))
+        log("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(b, widths, strict=True))))
     log(line)
 
 

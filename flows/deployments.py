@@ -27,8 +27,8 @@ from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
 from flows.indicators import TABLE_KEY, indicators
-from flows.report import REPORT_KEY, consolidated_report
 from flows.record import COORDINATOR_CHOICE, FORM_LABELS, record_result
+from flows.report import REPORT_KEY, consolidated_report
 from flows.retry import retry_deliveries
 from flows.units import follow_up_unit
 from htx_tasks.board import BOARD_KEY

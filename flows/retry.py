@@ -21,7 +21,8 @@ def _run_name() -> str:
         return "Gửi lại"
 
 
-@flow(name=FLOW_NAME, flow_run_name=_run_name, description="Gửi lại các thông báo chưa gửi được khi đã hết thời gian chờ thử lại.")
+@flow(name=FLOW_NAME, flow_run_name=_run_name,
+      description="Gửi lại các thông báo chưa gửi được khi đã hết thời gian chờ thử lại.")
 def retry_deliveries(now: str | None = None) -> State:
     """Gửi lại thông báo lỗi (các thông báo mới vẫn gửi theo lượt theo dõi đơn vị mỗi sáng).
 

@@ -23,15 +23,7 @@ from htx_tasks.core.recurrence import Period, periods_opening
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment, Every, Target
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import (
-    AuditEvent,
-    DutyRow,
-    Notification,
-    Occurrence,
-    OpeningCursor,
-    Submission,
-    UnitRow,
-)
+from htx_tasks.store.models import AuditEvent, DutyRow, Notification, Occurrence, OpeningCursor, Submission, UnitRow
 
 log = logging.getLogger(__name__)
 ENGINE_ACTOR = "hệ thống"

@@ -17,14 +17,7 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.clock import local, local_date
-from htx_tasks.core.lifecycle import (
-    ACTIVE,
-    CLOSED,
-    Snapshot,
-    State,
-    due_soon_at,
-    timing_phrase,
-)
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Snapshot, State, due_soon_at, timing_phrase
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment, Target, Unit

@@ -8,9 +8,7 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session, select
 
 from htx_tasks.clock import local_date
-from htx_tasks.core.lifecycle import (
-    ACTIVE, CLOSED, Outcome, State, days_left, outcome, time_state, working_days_overdue,
-)
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, days_left, outcome, time_state, working_days_overdue
 from htx_tasks.engine import snapshot_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment

@@ -48,10 +48,10 @@ def seed_demo(now: dt.datetime) -> None:
     """Six weeks of follow-up up to ``now`` with some reports, decisions and cases along the way."""
     from sqlmodel import select
 
+    from htx_tasks import services
     from htx_tasks.clock import at_local
     from htx_tasks.engine import run_pass
     from htx_tasks.plan.loader import load_plan
-    from htx_tasks import services
     from htx_tasks.services import Actor, Decision
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade

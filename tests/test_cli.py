@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -338,7 +339,7 @@ def test_simulating_2027_covers_every_unit_and_duty_on_working_days(run_cli, pla
     assert any(e["recipient"] == "coordinator" for e in asked)
     for org in organisations:
         recalls = [dt.datetime.fromisoformat(e["at"]) for e in asked if e["recipient"] == org and e["kind"] == "repeat"]
-        assert recalls and all((b - a).days >= 25 for a, b in zip(recalls, recalls[1:]))
+        assert recalls and all((b - a).days >= 25 for a, b in pairwise(recalls))
 
     # coordinating units get copies of the assignment and the first overdue notice, nothing more
     copies = [e for e in events if e["recipient"] not in (e["unit"], "coordinator", "leadership")]
@@ -366,7 +367,8 @@ HUGE = str(10**20)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["submit", HUGE, "--unit", "phuong-ba-ngoi", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến 2.147.483.647"),
+        (["submit", HUGE, "--unit", "phuong-ba-ngoi", "--note", "x"],
+         "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến 2.147.483.647"),
         (["review", HUGE, "accept", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
         (["extend", HUGE, "--to", "2027-01-01", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
         (["waive", "mười", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải là số nguyên"),
@@ -376,7 +378,8 @@ HUGE = str(10**20)
         (["extend", "{n}", "--to", "2026-12-09", "--note", "x"], "--to: hạn mới 09/12/2026 phải sau hạn hiện tại 10/12/2026"),
         (["extend", "{n}", "--to", "31/12/2026", "--note", "x"], "--to: ngày không hợp lệ '31/12/2026' (định dạng YYYY-MM-DD)"),
         (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x" * 4001], "--note: dài quá 4.000 ký tự (đang có 4.001)"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07"], "--note: có ký tự điều khiển không được phép (U+0007) ở vị trí 7"),
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07"],
+         "--note: có ký tự điều khiển không được phép (U+0007) ở vị trí 7"),
         (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "javascript:alert(1)"],
          "--evidence: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
         (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "file:///etc/passwd"],

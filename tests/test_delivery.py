@@ -25,15 +25,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/receivers.py, with or without tests/__init__.py
-from receivers import (  # noqa: E402
-    HttpReceiver,
-    MqttSubscriber,
-    SmtpReceiver,
-    free_port,
-    mqtt_reachable,
-    postgres_database,
-    postgres_reachable,
-)
+from actions import submit, waive  # noqa: E402
+from receivers import HttpReceiver, MqttSubscriber, SmtpReceiver, free_port, mqtt_reachable, postgres_database, postgres_reachable  # noqa: E402
 
 from htx_tasks.clock import at_local, local_date  # noqa: E402
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
@@ -42,7 +35,6 @@ from htx_tasks.delivery.dispatcher import BACKOFF, LEASE, MAX_ATTEMPTS, dispatch
 from htx_tasks.delivery.inbox import SEPARATOR  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
-from actions import submit, waive  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
 from htx_tasks.store.models import Delivery, Notification, Occurrence  # noqa: E402
 

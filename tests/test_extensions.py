@@ -11,12 +11,7 @@ from sqlmodel import Session, select
 from htx_tasks.core.lifecycle import State
 from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor, Conflict, InvalidInput, Refused
-from htx_tasks.services.extensions import (
-    DecideExtension,
-    RequestExtension,
-    decide_extension,
-    request_extension,
-)
+from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import socket
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -56,13 +56,7 @@ from htx_tasks.engine import run_pass
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.store.db import make_engine, session_scope, upgrade
-from htx_tasks.store.models import (
-    AuditEvent,
-    Delivery,
-    Notification,
-    Occurrence,
-    Submission,
-)
+from htx_tasks.store.models import AuditEvent, Delivery, Notification, Occurrence, Submission
 
 CONFIG_DIR = ROOT / "config"
 KT, TCKH, QLDT, TTVH = "phong-kinh-te", "phong-tai-chinh-ke-hoach", "phong-quan-ly-do-thi", "trung-tam-vhtt-tt"

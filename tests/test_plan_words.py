@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import shutil
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_requests_are_recalled_at_most_monthly(db_engine, plan, var) -> None:
             select(Notification).where(Notification.occurrence_id == org, Notification.recipient == "thanh-doan",
                                        Notification.kind == "repeat").order_by(Notification.due_at))]
     assert len(times) == 3  # January, February, March
-    assert all((b - a).days >= 28 for a, b in zip(times, times[1:]))
+    assert all((b - a).days >= 28 for a, b in pairwise(times))
 
 
 # --- 2. nobody is escalated to itself --------------------------------------------------------------

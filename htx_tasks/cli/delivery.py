@@ -9,15 +9,7 @@ from sqlmodel import Session
 
 from htx_tasks import clock, services
 from htx_tasks.cli import output
-from htx_tasks.cli.common import (
-    ConfigOpt,
-    JsonOpt,
-    NowOpt,
-    errors,
-    now_of,
-    open_engine,
-    open_plan,
-)
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.delivery.channels import coverage_warnings, load_channels, recipients_of
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch

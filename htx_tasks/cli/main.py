@@ -9,23 +9,31 @@ import typer
 from rich.markup import escape
 from sqlmodel import Session
 
-from htx_tasks import clock
+from htx_tasks import clock, services
 from htx_tasks.cli import delivery, deploy, output, registry, reporting, web
 from htx_tasks.cli.common import (
-    ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_config, open_engine, open_plan, within_horizon,
+    ConfigOpt,
+    JsonOpt,
+    NowOpt,
+    date_of,
+    errors,
+    now_of,
+    open_config,
+    open_engine,
+    open_plan,
+    within_horizon,
 )
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Outcome, State, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
+from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.settings import Settings
-from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.reports import outcome_report, status_rows
-from htx_tasks import services
 from htx_tasks.services import Actor, via_cli
+from htx_tasks.settings import Settings
 from htx_tasks.simulate import simulate as run_simulation
 from htx_tasks.store.db import session_scope, upgrade
 
@@ -190,7 +198,8 @@ def submit(
         command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence)
         with session_scope(engine) as session:
             row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
-        output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; chờ cơ quan thường trực duyệt.")
+        output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; "
+                   "chờ cơ quan thường trực duyệt.")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from htx_tasks import clock
 from htx_tasks.clock import local
+from htx_tasks.core.lifecycle import ACTIVE
 from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
 from htx_tasks.delivery.messages import make_item, render_digest, render_failure
 from htx_tasks.delivery.sender import UrlResult, scrub, send
@@ -28,7 +29,6 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Delivery, Notification, Occurrence
-from htx_tasks.core.lifecycle import ACTIVE
 from htx_tasks.web.links import LinkMaker
 
 log = logging.getLogger(__name__)

@@ -10,17 +10,7 @@ from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.indicators.filters import check_indicators
-from htx_tasks.plan.schema import (
-    Assignment,
-    CalendarFile,
-    Duty,
-    Every,
-    PlanFile,
-    Policy,
-    Target,
-    Unit,
-    UnitKind,
-)
+from htx_tasks.plan.schema import Assignment, CalendarFile, Duty, Every, PlanFile, Policy, Target, Unit, UnitKind
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
 
 DEFAULT_CONFIG_DIR = Path("config")

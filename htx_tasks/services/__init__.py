@@ -33,17 +33,7 @@ returns through ``save_decision`` (the version compare-and-set). ``resolve_notic
 same steps for a table without a version: one ``UPDATE ... WHERE status = <expected>``.
 """
 
-from htx_tasks.services.actors import (
-    COORDINATOR_ACTOR,
-    MAY,
-    Act,
-    Actor,
-    Role,
-    authorize,
-    via_cli,
-    via_form,
-    via_link,
-)
+from htx_tasks.services.actors import COORDINATOR_ACTOR, MAY, Act, Actor, Role, authorize, via_cli, via_form, via_link
 from htx_tasks.services.decisions import (
     EXPECTS,
     PREEMPTED,

@@ -24,13 +24,7 @@ from sqlmodel import Session
 from htx_tasks.clock import local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
 from htx_tasks.core.recurrence import case_deadline
-from htx_tasks.engine import (
-    ENGINE_ACTOR,
-    audit,
-    new_occurrence,
-    snapshot_of,
-    state_reason,
-)
+from htx_tasks.engine import ENGINE_ACTOR, audit, new_occurrence, snapshot_of, state_reason
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
 from htx_tasks.services.actors import Act, Actor, authorize

@@ -15,12 +15,7 @@ from sqlmodel import Session, select
 
 from htx_tasks import services
 from htx_tasks.services import Actor, InvalidInput, Refused, via_link
-from htx_tasks.services.extensions import (
-    DecideExtension,
-    RequestExtension,
-    decide_extension,
-    request_extension,
-)
+from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Submission

@@ -20,14 +20,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.web import evidence
-from htx_tasks.web.guard import (
-    CSRF_COOKIE,
-    HEADERS,
-    BodyLimit,
-    RateLimit,
-    new_csrf_cookie,
-    posts_per_hour,
-)
+from htx_tasks.web.guard import CSRF_COOKIE, HEADERS, BodyLimit, RateLimit, new_csrf_cookie, posts_per_hour
 from htx_tasks.web.links import Link, LinkError, Role, Signer
 from htx_tasks.web.queries import when
 

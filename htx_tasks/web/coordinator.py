@@ -51,8 +51,8 @@ def router(web: Web) -> APIRouter:
         link, form = await checked_post(request, token)
         decision = form.get("decision")
         try:
-            command = actions.parse(ReviewReport, COORDINATOR_LABELS, occurrence=occurrence_id, decision=decision, note=form.get("note"),
-                                    expected_version=actions.version_of(form))
+            command = actions.parse(ReviewReport, COORDINATOR_LABELS, occurrence=occurrence_id, decision=decision,
+                                    note=form.get("note"), expected_version=actions.version_of(form))
             actions.review(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "review", occurrence_id, str(exc))

@@ -42,7 +42,8 @@ def router(web: Web) -> APIRouter:
             csrf, fresh = web.csrf_for(request, link)
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
-                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", **(form or {})}, done=DONE.get(done or ""), unit_name=web.plan.unit_name(link.subject),
+                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", **(form or {})},
+                done=DONE.get(done or ""), unit_name=web.plan.unit_name(link.subject),
                 max_mb=web.max_upload / 1048576, allowed=evidence.ALLOWED_TEXT,
                 min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat())
         return web.with_cookie(response, fresh)

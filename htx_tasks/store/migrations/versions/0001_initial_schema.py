@@ -1,15 +1,15 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-27
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import htx_tasks.store.types
+from alembic import op
 
+import htx_tasks.store.types
 
 revision = '0001'
 down_revision = None

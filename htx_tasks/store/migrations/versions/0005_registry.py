@@ -11,7 +11,6 @@ from alembic import op
 
 import htx_tasks.store.types
 
-
 revision = "i9_registry"
 down_revision = "i8_web_answers"
 branch_labels = None
