@@ -239,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     env = prefect_environment(args)
     os.environ.update(env)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # Prefect's loggers (the runner's "runs skipped") propagate INFO here
+        handler.setLevel(logging.WARNING)
     api_url = env["PREFECT_API_URL"]
     server = web = None
     if not args.no_web:

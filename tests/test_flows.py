@@ -658,6 +658,7 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
         served = (tmp_path / "serve.log").read_text()
         assert "Traceback" not in served and "unexpected exception" not in served, served  # ...but no traceback
         assert served.count("trung-tam-vhtt-tt: ") == 2  # one line per run
+        assert " INFO " not in served, served  # the runner's own chatter stays in the UI, not on the console
         assert "trung-tam-vhtt-tt: Quá hạn — III.6 Trung tâm Văn hóa – Thông tin và Thể thao, 07:30 26/11/2026: " \
                "1 nhiệm vụ đang mở, 1 quá hạn." in served
         engine = make_engine(env["HTX_DATABASE_URL"])
