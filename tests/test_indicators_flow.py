@@ -10,11 +10,13 @@ import pytest
 from prefect.artifacts import Artifact
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from htx_tasks import clock
 from htx_tasks.indicators.alerts import IndicatorAlert
 from htx_tasks.plan.loader import load_plan
+from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.service import load_demo
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 
@@ -72,15 +74,30 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
     assert "chỉ tiêu năm 2026 chệch lộ trình" in inbox
     assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in inbox
     assert "Phòng Tài chính – Kế hoạch" in inbox
-    assert "chỉ tiêu năm 2026 chệch lộ trình" in (var / "inbox" / "leadership.txt").read_text(encoding="utf-8")
+    assert not (var / "inbox" / "leadership.txt").exists()  # leadership never hears of demonstration figures
 
     indicators(year=2026, now="2026-11-30T09:00", return_state=True)  # a rerun tells nobody again
     with Session(engine) as session:
         rows = session.exec(select(IndicatorAlert)).all()
-    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [
-        ("giai-the-htx-2030", "coordinator", "sent"), ("giai-the-htx-2030", "leadership", "sent")]
+    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [("giai-the-htx-2030", "coordinator", "sent")]
     assert (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8").count("chệch lộ trình\n") == \
         inbox.count("chệch lộ trình\n")
+
+
+def test_real_figures_off_their_path_reach_leadership(demo_install) -> None:
+    from flows.indicators import indicators
+
+    engine, var = demo_install
+    with session_scope(engine) as session:  # the same registry, as if its figures were real
+        session.execute(update(CoopVersion).values(synthetic=False))
+    state = indicators(year=2026, now=NOW, return_state=True)
+    assert state.name == "Chệch lộ trình" and "DỮ LIỆU MINH HỌA" not in state.message
+    told = (var / "inbox" / "leadership.txt").read_text(encoding="utf-8")
+    assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in told
+    assert "minh họa" not in told
+    with Session(engine) as session:
+        rows = session.exec(select(IndicatorAlert)).all()
+    assert sorted(r.recipient for r in rows) == ["coordinator", "leadership"]
 
 
 def test_report_flow_writes_three_files_and_a_markdown_artifact(demo_install) -> None:

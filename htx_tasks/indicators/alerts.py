@@ -1,5 +1,8 @@
 """Tell the coordinator and leadership when an indicator leaves its path.
 
+Demonstration figures are told to the coordinator only: leadership never hears of numbers that
+are not real (a fresh ``make run`` loads the synthetic registry).
+
 Recorded, then delivered (the house pattern): ``record`` writes one ``indicator_alert`` row per
 indicator, year and recipient the first time the indicator is off its path that year (a unique
 key makes reruns harmless); ``deliver`` claims pending rows with a compare-and-set, sends one
@@ -65,11 +68,12 @@ def record(session: Session, plan: Plan, kpi: Kpi, now: dt.datetime) -> int:
     known = set(session.exec(select(IndicatorAlert.indicator, IndicatorAlert.recipient)
                              .where(IndicatorAlert.year == kpi.year)).all())
     added = 0
+    recipients = (COORDINATOR,) if kpi.synthetic else RECIPIENTS
     for result in off:
         text = alert_line(kpi, plan, result.indicator.code)
         if kpi.synthetic:
             text += " (Dữ liệu minh họa.)"
-        for recipient in RECIPIENTS:
+        for recipient in recipients:
             if (result.indicator.code, recipient) not in known:
                 session.add(IndicatorAlert(indicator=result.indicator.code, year=kpi.year, recipient=recipient,
                                            text=text, created_at=now))
