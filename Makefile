@@ -16,7 +16,7 @@ $(BIN)/htx-tasks: pyproject.toml
 install: $(BIN)/htx-tasks
 
 run: install
-	$(BIN)/python -m flows.serve
+	$(BIN)/python -m flows.serve $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q
