@@ -47,21 +47,21 @@ def occurrence_id(run_cli, duty: str, unit: str) -> int:
 def test_validate_summarises_the_plan(run_cli) -> None:
     out = ok(run_cli("validate"))
     assert "Cấu hình hợp lệ: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU về kinh tế tập thể" in out
-    assert "29 đơn vị, 17 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
+    assert "29 đơn vị, 18 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
     # the plan sets no deadline in Section III: every one is the standing office's choice
-    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch định, 17 nhiệm vụ có hạn do cơ quan thường trực định" in out
+    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch định, 18 nhiệm vụ có hạn do cơ quan thường trực định" in out
     data = as_json(run_cli("validate", "--json"))
     assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
-        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 29, "duties": 17, "indicators": 6, "task_groups": 5,
+        "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 29, "duties": 18, "indicators": 6, "task_groups": 5,
     }
-    assert data["deadline_source"] == {"plan": 0, "coordinator": 17}
+    assert data["deadline_source"] == {"plan": 0, "coordinator": 18}
     assert isinstance(data["warnings"], list)
 
 
 def test_init_creates_the_database_then_upgrades_it(run_cli, tmp_path) -> None:
     out = ok(run_cli("init"))
     assert out.startswith("Đã tạo cơ sở dữ liệu")
-    assert "nạp kế hoạch: 29 đơn vị, 17 nhiệm vụ." in out
+    assert "nạp kế hoạch: 29 đơn vị, 18 nhiệm vụ." in out
     assert (tmp_path / "x.db").exists()
     assert ok(run_cli("init")).startswith("Đã cập nhật cơ sở dữ liệu")
 
@@ -96,9 +96,9 @@ def test_tick_records_the_pass_once(run_cli) -> None:
     ok(run_cli("init"))
     data = as_json(run_cli("tick", "--now", NOW, "--no-dispatch", "--json"))
     assert (data["now"], data["opened"], data["advanced"], data["notifications"]) == (
-        "2026-11-02T00:30:00+00:00", 42, 42, 74
+        "2026-11-02T00:30:00+00:00", 43, 43, 76
     )
-    assert data["events"] == {"assigned": 42}
+    assert data["events"] == {"assigned": 43}
     assert data["failed"] == [] and data["dispatch"] is None
     again = ok(run_cli("tick", "--now", NOW, "--no-dispatch"))
     assert "Lượt chạy lúc 07:30 02/11/2026: mở 0 nhiệm vụ, xét 0, ghi 0 thông báo." in again
@@ -106,7 +106,7 @@ def test_tick_records_the_pass_once(run_cli) -> None:
 
 def test_status_lists_open_work_by_unit_and_overdue(ready) -> None:
     rows = as_json(ready("status", "--json", "--now", NOW))
-    assert len(rows) == 42
+    assert len(rows) == 43
     assert [r["deadline"] for r in rows] == sorted(r["deadline"] for r in rows)
     ward = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", NOW))
     assert sorted((r["duty"], r["period"], r["deadline"], r["state"]) for r in ward) == [
@@ -205,7 +205,7 @@ def test_report_as_json_and_csv(ready) -> None:
                         "Chưa hoàn thành (trong hạn)", "Chưa hoàn thành (quá hạn)", "Tỷ lệ đúng hạn (%)"]
     by_name = {row[0]: row[1:] for row in table[1:]}
     assert by_name["UBND phường Ba Ngòi"] == ["2", "2", "1", "0", "0", "1", "50.0"]
-    assert by_name["Phòng Kinh tế"] == ["3", "0", "0", "0", "3", "0", ""]
+    assert by_name["Phòng Kinh tế"] == ["4", "0", "0", "0", "4", "0", ""]
     assert len(table) == 1 + 27  # every unit that owns work; the group itself is not a row
     assert "Kết quả thực hiện, hạn từ 01/12/2026 đến 31/12/2026" in ok(ready(*args))
 

@@ -169,8 +169,8 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     # the subject travels encoded (RFC 2047) and decodes to the Vietnamese title
     raw_subject = mail.get("Subject")
     assert str(make_header(decode_header(str(raw_subject)))) == \
-        "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý"
-    assert mail["Subject"] == "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý"
+        "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 4 nhiệm vụ cần lưu ý"
+    assert mail["Subject"] == "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 4 nhiệm vụ cần lưu ý"
 
     body = body_of(mail).replace("\r\n", "\n")
     assert "Kính gửi: Phòng Kinh tế\n" in body
@@ -180,9 +180,9 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     # a fresh install on 27/11/2026: III.1.3 (năm 2023) is not opened, nothing is born overdue
     assert "[III.1.3]" not in body and "quá hạn" not in body
     assert "htx-tasks submit <Số nhiệm vụ> --unit phong-kinh-te" in body
-    assert body.count("   Số nhiệm vụ: ") == 3  # one digest listing its three own items...
+    assert body.count("   Số nhiệm vụ: ") == 4  # one digest listing its four own items...
     assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in body  # ...then the copies
-    assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 4
+    assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 5
 
     # the secret is in no table, no log line, no inbox file
     _assert_secret_nowhere(world, secret, caplog)
@@ -219,13 +219,13 @@ def test_missing_secret_is_a_recorded_failure_not_a_silent_skip(world, monkeypat
     world.write_channels([(http.url("/hook/${HOOK_TOKEN}"), KT)], template=["HOOK_TOKEN"])
     run_pass(world.engine, world.plan, NOW)
     result = dispatch(world.engine, world.plan, NOW, recipients={KT})
-    assert result.retrying == 19 and result.sent == 0  # 3 own items, 16 copies "để phối hợp"
+    assert result.retrying == 20 and result.sent == 0  # 4 own items, 16 copies "để phối hợp"
     failure = [d for d in world.deliveries(KT) if d.status != "success"]
     assert len(failure) == 1 and "HOOK_TOKEN" in failure[0].error
     assert len(world.inbox_messages(KT)) == 1  # the inbox still got it, and is not sent again
     monkeypatch.setenv("APPRISE_TEMPLATE_HOOK_TOKEN", "tok-123456")
     result = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
-    assert result.sent == 19 and http.count("/hook/tok-123456") == 1
+    assert result.sent == 20 and http.count("/hook/tok-123456") == 1
     assert len(world.inbox_messages(KT)) == 1
 
 
@@ -243,7 +243,7 @@ def test_secrets_masked_in_failures_database_and_logs(world, monkeypatch, caplog
     )
     run_pass(world.engine, world.plan, NOW)
     result = dispatch(world.engine, world.plan, NOW, recipients={KT})
-    assert result.retrying == 19
+    assert result.retrying == 20
     assert http.errors == 2  # both URLs were really tried with the real values
     failures = [d for d in world.deliveries(KT) if d.status == "failure"]
     assert len(failures) == 2 and all(d.error for d in failures)
@@ -339,7 +339,7 @@ def test_mqtt_through_local_broker(world):
         subscriber.stop()
     assert len(subscriber.messages) == 1
     payload = subscriber.messages[0][1].decode("utf-8")
-    assert payload.startswith("[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý")
+    assert payload.startswith("[KH thực hiện CTr 46-CTr/TU] Nhắc việc: Phòng Kinh tế — 4 nhiệm vụ cần lưu ý")
     assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày)" in payload
 
 
@@ -701,7 +701,7 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
     assert http.count(f"/{WARD}") == 1 and "Để phối hợp" in http.bodies(f"/{WARD}")[0]["title"]
     message = http.bodies(f"/{KT}")[0]["message"]
     assert "[III.1.2]" not in message and "[III.1.6]" not in message
-    assert message.count("   Số nhiệm vụ: ") == 1
+    assert message.count("   Số nhiệm vụ: ") == 2  # III.1.5 and the III.1 consolidated report
     cancelled = {r.occurrence_id for r in world.rows("cancelled")}
     assert {thanh_lap, ha_tang} <= cancelled
 

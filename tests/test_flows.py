@@ -248,7 +248,7 @@ def test_due_soon_follows_each_duty_policy_and_overdue_outranks_it(plan: Plan, t
 @pytest.mark.parametrize(
     ("unit", "state_type", "state_name", "message"),
     [
-        (KT, "COMPLETED", "Đúng tiến độ", "3 nhiệm vụ đang mở."),  # due 21/12, "due soon" from 16/12
+        (KT, "COMPLETED", "Đúng tiến độ", "4 nhiệm vụ đang mở."),  # due 21/12 and 25/12, "due soon" from 16/12
         (QLDT, "COMPLETED", "Sắp đến hạn", "1 sắp đến hạn"),
         (TCKH, "COMPLETED", "Đúng tiến độ", "1 nhiệm vụ đang mở."),
         (WARDS, "FAILED", "Quá hạn", "30 nhiệm vụ đang mở, 30 quá hạn"),
@@ -334,13 +334,13 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     assert escalations.startswith("36)")  # the wards' and the organisations' 2nd working day late
     assert "Đôn đốc (bậc 1) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
     assert "| Trao đổi (bậc 1) | Phòng Kinh tế (cơ quan thường trực) |" in escalations  # not sent to the Front
-    assert "| III.1 | Phòng Kinh tế | 3 | 0 | 0 | 3 | 0 | — |" in text
+    assert "| III.1 | Phòng Kinh tế | 4 | 0 | 0 | 4 | 0 | — |" in text
     assert "| III.2 | Phòng Tài chính – Kế hoạch | 1 | 0 | 0 | 1 | 0 | — |" in text
     # Section II groups: duties, on-time rate, overdue count
     assert "| II.5 | Huy động các lực lượng xã hội, các tổ chức đoàn thể | 2 | 21 | 0 | 0,0 % | 21 |" in text
     assert "| II.2 | Tiếp tục triển khai có hiệu quả các chính sách khuyến khích, hỗ trợ phát triển kinh tế tập thể " \
            "| 4 | 0 | 0 | — | 0 |" in text
-    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 17 nhiệm vụ có hạn do cơ quan thường trực " \
+    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 18 nhiệm vụ có hạn do cơ quan thường trực " \
            "định để theo dõi." in text
     # dated duties whose window is over are listed, not silently dropped
     ended = text.split("## Nhiệm vụ đã hết thời gian áp dụng (")[1].split("\n## ")[0]
@@ -581,7 +581,7 @@ def test_running_a_units_flow_twice_at_once_changes_nothing_the_second_time(inst
     assert [s.name for s in states] == ["Quá hạn", "Quá hạn"]
     first = (count(installed, Occurrence), notification_keys(installed), count(installed, AuditEvent),
              count(installed, Delivery))
-    assert first[0] == 42  # all opened by the installation's first pass on 2/11; the runs opened nothing more
+    assert first[0] == 43  # all opened by the installation's first pass on 2/11; the runs opened nothing more
     assert count(installed, Delivery) == 15  # one digest per ward, however many runs overlapped
 
     follow_up_unit(unit=WARDS, now=MONDAY, return_state=True)

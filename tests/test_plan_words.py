@@ -221,7 +221,7 @@ def test_coordinating_units_get_copies_in_the_same_digest_never_escalations(db_e
     kinh_te = inbox(var, "phong-kinh-te")
     assert len(kinh_te) >= 2
     first = kinh_te[0]
-    assert "Nhắc việc: Phòng Kinh tế — 3 nhiệm vụ cần lưu ý" in first  # its own items...
+    assert "Nhắc việc: Phòng Kinh tế — 4 nhiệm vụ cần lưu ý" in first  # its own items...
     assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in first  # ...and the copies, same digest
     assert "Đơn vị chủ trì: UBND phường Ba Ngòi, UBND phường Cam Linh" in first  # 15 wards on one line
     overdue_copy = next(m for m in kinh_te if "Để phối hợp: nhiệm vụ chưa hoàn thành — [III.8.2]" in m)

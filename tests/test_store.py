@@ -47,6 +47,7 @@ OPEN_ON_2026_11_02 = {
     # kt-tieu-chi-13 (năm 2023) and kt-ha-tang (2021–2025) are outside their windows; tnmt-quy-dat is a case duty
     ("kt-theo-doi-htx", "phong-kinh-te", "2026-Q4", D("2026-12-21")),
     ("kt-chinh-sach", "phong-kinh-te", "2026-H2", D("2026-12-21")),
+    ("kt-bao-cao-tong-hop", "phong-kinh-te", "2026-H2", D("2026-12-25")),
     ("tckh-van-ban", "phong-tai-chinh-ke-hoach", "2026-H2", D("2026-12-21")),
     ("qldt-theo-doi-htx", "phong-quan-ly-do-thi", "2026-Q4", D("2026-12-15")),
     ("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", "2026-M11", D("2026-11-25")),
@@ -101,20 +102,22 @@ def test_first_pass_opens_every_period_open_at_now(db_engine: Engine, plan: Plan
     result = run_pass(db_engine, plan, M("2026-11-02"))
     rows = occurrences(db_engine)
     assert {(o.duty_code, o.unit_code, o.period_key, o.deadline) for o in rows} == OPEN_ON_2026_11_02
-    assert result.opened == len(OPEN_ON_2026_11_02) == 42
-    assert result.advanced == 42
+    assert result.opened == len(OPEN_ON_2026_11_02) == 43
+    assert result.advanced == len(OPEN_ON_2026_11_02)
     # opened at the start of tracking (00:00 local on Sunday 1/11/2026), told on Monday morning
     assert {o.opened_at for o in rows} == {L("2026-11-01")}
-    assert result.events == Counter({"assigned": 42})
+    assert result.events == Counter({"assigned": len(OPEN_ON_2026_11_02)})
     assert {o.state for o in rows} == {"open"}
     sent = notifications(db_engine)
     assert {n.due_at for n in sent} == {M("2026-11-02")}
-    # 42 assignments, and 32 copies to coordinating units: III.1.5 to the 15 wards and Phòng Quản lý
-    # đô thị, III.3 and the 15 wards' III.8.2 to Phòng Kinh tế
-    assert len(sent) == result.notifications == 74
+    # 43 assignments, and 33 copies to coordinating units: III.1.5 to the 15 wards and Phòng Quản lý
+    # đô thị, III.3 and the 15 wards' III.8.2 to Phòng Kinh tế, the III.1 consolidated report to
+    # Phòng Tài chính – Kế hoạch
+    assert len(sent) == result.notifications == 76
     owner = {o.id: o.unit_code for o in rows}
     copies = Counter(n.recipient for n in sent if n.recipient != owner[n.occurrence_id])
-    assert copies == Counter({"phong-kinh-te": 16, "phong-quan-ly-do-thi": 1, **{w: 1 for w in WARDS}})
+    assert copies == Counter({"phong-kinh-te": 16, "phong-quan-ly-do-thi": 1, "phong-tai-chinh-ke-hoach": 1,
+                              **{w: 1 for w in WARDS}})
 
 
 def test_second_pass_at_the_same_now_records_nothing(db_engine: Engine, plan: Plan) -> None:
@@ -128,7 +131,7 @@ def test_second_pass_at_the_same_now_records_nothing(db_engine: Engine, plan: Pl
 def test_later_passes_open_periods_as_they_begin(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     result = run_pass(db_engine, plan, M("2026-12-18"))
-    new = occurrences(db_engine, Occurrence.id > 42)
+    new = occurrences(db_engine, Occurrence.id > len(OPEN_ON_2026_11_02))
     assert {(o.duty_code, o.period_key, o.deadline) for o in new} == {
         ("vhtt-dang-tai", "once", D("2027-01-15")),  # opens 60 days before its deadline
         ("ttvhtt-tuyen-truyen", "2026-M12", D("2026-12-25")),
@@ -145,8 +148,8 @@ def test_a_pass_limited_to_some_units_leaves_the_others_for_later(db_engine: Eng
     }
     assert result.notifications == 3  # two assignments and the copy of III.8.2 to Phòng Kinh tế
     rest = run_pass(db_engine, plan, M("2026-11-02"))
-    assert rest.opened == 40
-    assert len(occurrences(db_engine)) == 42
+    assert rest.opened == len(OPEN_ON_2026_11_02) - 2
+    assert len(occurrences(db_engine)) == len(OPEN_ON_2026_11_02)
 
 
 def test_catch_up_records_the_same_events_as_daily_passes(db_engine: Engine, another_db_engine,
@@ -194,7 +197,7 @@ def test_notifications_are_unique_per_event_and_recipient(db_engine: Engine, pla
                attempts=0, next_attempt_at=first.due_at)
     with session_scope(db_engine) as session:
         assert record_notifications(session, [dict(row)]) == 0
-    assert len(notifications(db_engine)) == 74
+    assert len(notifications(db_engine)) == 76
     with pytest.raises(exc.IntegrityError):
         with session_scope(db_engine) as session:
             session.add(Notification(**row))
@@ -209,8 +212,8 @@ def test_one_bad_occurrence_does_not_stop_the_pass(db_engine: Engine, plan: Plan
     (bad,) = occurrences(db_engine, Occurrence.duty_code == "nhiem-vu-da-bo")
     assert [id_ for id_, _ in result.failed] == [bad.id]
     assert bad.next_action_at is None  # put aside, not retried every pass
-    assert result.advanced == 43
-    assert result.notifications == 74  # everything else was followed up
+    assert result.advanced == len(OPEN_ON_2026_11_02) + 1
+    assert result.notifications == 76  # everything else was followed up
 
 
 # --- people's actions ---------------------------------------------------------------------------
@@ -415,7 +418,7 @@ def test_case_opening_is_refused_when_it_makes_no_sense(db_engine: Engine, plan:
 def test_audit_trail_is_append_only(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
     count = len(audit_rows(db_engine))
-    assert count == 42  # one "open" per occurrence
+    assert count == len(OPEN_ON_2026_11_02)  # one "open" per occurrence
     for statement in ("UPDATE audit_event SET reason = 'sửa' WHERE id = 1", "DELETE FROM audit_event WHERE id = 1"):
         with pytest.raises(exc.DBAPIError, match="append-only"):
             with db_engine.begin() as conn:
@@ -612,8 +615,8 @@ def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan
     assert counts("phuong-cam-loc") == (1, 1, 0, 0, 0, 1, 0.0)  # the waived one does not count
     assert counts("phuong-cam-loi") == (2, 2, 1, 0, 0, 1, 50.0)
     assert counts("phuong-cam-phu") == (2, 2, 0, 0, 0, 2, 0.0)
-    # Phòng Kinh tế: three reports due later in December, none yet due (III.1.3 and III.1.4 have ended)
-    assert counts("phong-kinh-te") == (3, 0, 0, 0, 3, 0, None)
+    # Phòng Kinh tế: four reports due later in December, none yet due (III.1.3 and III.1.4 have ended)
+    assert counts("phong-kinh-te") == (4, 0, 0, 0, 4, 0, None)
     assert "ubnd-xa-phuong" not in report  # a group is reported through its members
     assert set(report) == {u.code for u in plan.source.units if u.members is None}
     assert report["phuong-ba-ngoi"].as_json()["on_time_rate"] == 50.0
@@ -626,7 +629,7 @@ def test_status_rows_show_open_work_soonest_first(db_engine: Engine, plan: Plan)
         overdue = status_rows(session, plan, M("2026-11-30"), overdue_only=True)
         group = status_rows(session, plan, M("2026-11-30"), unit="ubnd-xa-phuong")
         ward = status_rows(session, plan, M("2026-11-30"), unit="phuong-ba-ngoi")
-    assert len(rows) == 42
+    assert len(rows) == len(OPEN_ON_2026_11_02)
     assert [r.deadline for r in rows] == sorted(r.deadline for r in rows)
     (late,) = overdue
     assert (late.duty, late.deadline, late.days_left, late.working_days_overdue) == (
