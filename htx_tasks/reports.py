@@ -31,6 +31,7 @@ class StatusRow:
     escalation_level: int
     last_reminder: dt.datetime | None
     next_action_at: dt.datetime | None
+    version: int  # what a decision on the row sends back (``--version``), so a stale one is refused
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -73,7 +74,7 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
             else state.label, days_left=days_left(row.deadline, now),
             working_days_overdue=working_days_overdue(row.deadline, now, plan.calendar) if overdue else 0,
             escalation_level=row.escalation_level, last_reminder=last_sent.get(row.id),
-            next_action_at=row.next_action_at,
+            next_action_at=row.next_action_at, version=row.version,
         ))
     return out
 

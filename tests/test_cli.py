@@ -35,6 +35,11 @@ def ready(run_cli):
     return run_cli
 
 
+def version_of(run_cli, number: int) -> str:
+    """The version ``htx-tasks show`` displays: what a coordinator's decision sends back."""
+    return str(as_json(run_cli("show", number, "--json"))["version"])
+
+
 def occurrence_id(run_cli, duty: str, unit: str) -> int:
     rows = as_json(run_cli("status", "--json", "--unit", unit, "--now", NOW))
     (row,) = [r for r in rows if r["duty"] == duty]
@@ -143,7 +148,8 @@ def test_submit_and_accept(ready) -> None:
     assert f"Đã ghi nhận báo cáo của UBND phường Ba Ngòi cho nhiệm vụ số {number}" in out
     rows = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", "2026-12-01T10:00"))
     assert {r["id"]: r["state"] for r in rows}[number] == "submitted"
-    out = ok(ready("review", number, "accept", "--note", "Đạt yêu cầu", "--now", "2026-12-02T09:00"))
+    out = ok(ready("review", number, "accept", "--note", "Đạt yêu cầu", "--now", "2026-12-02T09:00",
+                   "--version", version_of(ready, number)))
     assert f"Nhiệm vụ số {number}: Hoàn thành đúng hạn." in out
     rows = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", "2026-12-02T10:00"))
     assert number not in {r["id"] for r in rows}
@@ -152,19 +158,91 @@ def test_submit_and_accept(ready) -> None:
 def test_return_extend_and_waive(ready) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-cam-loc")
     ok(ready("submit", number, "--unit", "phuong-cam-loc", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
-    out = ok(ready("review", number, "return", "--note", "Thiếu số liệu", "--now", "2026-12-02T09:00"))
+    out = ok(ready("review", number, "return", "--note", "Thiếu số liệu", "--now", "2026-12-02T09:00",
+                   "--version", version_of(ready, number)))
     assert f"Nhiệm vụ số {number}: Trả lại để hoàn thiện." in out
-    out = ok(ready("extend", number, "--to", "2027-01-01", "--note", "Chờ số liệu", "--now", "2026-12-02T10:00"))
+    out = ok(ready("extend", number, "--to", "2027-01-01", "--note", "Chờ số liệu", "--now", "2026-12-02T10:00",
+                   "--version", version_of(ready, number)))
     assert f"Nhiệm vụ số {number}: hạn mới Thứ Hai, 04/01/2027." in out
-    past = ready("extend", number, "--to", "2026-11-30", "--note", "x", "--now", "2026-12-02T10:00")
+    past = ready("extend", number, "--to", "2026-11-30", "--note", "x", "--now", "2026-12-02T10:00",
+                 "--version", version_of(ready, number))
     assert past.exit_code == 2 and "Lỗi: --to: hạn mới 30/11/2026 đã qua" in past.stderr
     no_reason = ready("waive", number, "--note", " ", "--now", "2026-12-02T11:00")
     assert no_reason.exit_code == 2 and "Lỗi: --note: không được để trống" in no_reason.stderr
-    out = ok(ready("waive", number, "--note", "Sáp nhập đơn vị", "--now", "2026-12-02T11:00"))
+    out = ok(ready("waive", number, "--note", "Sáp nhập đơn vị", "--now", "2026-12-02T11:00",
+                   "--version", version_of(ready, number)))
     assert f"Nhiệm vụ số {number}: miễn thực hiện." in out
-    again = ready("waive", number, "--note", "Lần nữa", "--now", "2026-12-02T11:00")
+    again = ready("waive", number, "--note", "Lần nữa", "--now", "2026-12-02T11:00", "--version", version_of(ready, number))
     assert again.exit_code == 1
     assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước: đã đóng ('Miễn thực hiện')" in again.stderr
+
+
+def _trail(cli_env, number: int) -> list[tuple[str, str]]:
+    from sqlmodel import Session, select
+
+    from htx_tasks.store.db import make_engine
+    from htx_tasks.store.models import AuditEvent
+
+    engine = make_engine(cli_env["HTX_DATABASE_URL"])
+    with Session(engine) as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == number).order_by(AuditEvent.id)).all()
+    engine.dispose()
+    return [(a.action, a.reason or "") for a in rows]
+
+
+def test_two_extensions_decided_on_the_same_view_record_only_the_first(ready, cli_env) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    seen = version_of(ready, number)  # both coordinators looked at the item before either decided
+    first = ok(ready("extend", number, "--to", "2027-01-15", "--note", "Chờ số liệu", "--version", seen,
+                     "--now", "2026-12-02T09:00"))
+    assert f"Nhiệm vụ số {number}: hạn mới Thứ Sáu, 15/01/2027." in first
+    trail = _trail(cli_env, number)
+    second = ready("extend", number, "--to", "2027-02-26", "--note", "Chờ hội nghị", "--version", seen,
+                   "--now", "2026-12-02T09:05")
+    assert second.exit_code == 1, second.output
+    assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước" in second.stderr and second.stdout == ""
+    assert _trail(cli_env, number) == trail  # nothing written: no audit row, the first deadline kept
+    assert as_json(ready("show", number, "--json"))["deadline"] == "2027-01-15"
+    waive = ready("waive", number, "--note", "Miễn", "--version", seen, "--now", "2026-12-02T09:10")
+    assert waive.exit_code == 1 and "đã có người xử lý trước" in waive.stderr
+    # looked at again, the second coordinator decides on what is there now
+    out = ok(ready("show", number))
+    fresh = version_of(ready, number)
+    assert fresh != seen and f"Phiên bản: {fresh}" in out and "đã gia hạn; hạn ban đầu 10/12/2026" in out
+    ok(ready("extend", number, "--to", "2027-02-26", "--note", "Chờ hội nghị", "--version", fresh,
+             "--now", "2026-12-02T09:15"))
+    assert [reason for action, reason in _trail(cli_env, number) if action == "extend"] == [
+        "Gia hạn từ 10/12/2026 đến 15/01/2027: Chờ số liệu", "Gia hạn từ 15/01/2027 đến 26/02/2027: Chờ hội nghị"]
+
+
+@pytest.mark.parametrize("args", [
+    ["extend", "{n}", "--to", "2027-01-15", "--note", "x"],
+    ["waive", "{n}", "--note", "x"],
+    ["review", "{n}", "accept", "--note", "x"],
+])
+def test_a_coordinators_decision_without_the_version_seen_is_refused(ready, cli_env, args) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    trail = _trail(cli_env, number)
+    result = ready(*[a.replace("{n}", str(number)) for a in args], "--now", "2026-12-02T09:00")
+    assert result.exit_code == 2, result.output
+    assert (f"Lỗi: --version: cần phiên bản nhiệm vụ như đã xem (htx-tasks show {number}, hoặc cột 'Phiên bản' "
+            "của htx-tasks status)") in result.stderr
+    not_a_number = ready(*[a.replace("{n}", str(number)) for a in args], "--version", "ba", "--now", "2026-12-02T09:00")
+    assert not_a_number.exit_code == 2 and "Lỗi: --version: phải là số nguyên" in not_a_number.stderr
+    assert _trail(cli_env, number) == trail
+
+
+def test_status_and_show_give_the_version_a_decision_sends_back(ready) -> None:
+    number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
+    (row,) = [r for r in as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", NOW)) if r["id"] == number]
+    assert str(row["version"]) == version_of(ready, number)
+    table = ok(ready("status", "--unit", "phuong-ba-ngoi", "--now", NOW))
+    assert "Phiên bản" in table
+    out = ok(ready("show", number))
+    assert f"Nhiệm vụ số {number}: III.8.1 UBND phường Ba Ngòi, kỳ quý IV/2026" in out
+    assert "Hạn: Thứ Năm, 10/12/2026" in out and f"--version {row['version']}" in out
+    missing = ready("show", "999999")
+    assert missing.exit_code == 1 and "Lỗi: không có nhiệm vụ số 999999" in missing.stderr
 
 
 def test_text_in_square_brackets_is_shown_as_typed_not_as_markup(ready) -> None:
@@ -191,7 +269,7 @@ def test_case_open_sets_a_deadline_in_working_days(ready) -> None:
 def test_report_as_json_and_csv(ready) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
     ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "BC", "--now", "2026-12-01T09:00"))
-    ok(ready("review", number, "accept", "--note", "Đạt", "--now", "2026-12-02T09:00"))
+    ok(ready("review", number, "accept", "--note", "Đạt", "--now", "2026-12-02T09:00", "--version", version_of(ready, number)))
     args = ("report", "--from", "2026-12-01", "--to", "2026-12-31", "--now", "2026-12-11T12:00")
     rows = {r["unit"]: r for r in as_json(ready(*args, "--json"))}
     assert {k: rows["phuong-ba-ngoi"][k] for k in
@@ -372,11 +450,11 @@ HUGE = str(10**20)
         (["review", HUGE, "accept", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
         (["extend", HUGE, "--to", "2027-01-01", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải từ 1 đến"),
         (["waive", "mười", "--note", "x"], "OCCURRENCE (số nhiệm vụ): số nhiệm vụ phải là số nguyên"),
-        (["review", "{n}", "maybe", "--note", "x"], "DECISION: giá trị không hợp lệ; chọn một trong: 'accept', 'return'"),
-        (["extend", "{n}", "--to", "9999-12-31", "--note", "x"], "--to: hạn mới 31/12/9999 quá xa: chậm nhất 02/12/2027"),
-        (["extend", "{n}", "--to", "9999-12-30", "--note", "x"], "--to: hạn mới 30/12/9999 quá xa"),
-        (["extend", "{n}", "--to", "2026-12-09", "--note", "x"], "--to: hạn mới 09/12/2026 phải sau hạn hiện tại 10/12/2026"),
-        (["extend", "{n}", "--to", "31/12/2026", "--note", "x"], "--to: ngày không hợp lệ '31/12/2026' (định dạng YYYY-MM-DD)"),
+        (["review", "{n}", "maybe", "--note", "x", "--version", "{v}"], "DECISION: giá trị không hợp lệ; chọn một trong: 'accept', 'return'"),
+        (["extend", "{n}", "--to", "9999-12-31", "--note", "x", "--version", "{v}"], "--to: hạn mới 31/12/9999 quá xa: chậm nhất 02/12/2027"),
+        (["extend", "{n}", "--to", "9999-12-30", "--note", "x", "--version", "{v}"], "--to: hạn mới 30/12/9999 quá xa"),
+        (["extend", "{n}", "--to", "2026-12-09", "--note", "x", "--version", "{v}"], "--to: hạn mới 09/12/2026 phải sau hạn hiện tại 10/12/2026"),
+        (["extend", "{n}", "--to", "31/12/2026", "--note", "x", "--version", "{v}"], "--to: ngày không hợp lệ '31/12/2026' (định dạng YYYY-MM-DD)"),
         (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x" * 4001], "--note: dài quá 4.000 ký tự (đang có 4.001)"),
         (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07"],
          "--note: có ký tự điều khiển không được phép (U+0007) ở vị trí 7"),
@@ -395,7 +473,8 @@ HUGE = str(10**20)
 def test_out_of_bounds_input_is_refused_in_vietnamese_and_writes_nothing(ready, args, message) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
     before = as_json(ready("status", "--json", "--now", "2026-12-01T09:00"))
-    result = ready(*[a.replace("{n}", str(number)) for a in args], "--now", "2026-12-01T09:00")
+    seen = version_of(ready, number)
+    result = ready(*[a.replace("{n}", str(number)).replace("{v}", seen) for a in args], "--now", "2026-12-01T09:00")
     assert result.exit_code == 2, result.output
     assert f"Lỗi: {message}" in result.stderr
     assert "Traceback" not in result.output
@@ -412,8 +491,8 @@ def test_the_audit_names_the_cli_user_of_each_decision(ready, cli_env, monkeypat
     monkeypatch.setenv("LOGNAME", "nguyen-van-a")
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
     ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
-    ok(ready("review", number, "return", "--note", "Thiếu", "--now", "2026-12-01T10:00"))
-    ok(ready("waive", number, "--note", "Sáp nhập", "--now", "2026-12-01T11:00"))
+    ok(ready("review", number, "return", "--note", "Thiếu", "--now", "2026-12-01T10:00", "--version", version_of(ready, number)))
+    ok(ready("waive", number, "--note", "Sáp nhập", "--now", "2026-12-01T11:00", "--version", version_of(ready, number)))
     engine = make_engine(cli_env["HTX_DATABASE_URL"])
     with Session(engine) as session:
         rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == number,

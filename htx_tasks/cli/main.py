@@ -10,7 +10,7 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import clock, services
-from htx_tasks.cli import delivery, deploy, output, registry, reporting, web
+from htx_tasks.cli import decisions, delivery, deploy, output, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt,
     JsonOpt,
@@ -24,7 +24,7 @@ from htx_tasks.cli.common import (
     within_horizon,
 )
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Outcome, State, timing_phrase
+from htx_tasks.core.lifecycle import Outcome, timing_phrase
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
@@ -58,6 +58,8 @@ app.command("kpi")(registry.kpi)
 report_app = typer.Typer(help="Báo cáo kết quả theo đơn vị; 'consolidated': báo cáo tổng hợp thực hiện kế hoạch.")
 app.add_typer(report_app, name="report")
 report_app.command("consolidated")(reporting.consolidated)
+for _decision in (decisions.show, decisions.submit, decisions.review, decisions.extend, decisions.waive):
+    app.command()(_decision)
 
 @app.callback()
 def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
@@ -170,81 +172,13 @@ def status(
             return
         output.print_table(
             f"Tình hình thực hiện — {clock.local(at):%d/%m/%Y}",
-            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá"],
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá", "Phiên bản"],
             [
                 (r.id, r.unit_name, r.ref, r.period, r.deadline.strftime("%d/%m/%Y"), r.state_label,
-                 timing_phrase(r.deadline, at, plan.calendar))
+                 timing_phrase(r.deadline, at, plan.calendar), r.version)
                 for r in rows
             ],
         )
-
-
-OccurrenceArg = Annotated[str, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
-NoteOpt = Annotated[str, typer.Option("--note", help="Nội dung.")]
-
-
-@app.command()
-def submit(
-    occurrence: OccurrenceArg,
-    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo.")],
-    note: NoteOpt,
-    evidence: Annotated[str | None, typer.Option("--evidence", help="Đường dẫn minh chứng.")] = None,
-    config: ConfigOpt = None,
-    now: NowOpt = None,
-) -> None:
-    """Đơn vị báo cáo hoàn thành nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
-    with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence)
-        with session_scope(engine) as session:
-            row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
-        output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; "
-                   "chờ cơ quan thường trực duyệt.")
-
-
-@app.command()
-def review(
-    occurrence: OccurrenceArg,
-    decision: Annotated[str, typer.Argument(help="accept (chấp nhận) hoặc return (trả lại).")],
-    note: NoteOpt,
-    config: ConfigOpt = None,
-    now: NowOpt = None,
-) -> None:
-    """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện (ghi nhận là cơ quan thường trực)."""
-    with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = services.ReviewReport.parse(occurrence=occurrence, decision=decision, note=note)
-        with session_scope(engine) as session:
-            row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
-        output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
-
-
-@app.command()
-def extend(
-    occurrence: OccurrenceArg,
-    to: Annotated[str, typer.Option("--to", help="Hạn mới (YYYY-MM-DD).")],
-    note: NoteOpt,
-    config: ConfigOpt = None,
-    now: NowOpt = None,
-) -> None:
-    """Gia hạn nhiệm vụ."""
-    with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = services.ExtendDeadline.parse(occurrence=occurrence, to=to, note=note)
-        with session_scope(engine) as session:
-            row = services.extend(session, plan, Actor.coordinator(via_cli()), command, now=at)
-        output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
-
-
-@app.command()
-def waive(occurrence: OccurrenceArg, note: NoteOpt, config: ConfigOpt = None, now: NowOpt = None) -> None:
-    """Miễn thực hiện nhiệm vụ (ghi rõ lý do)."""
-    with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = services.Waive.parse(occurrence=occurrence, note=note)
-        with session_scope(engine) as session:
-            row = services.waive(session, plan, Actor.coordinator(via_cli()), command, now=at)
-        output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")
 
 
 @case_app.command("open")

@@ -1,0 +1,135 @@
+"""People's decisions on one obligation from a terminal: show it, submit, review, extend, waive.
+
+A coordinator decides on what was shown: ``htx-tasks show N`` (or the "Phiên bản" column of
+``htx-tasks status``) gives the item's version, and review, extend and waive require it back as
+``--version``. When the item changed in between (another coordinator decided, the morning pass
+moved it on) the decision is refused with "đã có người xử lý trước", exit 1, nothing written.
+A unit's own report (``submit``) may omit it: a second report is refused by the item's state.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+import typer
+from sqlmodel import Session
+
+from htx_tasks import services
+from htx_tasks.cli import output
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.lifecycle import State
+from htx_tasks.services import Actor, via_cli
+from htx_tasks.services.extensions import pending_request
+from htx_tasks.services.inputs import OnOccurrence
+from htx_tasks.store.db import session_scope
+
+OccurrenceArg = Annotated[str, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
+NoteOpt = Annotated[str, typer.Option("--note", help="Nội dung.")]
+VersionOpt = Annotated[str | None, typer.Option(
+    "--version", help="Phiên bản nhiệm vụ như đã xem (htx-tasks show N, cột 'Phiên bản' của htx-tasks status).")]
+Seen = TypeVar("Seen", bound=OnOccurrence)
+VERSION_NEEDED = ("cần phiên bản nhiệm vụ như đã xem (htx-tasks show {n}, hoặc cột 'Phiên bản' của htx-tasks status), "
+                  "để không ghi đè quyết định của người khác")
+
+
+def _seen(command: Seen) -> Seen:
+    """A coordinator's decision carries the version shown to them; refused (exit 2) without it."""
+    if command.expected_version is None:
+        raise services.InvalidInput.one("expected_version", VERSION_NEEDED.format(n=command.occurrence))
+    return command
+
+
+def show(occurrence: OccurrenceArg, config: ConfigOpt = None, json: JsonOpt = False) -> None:
+    """Xem một nhiệm vụ trước khi quyết định: trạng thái, hạn, phiên bản (dùng cho --version)."""
+    with errors():
+        plan, engine = open_plan(config), open_engine(config)
+        number = OnOccurrence.parse(occurrence=occurrence).occurrence
+        with Session(engine) as session:
+            row = services.get_occurrence(session, number)
+            request = pending_request(session, number)
+        duty = plan.duties.get(row.duty_code)
+        data = {"id": row.id, "unit": row.unit_code, "duty": row.duty_code, "period": row.period_label,
+                "deadline": row.deadline, "original_deadline": row.original_deadline, "state": row.state,
+                "version": row.version, "extension_request": request.proposed if request else None}
+        if json:
+            output.print_json(data)
+            return
+        deadline = format_date_vi(row.deadline)
+        if row.deadline != row.original_deadline:
+            deadline += f" (đã gia hạn; hạn ban đầu {row.original_deadline:%d/%m/%Y})"
+        output.say(f"Nhiệm vụ số {row.id}: {duty.ref + ' ' if duty else ''}{plan.unit_name(row.unit_code)}, "
+                   f"kỳ {row.period_label}")
+        output.say(f"  Hạn: {deadline}")
+        output.say(f"  Trạng thái: {State(row.state).label}")
+        if request:
+            output.say(f"  Đề nghị gia hạn đến {request.proposed:%d/%m/%Y} đang chờ quyết định")
+        output.say(f"  Phiên bản: {row.version} — quyết định trên nhiệm vụ này ghi kèm --version {row.version}, "
+                   f"ví dụ htx-tasks extend {row.id} --to YYYY-MM-DD --note \"…\" --version {row.version}")
+
+
+def submit(
+    occurrence: OccurrenceArg,
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo.")],
+    note: NoteOpt,
+    evidence: Annotated[str | None, typer.Option("--evidence", help="Đường dẫn minh chứng.")] = None,
+    version: VersionOpt = None,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Đơn vị báo cáo hoàn thành nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence,
+                                              expected_version=version)
+        with session_scope(engine) as session:
+            row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
+        output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; "
+                   "chờ cơ quan thường trực duyệt.")
+
+
+def review(
+    occurrence: OccurrenceArg,
+    decision: Annotated[str, typer.Argument(help="accept (chấp nhận) hoặc return (trả lại).")],
+    note: NoteOpt,
+    version: VersionOpt = None,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện (cần --version)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = _seen(services.ReviewReport.parse(occurrence=occurrence, decision=decision, note=note,
+                                                    expected_version=version))
+        with session_scope(engine) as session:
+            row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
+        output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
+
+
+def extend(
+    occurrence: OccurrenceArg,
+    to: Annotated[str, typer.Option("--to", help="Hạn mới (YYYY-MM-DD).")],
+    note: NoteOpt,
+    version: VersionOpt = None,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Gia hạn nhiệm vụ (cần --version)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = _seen(services.ExtendDeadline.parse(occurrence=occurrence, to=to, note=note,
+                                                      expected_version=version))
+        with session_scope(engine) as session:
+            row = services.extend(session, plan, Actor.coordinator(via_cli()), command, now=at)
+        output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
+
+
+def waive(occurrence: OccurrenceArg, note: NoteOpt, version: VersionOpt = None, config: ConfigOpt = None,
+          now: NowOpt = None) -> None:
+    """Miễn thực hiện nhiệm vụ (ghi rõ lý do; cần --version)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        command = _seen(services.Waive.parse(occurrence=occurrence, note=note, expected_version=version))
+        with session_scope(engine) as session:
+            row = services.waive(session, plan, Actor.coordinator(via_cli()), command, now=at)
+        output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")
