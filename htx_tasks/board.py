@@ -1,8 +1,9 @@
 """The coordinator board: the whole plan on one page, as data and as Markdown (Vietnamese).
 
 Per Section III unit, the four outcome classes of the year and the on-time rate to date; every
-overdue obligation with its unit and days overdue; the escalations of the day; and the reports
-waiting for the coordinator's review.
+overdue obligation with its unit and days overdue; the escalations of the day; the reports
+waiting for the coordinator's review; and the registry ("Sổ HTX"): each unit's last confirmation
+and whether its data is older than its last period (``registry.staleness``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Kind, Outcome, State, outcome
 from htx_tasks.delivery.messages import recipient_name
-from htx_tasks.followup import escalation_label, section_units
+from htx_tasks.followup import escalation_label, section_units, step_words
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment, DeadlineSource, Duty
+from htx_tasks.registry.staleness import Freshness
+from htx_tasks.registry.standing import UnitUpkeep, upkeep_lines
 from htx_tasks.reports import StatusRow, UnitReport, count, outcome_report, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
@@ -48,6 +51,7 @@ class EscalationLine:
     level: int
     at: dt.datetime
     recipients: tuple[str, ...]
+    step: str = ""  # who the step reaches, in words ("báo cơ quan thường trực"); empty for a request
 
 
 @dataclass
@@ -70,6 +74,11 @@ class Board:
     submitted: list[StatusRow]
     groups: list[GroupLine] = field(default_factory=list)
     ended: list[Duty] = field(default_factory=list)  # duties whose `active` window is over
+    registry: list[UnitUpkeep] = field(default_factory=list)  # units keeping the registry current
+
+    @property
+    def stale(self) -> list[UnitUpkeep]:
+        return [u for u in self.registry if u.standing and u.standing.freshness is Freshness.STALE]
 
     @property
     def total(self) -> UnitReport:
@@ -107,7 +116,8 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
     return Board(now=now, year=year, units=lines, overdue=overdue,
                  escalations=escalations_on(session, plan, today), submitted=submitted,
                  groups=group_lines(session, plan, year, now),
-                 ended=[d for d in plan.source.duties if d.ended(today)])
+                 ended=[d for d in plan.source.duties if d.ended(today)],
+                 registry=upkeep_lines(session, plan, today))
 
 
 def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> list[GroupLine]:
@@ -149,12 +159,15 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
     for key, recipients in grouped.items():
         notification, occurrence = first[key]
         duty = plan.duties.get(occurrence.duty_code)
+        request = plan.assignment_of(occurrence.unit_code) is Assignment.REQUEST
+        step = "" if request or duty is None or notification.level <= 0 else \
+            step_words(plan, duty.code, occurrence.unit_code, notification.level).removeprefix("đã ")
         out.append(EscalationLine(
             occurrence_id=occurrence.id, unit_name=plan.unit_name(occurrence.unit_code),
             ref=duty.ref if duty else "", period=occurrence.period_label, deadline=occurrence.deadline,
-            kind=("Trao đổi" if plan.assignment_of(occurrence.unit_code) is Assignment.REQUEST
-                  else ESCALATION_KINDS[notification.kind]), level=notification.level, at=notification.due_at,
-            recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
+            kind="Trao đổi" if request else ESCALATION_KINDS[notification.kind], level=notification.level,
+            at=notification.due_at, recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
+            step=step,
         ))
     return out
 
@@ -239,7 +252,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         lines += _table(
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Nội dung", "Người nhận"],
             [[e.occurrence_id, e.unit_name, e.ref, e.period, f"{e.deadline:%d/%m/%Y}",
-              e.kind + (f" (bậc {e.level})" if e.level > 0 else ""), ", ".join(e.recipients)]
+              e.kind + (f" ({e.step})" if e.step else ""), ", ".join(e.recipients)]
              for e in board.escalations],
         )
     else:
@@ -253,6 +266,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         lines += ["", "Duyệt bằng mục **Ghi nhận kết quả** (Chấp nhận báo cáo / Trả lại để hoàn thiện)."]
     else:
         lines.append("Không có báo cáo nào chờ duyệt.")
+    lines += registry_section(board)
     lines += ["", f"## Nhiệm vụ đã hết thời gian áp dụng ({len(board.ended)})", ""]
     if board.ended:
         lines += _table(
@@ -273,10 +287,34 @@ def render_markdown(board: Board, plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+FRESHNESS_MARK = {Freshness.CURRENT: "Đã cập nhật", Freshness.DUE: "Chưa cập nhật",
+                  Freshness.STALE: "**Quá hạn cập nhật**"}
+
+
+def registry_section(board: Board) -> list[str]:
+    """"Sổ HTX": each unit's last confirmation or update and whether it is older than its last period."""
+    if not board.registry:
+        return []
+    lines = ["", f"## Sổ HTX: đơn vị cập nhật sổ theo dõi hợp tác xã ({len(board.stale)} đơn vị quá hạn cập nhật)",
+             "",
+             "Mỗi kỳ, đơn vị xác nhận danh sách hợp tác xã mình theo dõi không thay đổi hoặc sửa thông tin. "
+             "Quá hạn cập nhật: lần cập nhật gần nhất trước ngày đầu của kỳ đã qua hạn; chưa cập nhật: "
+             "kỳ hiện tại chưa cập nhật, còn trong hạn.", ""]
+    rows = []
+    for u in board.registry:
+        s = u.standing
+        rows.append([u.duty.ref, u.unit_name, u.organisations, f"{u.last:%d/%m/%Y}" if u.last else "Chưa có",
+                     s.period.label if s else "—", f"{s.period.due:%d/%m/%Y}" if s else "—",
+                     FRESHNESS_MARK[s.freshness] if s else "Chưa đến kỳ theo dõi"])
+    return lines + _table(["Mục", "Đơn vị", "Số tổ chức theo dõi", "Cập nhật gần nhất", "Kỳ", "Hạn cập nhật",
+                           "Tình trạng"], rows)
+
+
 def summary(board: Board) -> str:
     """One line for the board run's final state."""
     total = board.total
     return (
         f"{len(board.overdue)} nhiệm vụ quá hạn, {len(board.escalations)} việc đôn đốc hôm nay, "
-        f"{len(board.submitted)} báo cáo chờ duyệt; tỷ lệ đúng hạn năm {board.year}: {_rate(total)}."
+        f"{len(board.submitted)} báo cáo chờ duyệt; tỷ lệ đúng hạn năm {board.year}: {_rate(total)}"
+        + (f"; {len(board.stale)} đơn vị quá hạn cập nhật sổ HTX." if board.stale else ".")
     )

@@ -192,17 +192,21 @@ class UnitStanding:
         return escalation_label(self.plan, row)
 
 
+def step_words(plan: Plan, duty: str, unit: str, level: int) -> str:
+    """``đã báo cơ quan thường trực``: who an obligation's escalation has reached, in plain words."""
+    steps = plan.policy_for(duty, unit).escalation or []
+    if level < 0 or not steps:
+        return ""
+    target = steps[min(level, len(steps) - 1)].to  # past the last step: repeats to the same people
+    if plan.assignment_of(unit) is Assignment.REQUEST and target is Target.COORDINATOR:
+        return "cơ quan thường trực trao đổi"
+    return TARGET_LABELS[target]
+
+
 def escalation_label(plan: Plan, row: StatusRow) -> str:
-    """``Bậc 1: đã báo cơ quan thường trực``: how far an overdue obligation has been escalated."""
-    if row.escalation_level < 0:
-        return "—"
-    steps = plan.policy_for(row.duty, row.unit).escalation or []
-    if row.escalation_level >= len(steps):
-        return f"Bậc {row.escalation_level}"
-    target = steps[row.escalation_level].to
-    if plan.assignment_of(row.unit) is Assignment.REQUEST and target is Target.COORDINATOR:
-        return f"Bậc {row.escalation_level}: cơ quan thường trực trao đổi"
-    return f"Bậc {row.escalation_level}: {TARGET_LABELS[target]}"
+    """``Đã báo cơ quan thường trực``: how far an overdue obligation has been escalated."""
+    words = step_words(plan, row.duty, row.unit, row.escalation_level)
+    return words[:1].upper() + words[1:] if words else "—"
 
 
 def standing(session: Session, plan: Plan, unit_code: str, now: dt.datetime) -> UnitStanding:

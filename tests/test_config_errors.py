@@ -165,6 +165,19 @@ CASES = [
                       "  - {code: phuong-cam-linh, name: UBND phường Cam Linh, kind: ward,"
                       " successor: {unit: phuong-cam-ranh, on: 2027-01-01}}"),
          [Where("successor: {unit: phuong-cam-ranh")], "đơn vị 'phuong-cam-ranh' không có trong danh sách units"),
+    Case("registry-upkeep-ward-on-a-department", "plan.yaml",
+         replace_once("    registry_upkeep: follow_unit\n    recurrence:\n      every: quarter\n      due_month: 3\n"
+                      "      due_day: 15\n", "    registry_upkeep: ward\n    recurrence:\n      every: quarter\n"
+                      "      due_month: 3\n      due_day: 15\n"),
+         [Where("registry_upkeep: ward", after="  - code: qldt-theo-doi-htx")],
+         "phạm vi 'ward' (tổ chức trên địa bàn) chỉ dùng cho xã, phường; không áp dụng cho: phong-quan-ly-do-thi"),
+    Case("registry-upkeep-unknown-scope", "plan.yaml",
+         replace_once("    registry_upkeep: ward\n", "    registry_upkeep: commune\n"),
+         [Where("registry_upkeep: commune")], "giá trị 'commune' không hợp lệ"),
+    Case("registry-upkeep-on-a-case-duty", "plan.yaml",
+         replace_once("    unit: phong-tai-nguyen-moi-truong\n", "    unit: phong-tai-nguyen-moi-truong\n"
+                      "    registry_upkeep: follow_unit\n"),
+         [Where("registry_upkeep: follow_unit", after="  - code: tnmt-quy-dat")], "chỉ dùng cho nhiệm vụ định kỳ"),
     Case("calendar-duplicate-date", "calendar.yaml", whole(CALENDAR_DUPLICATE),
          [Where("Làm bù trùng ngày")], "ngày 11/02/2027 đã khai báo trong 'days_off'"),
     Case("calendar-impossible-date", "calendar.yaml", whole(CALENDAR_BAD_DATE),

@@ -271,7 +271,7 @@ def test_the_unit_table_lists_its_obligations_in_vietnamese(installed: Engine) -
     assert overdue["Hạn"] == "25/11/2026" and overdue["Trạng thái"] == "Quá hạn, đã báo cấp trên"
     assert overdue["Hạn do"] == "cơ quan thường trực"  # the plan sets no deadline: the standing office does
     assert overdue["Còn / quá hạn"].startswith("quá hạn 19 ngày")
-    assert overdue["Đôn đốc"] == "Bậc 2: đã báo lãnh đạo UBND"
+    assert overdue["Đôn đốc"] == "Đã báo lãnh đạo UBND"
     assert overdue["Nhắc gần nhất"].endswith("/2026")
     soon = by_period["tháng 12/2026"]
     assert (soon["Hạn"], soon["Còn / quá hạn"], soon["Đôn đốc"]) == ("25/12/2026", "còn 11 ngày", "—")
@@ -289,7 +289,7 @@ def test_the_ward_group_table_has_a_row_per_ward_and_duty(installed: Engine, pla
         {(plan.unit_name(w), ref): 1 for w in plan.members(WARDS) for ref in ("III.8.1", "III.8.2")}
     )
     assert {r["Trạng thái"] for r in rows} == {"Quá hạn"}
-    assert {r["Đôn đốc"] for r in rows} == {"Bậc 0: đã báo đơn vị"}
+    assert {r["Đôn đốc"] for r in rows} == {"Đã báo đơn vị"}
 
 
 def test_a_unit_run_dispatches_to_the_unit_and_the_board_to_coordinator_and_leadership(installed: Engine,
@@ -327,13 +327,13 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     # each of the six organisations on its own line; a request past its date is not "overdue"
     assert ("| Hội Nông dân thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | cơ quan thường trực | "
             "5 ngày (2 ngày làm việc) | Đã qua mốc, cơ quan thường trực đang trao đổi | "
-            "Bậc 1: cơ quan thường trực trao đổi |") in overdue
+            "Cơ quan thường trực trao đổi |") in overdue
     assert "| UBND xã Cam Bình | III.8.1 | quý IV/2026 | 10/12/2026 | cơ quan thường trực | 5 ngày (2 ngày làm việc) |" \
         in overdue
     escalations = text.split("## Đôn đốc trong ngày 15/12/2026 (")[1].split("\n## ")[0]
     assert escalations.startswith("36)")  # the wards' and the organisations' 2nd working day late
-    assert "Đôn đốc (bậc 1) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
-    assert "| Trao đổi (bậc 1) | Phòng Kinh tế (cơ quan thường trực) |" in escalations  # not sent to the Front
+    assert "Đôn đốc (báo cơ quan thường trực) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
+    assert "| Trao đổi | Phòng Kinh tế (cơ quan thường trực) |" in escalations  # not sent to the Front
     assert "| III.1 | Phòng Kinh tế | 4 | 0 | 0 | 4 | 0 | — |" in text
     assert "| III.2 | Phòng Tài chính – Kế hoạch | 1 | 0 | 0 | 1 | 0 | — |" in text
     # Section II groups: duties, on-time rate, overdue count

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.indicators.filters import check_indicators
-from htx_tasks.plan.schema import Assignment, CalendarFile, Duty, Every, PlanFile, Policy, Target, Unit, UnitKind
+from htx_tasks.plan.schema import Assignment, CalendarFile, Duty, Every, PlanFile, Policy, RegistryScope, Target, Unit, UnitKind
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
 
 DEFAULT_CONFIG_DIR = Path("config")
@@ -270,6 +270,8 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
         unknown_unit(("duties", i, "unit"), duty.unit)
         for j, code in enumerate(duty.coordinating):
             unknown_unit(("duties", i, "coordinating", j), code)
+        if duty.registry_upkeep is not None and duty.unit in units:
+            problems += _upkeep_problems(doc, i, duty, units)
         if duty.recurrence.every is Every.CASE:
             kinds = [k.code for k in duty.recurrence.case_kinds or []]
             for j, code in enumerate(kinds):
@@ -290,6 +292,23 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
                     )
                 )
     return problems
+
+
+PLACES = (UnitKind.WARD, UnitKind.COMMUNE)
+
+
+def _upkeep_problems(doc: Located, index: int, duty: Duty, units: dict[str, Unit]) -> list[Problem]:
+    """``registry_upkeep: ward`` needs wards or communes; ``follow_unit`` needs departments."""
+    unit = units[duty.unit]
+    owners = [units[m] for m in unit.members or [] if m in units] if unit.kind is UnitKind.GROUP else [unit]
+    loc = ("duties", index, "registry_upkeep")
+    if duty.registry_upkeep is RegistryScope.WARD:
+        wrong = [u.code for u in owners if u.kind not in PLACES]
+        reason = "phạm vi 'ward' (tổ chức trên địa bàn) chỉ dùng cho xã, phường"
+    else:
+        wrong = [u.code for u in owners if u.kind in PLACES]
+        reason = "phạm vi 'follow_unit' (tổ chức theo lĩnh vực) chỉ dùng cho phòng chuyên môn"
+    return [doc.problem(loc, f"{reason}; không áp dụng cho: {', '.join(wrong)}")] if wrong else []
 
 
 def check_calendar(calendar: CalendarFile, doc: Located) -> list[Problem]:

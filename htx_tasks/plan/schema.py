@@ -253,6 +253,13 @@ class Active(Strict):
         return f"từ {self.start:%d/%m/%Y}" if self.start else f"đến {self.until:%d/%m/%Y}"
 
 
+class RegistryScope(StrEnum):
+    """Which organisations of the registry a unit keeps current under a monitoring duty."""
+
+    FOLLOW_UNIT = "follow_unit"  # those whose "Đơn vị theo dõi" is the unit (by sector, registry.yaml)
+    WARD = "ward"  # those whose "Xã, phường" is the unit (a ward or commune: its territory)
+
+
 class Duty(Strict):
     code: str = Field(pattern=CODE)
     ref: str = Field(pattern=r"^III\.\d+(\.\d+)*$")
@@ -264,6 +271,15 @@ class Duty(Strict):
     active: Active | None = None
     recurrence: Recurrence
     policy: Policy | None = None
+    # a monitoring duty whose units confirm or update their organisations in the registry each period
+    registry_upkeep: RegistryScope | None = None
+
+    @model_validator(mode="after")
+    def _upkeep_needs_periods(self) -> Duty:
+        if self.registry_upkeep is not None and self.recurrence.every not in MONTHS_IN:
+            raise FieldError("registry_upkeep", "chỉ dùng cho nhiệm vụ định kỳ (tháng, quý, 6 tháng, năm): "
+                             "đơn vị cập nhật sổ theo dõi hợp tác xã mỗi kỳ")
+        return self
 
     def active_on(self, day: dt.date) -> bool:
         return self.active is None or self.active.first <= day <= self.active.last

@@ -43,3 +43,24 @@ class CoopVersion(SQLModel, table=True):
     ecommerce_products: int | None = None
     brand: str | None = None
     note: str | None = None
+
+
+class RegistryUpdate(SQLModel, table=True):
+    """A unit kept its part of the registry current: it confirmed its list unchanged, or edited
+    one organisation. ``as_of`` is the local day the unit's data is current to; the board reads
+    the latest per unit to mark units whose data is older than their last period."""
+
+    __tablename__ = "registry_update"
+    __table_args__ = (Index("ix_registry_update_unit_as_of", "unit_code", "as_of"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # confirm, edit
+    as_of: dt.date
+    recorded_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    actor: str = Field(max_length=128)  # a unit code, or the coordinator acting on the unit's behalf
+    role: str = Field(max_length=16)
+    via: str = Field(max_length=128)  # cli:<user>, form:<flow run id>, link:<signed link id>
+    organisations: int  # how many organisations the unit confirmed (1 for an edit)
+    coop_code: str | None = Field(default=None, max_length=64)  # the organisation edited
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id")  # the period's obligation
+    note: str | None = None

@@ -38,6 +38,8 @@ class Act(StrEnum):
     RESOLVE_NOTICE = "resolve_notice"
     REQUEST_EXTENSION = "request_extension"  # the web app: a unit asks for more time
     DECIDE_EXTENSION = "decide_extension"  # the coordinator approves or refuses it
+    CONFIRM_REGISTRY = "confirm_registry"  # a unit confirms its organisations in the registry
+    EDIT_REGISTRY = "edit_registry"  # a unit updates one organisation it follows
 
     @property
     def label(self) -> str:
@@ -54,6 +56,8 @@ ACT_LABELS = {
     Act.RESOLVE_NOTICE: "xử lý thông báo cần kiểm tra",
     Act.REQUEST_EXTENSION: "đề nghị gia hạn",
     Act.DECIDE_EXTENSION: "quyết định đề nghị gia hạn",
+    Act.CONFIRM_REGISTRY: "xác nhận sổ theo dõi hợp tác xã",
+    Act.EDIT_REGISTRY: "cập nhật thông tin hợp tác xã",
 }
 
 # Who may take each action. A unit acts only on its own obligations (a group: its members');
@@ -68,6 +72,9 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.RESOLVE_NOTICE: frozenset({Role.COORDINATOR}),
     Act.REQUEST_EXTENSION: frozenset({Role.UNIT}),
     Act.DECIDE_EXTENSION: frozenset({Role.COORDINATOR}),
+    # the coordinator may act on a unit's behalf (the unit confirmed by telephone or in writing)
+    Act.CONFIRM_REGISTRY: frozenset({Role.UNIT, Role.COORDINATOR}),
+    Act.EDIT_REGISTRY: frozenset({Role.UNIT, Role.COORDINATOR}),
 }
 
 

@@ -1,0 +1,110 @@
+"""Read model of registry upkeep: which organisations a unit follows, and how current its data is.
+
+A unit follows organisations through the monitoring duties that carry ``registry_upkeep`` in
+``config/plan.yaml``: with scope ``follow_unit`` those whose "Đơn vị theo dõi" is the unit
+(Phòng Kinh tế, Phòng Quản lý đô thị, by sector), with scope ``ward`` those whose "Xã, phường" is
+the unit (each ward or commune). Dissolved organisations are no longer followed. No wording here
+beyond labels: the board, the web pages and the CLI render these dataclasses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Duty, RegistryScope
+from htx_tasks.registry.fields import Status
+from htx_tasks.registry.models import CoopVersion, RegistryUpdate
+from htx_tasks.registry.staleness import Upkeep, upkeep
+
+
+def upkeep_duties(plan: Plan, unit: str) -> list[Duty]:
+    """The registry upkeep duties ``unit`` owns (a ward owns its group's duty)."""
+    return [d for d in plan.source.duties if d.registry_upkeep is not None and unit in plan.assignees(d)]
+
+
+def scopes_of(plan: Plan, unit: str) -> set[RegistryScope]:
+    return {d.registry_upkeep for d in upkeep_duties(plan, unit) if d.registry_upkeep is not None}
+
+
+def follows(scopes: set[RegistryScope], unit: str, row: CoopVersion) -> bool:
+    """Whether ``unit`` (with these scopes) keeps this organisation current; not once dissolved."""
+    if row.status == Status.DISSOLVED.value:
+        return False
+    return ((RegistryScope.FOLLOW_UNIT in scopes and row.follow_unit == unit)
+            or (RegistryScope.WARD in scopes and row.ward == unit))
+
+
+def rows_on(session: Session, on: dt.date) -> list[CoopVersion]:
+    """Every organisation's version valid on ``on``."""
+    return list(session.exec(
+        select(CoopVersion)
+        .where(CoopVersion.valid_from <= on, (CoopVersion.valid_to.is_(None)) | (CoopVersion.valid_to > on))
+        .order_by(CoopVersion.code)
+    ).all())
+
+
+def followed_rows(session: Session, plan: Plan, unit: str, on: dt.date) -> list[CoopVersion]:
+    """The organisations ``unit`` follows, as the registry knows them on ``on``, by code."""
+    scopes = scopes_of(plan, unit)
+    return [r for r in rows_on(session, on) if follows(scopes, unit, r)]
+
+
+def fingerprint(rows: list[CoopVersion]) -> str:
+    """Names the list a person saw: it changes when any organisation in it gets a new version."""
+    text = ";".join(f"{r.code}:{r.id}" for r in sorted(rows, key=lambda r: r.code))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def last_updates(session: Session, units: list[str] | None = None) -> dict[str, dt.date]:
+    """Each unit's latest confirmation or edit (its ``as_of`` day)."""
+    query = select(RegistryUpdate.unit_code, func.max(RegistryUpdate.as_of)).group_by(RegistryUpdate.unit_code)
+    if units is not None:
+        query = query.where(RegistryUpdate.unit_code.in_(units))
+    return dict(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class UnitUpkeep:
+    """One unit's part of the registry under one upkeep duty, on one day."""
+
+    unit: str
+    unit_name: str
+    duty: Duty
+    organisations: int
+    standing: Upkeep | None  # None: no period of the duty counts yet (before tracking, duty ended)
+
+    @property
+    def last(self) -> dt.date | None:
+        return self.standing.last if self.standing else None
+
+
+def upkeep_lines(session: Session, plan: Plan, today: dt.date) -> list[UnitUpkeep]:
+    """Every unit that keeps part of the registry, in the plan's order of duties and members."""
+    rows = rows_on(session, today)
+    pairs = [(duty, unit) for duty in plan.source.duties if duty.registry_upkeep is not None
+             for unit in plan.assignees(duty)]
+    last = last_updates(session, [unit for _, unit in pairs])
+    return [_line(plan, duty, unit, rows, last.get(unit), today) for duty, unit in pairs]
+
+
+def unit_upkeep(session: Session, plan: Plan, unit: str, today: dt.date) -> list[UnitUpkeep]:
+    """The unit's standing under each of its upkeep duties (empty: it keeps no part of the registry)."""
+    duties = upkeep_duties(plan, unit)
+    if not duties:
+        return []
+    rows, last = rows_on(session, today), last_updates(session, [unit]).get(unit)
+    return [_line(plan, duty, unit, rows, last, today) for duty in duties]
+
+
+def _line(plan: Plan, duty: Duty, unit: str, rows: list[CoopVersion], last: dt.date | None,
+          today: dt.date) -> UnitUpkeep:
+    scopes = scopes_of(plan, unit)
+    count = sum(1 for r in rows if follows(scopes, unit, r))
+    return UnitUpkeep(unit=unit, unit_name=plan.unit_name(unit), duty=duty, organisations=count,
+                      standing=upkeep(duty, plan.calendar, last, today, plan.meta.tracking_from))
