@@ -317,3 +317,18 @@ def test_the_board_marks_units_whose_registry_data_is_older_than_their_last_peri
     assert "| III.1.5 | Phòng Kinh tế | 2 | Chưa có | quý IV/2026 | 21/12/2026 | Chưa cập nhật |" in section
     assert "| III.3 | Phòng Quản lý đô thị | 1 | 30/09/2026 | quý IV/2026 | 15/12/2026 | Chưa cập nhật |" in section
     assert board.summary(data).endswith("; 14 đơn vị quá hạn cập nhật sổ HTX.")
+
+
+# ---------------------------------------------------------------- the command line
+def test_cli_confirms_and_edits_and_names_the_option_of_a_bad_value(run_cli) -> None:
+    at = ("--now", "2026-11-27T09:00")
+    assert run_cli("init").exit_code == 0 and run_cli("registry", "demo", *at).exit_code == 0
+    done = run_cli("registry", "confirm", "--unit", "phong-quan-ly-do-thi", *at)
+    assert done.exit_code == 0 and "Phòng Quản lý đô thị xác nhận danh sách 5 tổ chức không thay đổi" in done.stdout
+    bad = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--set", "members=abc", *at)
+    assert bad.exit_code == 2 and "--set members (Số thành viên): cần một số nguyên" in bad.stderr
+    other = run_cli("registry", "edit", "MH-030", "--unit", "phuong-ba-ngoi", "--set", "members=41", *at)
+    assert other.exit_code == 1 and "không thuộc danh sách do UBND phường Ba Ngòi theo dõi" in other.stderr
+    edited = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--coordinator",
+                     "--set", "members=41", *at)
+    assert edited.exit_code == 0 and "Số thành viên" in edited.stdout

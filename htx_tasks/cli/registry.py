@@ -10,14 +10,16 @@ from sqlmodel import Session
 
 from htx_tasks import clock
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
 from htx_tasks.indicators.compute import number_vi
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.registry.fields import DERIVED, FIELDS, allowed
+from htx_tasks.registry.fields import BY_NAME, DERIVED, FIELDS, allowed
 from htx_tasks.registry.files import SYNTHETIC_BANNER, FileRefused
+from htx_tasks.registry.upkeep import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
+from htx_tasks.services import Actor, InvalidInput, via_cli
 from htx_tasks.store.db import session_scope
 
 registry_app = typer.Typer(help="Sổ theo dõi tổ chức kinh tế tập thể: nhập, xuất tệp CSV/Excel, dữ liệu minh họa.")
@@ -101,6 +103,73 @@ def fields(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             output.print_json([dict(zip(("field", "header", "required", "type", "note"), r, strict=True)) for r in rows])
             return
         output.print_table("Trường của sổ theo dõi", ["Trường", "Cột trong tệp", "Bắt buộc", "Kiểu", "Giá trị / ghi chú"], rows)
+
+
+UnitOpt = Annotated[str, typer.Option("--unit", help="Mã đơn vị theo dõi (ví dụ phuong-ba-ngoi, phong-kinh-te).")]
+OnBehalfOpt = Annotated[bool, typer.Option(
+    "--coordinator", help="Cơ quan thường trực ghi nhận thay đơn vị (đơn vị xác nhận qua điện thoại, văn bản).")]
+UPKEEP_LABELS = {**CLI_LABELS, "as_of": "--as-of", "valid_from": "--from", "values": "--set", "seen": "--seen",
+                 **{name: f"--set {name} ({BY_NAME[name].header})" for name in EDITABLE}}
+
+
+def _actor(unit: str, coordinator: bool) -> Actor:
+    return Actor.coordinator(via_cli()) if coordinator else Actor.of_unit(unit, via_cli())
+
+
+def _upkeep_errors(exc: InvalidInput) -> None:
+    output.fail(exc.render(UPKEEP_LABELS))
+    raise typer.Exit(2)
+
+
+@registry_app.command("confirm")
+def confirm(
+    unit: UnitOpt,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày đơn vị xác nhận (YYYY-MM-DD; mặc định hôm nay).")] = None,
+    note: Annotated[str, typer.Option("--note", help="Ghi chú (ví dụ: xác nhận qua điện thoại).")] = "",
+    coordinator: OnBehalfOpt = False,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Đơn vị xác nhận danh sách hợp tác xã mình theo dõi không thay đổi trong kỳ."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        try:
+            command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
+            with session_scope(engine) as session:
+                row = confirm_registry(session, plan, _actor(unit, coordinator), command, now=at)
+        except InvalidInput as exc:
+            _upkeep_errors(exc)
+        output.say(f"Đã ghi nhận: {plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
+                   f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
+
+
+@registry_app.command("edit")
+def edit(
+    code: Annotated[str, typer.Argument(help="Mã tổ chức (cột 'Mã' của sổ theo dõi).")],
+    unit: UnitOpt,
+    values: Annotated[list[str], typer.Option("--set", help="TRƯỜNG=GIÁ TRỊ, ví dụ members=30, rating=Khá; "
+                                              f"trường sửa được: {', '.join(EDITABLE)}.")],
+    valid_from: Annotated[str | None, typer.Option("--from", help="Ngày hiệu lực (YYYY-MM-DD; mặc định hôm nay).")] = None,
+    coordinator: OnBehalfOpt = False,
+    config: ConfigOpt = None,
+    now: NowOpt = None,
+) -> None:
+    """Đơn vị cập nhật thông tin một tổ chức mình theo dõi: lưu phiên bản mới từ ngày hiệu lực."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        pairs = [v.partition("=") for v in values]
+        bad = [v for v, (_, sep, _) in zip(values, pairs, strict=True) if not sep]
+        if bad:
+            raise ValueError(f"--set: cần dạng TRƯỜNG=GIÁ TRỊ, không hiểu '{bad[0]}'")
+        try:
+            command = EditCoop.parse(unit=unit, code=code, valid_from=valid_from or clock.local_date(at),
+                                     values={k.strip(): v for k, _, v in pairs})
+            with session_scope(engine) as session:
+                done = edit_coop(session, plan, _actor(unit, coordinator), command, now=at)
+        except InvalidInput as exc:
+            _upkeep_errors(exc)
+        output.say(f"Đã cập nhật {done.coop.code} ({done.coop.name}) từ ngày {done.coop.valid_from:%d/%m/%Y}: "
+                   + ", ".join(done.changed) + ".")
 
 
 def kpi(
