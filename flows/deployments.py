@@ -27,7 +27,7 @@ from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
 from flows.indicators import TABLE_KEY, indicators
-from flows.record import COORDINATOR_CHOICE, FORM_LABELS, record_result
+from flows.record import COORDINATOR_CHOICE, FORM_LABELS, REGISTRY_FORM, confirm_registry_form, record_result
 from flows.report import REPORT_KEY, consolidated_report
 from flows.retry import retry_deliveries
 from flows.units import follow_up_unit
@@ -143,6 +143,16 @@ def specs(plan: Plan) -> list[Spec]:
         tags=[*BASE_TAGS, plan.meta.code, "ghi-nhan"],
         form=RECORD_FORM,
         choices={"actor": [COORDINATOR_CHOICE, *leaves]},
+    ))
+    keepers = [u for d in plan.source.duties if d.registry_upkeep is not None for u in plan.assignees(d)]
+    out.append(Spec(
+        flow=confirm_registry_form, module="flows.record", name="Xác nhận sổ theo dõi HTX thay đơn vị",
+        description=("Cơ quan thường trực ghi nhận thay đơn vị (đơn vị báo qua điện thoại, văn bản) rằng danh sách "
+                     "hợp tác xã đơn vị theo dõi không thay đổi trong kỳ (mục III.1.5, III.3, III.8.2). Đơn vị tự "
+                     "xác nhận hoặc sửa thông tin trên trang Sổ theo dõi hợp tác xã của mình."),
+        tags=[*BASE_TAGS, plan.meta.code, "so-htx"],
+        form=REGISTRY_FORM,
+        choices={"unit": list(dict.fromkeys(keepers))},
     ))
     return out
 

@@ -1,4 +1,9 @@
-"""The "Ghi nhận kết quả" form: record a report or a coordinator's decision, then refresh."""
+"""The "Ghi nhận kết quả" form: record a report or a coordinator's decision, then refresh.
+
+Beside it, "Xác nhận sổ theo dõi HTX": the coordinator records that a unit confirmed its list of
+cooperatives (by telephone, in writing) on the unit's behalf, through the same registry service
+as the unit's own web page and the CLI; the board is refreshed afterwards.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from flows.common import opened, run_time
 from flows.units import follow_up_unit
 from htx_tasks import followup
 from htx_tasks.followup import COORDINATOR_CHOICE, Action
-from htx_tasks.services import InvalidInput, Refused, via_form
+from htx_tasks.registry.upkeep import ConfirmRegistry, confirm_registry
+from htx_tasks.services import Actor, InvalidInput, Refused, via_form
 from htx_tasks.store.db import session_scope
 
 FLOW_NAME = "Ghi nhận kết quả"
@@ -78,4 +84,48 @@ def record_result(
     return Completed(name="Đã ghi nhận", message=done.message)
 
 
-__all__ = ["COORDINATOR_CHOICE", "FIELD_LABELS", "FORM_LABELS", "record_result"]
+REGISTRY_FLOW_NAME = "Xác nhận sổ theo dõi HTX"
+REGISTRY_FORM = {
+    "unit": "Đơn vị xác nhận danh sách hợp tác xã",
+    "as_of": "Ngày đơn vị xác nhận (để trống: hôm nay)",
+    "note": "Ghi chú (đơn vị xác nhận qua điện thoại, văn bản số…)",
+    "now": FORM_LABELS["now"],
+}
+
+
+def _registry_run_name() -> str:
+    return f"Xác nhận sổ HTX — {runtime.flow_run.parameters.get('unit')}"
+
+
+@flow(name=REGISTRY_FLOW_NAME, flow_run_name=_registry_run_name,
+      description="Cơ quan thường trực ghi nhận thay đơn vị: danh sách hợp tác xã đơn vị theo dõi không thay đổi.")
+def confirm_registry_form(unit: str, as_of: dt.date | None = None, note: str = "", now: str | None = None) -> State:
+    """Ghi nhận đơn vị đã xác nhận danh sách hợp tác xã mình theo dõi không thay đổi, rồi cập nhật bảng chung.
+
+    Args:
+        unit: Mã đơn vị theo dõi hợp tác xã (Phòng Kinh tế, Phòng Quản lý đô thị, từng xã, phường).
+        as_of: Ngày đơn vị xác nhận; để trống: hôm nay.
+        note: Ghi chú: đơn vị xác nhận bằng cách nào.
+        now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
+    """
+    logger = get_run_logger()
+    at = run_time(now)
+    with opened() as ctx:
+        try:
+            command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
+            with session_scope(ctx.engine) as session:
+                row = confirm_registry(session, ctx.plan, Actor.coordinator(via_form(runtime.flow_run.id)), command,
+                                       now=at)
+                message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
+                           f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
+        except Refused as exc:
+            reason = exc.render(REGISTRY_FORM) if isinstance(exc, InvalidInput) else str(exc)
+            logger.error("Không ghi nhận: %s", reason)
+            return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
+    logger.info(message)
+    coordinator_board(now=at.isoformat(), return_state=True)
+    return Completed(name="Đã ghi nhận", message=message)
+
+
+__all__ = ["COORDINATOR_CHOICE", "FIELD_LABELS", "FORM_LABELS", "REGISTRY_FORM", "confirm_registry_form",
+           "record_result"]

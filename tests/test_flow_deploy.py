@@ -113,7 +113,7 @@ def test_a_worker_on_a_process_pool_runs_the_deployments_against_postgresql(
     assert deployed.returncode == 0, deployed.stderr
     answer = json.loads(deployed.stdout)
     assert answer["pool_created"] is True
-    assert len(answer["deployments"]) == 13  # 8 units, board, indicators, report, retries, form
+    assert len(answer["deployments"]) == 14  # 8 units, board, indicators, report, retries, two forms
 
     # the worker runs somewhere else: its own folder, the database address from its environment
     worker_dir = tmp_path / "worker"

@@ -45,7 +45,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows import deployments
 from flows.board import coordinator_board
-from flows.record import record_result
+from flows.record import confirm_registry_form, record_result
 from flows.retry import retry_deliveries
 from flows.serve import web_healthy
 from flows.units import follow_up_unit
@@ -55,6 +55,7 @@ from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.registry.models import RegistryUpdate
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import AuditEvent, Delivery, Notification, Occurrence, Submission
 
@@ -690,3 +691,24 @@ def _first_open(engine: Engine, unit: str) -> int | None:
                                                          Occurrence.state.in_(["open", "due_soon", "overdue",
                                                                                "escalated"]))
                             .order_by(Occurrence.deadline.desc())).first()
+
+
+def test_the_registry_form_records_a_units_confirmation_on_its_behalf(installed: Engine, plan: Plan) -> None:
+    [spec] = [s for s in deployments.specs(plan) if s.flow is confirm_registry_form]
+    assert spec.choices["unit"][:2] == [KT, "phong-quan-ly-do-thi"] and len(spec.choices["unit"]) == 17
+    state = confirm_registry_form(unit="phuong-ba-ngoi", note="Phường báo qua điện thoại", now="2026-11-27T09:00",
+                                  return_state=True)
+    assert state.name == "Đã ghi nhận" and "UBND phường Ba Ngòi xác nhận danh sách 0 tổ chức" in state.message
+    with Session(installed) as session:
+        row = session.exec(select(RegistryUpdate)).one()
+    assert (row.unit_code, row.role, row.note) == ("phuong-ba-ngoi", "coordinator", "Phường báo qua điện thoại")
+    assert row.via.startswith("form:")
+    assert "| III.8.2 | UBND phường Ba Ngòi | 0 | 27/11/2026 | quý IV/2026 | 10/12/2026 | Đã cập nhật |" \
+        in markdown(BOARD_KEY)
+    refused = confirm_registry_form(unit="phuong-ba-ngoi", as_of=dt.date(2026, 12, 1), now="2026-11-27T09:00",
+                                    return_state=True)
+    assert refused.name == "Không ghi nhận"
+    assert "Ngày đơn vị xác nhận (để trống: hôm nay): ngày xác nhận 01/12/2026 chưa đến" in refused.message
+    other = confirm_registry_form(unit="phong-tai-chinh-ke-hoach", now="2026-11-27T09:00", return_state=True)
+    assert other.name == "Không ghi nhận" and "không có nhiệm vụ theo dõi hợp tác xã" in other.message
+    assert count(installed, RegistryUpdate) == 1

@@ -84,6 +84,7 @@ class Item:
     note: str = ""  # e.g. an escalation step skipped because the unit would be told of itself
     link: str | None = None  # the item's page in the web app, when it is configured
     opinion: str | None = None  # the coordinator's words, for a decision on a request for more time
+    registry: bool = False  # a monitoring duty: the unit also confirms or updates its cooperatives
 
     @property
     def overdue(self) -> bool:
@@ -109,6 +110,7 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         deliverable=spec.deliverable, kind_title=notice_label(plan, kind, recipient, unit),
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
         source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
+        registry=spec.registry_upkeep is not None,
     )
 
 

@@ -123,7 +123,7 @@ def page_environment() -> Environment:
 
 def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
                now: Callable[[], dt.datetime] = clock.utcnow, secure_cookies: bool = False) -> FastAPI:
-    from htx_tasks.web import coordinator, login, unit
+    from htx_tasks.web import coordinator, login, registry, unit
 
     max_upload = evidence.max_bytes()
     web = Web(engine=engine, plan=plan, signer=signer, evidence_root=evidence.evidence_dir(var_dir), now=now,
@@ -164,6 +164,7 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
         return {"status": "ok"}
 
     app.include_router(unit.router(web))
+    app.include_router(registry.router(web))
     app.include_router(coordinator.router(web))
     app.include_router(login.router(web))
     def render_limit(message: str) -> bytes:

@@ -9,6 +9,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
+from htx_tasks.clock import local_date
+from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
 from htx_tasks.services.extensions import RequestExtension
 from htx_tasks.store.db import session_scope
@@ -17,6 +19,7 @@ from htx_tasks.web import actions, evidence
 from htx_tasks.web.app import PageError, Web
 from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import history, item_view, unit_items
+from htx_tasks.web.registry import FRESHNESS_CLASS
 
 DONE = {"report": "Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
         "extension": "Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định."}
@@ -53,8 +56,10 @@ def router(web: Web) -> APIRouter:
         with session_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             items = unit_items(session, web.plan, link.subject, web.now())
+            registry = unit_upkeep(session, web.plan, link.subject, local_date(web.now()))
             _, fresh = web.csrf_for(request, link)  # the cookie the item pages' forms will need
-        response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject))
+        response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject),
+                              registry=registry, classes=FRESHNESS_CLASS)
         return web.with_cookie(response, fresh)
 
     @api.get("/u/{token}/o/{occurrence_id}", response_class=HTMLResponse)

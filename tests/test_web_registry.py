@@ -1,0 +1,180 @@
+"""The unit's registry page through HTTP: list as of today, confirm, edit; refusals write nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from htx_tasks.registry import service
+from htx_tasks.registry.fields import Coop
+from htx_tasks.registry.models import CoopVersion, RegistryUpdate
+from htx_tasks.store.answers import WebAudit
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import AuditEvent
+from tests.webkit import OTHER_WARD, START, WARD, make_site
+
+KT = "phong-kinh-te"
+
+
+def org(code: str, ward: str, sector: str, follow: str, **kw) -> Coop:
+    values = {"name": f"Hợp tác xã {code}", "kind": "hop-tac-xa", "ward": ward, "sector": sector,
+              "follow_unit": follow, "status": "dang-hoat-dong", "founded_on": dt.date(2015, 3, 1),
+              "valid_from": dt.date(2023, 1, 1), "members": 25}
+    values.update(kw)
+    return Coop(code=code, **values)
+
+
+@pytest.fixture
+def site(db_engine, plan, tmp_path):
+    made = make_site(db_engine, plan, tmp_path / "var")
+    with session_scope(db_engine) as session:
+        service.apply(session, [org("HTX-BN1", WARD, "nong-nghiep", KT, name="Hợp tác xã nông nghiệp Ba Ngòi"),
+                                org("HTX-BN2", WARD, "giao-thong-van-tai", "phong-quan-ly-do-thi"),
+                                org("HTX-CL1", OTHER_WARD, "thuong-mai", KT)], source="import", now=START)
+    return made
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+
+
+def written(site) -> tuple:
+    with Session(site.engine) as session:
+        return (tuple(session.exec(select(func.count()).select_from(m)).one()
+                      for m in (CoopVersion, RegistryUpdate, AuditEvent)),
+                session.exec(select(func.count()).select_from(WebAudit).where(WebAudit.outcome == "done")).one())
+
+
+def edit_form(**values) -> dict:
+    form = {"valid_from": "2026-11-27", "status": "dang-hoat-dong", "members": "25", "charter_capital": "",
+            "rating": "", "rating_year": "", "tech_note": "", "key_products": "", "key_product_count": "",
+            "ecommerce_products": "", "brand": "", "note": ""}
+    form.update(values)
+    return form
+
+
+def test_the_unit_page_leads_to_the_registry_page_and_a_confirmation_is_recorded(site):
+    client = TestClient(site.app, client=("203.0.113.9", 5000))
+    token = site.token(WARD)
+    unit_page = client.get(f"/u/{token}")
+    assert f'href="/u/{token}/so-htx"' in unit_page.text and "Sổ theo dõi hợp tác xã" in unit_page.text
+    page = client.get(f"/u/{token}/so-htx")
+    assert page.status_code == 200
+    assert "Hợp tác xã nông nghiệp Ba Ngòi" in page.text and "HTX-BN2" in page.text
+    assert "HTX-CL1" not in page.text  # another ward's organisation
+    assert "Chưa cập nhật" in page.text and "Hạn cập nhật: <strong>10/12/2026</strong>" in page.text
+    answer = client.post(f"/u/{token}/so-htx/xac-nhan", data={"csrf": csrf_of(page.text),
+                                                              "seen": hidden(page.text, "seen")},
+                         follow_redirects=False)
+    assert answer.status_code == 303
+    after = client.get(answer.headers["location"])
+    assert "Đã ghi nhận: danh sách hợp tác xã của đơn vị không thay đổi" in after.text
+    assert "Đã cập nhật" in after.text and "Lần cập nhật gần nhất: 27/11/2026" in after.text
+    with Session(site.engine) as session:
+        row = session.exec(select(RegistryUpdate)).one()
+        audit = session.exec(select(WebAudit).where(WebAudit.action == "registry_confirm")).one()
+        link_id = site.signer.verify(session, token, site.clock.now).link_id
+    assert (row.unit_code, row.organisations, row.role, row.via) == (WARD, 2, "unit", f"link:{link_id}")
+    assert (audit.subject, audit.link_id, audit.client, audit.outcome) == (WARD, link_id, "203.0.113.9", "done")
+
+
+def test_a_post_without_the_form_token_is_refused_and_writes_nothing(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    client.get(f"/u/{token}/so-htx")  # the browser has its cookie, the attacker's form has no token
+    before = written(site)
+    confirm = client.post(f"/u/{token}/so-htx/xac-nhan", data={"seen": "x"})
+    edit = client.post(f"/u/{token}/so-htx/HTX-BN1", data=edit_form(members="99"))
+    assert confirm.status_code == edit.status_code == 403 and "mã chống giả mạo" in edit.text
+    assert written(site) == before
+
+
+def test_another_wards_organisation_cannot_be_seen_or_edited(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    csrf = csrf_of(client.get(f"/u/{token}/so-htx").text)
+    before = written(site)
+    assert client.get(f"/u/{token}/so-htx/HTX-CL1").status_code == 403
+    answer = client.post(f"/u/{token}/so-htx/HTX-CL1", data={"csrf": csrf, **edit_form(members="1")})
+    assert answer.status_code == 403 and "không thuộc danh sách hợp tác xã đơn vị theo dõi" in answer.text
+    assert client.get(f"/u/{token}/so-htx/KHONG-CO").status_code == 403
+    assert written(site) == before
+
+
+def test_a_unit_with_no_monitoring_duty_has_no_registry_page(site):
+    client = TestClient(site.app, follow_redirects=False)
+    page = client.get(f"/u/{site.token('phong-tai-chinh-ke-hoach')}/so-htx")
+    assert page.status_code == 404 and "không có nhiệm vụ theo dõi hợp tác xã" in page.text
+
+
+def test_a_bad_value_is_refused_naming_the_field_and_the_form_keeps_what_was_typed(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    page = client.get(f"/u/{token}/so-htx/HTX-BN1")
+    before = written(site)
+    answer = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page.text), "version": hidden(page.text, "version"),
+        **edit_form(members="ba mươi", brand="<script>alert(1)</script>")})
+    assert answer.status_code == 400
+    assert "Số thành viên: cần một số nguyên" in answer.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text and "<script>" not in answer.text
+    assert 'value="ba mươi"' in answer.text
+    rated = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page.text), "version": hidden(page.text, "version"), **edit_form(rating="kha")})
+    assert rated.status_code == 400 and "Năm xếp loại: có xếp loại thì phải ghi năm xếp loại" in rated.text
+    future = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page.text), **edit_form(members="30", valid_from="2026-12-01")})
+    assert future.status_code == 400 and "Ngày hiệu lực: ngày 01/12/2026 chưa đến" in future.text
+    assert written(site)[0] == before[0]  # no version, no update, no audit trail row
+    with Session(site.engine) as session:
+        refusals = session.exec(select(WebAudit).where(WebAudit.outcome == "refused")).all()
+    assert [r.action for r in refusals] == ["registry_edit"] * 3
+
+
+def test_an_edit_writes_a_new_version_and_a_stale_page_is_refused(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    first = client.get(f"/u/{token}/so-htx/HTX-BN1").text
+    second = client.get(f"/u/{token}/so-htx/HTX-BN1").text  # the same form open in another tab
+    answer = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(first), "version": hidden(first, "version"),
+        **edit_form(members="31", rating="kha", rating_year="2025", tech="Có", tech_note="Truy xuất nguồn gốc QR",
+                    valid_from="2026-11-20")})
+    assert answer.status_code == 303
+    listing = client.get(answer.headers["location"]).text
+    assert "Đã cập nhật thông tin tổ chức" in listing and "Thành viên: 31" in listing
+    assert "Khá (năm 2025)" in listing and "Truy xuất nguồn gốc QR" in listing
+    before = written(site)
+    stale = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(second), "version": hidden(second, "version"), **edit_form(members="40")})
+    assert stale.status_code == 409 and "đã có người xử lý trước" in stale.text
+    assert written(site)[0] == before[0]
+    with Session(site.engine) as session:
+        versions = session.exec(select(CoopVersion).where(CoopVersion.code == "HTX-BN1")
+                                .order_by(CoopVersion.valid_from)).all()
+        update = session.exec(select(RegistryUpdate)).one()
+    assert [(v.valid_from, v.valid_to, v.members, v.source) for v in versions] == [
+        (dt.date(2023, 1, 1), dt.date(2026, 11, 20), 25, "import"), (dt.date(2026, 11, 20), None, 31, "web")]
+    assert (update.kind, update.coop_code, update.unit_code) == ("edit", "HTX-BN1", WARD)
+
+
+def test_a_confirmation_from_a_page_gone_stale_is_refused(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    page = client.get(f"/u/{token}/so-htx").text
+    edit = client.get(f"/u/{token}/so-htx/HTX-BN2").text
+    assert client.post(f"/u/{token}/so-htx/HTX-BN2", data={
+        "csrf": csrf_of(edit), "version": hidden(edit, "version"), **edit_form(members="12")}).status_code == 303
+    answer = client.post(f"/u/{token}/so-htx/xac-nhan", data={"csrf": csrf_of(page), "seen": hidden(page, "seen")})
+    assert answer.status_code == 409 and "đã có người xử lý trước" in answer.text
+    with Session(site.engine) as session:
+        assert [u.kind for u in session.exec(select(RegistryUpdate)).all()] == ["edit"]
