@@ -16,7 +16,8 @@ from htx_tasks.registry import service
 from htx_tasks.registry.fields import Coop
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.store.db import session_scope
-from tests.test_web_browser import PHONE, chromium_path, served, shoot  # noqa: F401 (served is a fixture)
+from tests import test_web_browser
+from tests.test_web_browser import PHONE, chromium_path, shoot
 from tests.test_web_links import deliver
 from tests.webkit import START, WARD
 
@@ -27,6 +28,8 @@ def org(code: str, name: str, sector: str, follow: str, **kw) -> Coop:
     values.update(kw)
     return Coop(code=code, name=name, **values)
 
+
+served = test_web_browser.served  # the same served web app, as a fixture of this module
 
 REGISTRY = [
     org("HTX-BN-01", "Hợp tác xã Nông nghiệp Ba Ngòi", "nong-nghiep", "phong-kinh-te", members=86,
@@ -39,7 +42,7 @@ REGISTRY = [
 ]
 
 
-def test_a_ward_edits_and_confirms_its_cooperatives_from_its_reminder(served, tmp_path, monkeypatch):
+def test_a_ward_edits_and_confirms_its_cooperatives_from_its_reminder(served, tmp_path):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     site, base = served
