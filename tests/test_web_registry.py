@@ -134,10 +134,12 @@ def test_a_bad_value_is_refused_naming_the_field_and_the_form_keeps_what_was_typ
     future = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
         "csrf": csrf_of(page.text), **edit_form(members="30", valid_from="2026-12-01")})
     assert future.status_code == 400 and "Ngày hiệu lực: ngày 01/12/2026 chưa đến" in future.text
+    unchanged = client.post(f"/u/{token}/so-htx/HTX-BN1", data={"csrf": csrf_of(page.text), **edit_form()})
+    assert unchanged.status_code == 400 and "Không có thông tin nào thay đổi" in unchanged.text
     assert written(site)[0] == before[0]  # no version, no update, no audit trail row
     with Session(site.engine) as session:
         refusals = session.exec(select(WebAudit).where(WebAudit.outcome == "refused")).all()
-    assert [r.action for r in refusals] == ["registry_edit"] * 3
+    assert [r.action for r in refusals] == ["registry_edit"] * 4
 
 
 def test_an_edit_writes_a_new_version_and_a_stale_page_is_refused(site):

@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty, RegistryScope
@@ -44,7 +44,7 @@ def rows_on(session: Session, on: dt.date) -> list[CoopVersion]:
     """Every organisation's version valid on ``on``."""
     return list(session.exec(
         select(CoopVersion)
-        .where(CoopVersion.valid_from <= on, (CoopVersion.valid_to.is_(None)) | (CoopVersion.valid_to > on))
+        .where(col(CoopVersion.valid_from) <= on, col(CoopVersion.valid_to).is_(None) | (col(CoopVersion.valid_to) > on))
         .order_by(CoopVersion.code)
     ).all())
 
@@ -65,7 +65,7 @@ def last_updates(session: Session, units: list[str] | None = None) -> dict[str, 
     """Each unit's latest confirmation or edit (its ``as_of`` day)."""
     query = select(RegistryUpdate.unit_code, func.max(RegistryUpdate.as_of)).group_by(RegistryUpdate.unit_code)
     if units is not None:
-        query = query.where(RegistryUpdate.unit_code.in_(units))
+        query = query.where(col(RegistryUpdate.unit_code).in_(units))
     return dict(session.exec(query).all())
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from pydantic import field_validator
-from sqlalchemy import delete, select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, delete, select, update
+from sqlmodel import Session, col
 
 from htx_tasks.clock import local_date
 from htx_tasks.engine import audit
@@ -131,9 +132,9 @@ def _occurrence(session: Session, plan: Plan, unit: str, day: dt.date) -> int | 
         period = period_containing(duty, plan.calendar, day)
         if period is None:
             continue
-        found = session.execute(select(Occurrence.id).where(
-            Occurrence.duty_code == duty.code, Occurrence.unit_code == unit,
-            Occurrence.period_key == period.key)).scalars().first()
+        found = session.execute(select(col(Occurrence.id)).where(
+            col(Occurrence.duty_code) == duty.code, col(Occurrence.unit_code) == unit,
+            col(Occurrence.period_key) == period.key)).scalars().first()
         if found is not None:
             return found
     return None
@@ -176,7 +177,7 @@ class Edited:
 def lock_latest(session: Session, code: str) -> CoopVersion | None:
     """The organisation's open version, locked until the transaction ends, as last committed."""
     return session.execute(
-        select(CoopVersion).where(CoopVersion.code == code, CoopVersion.valid_to.is_(None)).with_for_update()
+        select(CoopVersion).where(col(CoopVersion.code) == code, col(CoopVersion.valid_to).is_(None)).with_for_update()
         .execution_options(populate_existing=True)
     ).scalars().first()
 
@@ -210,13 +211,11 @@ def edit_coop(session: Session, plan: Plan, actor: Actor, command: EditCoop, *, 
                       "danh sách không thay đổi")
     # the open version is closed on the new date, or, when a person corrects what a person wrote the
     # same day, replaced (the audit keeps the old values); either is a compare-and-set on "still open"
-    open_version = (CoopVersion.id == latest.id) & CoopVersion.valid_to.is_(None)
-    if same_day:
-        written = session.execute(delete(CoopVersion).where(open_version)
-                                  .execution_options(synchronize_session=False)).rowcount
-    else:
-        written = session.execute(update(CoopVersion).where(open_version).values(valid_to=new.valid_from)
-                                  .execution_options(synchronize_session=False)).rowcount
+    open_version = (col(CoopVersion.id) == latest.id) & col(CoopVersion.valid_to).is_(None)
+    statement = (delete(CoopVersion).where(open_version) if same_day
+                 else update(CoopVersion).where(open_version).values(valid_to=new.valid_from))
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    written = cast(CursorResult, result).rowcount
     if written != 1:
         raise Conflict(f"tổ chức '{command.code}' {PREEMPTED}; không ghi nhận thao tác này")
     session.expunge(latest)

@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from htx_tasks.clock import local_date
-from htx_tasks.registry.fields import FIELDS, Rating, Sector, Status
+from htx_tasks.registry.fields import FIELDS, Labelled, Rating, Sector, Status
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import fingerprint, followed_rows, unit_upkeep
 from htx_tasks.registry.upkeep import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
-from htx_tasks.services import Conflict, InvalidInput, Refused
+from htx_tasks.services import Conflict, Refused
 from htx_tasks.store.db import session_scope
 from htx_tasks.web import actions
 from htx_tasks.web.app import PageError, Web
@@ -57,12 +58,16 @@ class CoopView:
     version: int
 
 
+def label(kind: type[Labelled], code: str) -> str:
+    return next((m.label for m in kind if m.value == code), code)
+
+
 def coop_view(web: Web, row: CoopVersion) -> CoopView:
-    rating = f"{Rating(row.rating).label} (năm {row.rating_year})" if row.rating else "Chưa xếp loại"
+    rating = f"{label(Rating, row.rating)} (năm {row.rating_year})" if row.rating else "Chưa xếp loại"
     ecommerce = (f"{row.ecommerce_products or 0}/{row.key_product_count} sản phẩm chủ lực"
                  if row.key_product_count else "—")
     return CoopView(code=row.code, name=row.name, place=web.plan.unit_name(row.ward).removeprefix("UBND "),
-                    sector=Sector(row.sector).label, status=Status(row.status).label, status_code=row.status,
+                    sector=label(Sector, row.sector), status=label(Status, row.status), status_code=row.status,
                     since=row.valid_from, members=row.members, capital=row.charter_capital, rating=rating,
                     tech=(row.tech_note or "Có") if row.tech else "Chưa", ecommerce=ecommerce, brand=row.brand or "—",
                     synthetic=row.synthetic, version=row.id or 0)
@@ -75,9 +80,14 @@ def form_of(row: CoopVersion) -> dict[str, str]:
     return out
 
 
-def typed_form(form) -> dict[str, str]:
+def text_of(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value[:600] if isinstance(value, str) else ""
+
+
+def typed_form(form: FormData) -> dict[str, str]:
     """What the visitor typed, to send to the service and to put back after a refusal."""
-    values = {name: (form.get(name) if isinstance(form.get(name), str) else "")[:600] for name in EDITABLE}
+    values = {name: text_of(form, name) for name in EDITABLE}
     values["tech"] = "Có" if values["tech"] else "Không"
     return values
 
@@ -133,7 +143,7 @@ def router(web: Web) -> APIRouter:
     def coop(request: Request, token: str, code: str) -> Response:
         return edit_page(request, token, code)
 
-    async def checked_post(request: Request, token: str) -> tuple[Link, object]:
+    async def checked_post(request: Request, token: str) -> tuple[Link, FormData]:
         with session_scope(web.engine) as session:
             link, _ = unit_of(session, token)
         form = await request.form(max_files=0, max_fields=30, max_part_size=16 * 1024)
@@ -161,7 +171,7 @@ def router(web: Web) -> APIRouter:
         with session_scope(web.engine) as session:
             own_row(session, link, code)
         typed = typed_form(form)
-        valid_from = form.get("valid_from") if isinstance(form.get("valid_from"), str) else ""
+        valid_from = text_of(form, "valid_from")
         try:
             command = actions.parse(EditCoop, LABELS, unit=link.subject, code=code, valid_from=valid_from,
                                     values=typed, expected_version=actions.version_of(form))
@@ -172,9 +182,7 @@ def router(web: Web) -> APIRouter:
         except (actions.InputError, Refused) as exc:
             message = str(exc) if isinstance(exc, actions.InputError) else str(actions.refusal(exc, LABELS))
             web.audit_refusal(request, link, "registry_edit", None, f"{code}: {message}")
-            status = 409 if isinstance(exc, Conflict) else 400 if isinstance(exc, actions.InputError | InvalidInput) \
-                else 403
-            return edit_page(request, token, code, status=status, error=message,
+            return edit_page(request, token, code, status=409 if isinstance(exc, Conflict) else 400, error=message,
                              form={**typed, "tech": "Có" if typed["tech"] == "Có" else ""}, valid_from=valid_from)
         return RedirectResponse(f"/u/{token}/{PATH}?done=edit", status_code=303)
 
