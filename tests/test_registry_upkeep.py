@@ -165,6 +165,7 @@ def test_the_coordinator_confirms_on_a_units_behalf_for_a_past_day(engine: Engin
     (ward(), {"unit": "phong-tai-chinh-ke-hoach"}, Refused, "không cập nhật thay Phòng Tài chính"),
     (COORDINATOR, {"unit": "phong-tai-chinh-ke-hoach"}, Refused, "không có nhiệm vụ theo dõi hợp tác xã"),
     (COORDINATOR, {"unit": "khong-co"}, Refused, "không có đơn vị 'khong-co'"),
+    (ward("khong-co"), {"unit": WARD}, Refused, "không có đơn vị 'khong-co' trong kế hoạch"),
     (ward(), {"unit": WARD, "as_of": "2026-11-28"}, InvalidInput, "as_of: ngày xác nhận 28/11/2026 chưa đến"),
     (COORDINATOR, {"unit": WARD, "as_of": "2026-08-01"}, InvalidInput, "quá xa: sớm nhất 26/08/2026"),
     (ward(), {"unit": WARD, "seen": "0000000000000000"}, Conflict, "đã có người xử lý trước"),
@@ -332,3 +333,16 @@ def test_cli_confirms_and_edits_and_names_the_option_of_a_bad_value(run_cli) -> 
     edited = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--coordinator",
                      "--set", "members=41", *at)
     assert edited.exit_code == 0 and "Số thành viên" in edited.stdout
+
+
+def test_the_upkeep_migration_goes_down_and_up_again(db_engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from htx_tasks.store.db import alembic_config
+
+    assert inspect(db_engine).has_table("registry_update")
+    command.downgrade(alembic_config(db_engine), "i9_registry")
+    assert not inspect(db_engine).has_table("registry_update") and inspect(db_engine).has_table("coop_version")
+    command.upgrade(alembic_config(db_engine), "head")
+    assert "ix_registry_update_unit_as_of" in {i["name"] for i in inspect(db_engine).get_indexes("registry_update")}

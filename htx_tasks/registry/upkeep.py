@@ -117,6 +117,8 @@ def _check_unit(plan: Plan, actor: Actor, act: Act, unit: str) -> None:
         plan.unit(unit)
     except KeyError as exc:
         raise Refused(str(exc.args[0])) from None
+    if actor.role is Role.UNIT and actor.unit not in plan.units:
+        raise Refused(f"không có đơn vị '{actor.unit}' trong kế hoạch")
     if actor.role is Role.UNIT and unit not in {actor.unit, *plan.members(actor.unit or unit)}:
         raise Refused(f"{plan.unit_name(actor.unit or '')} chỉ cập nhật danh sách hợp tác xã của chính đơn vị "
                       f"mình, không cập nhật thay {plan.unit_name(unit)}")
