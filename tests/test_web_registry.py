@@ -16,6 +16,7 @@ from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent
+from htx_tasks.web.links import COORDINATOR_SUBJECT
 from tests.webkit import OTHER_WARD, START, WARD, make_site
 
 KT = "phong-kinh-te"
@@ -180,3 +181,19 @@ def test_a_confirmation_from_a_page_gone_stale_is_refused(site):
     assert answer.status_code == 409 and "đã có người xử lý trước" in answer.text
     with Session(site.engine) as session:
         assert [u.kind for u in session.exec(select(RegistryUpdate)).all()] == ["edit"]
+
+
+def test_the_coordinator_page_lists_the_units_not_yet_updated_stale_first(site, plan):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    page = client.get(f"/u/{token}/so-htx").text
+    assert client.post(f"/u/{token}/so-htx/xac-nhan", data={"csrf": csrf_of(page), "seen": hidden(page, "seen")}
+                       ).status_code == 303
+    site.clock.now = dt.datetime(2026, 12, 11, 2, 0, tzinfo=dt.UTC)  # the wards' due date 10/12 has passed
+    coordinator = client.get(f"/c/{site.token(COORDINATOR_SUBJECT)}").text
+    section = coordinator.split("Sổ theo dõi hợp tác xã: đơn vị chưa cập nhật kỳ này (")[1]
+    assert section.startswith("16)")  # 14 wards stale, the two departments still to do
+    assert "UBND phường Ba Ngòi" not in section
+    assert re.search(r"UBND phường Cam Linh</strong> \[III\.8\.2\] · 1 tổ chức · cập nhật gần nhất: chưa có · "
+                     r"hạn 10/12/2026 <span class=\"badge overdue\">Quá hạn cập nhật</span>", section)
+    assert section.index("Quá hạn cập nhật") < section.index("Phòng Kinh tế</strong>")

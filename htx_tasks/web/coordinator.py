@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from htx_tasks.clock import local_date
+from htx_tasks.registry.staleness import Freshness
+from htx_tasks.registry.standing import upkeep_lines
 from htx_tasks.services import ReviewReport
 from htx_tasks.services.extensions import DecideExtension
 from htx_tasks.store.db import session_scope
@@ -12,6 +15,7 @@ from htx_tasks.web import actions
 from htx_tasks.web.app import PageError, Web
 from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import extension_queue, review_queue
+from htx_tasks.web.registry import FRESHNESS_CLASS
 from htx_tasks.web.unit import download
 
 DONE = {"accept": "Đã duyệt báo cáo.", "return": "Đã trả lại báo cáo để đơn vị hoàn thiện.",
@@ -30,9 +34,13 @@ def router(web: Web) -> APIRouter:
             link = web.verify(session, token, Role.COORDINATOR)
             now = web.now()
             reviews, extensions = review_queue(session, web.plan, now), extension_queue(session, web.plan, now)
+            registry = [line for line in upkeep_lines(session, web.plan, local_date(now))
+                        if line.standing and line.standing.freshness is not Freshness.CURRENT]
+            registry.sort(key=lambda line: line.standing.freshness is not Freshness.STALE)  # stale first
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
-                                  extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""))
+                                  extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
+                                  registry=registry, classes=FRESHNESS_CLASS)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}", response_class=HTMLResponse)
