@@ -10,23 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from htx_tasks.clock import at_local, local_date
+from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
-from htx_tasks.core.recurrence import Period, periods_opening
+from htx_tasks.opening import ENGINE_ACTOR, cursors, new_occurrence, open_batch, openings
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment, Every, Target
+from htx_tasks.plan.schema import Assignment, Target
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import AuditEvent, DutyRow, Notification, Occurrence, OpeningCursor, Submission, UnitRow
+from htx_tasks.store.models import DutyRow, Notification, Occurrence, Submission, UnitRow
+from htx_tasks.store.writes import audit
 
 log = logging.getLogger(__name__)
-ENGINE_ACTOR = "hệ thống"
 BATCH = 2000  # occurrences advanced per transaction
 OPEN_BATCH = 500  # occurrences opened per transaction
 FLUSH_EVERY = 200  # occurrences advanced between two writes of their outbox rows (same transaction)
@@ -64,10 +64,10 @@ def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | 
     with session_scope(engine) as session:
         sync_plan(session, plan)
         result.transferred = transfer_succeeded(session, plan, now)
-    openings = _openings(plan, now, units, _cursors(engine), result.not_opened)
+    stream = openings(plan, now, units, cursors(engine), result.not_opened)
     while True:
         with session_scope(engine) as session:
-            opened, more = open_batch(session, plan, now, openings)
+            opened, more = open_batch(session, plan, now, stream, limit=OPEN_BATCH)
         result.opened += opened
         if progress and (more or result.opened):
             progress(result)
@@ -119,113 +119,6 @@ def sync_plan(session: Session, plan: Plan) -> None:
         if stored.get((type(row), row.code)) != row.model_dump():
             session.merge(row)
     session.flush()
-
-
-def audit(session: Session, *, occurrence_id: int | None, at: dt.datetime, actor: str, action: str,
-          from_state: str | None = None, to_state: str | None = None, reason: str | None = None,
-          role: str = "system", via: str | None = None) -> None:
-    session.add(AuditEvent(occurrence_id=occurrence_id, at=at, actor=actor, action=action,
-                           from_state=from_state, to_state=to_state, reason=reason, role=role, via=via))
-
-
-def new_occurrence(
-    session: Session, plan: Plan, *, duty_code: str, unit_code: str, period_key: str,
-    period_label: str, deadline: dt.date, opened_at: dt.datetime, now: dt.datetime,
-    actor: str = ENGINE_ACTOR, reason: str | None = None, role: str = "system", via: str | None = None,
-    **extra,
-) -> Occurrence | None:
-    """Insert an occurrence unless it exists already (unique duty × unit × period)."""
-    values = dict(
-        duty_code=duty_code, unit_code=unit_code, period_key=period_key, period_label=period_label,
-        deadline=deadline, original_deadline=extra.pop("original_deadline", deadline),
-        opened_at=opened_at, state=State.OPEN.value, next_action_at=opened_at, **extra,
-    )
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Occurrence).values(**values).on_conflict_do_nothing(
-        index_elements=["duty_code", "unit_code", "period_key"]
-    ).returning(Occurrence.id)
-    new_id = session.execute(stmt).scalar()
-    if new_id is None:
-        return None
-    audit(session, occurrence_id=new_id, at=now, actor=actor, action="open", to_state=State.OPEN.value,
-          reason=reason or f"Mở kỳ {period_label}, hạn {deadline:%d/%m/%Y}", role=role, via=via)
-    return session.get(Occurrence, new_id)
-
-
-def _open_at(plan: Plan, period: Period) -> dt.datetime:
-    return at_local(max(period.opens, plan.meta.tracking_from))
-
-
-def _cursors(engine: Engine) -> dict[tuple[str, str], dt.date]:
-    with session_scope(engine) as session:
-        return {(c.duty_code, c.unit_code): c.opened_through for c in session.exec(select(OpeningCursor)).scalars()}
-
-
-# one step of the opening stream: a period to open for (duty, holder), or a cursor to move
-Opening = tuple[str, str, str, Period | None]
-
-
-def _openings(plan: Plan, now: dt.datetime, units: set[str] | None,
-              cursors: dict[tuple[str, str], dt.date], not_opened: list[str]) -> Iterator[Opening]:
-    """Every period begun by ``now`` and not opened yet, oldest first per duty and assignee, each
-    pair followed by its cursor move; lazily, so a decade of periods is never held at once.
-
-    Periods outside a duty's ``active`` window are never opened. When a duty is first followed
-    for a unit (tracking starts, a duty or unit is added), a period whose deadline falls within
-    the lead time is not opened (listed in ``not_opened``): nobody is handed work already late.
-    """
-    today = local_date(now)
-    tracking_from = plan.meta.tracking_from
-    for duty in plan.source.duties:
-        if duty.recurrence.every is Every.CASE:
-            continue
-        for assignee in plan.assignees(duty):
-            # whoever holds the duty today: a unit succeeded since the period began is not told
-            holder = plan.current_holder(assignee, today)
-            if units is not None and holder not in units:
-                continue
-            first_seen = (duty.code, assignee) not in cursors
-            after = cursors.get((duty.code, assignee), tracking_from - dt.timedelta(days=400))
-            if after >= today:
-                continue
-            born = max(today, tracking_from) + dt.timedelta(days=plan.lead_days(duty.code, assignee))
-            for period in periods_opening(duty.recurrence, plan.calendar, after, today):
-                if period.due < tracking_from or (duty.active and not duty.active.covers(period.start, period.end)):
-                    continue
-                if first_seen and period.due < born:
-                    not_opened.append(f"{duty.ref} {plan.unit_name(assignee)} kỳ {period.label} (hạn {period.due:%d/%m/%Y})")
-                    continue
-                yield duty.code, assignee, holder, period
-            yield duty.code, assignee, holder, None
-
-
-def open_batch(session: Session, plan: Plan, now: dt.datetime, openings: Iterator[Opening]) -> tuple[int, bool]:
-    """Open up to OPEN_BATCH periods from the stream; returns (opened, whether more may follow)."""
-    opened = 0
-    for duty_code, assignee, holder, period in openings:
-        if period is None:
-            _advance_cursor(session, duty_code, assignee, local_date(now))
-            continue
-        occurrence = new_occurrence(
-            session, plan, duty_code=duty_code, unit_code=holder, period_key=period.key,
-            period_label=period.label, deadline=period.due, opened_at=_open_at(plan, period), now=now,
-        )
-        opened += occurrence is not None
-        if opened >= OPEN_BATCH:
-            session.flush()
-            return opened, True
-    session.flush()
-    return opened, False
-
-
-def _advance_cursor(session: Session, duty_code: str, unit_code: str, today: dt.date) -> None:
-    """Upsert: two passes that both found no cursor must not collide on its key."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(OpeningCursor).values(duty_code=duty_code, unit_code=unit_code, opened_through=today)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["duty_code", "unit_code"], set_={"opened_through": stmt.excluded.opened_through}
-    ))
 
 
 def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
