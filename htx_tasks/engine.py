@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Row, select, update
 from sqlmodel import Session
 
 from htx_tasks.clock import local_date
@@ -23,13 +22,23 @@ from htx_tasks.opening import ENGINE_ACTOR, cursors, new_occurrence, open_batch,
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment, Target
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import DutyRow, Notification, Occurrence, Submission, UnitRow
-from htx_tasks.store.writes import audit
+from htx_tasks.store.models import DutyRow, Occurrence, Submission, UnitRow
+from htx_tasks.store.writes import (
+    AUDIT_COLUMNS,
+    NOTIFICATION_COLUMNS,
+    OCCURRENCE,
+    UPDATE_COLUMNS,
+    Columns,
+    audit,
+    columns,
+    insert_audits,
+    insert_notifications,
+    update_occurrences,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 2000  # occurrences advanced per transaction
 OPEN_BATCH = 500  # occurrences opened per transaction
-FLUSH_EVERY = 200  # occurrences advanced between two writes of their outbox rows (same transaction)
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
 
 
@@ -122,8 +131,14 @@ def sync_plan(session: Session, plan: Plan) -> None:
 
 
 def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
-    """Move the open occurrences of units succeeded by ``now`` to their successors, history kept."""
+    """Move the open occurrences of units succeeded by ``now`` to their successors, history kept.
+
+    Every occurrence written is locked first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite
+    transactions are serial): one a person is deciding on at this moment is left for the next
+    pass, never overwritten (a decision committed meanwhile would otherwise fail the pass).
+    """
     today = local_date(now)
+    postgres = session.get_bind().dialect.name == "postgresql"
     moved = 0
     for unit in plan.source.units:
         if unit.successor is None or unit.successor.on > today:
@@ -132,19 +147,23 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
         query = select(Occurrence).where(
             Occurrence.unit_code == unit.code,
             Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
-        )
-        if session.get_bind().dialect.name == "postgresql":  # overlapping passes move each row once
+        ).execution_options(populate_existing=True)
+        if postgres:  # overlapping passes move each row once
             query = query.with_for_update(skip_locked=True)
-        rows = session.exec(query).scalars().all()
-        for old in rows:
+        for old in session.exec(query).scalars().all():
+            submitted = old.state == State.SUBMITTED.value
+            target = None
+            if submitted:  # the successor may owe the same report already: the report joins it
+                target, busy = _successor_row(session, old, holder, postgres)
+                if busy:
+                    continue
             reason = (
                 f"Chuyển từ {plan.unit_name(unit.code)} sang {plan.unit_name(holder)} "
                 f"từ ngày {unit.successor.on:%d/%m/%Y}" + (f" ({unit.successor.why})" if unit.successor.why else "")
             )
             audit(session, occurrence_id=old.id, at=now, actor=ENGINE_ACTOR, action="succeed",
                   from_state=old.state, to_state=State.SUCCEEDED.value, reason=reason)
-            submitted = old.state == State.SUBMITTED.value
-            copy = new_occurrence(
+            copy = None if target is not None else new_occurrence(
                 session, plan, duty_code=old.duty_code, unit_code=holder, period_key=old.period_key,
                 period_label=old.period_label, deadline=old.deadline, opened_at=now, now=now,
                 reason=reason, original_deadline=old.original_deadline, case_kind=old.case_kind,
@@ -162,10 +181,23 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
                 session.add(copy)
                 _move_pending_submissions(session, old, copy)
                 moved += 1
-            elif submitted:  # the successor has the same duty and period already: the report joins it
-                _join_submission(session, plan, old, holder, now, reason)
+            elif target is not None:
+                _join_submission(session, old, target, now, reason)
     session.flush()
     return moved
+
+
+def _successor_row(session: Session, old: Occurrence, holder: str, postgres: bool) -> tuple[Occurrence | None, bool]:
+    """The successor's own occurrence of ``old``'s duty and period, locked, if it has one; and
+    whether a person's decision holds its lock right now (PostgreSQL)."""
+    c = OCCURRENCE.c
+    where = (c.duty_code == old.duty_code, c.unit_code == holder, c.period_key == old.period_key)
+    query = select(Occurrence).where(*where).execution_options(populate_existing=True)
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    target = session.exec(query).scalars().first()
+    busy = target is None and postgres and session.execute(select(c.id).where(*where)).first() is not None
+    return target, busy
 
 
 def _move_pending_submissions(session: Session, old: Occurrence, new: Occurrence) -> None:
@@ -177,16 +209,9 @@ def _move_pending_submissions(session: Session, old: Occurrence, new: Occurrence
     )
 
 
-def _join_submission(session: Session, plan: Plan, old: Occurrence, holder: str, now: dt.datetime,
-                     reason: str) -> None:
+def _join_submission(session: Session, old: Occurrence, target: Occurrence, now: dt.datetime, reason: str) -> None:
     """Merged into a unit that owes the same report: its open obligation takes the pending report."""
-    target = session.exec(
-        select(Occurrence).where(
-            Occurrence.duty_code == old.duty_code, Occurrence.unit_code == holder,
-            Occurrence.period_key == old.period_key,
-        )
-    ).scalars().first()
-    if target is None or not State(target.state).active:
+    if not State(target.state).active:
         return
     _move_pending_submissions(session, old, target)
     audit(session, occurrence_id=target.id, at=now, actor=ENGINE_ACTOR, action="submit",
@@ -196,7 +221,7 @@ def _join_submission(session: Session, plan: Plan, old: Occurrence, holder: str,
     session.add(target)
 
 
-def recipients(plan: Plan, event: Event, row: Occurrence, today: dt.date) -> list[str]:
+def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) -> list[str]:
     """Who hears of an event: always the unit; escalations also the level's target (never the
     unit itself again); the assignment and the first overdue notice also the coordinating units,
     as copies."""
@@ -213,7 +238,7 @@ def recipients(plan: Plan, event: Event, row: Occurrence, today: dt.date) -> lis
     return out
 
 
-def snapshot_of(row: Occurrence) -> Snapshot:
+def snapshot_of(row: Occurrence | Row) -> Snapshot:
     return Snapshot(
         opened_at=row.opened_at, deadline=row.deadline, state=State(row.state),
         escalation_level=row.escalation_level, last_action_at=row.last_action_at,
@@ -221,63 +246,126 @@ def snapshot_of(row: Occurrence) -> Snapshot:
     )
 
 
+DUE_COLUMNS = tuple(OCCURRENCE.c[name] for name in (  # what advancing needs of a due row
+    "id", "duty_code", "unit_code", "opened_at", "deadline", "state", "escalation_level", "last_action_at",
+    "submitted_at", "version",
+))
+
+
 def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResult,
                 *, units: set[str] | None = None) -> int:
-    """Advance up to BATCH occurrences whose next action time has come; returns how many."""
+    """Advance up to BATCH occurrences whose next action time has come; returns how many.
+
+    The due rows are read as plain rows (no ORM objects) and written back column-wise in three
+    statements: audit lines, outbox rows, occurrence updates (``htx_tasks.store.writes``).
+    """
+    c = OCCURRENCE.c
     query = (
-        select(Occurrence)
-        .where(Occurrence.next_action_at.is_not(None), Occurrence.next_action_at <= now)
-        .order_by(Occurrence.next_action_at, Occurrence.id)
+        select(*DUE_COLUMNS)
+        .where(c.next_action_at.is_not(None), c.next_action_at <= now)
+        .order_by(c.next_action_at, c.id)
         .limit(BATCH)
     )
     if units is not None:
-        query = query.where(Occurrence.unit_code.in_(sorted(units)))
+        query = query.where(c.unit_code.in_(sorted(units)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = session.exec(query).scalars().all()
-    outbox: list[dict] = []
-    for done, row in enumerate(rows):
-        if done and done % FLUSH_EVERY == 0:  # outbox rows and audit lines of a long gap add up: write them
-            result.notifications += record_notifications(session, outbox)
-            outbox = []
-            session.flush()
+    rows = session.execute(query).all()
+    advances = plan_advances(plan, rows, now, result)
+    result.advanced += len(rows)
+    result.notifications += write_advances(session, advances, now)
+    return len(rows)
+
+
+@dataclass
+class Advances:
+    """What advancing a batch of due occurrences writes, one list per column."""
+
+    updates: Columns = field(default_factory=lambda: columns(UPDATE_COLUMNS))
+    audits: Columns = field(default_factory=lambda: columns(AUDIT_COLUMNS))
+    outbox: Columns = field(default_factory=lambda: columns(NOTIFICATION_COLUMNS))
+
+
+def plan_advances(plan: Plan, rows: Sequence[Row], now: dt.datetime, result: PassResult) -> Advances:
+    """The lifecycle applied to due rows at ``now``: new states and times, clock audit lines for
+    the state changes, outbox rows. Pure: nothing is read or written here."""
+    out = Advances()
+    notices = _Notices(plan, now, out.outbox, result)
+    for row in rows:
         try:
             step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
         except Exception as exc:  # one bad item never stops a pass
             log.exception("occurrence %s could not be advanced", row.id)
             result.failed.append((row.id, str(exc)))
-            row.next_action_at = None
-            session.add(row)
+            _append(out.updates, row.id, row.version, row.state, row.escalation_level, row.last_action_at, None)
             continue
-        # a catch-up over months of overdue would record every weekly repeat of the gap; the
-        # newest one says it all (its number counts the others), so only it is recorded
-        newest_repeat = max((e.at for e in step.due if e.kind is Kind.REPEAT), default=None)
-        for event in step.due:
-            if event.kind is Kind.REPEAT and event.at != newest_repeat:
-                result.repeats_folded += 1
-                continue
-            result.events[event.kind.value] += 1
-            for recipient in recipients(plan, event, row, local_date(now)):
-                outbox.append(dict(
-                    occurrence_id=row.id, kind=event.kind.value, level=event.level, detail=event.detail,
-                    due_at=event.at, recipient=recipient, created_at=now, status="pending",
-                    attempts=0, next_attempt_at=event.at,
-                ))
+        if step.due:
+            notices.add(row, step.due)
         if step.state.value != row.state:
-            audit(session, occurrence_id=row.id, at=now, actor=ENGINE_ACTOR, action="clock",
-                  from_state=row.state, to_state=step.state.value, reason=state_reason(step.state, row))
-        row.state = step.state.value
-        row.escalation_level = step.escalation_level
-        row.last_action_at = step.last_action_at
-        row.next_action_at = step.next_action_at
-        session.add(row)
-    result.advanced += len(rows)
-    result.notifications += record_notifications(session, outbox)
-    session.flush()
-    return len(rows)
+            _append(out.audits, row.id, row.state, step.state.value, state_reason(step.state, row))
+        _append(out.updates, row.id, row.version, step.state.value, step.escalation_level, step.last_action_at,
+                step.next_action_at)
+    return out
 
 
-def state_reason(state: State, row: Occurrence) -> str:
+def _append(cols: Columns, *values: object) -> None:
+    for values_of_column, value in zip(cols.values(), values, strict=True):
+        values_of_column.append(value)
+
+
+class _Notices:
+    """Outbox rows for the events due, one per event and recipient, appended column-wise.
+
+    A catch-up over months of overdue would record every weekly repeat of the gap; the newest
+    one says it all (its number counts the others), so only it is recorded. Of several events
+    caught up for one recipient only the newest is delivered; the older ones are kept as
+    ``superseded``, so the trail stays complete.
+    """
+
+    def __init__(self, plan: Plan, now: dt.datetime, outbox: Columns, result: PassResult) -> None:
+        self.plan, self.now, self.today, self.result = plan, now, local_date(now), result
+        self.columns = [outbox[c].append for c in NOTIFICATION_COLUMNS]
+        self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, duty): few per pass
+
+    def add(self, row: Row, due: list[Event]) -> None:
+        newest_repeat = max((e.at for e in due if e.kind is Kind.REPEAT), default=None)
+        told: list[tuple[Event, str]] = []
+        for event in due:
+            if event.kind is Kind.REPEAT and event.at != newest_repeat:
+                self.result.repeats_folded += 1
+                continue
+            self.result.events[event.kind.value] += 1
+            key = (event.kind, event.level, event.target, row.unit_code, row.duty_code)
+            if key not in self.told:
+                self.told[key] = recipients(self.plan, event, row, self.today)
+            told += ((event, recipient) for recipient in self.told[key])
+        newest: dict[str, dt.datetime] = {}
+        for event, recipient in told:
+            if recipient not in newest or event.at > newest[recipient]:
+                newest[recipient] = event.at
+        occurrence, kind, level, detail, due_at, to, created, status, next_attempt = self.columns
+        for event, recipient in told:
+            current = event.at == newest[recipient]
+            occurrence(row.id)
+            kind(event.kind.value)
+            level(event.level)
+            detail(event.detail)
+            due_at(event.at)
+            to(recipient)
+            created(self.now)
+            status("pending" if current else "superseded")
+            next_attempt(event.at if current else None)
+
+
+def write_advances(session: Session, advances: Advances, now: dt.datetime) -> int:
+    """Write what ``plan_advances`` decided; returns how many outbox rows were new."""
+    insert_audits(session, advances.audits, at=now, actor=ENGINE_ACTOR, action="clock")
+    inserted = insert_notifications(session, advances.outbox)
+    update_occurrences(session, advances.updates)
+    return inserted
+
+
+def state_reason(state: State, row: Occurrence | Row) -> str:
     if state in (State.OVERDUE, State.ESCALATED):
         return f"Quá hạn {row.deadline:%d/%m/%Y}"
     if state is State.DUE_SOON:
@@ -286,25 +374,17 @@ def state_reason(state: State, row: Occurrence) -> str:
 
 
 def record_notifications(session: Session, rows: list[dict]) -> int:
-    """Insert outbox rows; one already recorded under the same key is left as it is.
-
-    When a pass catches up several events of one occurrence for the same recipient, only the
-    newest is delivered; the older ones are kept as ``superseded`` so the trail stays complete
-    (all but repeats: of those only the newest is recorded, see ``advance_due``).
-    """
+    """Insert outbox rows given one dict each; one already recorded under the same key is left
+    as it is. Of several rows of one occurrence and recipient only the newest stays pending."""
     if not rows:
         return 0
     newest: dict[tuple, dt.datetime] = {}
     for row in rows:
         key = (row["occurrence_id"], row["recipient"])
         newest[key] = max(newest.get(key, row["due_at"]), row["due_at"])
+    outbox = columns(NOTIFICATION_COLUMNS)
     for row in rows:
-        if row["due_at"] < newest[(row["occurrence_id"], row["recipient"])]:
-            row["status"] = "superseded"
-            row["next_attempt_at"] = None
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Notification).on_conflict_do_nothing(
-        index_elements=["occurrence_id", "kind", "level", "due_at", "recipient"]
-    ).returning(Notification.id)
-    return len(session.connection().execute(stmt, rows).all())
+        current = row["due_at"] == newest[(row["occurrence_id"], row["recipient"])]
+        _append(outbox, *(row[c] for c in NOTIFICATION_COLUMNS[:-2]), row["status"] if current else "superseded",
+                row["next_attempt_at"] if current else None)
+    return insert_notifications(session, outbox)

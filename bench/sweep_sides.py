@@ -1,0 +1,248 @@
+"""The three sides ``bench/sweep.py`` times on copies of one database, and the end-state digest.
+
+- ``engine``: ``htx_tasks.engine.run_pass``, in a forked child process so its peak memory is
+  its own (``VmHWM`` reset through ``/proc/self/clear_refs`` just before the pass);
+- ``set-based``: the engine's writes done in one transaction of raw SQL: the due rows selected
+  as the engine selects them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then one UPDATE of the
+  occurrences, one INSERT of the audit lines, one INSERT of the outbox rows with the same unique
+  key and ``ON CONFLICT DO NOTHING`` (PostgreSQL: one array parameter per column and ``unnest``;
+  SQLite: ``executemany``). The values written are computed before the clock starts, by the
+  engine's own pure planner (``plan_advances``) on the same rows: the side measures the database
+  work alone, the lower bound of any implementation of the same writes;
+- ``bare``: the indexed SELECT of the due rows and an ``executemany`` UPDATE of two columns by id,
+  no audit, no outbox: the least any pass can do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import time
+
+from sqlalchemy import Engine, func, select
+
+from htx_tasks.clock import local_date
+from htx_tasks.engine import DUE_COLUMNS, ENGINE_ACTOR, PassResult, plan_advances, run_pass
+from htx_tasks.plan.loader import Plan
+from htx_tasks.store.db import make_engine
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence
+
+OCC, AUD, NOTE = Occurrence.__table__.c, AuditEvent.__table__.c, Notification.__table__.c
+
+
+def scalar(engine: Engine, query) -> object:
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
+def warm(engine: Engine, plan: Plan, now: dt.datetime) -> None:
+    """The same warm-up for every side: a connection open, the due range of the index read, and
+    what a long-running worker has loaded already (the holidays package, the day cache)."""
+    with engine.connect() as conn:
+        conn.execute(select(func.count()).where(OCC.next_action_at <= now)).scalar()
+    today = local_date(now)
+    for offset in range(-60, 400):
+        plan.calendar.is_working_day(today + dt.timedelta(days=offset))
+
+
+def digest(engine: Engine) -> dict:
+    """Counts and a hash of what a pass writes: the occurrences it changed (version > 1), every
+    audit line and every outbox row, read back through the models' types on both backends."""
+    queries = {
+        "occurrences changed": select(OCC.id, OCC.state, OCC.escalation_level, OCC.last_action_at,
+                                      OCC.next_action_at, OCC.version).where(OCC.version > 1).order_by(OCC.id),
+        "audit lines": select(AUD.occurrence_id, AUD.at, AUD.actor, AUD.action, AUD.from_state, AUD.to_state,
+                              AUD.reason, AUD.role, AUD.via).order_by(AUD.occurrence_id, AUD.id),
+        "outbox rows": select(NOTE.occurrence_id, NOTE.kind, NOTE.level, NOTE.detail, NOTE.due_at, NOTE.recipient,
+                              NOTE.created_at, NOTE.status, NOTE.attempts, NOTE.next_attempt_at)
+        .order_by(NOTE.occurrence_id, NOTE.kind, NOTE.level, NOTE.due_at, NOTE.recipient),
+    }
+    out: dict = {}
+    with engine.connect() as conn:
+        sha = hashlib.sha256()
+        for name, query in queries.items():
+            rows = conn.execute(query).all()
+            out[name] = len(rows)
+            for row in rows:
+                sha.update(repr(tuple(row)).encode())
+    out["sha256"] = sha.hexdigest()[:16]
+    return out
+
+
+def _memory() -> dict[str, int]:
+    with open("/proc/self/status") as status:
+        return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status) if k in ("VmHWM", "VmRSS")}
+
+
+def engine_pass(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -> dict:
+    """Time one ``run_pass`` at ``now`` in a forked child; returns its numbers and the digest."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, write one JSON line, leave without running any finaliser
+        os.close(read)
+        code = 0
+        try:
+            report = _engine_child(url, plan, now, before)
+        except BaseException as exc:  # reported to the parent, which fails the run
+            report, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
+        os.write(write, json.dumps(report).encode())
+        os._exit(code)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    report = json.loads(b"".join(chunks))
+    if "error" in report:
+        raise RuntimeError(f"engine pass failed: {report['error']}")
+    return report
+
+
+def _engine_child(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -> dict:
+    engine = make_engine(url)
+    warm(engine, plan, now)
+    run_pass(engine, plan, before)  # an empty pass: connection, compiled queries
+    full_collections = []
+    gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 2
+                        and full_collections.append(1))
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # peak RSS := current RSS
+    except OSError:
+        pass
+    rss = _memory()["VmRSS"]
+    started = time.perf_counter()
+    result: PassResult = run_pass(engine, plan, now)
+    seconds = time.perf_counter() - started
+    peak = _memory()["VmHWM"]
+    left = scalar(engine, select(func.count()).where(OCC.next_action_at <= now))
+    return {
+        "seconds": seconds, "rss_mb": rss / 1024, "peak_mb": peak / 1024, "full_gc": len(full_collections),
+        "advanced": result.advanced, "notifications": result.notifications, "failed": len(result.failed),
+        "opened": result.opened, "transferred": result.transferred, "events": dict(result.events),
+        "still_due": left, "digest": digest(engine),
+    }
+
+
+def _driver(engine: Engine, values: list) -> list:
+    """Datetimes as the driver stores them through ``UTCDateTime``: naive UTC; on SQLite as text."""
+    sqlite = engine.dialect.name == "sqlite"
+    out = []
+    for v in values:
+        if isinstance(v, dt.datetime):
+            v = v.astimezone(dt.UTC).replace(tzinfo=None)
+            if sqlite:
+                v = v.isoformat(sep=" ", timespec="microseconds")
+        out.append(v)
+    return out
+
+
+def set_based(url: str, plan: Plan, now: dt.datetime) -> dict:
+    """Time the engine's writes done set-based (see the module's docstring); returns the digest."""
+    engine = make_engine(url)
+    try:
+        warm(engine, plan, now)
+        due = select(*DUE_COLUMNS).where(OCC.next_action_at <= now).order_by(OCC.next_action_at, OCC.id)
+        with engine.connect() as conn:
+            rows = conn.execute(due).all()
+        writes = plan_advances(plan, rows, now, PassResult(now=now))  # untimed: the values to write
+        up = {k: _driver(engine, v) for k, v in writes.updates.items()}
+        aud = {k: _driver(engine, v) for k, v in writes.audits.items()}
+        out = {k: _driver(engine, v) for k, v in writes.outbox.items()}
+        at, pg = _driver(engine, [now])[0], engine.dialect.name == "postgresql"
+        select_sql = (
+            "SELECT id, duty_code, unit_code, opened_at, deadline, state, escalation_level, last_action_at, "
+            "submitted_at, version FROM occurrence WHERE next_action_at <= {p} ORDER BY next_action_at, id"
+            + (" FOR UPDATE SKIP LOCKED" if pg else "")
+        )
+        with engine.connect() as conn:  # the statements' first use (parse, catalog), as the engine's empty pass
+            _set_based(conn, pg, select_sql, _driver(engine, [dt.datetime(1970, 1, 2, tzinfo=dt.UTC)])[0],
+                       {k: [] for k in up}, {k: [] for k in aud}, {k: [] for k in out}, warm_up=True)
+            conn.rollback()
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            selected, inserted = _set_based(conn, pg, select_sql, at, up, aud, out)
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "selected": len(selected), "inserted": inserted, "digest": digest(engine)}
+    finally:
+        engine.dispose()
+
+
+def _set_based(conn, pg: bool, select_sql: str, at, up: dict, aud: dict, out: dict, warm_up: bool = False):
+    """The timed transaction's statements; ``warm_up``: each once with no rows (PostgreSQL parses
+    and plans them, as the engine's empty pass does for its own)."""
+    if pg:
+        selected = conn.exec_driver_sql(select_sql.format(p="%(now)s"), {"now": at}).fetchall()
+        conn.exec_driver_sql(PG_UPDATE, up)
+        if aud["occurrence_id"] or warm_up:
+            conn.exec_driver_sql(PG_AUDIT, {**aud, "at": at, "actor": ENGINE_ACTOR})
+        inserted = conn.exec_driver_sql(PG_OUTBOX, out).rowcount if out["kind"] or warm_up else 0
+        return selected, inserted
+    selected = conn.exec_driver_sql(select_sql.format(p="?"), (at,)).fetchall()
+    if warm_up:
+        return selected, 0
+    conn.exec_driver_sql(SQLITE_UPDATE, list(zip(
+        up["state"], up["escalation_level"], up["last_action_at"], up["next_action_at"], up["id"], up["version"],
+        strict=True)))
+    if aud["occurrence_id"]:
+        conn.exec_driver_sql(SQLITE_AUDIT, [(o, at, ENGINE_ACTOR, f, t, r) for o, f, t, r in zip(
+            aud["occurrence_id"], aud["from_state"], aud["to_state"], aud["reason"], strict=True)])
+    outbox = list(zip(*out.values(), strict=True))
+    return selected, conn.exec_driver_sql(SQLITE_OUTBOX, outbox).rowcount if outbox else 0
+
+
+PG_UPDATE = """
+UPDATE occurrence AS o SET state = u.s, escalation_level = u.l, last_action_at = u.la, next_action_at = u.na,
+                           version = o.version + 1
+FROM unnest(%(id)s::int[], %(version)s::int[], %(state)s::text[], %(escalation_level)s::int[],
+            %(last_action_at)s::timestamp[], %(next_action_at)s::timestamp[]) AS u(id, v, s, l, la, na)
+WHERE o.id = u.id AND o.version = u.v"""
+PG_AUDIT = """
+INSERT INTO audit_event (occurrence_id, at, actor, action, from_state, to_state, reason, role)
+SELECT o, %(at)s, %(actor)s, 'clock', f, t, r, 'system'
+FROM unnest(%(occurrence_id)s::int[], %(from_state)s::text[], %(to_state)s::text[], %(reason)s::text[]) AS a(o, f, t, r)"""
+PG_OUTBOX = """
+INSERT INTO notification (occurrence_id, kind, level, detail, due_at, recipient, created_at, status, attempts,
+                          next_attempt_at)
+SELECT o, k, l, d, due, r, c, s, 0, n
+FROM unnest(%(occurrence_id)s::int[], %(kind)s::text[], %(level)s::int[], %(detail)s::int[], %(due_at)s::timestamp[],
+            %(recipient)s::text[], %(created_at)s::timestamp[], %(status)s::text[], %(next_attempt_at)s::timestamp[])
+     AS t(o, k, l, d, due, r, c, s, n)
+ON CONFLICT (occurrence_id, kind, level, due_at, recipient) DO NOTHING"""
+SQLITE_UPDATE = ("UPDATE occurrence SET state = ?, escalation_level = ?, last_action_at = ?, next_action_at = ?, "
+                 "version = version + 1 WHERE id = ? AND version = ?")
+SQLITE_AUDIT = ("INSERT INTO audit_event (occurrence_id, at, actor, action, from_state, to_state, reason, role) "
+                "VALUES (?, ?, ?, 'clock', ?, ?, ?, 'system')")
+SQLITE_OUTBOX = ("INSERT INTO notification (occurrence_id, kind, level, detail, due_at, recipient, created_at, status, "
+                 "next_attempt_at, attempts, delivered_urls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '') "
+                 "ON CONFLICT (occurrence_id, kind, level, due_at, recipient) DO NOTHING")
+
+
+def bare(url: str, plan: Plan, now: dt.datetime) -> dict:
+    """Time the bare indexed SELECT + executemany UPDATE of the due rows (no audit, no outbox)."""
+    engine = make_engine(url)
+    try:
+        warm(engine, plan, now)
+        at, p = _driver(engine, [now])[0], "?" if engine.dialect.name == "sqlite" else "%s"
+        select_sql = f"SELECT id, next_action_at FROM occurrence WHERE next_action_at <= {p} ORDER BY next_action_at"
+        update_sql = f"UPDATE occurrence SET next_action_at = {p}, last_action_at = {p} WHERE id = {p}"
+        later = _driver(engine, [now + dt.timedelta(days=400)])[0]  # out of the due set
+        with engine.connect() as conn:  # the statements' first use, as for the other sides
+            conn.exec_driver_sql(select_sql, (_driver(engine, [dt.datetime(1970, 1, 2, tzinfo=dt.UTC)])[0],)).all()
+            conn.exec_driver_sql(update_sql, (later, at, -1))
+            conn.rollback()
+        started = time.perf_counter()
+        with engine.begin() as conn:  # SQLite: the same BEGIN IMMEDIATE as the engine's sessions
+            due = conn.exec_driver_sql(select_sql, (at,)).fetchall()
+            if due:
+                conn.exec_driver_sql(update_sql, [(later, at, r.id) for r in due])
+        seconds = time.perf_counter() - started
+        touched = scalar(engine, select(func.count()).where(OCC.last_action_at == now))
+        left = scalar(engine, select(func.count()).where(OCC.next_action_at <= now))
+        return {"seconds": seconds, "selected": len(due), "touched": touched, "still_due": left}
+    finally:
+        engine.dispose()
