@@ -39,6 +39,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 for path in (ROOT, ROOT / "bench"):
@@ -47,7 +48,7 @@ for path in (ROOT, ROOT / "bench"):
 
 from sqlalchemy import delete, func, select  # noqa: E402
 from sweep_data import WORKLOADS, PostgresBackend, SqliteBackend  # noqa: E402
-from sweep_sides import OCC, bare, engine_pass, scalar, set_based  # noqa: E402
+from sweep_sides import OCC, EngineWorker, bare, scalar, set_based  # noqa: E402
 
 from htx_tasks.clock import local_date  # noqa: E402
 from htx_tasks.engine import BATCH, sync_plan  # noqa: E402
@@ -123,42 +124,51 @@ def due_at(url: str, plan: Plan, k: int) -> tuple[dt.datetime, dt.datetime, int]
     return now, earliest - dt.timedelta(seconds=1), due
 
 
-def measure(backend, size: int, workload: str, plan: Plan, fraction: float, fixed_point: bool) -> tuple[Row, list]:
+def measure(backend, size: int, workload: str, plan: Plan, fraction: float, repeat: int,
+            fixed_point: bool) -> tuple[Row, list]:
+    """One line of the table: the sides interleaved ``repeat`` times (engine, set-based, bare),
+    each time on a fresh copy; times are medians, memory the first engine pass's."""
     row, points = Row(backend.name, size, workload), []
     tag = f"[{backend.name} {size:,} {workload}]"
     log(f"{tag} filling ...")
+    worker = EngineWorker()
     try:
         url, row.fill_s = prepare(backend, size, workload, plan)
         now, before, row.due = due_at(url, plan, max(1, round(size * fraction)))
-        log(f"{tag} filled in {row.fill_s:.1f}s; now={now:%Y-%m-%d %H:%M:%S}Z, {row.due:,} due; copying ...")
-        url_e, url_s, url_b = (backend.clone("a", label) for label in ("e", "s", "b"))
-        row.engine = engine_pass(url_e, plan, now, before)
-        log(f"{tag} engine pass {row.engine['seconds']:.3f}s (full GCs {row.engine['full_gc']}, "
-            f"peak RSS +{row.engine['peak_mb'] - row.engine['rss_mb']:.0f} MB)")
-        backend.drop("e")
-        sides = set_based(url_s, plan, now)
-        row.set_s = sides["seconds"]
-        backend.drop("s")
-        log(f"{tag} set-based SQL {row.set_s:.3f}s")
-        plain = bare(url_b, plan, now)
-        row.bare_s = plain["seconds"]
-        backend.drop("b")
-        log(f"{tag} bare SQL {row.bare_s:.3f}s")
-        check(row, sides, plain)
-        for line in row.checks:
+        log(f"{tag} filled in {row.fill_s:.1f}s; now={now:%Y-%m-%d %H:%M:%S}Z, {row.due:,} due")
+        engines, sets, bares = [], [], []
+        for _ in range(repeat):
+            engines.append(worker.run(backend.clone("a", "e"), now, before))
+            backend.drop("e")
+            sets.append(set_based(backend.clone("a", "s"), plan, now))
+            backend.drop("s")
+            bares.append(bare(backend.clone("a", "b"), plan, now))
+            backend.drop("b")
+            log(f"{tag} engine {engines[-1]['seconds']:.3f}s, set-based {sets[-1]['seconds']:.3f}s, "
+                f"bare {bares[-1]['seconds']:.3f}s")
+        row.engine = {**engines[0], "seconds": median(e["seconds"] for e in engines),
+                      "full_gc": max(e["full_gc"] for e in engines)}
+        row.set_s, row.bare_s = median(x["seconds"] for x in sets), median(x["seconds"] for x in bares)
+        for e, sides, plain in zip(engines, sets, bares, strict=True):
+            check(row, e, sides, plain)
+        for line in dict.fromkeys(row.checks):
             log(f"    {line}")
         points.append(Point(size, row.due, row.engine))
         if fixed_point and size * fraction > FIXED_DUE:  # the 1,000-due point of the curve, on ``a`` itself
             now, before, due = due_at(url, plan, FIXED_DUE)
-            points.insert(0, Point(size, due, engine_pass(url, plan, now, before)))
+            fresh = EngineWorker()
+            try:
+                points.insert(0, Point(size, due, fresh.run(url, now, before)))
+            finally:
+                fresh.close()
     finally:
+        worker.close()
         for label in ("a", "e", "s", "b"):
             backend.drop(label)
     return row, points
 
 
-def check(row: Row, sides: dict, plain: dict) -> None:
-    e = row.engine
+def check(row: Row, e: dict, sides: dict, plain: dict) -> None:
     same = e["digest"] == sides["digest"]
     good = (same and e["advanced"] == row.due == sides["selected"] and e["digest"]["occurrences changed"] == row.due
             and e["still_due"] == 0 and not e["failed"] and e["opened"] == 0 and e["transferred"] == 0
@@ -214,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", default="sqlite,postgresql", help="sqlite and/or postgresql")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="assigned and/or late")
     parser.add_argument("--due-fraction", type=float, default=0.01, help="share of rows due at now")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side per table line (median)")
     parser.add_argument("--curve-workload", default="late", choices=WORKLOADS)
     parser.add_argument("--no-curve", action="store_true", help="no scale curve")
     parser.add_argument("--no-5m", action="store_true", help="scale curve without the 5M point")
@@ -239,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             for size in sizes:
                 for workload in workloads:
                     fixed = on_curve and workload == args.curve_workload and size in CURVE_SIZES
-                    row, found = measure(backend, size, workload, plan, args.due_fraction, fixed)
+                    row, found = measure(backend, size, workload, plan, args.due_fraction, args.repeat, fixed)
                     rows.append(row)
                     points += found if fixed else []
             for size in CURVE_SIZES if on_curve else ():
@@ -255,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def curve_points(backend, size: int, workload: str, plan: Plan, fraction: float) -> list[Point]:
-    """A curve point on one database: the pass with 1,000 due, then on from there with ~1% due."""
+    """A curve point on one database: the pass with 1,000 due, then on from there with ~1% due,
+    each in a fresh engine process."""
     tag = f"[{backend.name} {size:,} {workload}]"
     log(f"{tag} filling (scale curve) ...")
     try:
@@ -264,7 +276,11 @@ def curve_points(backend, size: int, workload: str, plan: Plan, fraction: float)
         out = []
         for k in (FIXED_DUE, round(size * fraction)):
             now, before, due = due_at(url, plan, k)
-            out.append(Point(size, due, engine_pass(url, plan, now, before)))
+            worker = EngineWorker()
+            try:
+                out.append(Point(size, due, worker.run(url, now, before)))
+            finally:
+                worker.close()
             log(f"{tag} {due:,} due: pass {out[-1].engine['seconds']:.3f}s")
         return out
     finally:

@@ -1,7 +1,7 @@
 """The three sides ``bench/sweep.py`` times on copies of one database, and the end-state digest.
 
-- ``engine``: ``htx_tasks.engine.run_pass``, in a forked child process so its peak memory is
-  its own (``VmHWM`` reset through ``/proc/self/clear_refs`` just before the pass);
+- ``engine``: ``htx_tasks.engine.run_pass``, in a process of its own so its peak memory is its
+  own (``VmHWM`` reset through ``/proc/self/clear_refs`` just before the pass);
 - ``set-based``: the engine's writes done in one transaction of raw SQL: the due rows selected
   as the engine selects them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then one UPDATE of the
   occurrences, one INSERT of the audit lines, one INSERT of the outbox rows with the same unique
@@ -19,16 +19,23 @@ import datetime as dt
 import gc
 import hashlib
 import json
-import os
+import subprocess
+import sys
 import time
+import traceback
+from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from htx_tasks.clock import local_date
-from htx_tasks.engine import DUE_COLUMNS, ENGINE_ACTOR, PassResult, plan_advances, run_pass
-from htx_tasks.plan.loader import Plan
-from htx_tasks.store.db import make_engine
-from htx_tasks.store.models import AuditEvent, Notification, Occurrence
+from sqlalchemy import Engine, func, select  # noqa: E402
+
+from htx_tasks.clock import local_date  # noqa: E402
+from htx_tasks.engine import DUE_COLUMNS, ENGINE_ACTOR, PassResult, plan_advances, run_pass  # noqa: E402
+from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
+from htx_tasks.store.db import make_engine  # noqa: E402
+from htx_tasks.store.models import AuditEvent, Notification, Occurrence  # noqa: E402
 
 OCC, AUD, NOTE = Occurrence.__table__.c, AuditEvent.__table__.c, Notification.__table__.c
 
@@ -77,55 +84,62 @@ def _memory() -> dict[str, int]:
         return {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status) if k in ("VmHWM", "VmRSS")}
 
 
-def engine_pass(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -> dict:
-    """Time one ``run_pass`` at ``now`` in a forked child; returns its numbers and the digest."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: measure, write one JSON line, leave without running any finaliser
-        os.close(read)
-        code = 0
-        try:
-            report = _engine_child(url, plan, now, before)
-        except BaseException as exc:  # reported to the parent, which fails the run
-            report, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
-        os.write(write, json.dumps(report).encode())
-        os._exit(code)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    report = json.loads(b"".join(chunks))
-    if "error" in report:
-        raise RuntimeError(f"engine pass failed: {report['error']}")
-    return report
+class EngineWorker:
+    """A process of its own (this file run as a script) that runs engine passes on request, one
+    JSON line in, one out: its memory is its own, and it stays warm between repeats."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+
+    def run(self, url: str, now: dt.datetime, before: dt.datetime) -> dict:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps([url, now.isoformat(), before.isoformat()]) + "\n")
+        self.process.stdin.flush()
+        report = json.loads(self.process.stdout.readline() or '{"error": "the engine process died"}')
+        if "error" in report:
+            raise RuntimeError(f"engine pass failed: {report['error']}")
+        return report
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
 
 
 def _engine_child(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -> dict:
     engine = make_engine(url)
-    warm(engine, plan, now)
-    run_pass(engine, plan, before)  # an empty pass: connection, compiled queries
-    full_collections = []
-    gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 2
-                        and full_collections.append(1))
+    full_collections: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_collections.append(1)
+
     try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")  # peak RSS := current RSS
-    except OSError:
-        pass
-    rss = _memory()["VmRSS"]
-    started = time.perf_counter()
-    result: PassResult = run_pass(engine, plan, now)
-    seconds = time.perf_counter() - started
-    peak = _memory()["VmHWM"]
-    left = scalar(engine, select(func.count()).where(OCC.next_action_at <= now))
-    return {
-        "seconds": seconds, "rss_mb": rss / 1024, "peak_mb": peak / 1024, "full_gc": len(full_collections),
-        "advanced": result.advanced, "notifications": result.notifications, "failed": len(result.failed),
-        "opened": result.opened, "transferred": result.transferred, "events": dict(result.events),
-        "still_due": left, "digest": digest(engine),
-    }
+        warm(engine, plan, now)
+        run_pass(engine, plan, before)  # an empty pass: connection, compiled queries
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # peak RSS := current RSS
+        except OSError:
+            pass
+        gc.collect()  # every side starts its clock with no garbage pending
+        rss = _memory()["VmRSS"]
+        gc.callbacks.append(count)
+        started = time.perf_counter()
+        result: PassResult = run_pass(engine, plan, now)
+        seconds = time.perf_counter() - started
+        gc.callbacks.remove(count)
+        peak = _memory()["VmHWM"]
+        left = scalar(engine, select(func.count()).where(OCC.next_action_at <= now))
+        return {
+            "seconds": seconds, "rss_mb": rss / 1024, "peak_mb": peak / 1024, "full_gc": len(full_collections),
+            "advanced": result.advanced, "notifications": result.notifications, "failed": len(result.failed),
+            "opened": result.opened, "transferred": result.transferred, "events": dict(result.events),
+            "still_due": left, "digest": digest(engine),
+        }
+    finally:
+        engine.dispose()
 
 
 def _driver(engine: Engine, values: list) -> list:
@@ -163,6 +177,7 @@ def set_based(url: str, plan: Plan, now: dt.datetime) -> dict:
             _set_based(conn, pg, select_sql, _driver(engine, [dt.datetime(1970, 1, 2, tzinfo=dt.UTC)])[0],
                        {k: [] for k in up}, {k: [] for k in aud}, {k: [] for k in out}, warm_up=True)
             conn.rollback()
+        gc.collect()
         started = time.perf_counter()
         with engine.begin() as conn:
             selected, inserted = _set_based(conn, pg, select_sql, at, up, aud, out)
@@ -198,19 +213,19 @@ def _set_based(conn, pg: bool, select_sql: str, at, up: dict, aud: dict, out: di
 PG_UPDATE = """
 UPDATE occurrence AS o SET state = u.s, escalation_level = u.l, last_action_at = u.la, next_action_at = u.na,
                            version = o.version + 1
-FROM unnest(%(id)s::int[], %(version)s::int[], %(state)s::text[], %(escalation_level)s::int[],
-            %(last_action_at)s::timestamp[], %(next_action_at)s::timestamp[]) AS u(id, v, s, l, la, na)
+FROM unnest(%(id)b::int[], %(version)b::int[], %(state)b::text[], %(escalation_level)b::int[],
+            %(last_action_at)b::timestamp[], %(next_action_at)b::timestamp[]) AS u(id, v, s, l, la, na)
 WHERE o.id = u.id AND o.version = u.v"""
 PG_AUDIT = """
 INSERT INTO audit_event (occurrence_id, at, actor, action, from_state, to_state, reason, role)
-SELECT o, %(at)s, %(actor)s, 'clock', f, t, r, 'system'
-FROM unnest(%(occurrence_id)s::int[], %(from_state)s::text[], %(to_state)s::text[], %(reason)s::text[]) AS a(o, f, t, r)"""
+SELECT o, %(at)b, %(actor)b, 'clock', f, t, r, 'system'
+FROM unnest(%(occurrence_id)b::int[], %(from_state)b::text[], %(to_state)b::text[], %(reason)b::text[]) AS a(o, f, t, r)"""
 PG_OUTBOX = """
 INSERT INTO notification (occurrence_id, kind, level, detail, due_at, recipient, created_at, status, attempts,
                           next_attempt_at)
 SELECT o, k, l, d, due, r, c, s, 0, n
-FROM unnest(%(occurrence_id)s::int[], %(kind)s::text[], %(level)s::int[], %(detail)s::int[], %(due_at)s::timestamp[],
-            %(recipient)s::text[], %(created_at)s::timestamp[], %(status)s::text[], %(next_attempt_at)s::timestamp[])
+FROM unnest(%(occurrence_id)b::int[], %(kind)b::text[], %(level)b::int[], %(detail)b::int[], %(due_at)b::timestamp[],
+            %(recipient)b::text[], %(created_at)b::timestamp[], %(status)b::text[], %(next_attempt_at)b::timestamp[])
      AS t(o, k, l, d, due, r, c, s, n)
 ON CONFLICT (occurrence_id, kind, level, due_at, recipient) DO NOTHING"""
 SQLITE_UPDATE = ("UPDATE occurrence SET state = ?, escalation_level = ?, last_action_at = ?, next_action_at = ?, "
@@ -235,6 +250,7 @@ def bare(url: str, plan: Plan, now: dt.datetime) -> dict:
             conn.exec_driver_sql(select_sql, (_driver(engine, [dt.datetime(1970, 1, 2, tzinfo=dt.UTC)])[0],)).all()
             conn.exec_driver_sql(update_sql, (later, at, -1))
             conn.rollback()
+        gc.collect()
         started = time.perf_counter()
         with engine.begin() as conn:  # SQLite: the same BEGIN IMMEDIATE as the engine's sessions
             due = conn.exec_driver_sql(select_sql, (at,)).fetchall()
@@ -246,3 +262,14 @@ def bare(url: str, plan: Plan, now: dt.datetime) -> dict:
         return {"seconds": seconds, "selected": len(due), "touched": touched, "still_due": left}
     finally:
         engine.dispose()
+
+
+if __name__ == "__main__":  # the engine worker: [url, now, before] per line in, a JSON report per line out
+    worker_plan = load_plan(ROOT / "config")
+    for line in sys.stdin:
+        target, at, earlier = json.loads(line)
+        try:
+            out = _engine_child(target, worker_plan, dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(earlier))
+        except Exception:  # reported to the bench, which stops
+            out = {"error": traceback.format_exc()}
+        print(json.dumps(out), flush=True)
