@@ -7,7 +7,7 @@ import datetime as dt
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import Context
+from flows.common import Context, worded
 from htx_tasks.delivery.dispatcher import dispatch
 
 
@@ -15,8 +15,9 @@ from htx_tasks.delivery.dispatcher import dispatch
 def deliver(ctx: Context, now: dt.datetime, recipients: set[str] | None, *,
             retries_only: bool = False) -> dict:
     """Deliver the recorded notifications due for ``recipients`` (one digest each)."""
-    result = dispatch(ctx.engine, ctx.plan, now, recipients=recipients, settings=ctx.settings,
-                      retries_only=retries_only)
+    with worded(ctx.settings):
+        result = dispatch(ctx.engine, ctx.plan, now, recipients=recipients, settings=ctx.settings,
+                          retries_only=retries_only)
     get_run_logger().info(
         "Đã gửi %s thông báo (%s bản tin); %s chờ giờ làm việc, %s thử lại sau, %s thất bại, %s cần kiểm tra.",
         result.sent, result.messages, result.deferred, result.retrying, result.failed, result.review,

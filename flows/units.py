@@ -11,7 +11,7 @@ from prefect.states import Completed, Failed, State
 from sqlmodel import Session
 
 from flows import logs
-from flows.common import Context, opened, run_time
+from flows.common import RUN_ERRORS, Context, ended_badly, opened, pass_time, run_time, worded
 from flows.tasks import deliver
 from htx_tasks import clock, followup
 
@@ -22,7 +22,8 @@ logs.install()
 @task(name="Đánh giá hạn và ghi nhận nhắc việc", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
     """One engine pass for the unit: open periods, advance what is due, record notifications."""
-    result = followup.follow_up(ctx.engine, ctx.plan, unit, now)
+    with worded(ctx.settings):
+        result = followup.follow_up(ctx.engine, ctx.plan, unit, now)
     get_run_logger().info(
         "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
         f", {len(result.failed)} lỗi" if result.failed else "",
@@ -39,7 +40,7 @@ def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
 @task(name="Công bố bảng theo dõi của đơn vị", cache_policy=NO_CACHE)
 def publish(ctx: Context, unit: str, now: dt.datetime) -> followup.UnitStanding:
     """The unit's table artifact (keyed per unit, so the UI keeps its history)."""
-    with Session(ctx.engine) as session:
+    with worded(ctx.settings), Session(ctx.engine) as session:
         standing = followup.standing(session, ctx.plan, unit, now)
     create_table_artifact(
         key=followup.artifact_key(unit),
@@ -59,19 +60,24 @@ def _run_name() -> str:
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name, description="Theo dõi, đôn đốc một đơn vị của Mục III kế hoạch.")
-def follow_up_unit(unit: str, now: str | None = None) -> State:
+def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> State:
     """Một lượt theo dõi đơn vị: tính hạn, ghi nhận và gửi nhắc việc, đôn đốc, công bố bảng theo dõi.
 
     Args:
         unit: Mã đơn vị trong kế hoạch (config/plan.yaml); nhóm xã, phường gồm mọi thành viên.
-        now: Thời điểm tính (ISO 8601, ví dụ 2027-01-15T07:30; không ghi múi giờ là giờ Việt Nam).
+        now: Thời điểm tính (ISO 8601, ví dụ 2027-01-15T07:30; không ghi múi giờ là giờ Việt Nam), trong
+            khoảng năm 1970–2199 và không đi trước đồng hồ quá HTX_HORIZON_DAYS (366 ngày).
             Để trống: giờ chạy theo lịch của lượt này, nên lượt chạy bù được tính cho đúng ngày của nó.
+        force: Cho phép now đi trước đồng hồ quá giới hạn, khi thật sự muốn chạy bù đến thời điểm đó.
     """
-    at = run_time(now)
-    with opened() as ctx:
-        evaluate(ctx, unit, at)
-        deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
-        standing = publish(ctx, unit, at)
+    try:
+        at = pass_time(now, force=force)
+        with opened() as ctx:
+            evaluate(ctx, unit, at)
+            deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
+            standing = publish(ctx, unit, at)
+    except RUN_ERRORS as error:
+        return ended_badly(error)
     line = f"{unit}: {standing.standing.value} — {standing.message()}"
     logs.RUNS.info(line)
     if standing.standing is followup.Standing.OVERDUE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
@@ -49,7 +50,7 @@ from flows.record import confirm_registry_form, record_result
 from flows.retry import retry_deliveries
 from flows.serve import web_healthy
 from flows.units import follow_up_unit
-from htx_tasks import followup
+from htx_tasks import clock, followup
 from htx_tasks.board import BOARD_KEY
 from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass
@@ -528,6 +529,103 @@ def _scheduled_run(day: dt.date, unit: str):
         flow_run = client.create_flow_run(follow_up_unit, parameters={"unit": unit},
                                           state=Scheduled(scheduled_time=at_local(day, 7, 30)))
     return run_flow(follow_up_unit, flow_run=flow_run, parameters={"unit": unit}, return_type="state")
+
+
+# --------------------------------------------------------------------------- bad parameters, a database that fails
+
+
+class Records(logging.Handler):
+    """Every record Prefect's flow-run and task-run loggers emit during a test."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def text(self) -> str:
+        return "\n".join(r.getMessage() for r in self.records)
+
+
+@pytest.fixture
+def prefect_records() -> Records:
+    handler = Records()
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+def _far(days: int) -> str:
+    return clock.local(clock.utcnow() + dt.timedelta(days=days)).strftime("%Y-%m-%dT07:30")
+
+
+@pytest.mark.parametrize(("now", "message"), [
+    ("hôm qua", "now: thời điểm không hợp lệ 'hôm qua' (ví dụ 2027-01-15T08:00)"),
+    ("9999-12-31", "now: thời điểm '9999-12-31' nằm ngoài khoảng năm 1970–2199"),
+    ("1900-01-01T07:30", "now: thời điểm '1900-01-01T07:30' nằm ngoài khoảng năm 1970–2199"),
+])
+def test_a_unit_run_with_an_unusable_now_fails_naming_the_parameter(installed: Engine, prefect_records, now,
+                                                                     message) -> None:
+    before = notification_keys(installed)
+    state = follow_up_unit(unit=KT, now=now, return_state=True)
+    assert (state.type.value, state.name, state.message) == ("FAILED", "Tham số không hợp lệ", message)
+    assert notification_keys(installed) == before
+    assert message in prefect_records.text()
+    assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]  # no traceback
+
+
+def test_a_unit_run_beyond_the_horizon_is_refused_unless_forced(installed: Engine, prefect_records) -> None:
+    far = _far(400)
+    before = count(installed, Occurrence)
+    state = follow_up_unit(unit=KT, now=far, return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Không chạy")
+    assert state.message.startswith(f"now {far[8:10]}/{far[5:7]}/{far[:4]} đi trước đồng hồ")
+    assert "quá giới hạn 366 ngày (HTX_HORIZON_DAYS); nếu thật sự muốn chạy bù đến thời điểm đó, dùng force" in state.message
+    assert count(installed, Occurrence) == before
+    assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]
+    forced = follow_up_unit(unit=KT, now=far, force=True, return_state=True)
+    assert forced.type.value in ("COMPLETED", "FAILED") and forced.name != "Không chạy"
+    assert count(installed, Occurrence) > before
+
+
+def test_a_unit_run_on_an_unreachable_database_fails_with_the_clis_words(installed: Engine, prefect_records,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTX_DATABASE_URL", "postgresql://htx:mat-khau-bi-mat@127.0.0.1:1/test")
+    state = follow_up_unit(unit=KT, now=TUESDAY, return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Lỗi cơ sở dữ liệu")
+    assert state.message.startswith("không làm việc được với cơ sở dữ liệu postgresql://htx:***@127.0.0.1:1/test: "
+                                    "máy chủ không nhận kết nối")
+    from typer.testing import CliRunner
+
+    from htx_tasks.cli.main import app
+
+    cli = CliRunner().invoke(app, ["tick", "--now", TUESDAY], env={"COLUMNS": "2000"})
+    assert cli.exit_code == 3 and f"Lỗi: {state.message}" in cli.stderr  # the same words as the command line
+    logged = prefect_records.text()
+    assert state.message in logged and "mat-khau-bi-mat" not in logged
+    assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]
+
+
+def test_a_database_failure_inside_a_task_is_logged_as_one_sentence_without_sql(installed: Engine, prefect_records,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import units
+
+    monkeypatch.setattr(units, "evaluate", units.evaluate.with_options(retry_delay_seconds=0))
+    with installed.begin() as conn:  # the pass's first query fails: "no such table"
+        conn.exec_driver_sql("ALTER TABLE occurrence RENAME TO occurrence_gone")
+    state = follow_up_unit(unit=KT, now=TUESDAY, return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Lỗi cơ sở dữ liệu")
+    assert state.message.startswith("không làm việc được với cơ sở dữ liệu sqlite:///")
+    task_lines = [r.getMessage() for r in prefect_records.records if r.name == "prefect.task_runs"]
+    # two retries, then the last failure: each one sentence; the task's state keeps no SQL either
+    assert [line.endswith("(sẽ thử lại)") for line in task_lines if line.startswith("không làm việc được")] == [
+        True, True, False]
+    assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]
+    assert "SELECT" not in prefect_records.text() and "Traceback" not in prefect_records.text()
 
 
 def test_catching_up_three_missed_days_sends_each_reminder_once_in_order_at_its_own_time(

@@ -188,7 +188,8 @@ def test_tick_cut_by_a_terminated_backend_says_so_and_the_next_tick_finishes(run
         assert killer.fired
         assert cut.exit_code == 3, cut.output
         assert "máy chủ đã ngắt kết nối giữa chừng" in cut.stderr
-        assert "chạy lại lệnh" in cut.stderr and "postgresql+psycopg://postgres@127.0.0.1:5432/" in cut.stderr
+        assert "chạy lại khi cơ sở dữ liệu sẵn sàng" in cut.stderr
+        assert "postgresql+psycopg://postgres@127.0.0.1:5432/" in cut.stderr
         assert "Traceback" not in cut.output and "OperationalError" not in cut.output
         again = run_cli("tick", "--now", "2027-11-02T09:00", "--no-dispatch", "--json", env=env)
         assert again.exit_code == 0, again.output

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy import exc as sa_exc
 
 from htx_tasks import clock
 from htx_tasks.cli import output
@@ -18,8 +17,9 @@ from htx_tasks.config import Config, load_config
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused
+from htx_tasks.services.instants import beyond_horizon, instant_of
 from htx_tasks.settings import Settings
-from htx_tasks.store.db import current_revision, describe_failure, make_engine
+from htx_tasks.store.db import DATABASE_ERRORS, current_revision, database_failure, make_engine
 
 DATABASE_EXIT = 3  # the database could not be reached or dropped the connection: try again later
 
@@ -30,7 +30,7 @@ CLI_LABELS = {
     "occurrence": "OCCURRENCE (số nhiệm vụ)", "notification": "NOTIFICATION (số thông báo)",
     "note": "--note", "evidence": "--evidence", "to": "--to", "decision": "DECISION", "outcome": "--as",
     "duty": "DUTY", "unit": "--unit", "received": "--received", "ref": "--ref", "kind": "--kind",
-    "expected_version": "--version",
+    "expected_version": "--version", "now": "--now",
 }
 NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
 
@@ -54,10 +54,8 @@ def errors() -> Iterator[None]:
     except (ValueError, KeyError) as exc:
         output.fail(str(exc.args[0]) if exc.args else str(exc))
         raise typer.Exit(2) from None
-    except (sa_exc.DBAPIError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as exc:
-        # what was committed stays; a pass run again resumes where this one stopped
-        output.fail(describe_failure(exc, Settings.from_env().database_url)
-                    + ". Những gì đã ghi trước lỗi được giữ nguyên; chạy lại lệnh khi cơ sở dữ liệu sẵn sàng.")
+    except DATABASE_ERRORS as exc:  # what was committed stays; a pass run again resumes where this one stopped
+        output.fail(database_failure(exc, Settings.from_env().database_url))
         raise typer.Exit(DATABASE_EXIT) from None
 
 
@@ -79,36 +77,14 @@ def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:
     return engine
 
 
-EARLIEST, LATEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC), dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
-
-
 def now_of(text: str | None) -> dt.datetime:
-    if text is None:
-        return clock.utcnow()
-    try:
-        at = clock.parse_instant(text)
-    except Exception:
-        raise ValueError(f"--now: thời điểm không hợp lệ '{text}' (ví dụ 2027-01-15T08:00)") from None
-    if not EARLIEST <= at < LATEST:
-        raise ValueError(f"--now: thời điểm '{text}' nằm ngoài khoảng năm 1970–2199")
-    return at
+    return clock.utcnow() if text is None else instant_of(text, field="now")
 
 
 def within_horizon(at: dt.datetime, config: Path | None, *, force: bool) -> bool:
-    """Refuse a pass further ahead of the clock than the horizon unless forced; True if beyond it.
-
-    A mistyped year (2099 for 2029) would open and escalate decades of work in one go.
-    """
-    days = Settings.from_env(config).horizon_days
-    ahead = at - clock.utcnow()
-    if ahead <= dt.timedelta(days=days):
-        return False
-    if not force:
-        raise Refused(
-            f"--now {clock.local(at):%d/%m/%Y} đi trước đồng hồ {ahead.days} ngày, quá giới hạn {days} ngày "
-            "(HTX_HORIZON_DAYS); nếu thật sự muốn chạy bù đến thời điểm đó, thêm --force"
-        )
-    return True
+    """``tick --now``: refused beyond ``HTX_HORIZON_DAYS`` unless ``--force``; True if beyond it."""
+    return beyond_horizon(at, clock.utcnow(), Settings.from_env(config).horizon_days, force=force, label="--now",
+                          force_label="--force")
 
 
 def date_of(text: str, option: str) -> dt.date:

@@ -78,6 +78,25 @@ _REASONS = [
 ]
 
 
+# what "the database could not be used" looks like: a server that does not answer or drops the
+# connection, a bad URL, a driver that is not installed
+DATABASE_ERRORS: tuple[type[Exception], ...] = (exc.DBAPIError, exc.ArgumentError, exc.NoSuchModuleError)
+
+
+def database_failure(error: BaseException, url: str) -> str:
+    """What the CLI (exit 3) and a failed flow run say: the failure, the masked URL, what to do."""
+    return (describe_failure(error, url) + ". Những gì đã ghi trước lỗi được giữ nguyên; "
+            "chạy lại khi cơ sở dữ liệu sẵn sàng.")
+
+
+class DatabaseUnavailable(Exception):
+    """A database failure in the words people read: the masked URL, never the SQL or its parameters."""
+
+    @classmethod
+    def of(cls, error: BaseException, url: str) -> DatabaseUnavailable:
+        return cls(database_failure(error, url))
+
+
 def describe_failure(error: BaseException, url: str) -> str:
     """A Vietnamese sentence for a database failure, naming the (masked) URL, never the password."""
     if isinstance(error, exc.ArgumentError | exc.NoSuchModuleError):
