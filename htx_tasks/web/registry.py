@@ -46,7 +46,6 @@ class CoopView:
     place: str
     sector: str
     status: str
-    status_code: str
     since: dt.date
     members: int | None
     capital: int | None
@@ -67,7 +66,7 @@ def coop_view(web: Web, row: CoopVersion) -> CoopView:
     ecommerce = (f"{row.ecommerce_products or 0}/{row.key_product_count} sản phẩm chủ lực"
                  if row.key_product_count else "—")
     return CoopView(code=row.code, name=row.name, place=web.plan.unit_name(row.ward).removeprefix("UBND "),
-                    sector=label(Sector, row.sector), status=label(Status, row.status), status_code=row.status,
+                    sector=label(Sector, row.sector), status=label(Status, row.status),
                     since=row.valid_from, members=row.members, capital=row.charter_capital, rating=rating,
                     tech=(row.tech_note or "Có") if row.tech else "Chưa", ecommerce=ecommerce, brand=row.brand or "—",
                     synthetic=row.synthetic, version=row.id or 0)
