@@ -77,7 +77,7 @@ def setup(work: Path, receiver: HttpReceiver, database_url: str | None):
         session.commit()
         occurrences = list(session.exec(select(Occurrence)).all())
     by_unit = {o.unit_code: o for o in occurrences}
-    overdue = next(o for o in occurrences if o.deadline < NOW.date())
+    overdue = min(occurrences, key=lambda o: (o.deadline, o.id))  # the roles' rows hang on the earliest
     occurrence_of = {t: (by_unit[t] if t in by_unit else overdue) for t in tags}
     settings = Settings(database_url=url, config_dir=config, var_dir=work / "var")
     channels = load_channels(plan, config, None)  # inbox disabled
@@ -175,14 +175,13 @@ def main() -> None:
                         help="default: a fresh SQLite file in a temporary directory")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    n_tags = 24
-    rounds_total = -(-args.messages // n_tags)
     n = args.messages
-    chunks = max(1, min(args.chunks, rounds_total))
     totals = {"outbox": [0.0, 0.0], "bare": [0.0, 0.0], "gather": [0.0, 0.0]}
     with tempfile.TemporaryDirectory() as tmp, HttpReceiver() as receiver:
         plan, engine, tags, occurrence_of, settings, channels = setup(Path(tmp), receiver, args.database_url)
-        assert len(tags) == n_tags
+        n_tags = len(tags)
+        rounds_total = -(-args.messages // n_tags)
+        chunks = max(1, min(args.chunks, rounds_total))
         bare = Bare(plan, tags, occurrence_of, receiver)
         print(f"{n} messages to one local json:// receiver (127.0.0.1:{receiver.port}), {n_tags} recipients "
               f"(one URL each), database {engine.dialect.name}; inbox disabled on the outbox side for a fair "

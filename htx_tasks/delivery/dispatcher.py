@@ -5,36 +5,43 @@ so two dispatchers never send the same row. Failures are retried with backoff an
 URL; after the last attempt the coordinator's fallback channel is told. A row found ``sending``
 after its lease expired (the process died mid-send) is neither resent nor dropped: it is put in
 ``review`` for a person to decide.
+
+A pass works through its recipients in batches of ``BATCH``: one claim, one read of what the
+digests show, then the digests go out ``in_flight`` at a time (different recipients at once; one
+recipient's digests one after another, in order), then one write of every result. The SQL lives
+in ``outbox``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
+import os
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, update
-from sqlmodel import select
+from sqlalchemy import Engine, Row
 
 from htx_tasks import clock
 from htx_tasks.clock import local
-from htx_tasks.core.lifecycle import ACTIVE
+from htx_tasks.delivery import outbox
 from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
-from htx_tasks.delivery.messages import make_item, render_digest, render_failure
-from htx_tasks.delivery.sender import UrlResult, scrub, send
+from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure
+from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
+from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import Delivery, Notification, Occurrence
 from htx_tasks.web.links import LinkMaker
 
+__all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "DispatchResult", "dispatch", "in_working_hours"]
 log = logging.getLogger(__name__)
-BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30), dt.timedelta(hours=2))
-MAX_ATTEMPTS = len(BACKOFF) + 1
-LEASE = dt.timedelta(minutes=15)
+# digests on their way at once; Apprise runs each in its own pool of cpu + 4 threads, so no more
+IN_FLIGHT = min(8, (os.cpu_count() or 1) + 4)
+BATCH = 64  # recipients claimed, sent and recorded together: bounds how long a claim waits to be sent
 
 
 @dataclass
@@ -60,7 +67,7 @@ def in_working_hours(plan: Plan, now: dt.datetime, recipient: str | None = None)
 def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[str] | None = None,
              settings: Settings | None = None, channels: Channels | None = None,
              respect_hours: bool = True, retries_only: bool = False,
-             wall: dt.datetime | None = None) -> DispatchResult:
+             wall: dt.datetime | None = None, in_flight: int | None = None) -> DispatchResult:
     """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags.
 
     ``retries_only`` sends only rows that already failed once (their backoff has run out), so a
@@ -69,156 +76,133 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     ``now`` is the instant the pass is computed for (a caught-up run keeps its scheduled time);
     ``wall`` is the real time, read once from the clock module, that claims and their lease are
     measured in, so a late run's old ``now`` never makes another dispatcher's fresh claim look stuck.
+
+    ``in_flight`` (default ``IN_FLIGHT``) bounds the digests being sent at once.
     """
     wall = wall or clock.utcnow()
     settings = settings or Settings.from_env(plan.config_dir)
     channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
     result = DispatchResult()
     with session_scope(engine) as session:
-        result.review = _set_aside_stuck(session, wall, recipients)
-        result.dropped = _drop_closed(session, now, recipients)
-        # ids and recipients only: after a long catch-up thousands of rows may be due at once
-        pending = session.execute(_due_query(now, recipients, retries_only)
-                                  .with_only_columns(Notification.id, Notification.recipient)).all()
-    by_recipient: dict[str, list[int]] = defaultdict(list)
-    for row in pending:
-        by_recipient[row.recipient].append(row.id)
+        result.review = outbox.set_aside_stuck(session, wall, recipients)
+        result.dropped = outbox.drop_closed(session, recipients)
+        due = outbox.due_counts(session, now, recipients, retries_only)
     if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
-        for recipient in [r for r in by_recipient if not in_working_hours(plan, now, r)]:
-            result.deferred += len(by_recipient.pop(recipient))
-    template = channels.template_values()
-    links = LinkMaker.from_env() if by_recipient else None
-    for recipient, ids in sorted(by_recipient.items()):
-        claimed = _claim(engine, ids, wall)
-        # rows a partly failed digest already took to some URLs go again only to the others:
-        # one digest per set of URLs already reached (a single digest when nothing failed)
-        by_reached: dict[str, list[Notification]] = defaultdict(list)
-        for row in claimed:
-            by_reached[row.delivered_urls].append(row)
-        for group in by_reached.values():
-            _deliver(engine, plan, channels, recipient, group, now, template, result, links)
+        for recipient in [r for r in due if not in_working_hours(plan, now, r)]:
+            result.deferred += due.pop(recipient)
+    if not due:
+        return result
+    run = _Pass(engine, plan, now, channels, channels.template_values(), LinkMaker.from_env())
+    order = sorted(due)
+    started = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=max(1, in_flight or IN_FLIGHT), thread_name_prefix="htx-dispatch")
+    try:
+        for start in range(0, len(order), BATCH):
+            # a later batch's claim is stamped with the time the pass has run since: its lease
+            # starts when it is claimed, not when the pass began
+            claimed_at = wall + dt.timedelta(seconds=time.monotonic() - started) if start else wall
+            run.batch(pool, order[start:start + BATCH], claimed_at, retries_only, result)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return result
 
 
-def _due_query(now: dt.datetime, recipients: set[str] | None, retries_only: bool = False):
-    query = select(Notification).where(
-        Notification.status == "pending", Notification.next_attempt_at <= now
-    ).order_by(Notification.recipient, Notification.due_at, Notification.id)
-    if retries_only:
-        query = query.where(Notification.attempts > 0)
-    if recipients is not None:
-        query = query.where(Notification.recipient.in_(sorted(recipients)))
-    return query
+class _Pass:
+    """What one dispatch pass shares: its time, channels, links, and each recipient's URLs."""
 
+    def __init__(self, engine: Engine, plan: Plan, now: dt.datetime, channels: Channels,
+                 template: dict[str, str], links: LinkMaker | None) -> None:
+        self.engine, self.plan, self.now, self.channels = engine, plan, now, channels
+        self.template, self.links = template, links
+        self.routes: dict[str, list[Target]] = {}  # built once per recipient per pass
 
-def _set_aside_stuck(session, wall: dt.datetime, recipients: set[str] | None) -> int:
-    stmt = update(Notification).where(
-        Notification.status == "sending", Notification.claimed_at < wall - LEASE
-    ).values(status="review", last_error="Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đã gửi chưa")
-    if recipients is not None:
-        stmt = stmt.where(Notification.recipient.in_(sorted(recipients)))
-    return session.execute(stmt).rowcount or 0
+    def route(self, recipient: str) -> list[Target]:
+        if recipient not in self.routes:
+            self.routes[recipient] = targets(self.channels.apprise_for(recipient), recipient, self.template)
+        return self.routes[recipient]
 
-
-def _drop_closed(session, now: dt.datetime, recipients: set[str] | None) -> int:
-    """Nothing is sent for an obligation that is done, waived, submitted or succeeded."""
-    closed = select(Occurrence.id).where(Occurrence.state.not_in([s.value for s in ACTIVE]))
-    stmt = update(Notification).where(
-        Notification.status == "pending", Notification.occurrence_id.in_(closed)
-    ).values(status="cancelled", next_attempt_at=None)
-    if recipients is not None:
-        stmt = stmt.where(Notification.recipient.in_(sorted(recipients)))
-    return session.execute(stmt).rowcount or 0
-
-
-def _claim(engine: Engine, ids: list[int], wall: dt.datetime) -> list[Notification]:
-    """Compare-and-set: only rows still pending become ours."""
-    token = uuid.uuid4().hex
-    with session_scope(engine) as session:
-        session.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids), Notification.status == "pending")
-            .values(status="sending", claim_token=token, claimed_at=wall)
-        )
-    with session_scope(engine) as session:
-        # by primary key first: claim_token has no index, and the table only grows
-        return list(session.exec(select(Notification).where(
-            Notification.id.in_(ids), Notification.claim_token == token)).all())
-
-
-def _deliver(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows: list[Notification],
-             now: dt.datetime, template: dict[str, str], result: DispatchResult,
-             links: LinkMaker | None = None) -> None:
-    with session_scope(engine) as session:
-        occurrences = {o.id: o for o in session.exec(
-            select(Occurrence).where(Occurrence.id.in_([r.occurrence_id for r in rows]))
-        ).all()}
-        page = web_page(session, plan, links, recipient)
-        notes = decision_notes(session, rows)
-    items = [
-        make_item(plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level,
-                  unit=occurrences[r.occurrence_id].unit_code, duty=occurrences[r.occurrence_id].duty_code,
-                  period=occurrences[r.occurrence_id].period_label,
-                  deadline=occurrences[r.occurrence_id].deadline, now=now,
-                  link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
-                  note=notes.get(r.id), recipient=recipient)
-        for r in rows
-    ]
-    message = render_digest(plan, recipient, items, now, page_link=page)
-    already = set(filter(None, rows[0].delivered_urls.split(",")))  # the same for every row here
-    try:
-        outcomes = send(channels.apprise_for(recipient), recipient, message, skip=already, template=template)
-    except Exception as exc:  # a broken plug-in must not leave rows claimed forever
-        log.exception("delivery to %s failed", recipient)
-        outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), template)[:500])]
-    _record(engine, plan, channels, recipient, rows, outcomes, already, now, template, result)
-
-
-def _record(engine: Engine, plan: Plan, channels: Channels, recipient: str, rows: list[Notification],
-            outcomes: list[UrlResult], already: set[str], now: dt.datetime, template: dict[str, str],
-            result: DispatchResult) -> None:
-    ids = ",".join(str(r.id) for r in rows)
-    reached = already | {o.url_id for o in outcomes if o.ok}
-    failures = [o for o in outcomes if not o.ok]
-    gave_up = False
-    with session_scope(engine) as session:
-        for outcome in outcomes:
-            session.add(Delivery(recipient=recipient, at=now, url=outcome.url, url_id=outcome.url_id,
-                                 status=outcome.status, notification_ids=ids, error=outcome.error))
-        if not failures:  # the usual case: one statement for the whole digest
-            session.execute(
-                update(Notification)
-                .where(Notification.id.in_([r.id for r in rows]), Notification.claim_token == rows[0].claim_token)
-                .values(status="sent", sent_at=now, last_error=None, claim_token=None,
-                        attempts=Notification.attempts + 1, delivered_urls=",".join(sorted(reached)))
-            )
-            result.sent += len(rows)
-        for row in rows if failures else []:
-            row = session.merge(row)
-            row.attempts += 1
-            row.delivered_urls = ",".join(sorted(reached))
-            row.claim_token = None
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status, row.last_error = "failed", failures[-1].error
-                result.failed += 1
-                gave_up = True
-            else:
-                row.status = "pending"
-                row.next_attempt_at = now + BACKOFF[row.attempts - 1]
-                row.last_error = failures[-1].error
-                result.retrying += 1
-            session.add(row)
-    if not failures:
-        result.messages += 1
-        result.recipients.append(recipient)
-    if gave_up and recipient != FALLBACK:
-        notice = render_failure(plan, recipient, failures[-1].error or "", len(rows), now)
+    def batch(self, pool: ThreadPoolExecutor, recipients: list[str], wall: dt.datetime, retries_only: bool,
+              result: DispatchResult) -> None:
+        token, rows = outbox.claim(self.engine, self.now, recipients, wall, retries_only)
+        if not rows:
+            return
+        with session_scope(self.engine) as session:
+            found = outbox.occurrences(session, (r.occurrence_id for r in rows))
+            pages = {r: web_page(session, self.plan, self.links, r) for r in {row.recipient for row in rows}}
+            notes = decision_notes(session, rows)
+        jobs: dict[str, list[Digest]] = defaultdict(list)
+        for recipient, group in _digests(rows):
+            jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
+        for recipient in jobs:  # here, not in the workers: Apprise parses its configuration lazily
+            self.route(recipient)
+        futures = [pool.submit(self._send_all, digests, found, pages[recipient], notes)
+                   for recipient, digests in jobs.items()]
+        every = [d for digests in jobs.values() for d in digests]
         try:
-            told = send(channels.apprise_for(FALLBACK), FALLBACK, notice, skip=set(), template=template)
-        except Exception as exc:  # the rows are recorded as failed already; keep dispatching others
-            log.exception("fallback notice about %s failed", recipient)
-            told = [UrlResult("", FALLBACK, "failure", scrub(str(exc), template)[:500])]
-        with session_scope(engine) as session:  # the notice is on record too
-            for outcome in told:
-                session.add(Delivery(recipient=FALLBACK, at=now, url=outcome.url, url_id=outcome.url_id,
-                                     status=outcome.status, notification_ids=ids, error=outcome.error))
+            for future in futures:
+                future.result()
+        except BaseException:  # interrupted: keep what is known, hand back what was never sent
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            outbox.release(self.engine, token, every)
+            outbox.record(self.engine, token, every, self.now)
+            raise
+        done = outbox.record(self.engine, token, every, self.now)
+        result.sent += done.sent
+        result.messages += done.messages
+        result.failed += done.failed
+        result.retrying += done.retrying
+        result.recipients += done.recipients
+        self.tell_fallback(done.gave_up)
+
+    def _send_all(self, digests: list[Digest], found: dict[int, Row], page: str | None,
+                  notes: dict[int, str]) -> None:
+        """One recipient's digests, in order (runs in a worker thread)."""
+        for digest in digests:
+            digest.started = True
+            recipient = digest.recipient
+            try:
+                message = self.render(digest, found, page, notes)
+                digest.outcomes = send(self.route(recipient), recipient, message, skip=digest.already,
+                                       template=self.template)
+            except Exception as exc:  # a broken plug-in or row must not leave rows claimed forever
+                log.exception("delivery to %s failed", recipient)
+                digest.outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), self.template)[:500])]
+
+    def render(self, digest: Digest, found: dict[int, Row], page: str | None, notes: dict[int, str]) -> Message:
+        plan, recipient = self.plan, digest.recipient
+        items = []
+        for r in digest.rows:
+            occurrence = found[r.occurrence_id]
+            items.append(make_item(
+                plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level, unit=occurrence.unit_code,
+                duty=occurrence.duty_code, period=occurrence.period_label, deadline=occurrence.deadline,
+                now=self.now, link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
+                note=notes.get(r.id), recipient=recipient))
+        return render_digest(plan, recipient, items, self.now, page_link=page)
+
+    def tell_fallback(self, gave_up: list[tuple[Digest, str]]) -> None:
+        """The coordinator's fallback channel hears of each recipient given up on (after its rows
+        are recorded as failed), one notice after another."""
+        notices = []
+        for digest, error in gave_up:
+            if digest.recipient == FALLBACK:
+                continue
+            notice = render_failure(self.plan, digest.recipient, error, len(digest.rows), self.now)
+            try:
+                told = send(self.route(FALLBACK), FALLBACK, notice, skip=set(), template=self.template)
+            except Exception as exc:  # the rows are recorded as failed already; keep dispatching others
+                log.exception("fallback notice about %s failed", digest.recipient)
+                told = [UrlResult("", FALLBACK, "failure", scrub(str(exc), self.template)[:500])]
+            notices.append((digest.ids, told))
+        outbox.record_notices(self.engine, notices, FALLBACK, self.now)
+
+
+def _digests(rows: list[Row]):
+    """(recipient, rows) per digest: rows a partly failed digest already took to some URLs go
+    again only to the others, one digest per set of URLs already reached."""
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for row in rows:  # by recipient, then due time and id
+        groups[(row.recipient, row.delivered_urls)].append(row)
+    return [(recipient, group) for (recipient, _), group in groups.items()]

@@ -123,6 +123,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,  # compiled once per process: no file check on every digest
 )
 
 
@@ -190,7 +191,7 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
     }
     return Message(
         title=digest_title(plan, recipient, items),
-        text=_env.get_template("digest.txt.j2").render(context),
+        text=_env.get_template("digest.txt.j2").render(context),  # cached after the first call
         markdown=_env.get_template("digest.md.j2").render(context),
     )
 

@@ -38,9 +38,47 @@ def scrub(text: str, secrets: dict[str, str]) -> str:
     return text
 
 
-def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[str],
+@dataclass(frozen=True)
+class Target:
+    """One URL of a recipient, prepared once per pass and reused for each of its digests."""
+
+    url_id: str
+    masked: str  # secrets masked by Apprise, template values scrubbed
+    markdown: bool = False  # the format this URL renders natively
+    apprise: apprise.Apprise | None = None  # holding this URL only; None when it cannot be built
+    error: str | None = None  # why it cannot be built (a ``${NAME}`` has no value)
+
+
+def targets(obj: apprise.Apprise, recipient: str, template: dict[str, str]) -> list[Target]:
+    """The URLs tagged ``recipient`` in ``obj``, each in a one-URL Apprise object of its own.
+
+    A URL whose ``${NAME}`` template value is missing becomes a target that always fails
+    (Apprise itself would skip it silently).
+    """
+    prepared = []
+    waiting: list = []  # entries Apprise cannot build: a ${NAME} has no value
+    servers = list(obj.find(tag=recipient, template=template or None, report=waiting))
+    for entry in waiting:
+        names = ", ".join(f"${{{n.upper()}}}" for n in entry.template_required) or "mẫu"
+        prepared.append(Target(url_id(entry), scrub(entry.url(privacy=True), template),
+                               error=f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) "
+                                     "cho URL này"))
+    for server in servers:
+        single = apprise.Apprise()
+        single.add(server)
+        # the format this URL renders (honours ``?format=``; else the plug-in's first format)
+        prepared.append(Target(url_id(server), scrub(server.url(privacy=True), template),
+                               markdown=server.resolve_format(None) == apprise.NotifyFormat.MARKDOWN,
+                               apprise=single))
+    return prepared
+
+
+def send(obj: apprise.Apprise | list[Target], recipient: str, message: Message, *, skip: set[str],
          template: dict[str, str], timeout: float | None = None) -> list[UrlResult]:
     """Send ``message`` to every URL tagged ``recipient`` except those in ``skip``.
+
+    ``obj`` is an Apprise object holding the recipient's URLs, or its ``targets`` prepared
+    once for several messages.
 
     Each URL gets the body in the format it handles natively (Markdown for chat services,
     plain text for e-mail and the inbox), always with ``body_format`` set explicitly.
@@ -48,46 +86,30 @@ def send(obj: apprise.Apprise, recipient: str, message: Message, *, skip: set[st
     ``timeout`` (default ``TIMEOUT``) is Apprise's call deadline: past it Apprise stops waiting
     and reports TIMEOUT, but the request may still complete in the background, so a TIMEOUT is
     "unknown", not "not delivered" (a retry may then deliver a second copy).
-
-    A URL whose ``${NAME}`` template value is missing is reported as a failure (Apprise itself
-    would skip it silently).
     """
     results = []
     timeout = TIMEOUT if timeout is None else timeout
-    waiting: list = []  # entries Apprise cannot build: a ${NAME} has no value
-    servers = list(obj.find(tag=recipient, template=template or None, report=waiting))
-    for entry in waiting:
-        uid = url_id(entry)
-        if uid in skip:
+    prepared = targets(obj, recipient, template) if isinstance(obj, apprise.Apprise) else obj
+    for target in prepared:
+        if target.url_id in skip:
             continue
-        masked = scrub(entry.url(privacy=True), template)
-        names = ", ".join(f"${{{n.upper()}}}" for n in entry.template_required) or "mẫu"
-        error = f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) cho URL này"
-        log.warning("delivery to %s via %s: %s", recipient, masked, error)
-        results.append(UrlResult(uid, masked, "failure", error))
-    for server in servers:
-        uid = url_id(server)
-        if uid in skip:
+        if target.apprise is None:
+            log.warning("delivery to %s via %s: %s", recipient, target.masked, target.error)
+            results.append(UrlResult(target.url_id, target.masked, "failure", target.error))
             continue
-        # the format this URL renders (honours ``?format=``; else the plug-in's first format)
-        native = server.resolve_format(None)
-        markdown = native == apprise.NotifyFormat.MARKDOWN
-        single = apprise.Apprise()
-        single.add(server)
-        outcome = single.notify(
-            body=message.markdown if markdown else message.text,
+        outcome = target.apprise.notify(
+            body=message.markdown if target.markdown else message.text,
             title=message.title,
-            body_format=apprise.NotifyFormat.MARKDOWN if markdown else apprise.NotifyFormat.TEXT,
+            body_format=apprise.NotifyFormat.MARKDOWN if target.markdown else apprise.NotifyFormat.TEXT,
             template=template or None,
             timeout=timeout,
         )
-        masked = scrub(server.url(privacy=True), template)
         status = {apprise.AppriseResultStatus.SUCCESS: "success",
                   apprise.AppriseResultStatus.TIMEOUT: "timeout"}.get(outcome.status, "failure")
         error = None
         if status != "success":
             lines = [entry.message for entry in outcome.logs() if getattr(entry, "message", None)]
             error = scrub(("; ".join(lines[-3:]) or status)[:500], template)
-            log.warning("delivery to %s via %s: %s", recipient, masked, error)
-        results.append(UrlResult(uid, masked, status, error))
+            log.warning("delivery to %s via %s: %s", recipient, target.masked, error)
+        results.append(UrlResult(target.url_id, target.masked, status, error))
     return results
