@@ -1,6 +1,7 @@
 """Real receivers on loopback for the delivery tests and the benchmark.
 
-* ``HttpReceiver``: a threading HTTP server recording every POST (the ``json://`` target), with
+* ``HttpReceiver``: a threading HTTP server recording every POST (the ``json://`` target) and
+  counting the requests it handles at once (``max_in_flight``, per path too), with
   fault modes: ``ok``, ``error`` (answers 500), ``hang`` (never reads the request: nothing is
   received), ``hang_after_read`` (records the request, then answers too late: the sender cannot
   know it arrived). ``stop()`` closes the port (receiver down); ``start()`` reopens the same port.
@@ -74,6 +75,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         receiver = self.server.receiver
+        receiver.enter(self.path)
+        try:
+            self._post(receiver)
+        finally:
+            receiver.leave(self.path)
+
+    def _post(self, receiver: HttpReceiver) -> None:
         mode = receiver.mode
         receiver.hits += 1
         if mode == "hang":
@@ -119,6 +127,10 @@ class HttpReceiver:
         self.received: list[Received] = []
         self.hits = 0
         self.errors = 0
+        self.in_flight = 0  # requests being handled now, and the most at once (all, and per path)
+        self.max_in_flight = 0
+        self.max_in_flight_by_path: dict[str, int] = {}
+        self._by_path: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -149,6 +161,18 @@ class HttpReceiver:
         self.stop()
 
     # recording
+    def enter(self, path: str) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._by_path[path] = self._by_path.get(path, 0) + 1
+            self.max_in_flight_by_path[path] = max(self.max_in_flight_by_path.get(path, 0), self._by_path[path])
+
+    def leave(self, path: str) -> None:
+        with self._lock:
+            self.in_flight -= 1
+            self._by_path[path] -= 1
+
     def record(self, item: Received) -> None:
         with self._lock:
             self.received.append(item)

@@ -45,6 +45,9 @@ class Channels:
     variables: list[str] = field(default_factory=list)
     inbox_dir: Path | None = None
     _config: apprise.AppriseConfig | None = field(default=None, init=False, repr=False, compare=False)
+    # the sender's prepared URLs per (recipient, template values): built once while these channels
+    # are in use (a dispatch pass loads them afresh unless it is given them)
+    prepared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def apprise_for(self, recipient: str) -> apprise.Apprise:
         """An Apprise object holding the recipient's configured URLs and its inbox."""

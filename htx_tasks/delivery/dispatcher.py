@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -83,61 +84,93 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     settings = settings or Settings.from_env(plan.config_dir)
     channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
     result = DispatchResult()
-    with session_scope(engine) as session:
+    # secrets and the link key are read before the transaction, which holds SQLite's write lock
+    run = _Pass(engine, plan, now, channels, channels.template_values(), LinkMaker.from_env(), retries_only)
+    started = time.monotonic()
+    with session_scope(engine) as session:  # one transaction: tidy up, count, claim the first batch
         result.review = outbox.set_aside_stuck(session, wall, recipients)
         result.dropped = outbox.drop_closed(session, recipients)
         due = outbox.due_counts(session, now, recipients, retries_only)
-    if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
-        for recipient in [r for r in due if not in_working_hours(plan, now, r)]:
-            result.deferred += due.pop(recipient)
-    if not due:
-        return result
-    run = _Pass(engine, plan, now, channels, channels.template_values(), LinkMaker.from_env())
-    order = sorted(due)
-    started = time.monotonic()
-    pool = ThreadPoolExecutor(max_workers=max(1, in_flight or IN_FLIGHT), thread_name_prefix="htx-dispatch")
-    try:
-        for start in range(0, len(order), BATCH):
+        if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
+            for recipient in [r for r in due if not in_working_hours(plan, now, r)]:
+                result.deferred += due.pop(recipient)
+        order = sorted(due)
+        first = run.load(session, order[:BATCH], wall) if order else None
+    pool = _pool(max(1, in_flight or IN_FLIGHT))
+    for start in range(0, len(order), BATCH):
+        if start:
             # a later batch's claim is stamped with the time the pass has run since: its lease
             # starts when it is claimed, not when the pass began
-            claimed_at = wall + dt.timedelta(seconds=time.monotonic() - started) if start else wall
-            run.batch(pool, order[start:start + BATCH], claimed_at, retries_only, result)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+            with session_scope(engine) as session:
+                batch = run.load(session, order[start:start + BATCH],
+                                 wall + dt.timedelta(seconds=time.monotonic() - started))
+        else:
+            batch = first
+        if batch is not None:
+            run.deliver(pool, batch, result)
     return result
+
+
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(size: int) -> ThreadPoolExecutor:
+    """A worker pool kept for the process (as Apprise keeps its own): no threads started per pass."""
+    with _pools_lock:
+        if size not in _pools:
+            _pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"htx-dispatch-{size}")
+        return _pools[size]
+
+
+@dataclass
+class _Batch:
+    """Claimed rows of some recipients, as digests, with what their messages show."""
+
+    token: str
+    jobs: dict[str, list[Digest]]  # recipient → its digests, in the order they go out
+    found: dict[int, Row]  # occurrences
+    pages: dict[str, str | None]  # each recipient's web page
+    notes: dict[int, str]  # decisions' notes, by row
+
+    @property
+    def digests(self) -> list[Digest]:
+        return [d for digests in self.jobs.values() for d in digests]
 
 
 class _Pass:
     """What one dispatch pass shares: its time, channels, links, and each recipient's URLs."""
 
     def __init__(self, engine: Engine, plan: Plan, now: dt.datetime, channels: Channels,
-                 template: dict[str, str], links: LinkMaker | None) -> None:
+                 template: dict[str, str], links: LinkMaker | None, retries_only: bool) -> None:
         self.engine, self.plan, self.now, self.channels = engine, plan, now, channels
-        self.template, self.links = template, links
-        self.routes: dict[str, list[Target]] = {}  # built once per recipient per pass
+        self.template, self.links, self.retries_only = template, links, retries_only
+        self._values = tuple(sorted(template.items()))
 
     def route(self, recipient: str) -> list[Target]:
-        if recipient not in self.routes:
-            self.routes[recipient] = targets(self.channels.apprise_for(recipient), recipient, self.template)
-        return self.routes[recipient]
+        """The recipient's URLs, each built once while the channels are in use."""
+        key = (recipient, self._values)
+        if key not in self.channels.prepared:
+            self.channels.prepared[key] = targets(self.channels.apprise_for(recipient), recipient, self.template)
+        return self.channels.prepared[key]
 
-    def batch(self, pool: ThreadPoolExecutor, recipients: list[str], wall: dt.datetime, retries_only: bool,
-              result: DispatchResult) -> None:
-        token, rows = outbox.claim(self.engine, self.now, recipients, wall, retries_only)
+    def load(self, session, recipients: list[str], claimed_at: dt.datetime) -> _Batch | None:
+        """Claim the rows due for ``recipients`` and read what their digests show (the caller's
+        transaction); their URLs are prepared here, not in the workers, as Apprise parses its
+        configuration lazily."""
+        token, rows = outbox.claim(session, self.now, recipients, claimed_at, self.retries_only)
         if not rows:
-            return
-        with session_scope(self.engine) as session:
-            found = outbox.occurrences(session, (r.occurrence_id for r in rows))
-            pages = {r: web_page(session, self.plan, self.links, r) for r in {row.recipient for row in rows}}
-            notes = decision_notes(session, rows)
+            return None
         jobs: dict[str, list[Digest]] = defaultdict(list)
         for recipient, group in _digests(rows):
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
-        for recipient in jobs:  # here, not in the workers: Apprise parses its configuration lazily
             self.route(recipient)
-        futures = [pool.submit(self._send_all, digests, found, pages[recipient], notes)
-                   for recipient, digests in jobs.items()]
-        every = [d for digests in jobs.values() for d in digests]
+        return _Batch(token, jobs, outbox.occurrences(session, (r.occurrence_id for r in rows)),
+                      {r: web_page(session, self.plan, self.links, r) for r in jobs}, decision_notes(session, rows))
+
+    def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
+        """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
+        futures = [pool.submit(self._send_all, digests, batch) for digests in batch.jobs.values()]
         try:
             for future in futures:
                 future.result()
@@ -145,10 +178,10 @@ class _Pass:
             for future in futures:
                 future.cancel()
             wait(futures)
-            outbox.release(self.engine, token, every)
-            outbox.record(self.engine, token, every, self.now)
+            outbox.release(self.engine, batch.token, batch.digests)
+            outbox.record(self.engine, batch.token, batch.digests, self.now)
             raise
-        done = outbox.record(self.engine, token, every, self.now)
+        done = outbox.record(self.engine, batch.token, batch.digests, self.now)
         result.sent += done.sent
         result.messages += done.messages
         result.failed += done.failed
@@ -156,25 +189,25 @@ class _Pass:
         result.recipients += done.recipients
         self.tell_fallback(done.gave_up)
 
-    def _send_all(self, digests: list[Digest], found: dict[int, Row], page: str | None,
-                  notes: dict[int, str]) -> None:
+    def _send_all(self, digests: list[Digest], batch: _Batch) -> None:
         """One recipient's digests, in order (runs in a worker thread)."""
         for digest in digests:
             digest.started = True
             recipient = digest.recipient
             try:
-                message = self.render(digest, found, page, notes)
+                message = self.render(digest, batch)
                 digest.outcomes = send(self.route(recipient), recipient, message, skip=digest.already,
                                        template=self.template)
             except Exception as exc:  # a broken plug-in or row must not leave rows claimed forever
                 log.exception("delivery to %s failed", recipient)
                 digest.outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), self.template)[:500])]
 
-    def render(self, digest: Digest, found: dict[int, Row], page: str | None, notes: dict[int, str]) -> Message:
+    def render(self, digest: Digest, batch: _Batch) -> Message:
         plan, recipient = self.plan, digest.recipient
+        page, notes = batch.pages[recipient], batch.notes
         items = []
         for r in digest.rows:
-            occurrence = found[r.occurrence_id]
+            occurrence = batch.found[r.occurrence_id]
             items.append(make_item(
                 plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level, unit=occurrence.unit_code,
                 duty=occurrence.duty_code, period=occurrence.period_label, deadline=occurrence.deadline,

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, Row, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from htx_tasks.core.lifecycle import ACTIVE
@@ -27,7 +27,9 @@ LEASE = dt.timedelta(minutes=15)
 CHUNK = 2000  # ids in one ``IN (...)`` list: SQLite and psycopg cap the bound parameters
 STUCK = "Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đã gửi chưa"
 
-_N = Notification.__table__
+_N: Table = Notification.__table__  # type: ignore[attr-defined]
+_O: Table = Occurrence.__table__  # type: ignore[attr-defined]
+_D: Table = Delivery.__table__  # type: ignore[attr-defined]
 CLAIMED = (_N.c.id, _N.c.recipient, _N.c.occurrence_id, _N.c.kind, _N.c.level, _N.c.due_at,
            _N.c.attempts, _N.c.delivered_urls)
 
@@ -86,7 +88,7 @@ def set_aside_stuck(session, wall: dt.datetime, recipients: set[str] | None) -> 
 
 def drop_closed(session, recipients: set[str] | None) -> int:
     """Nothing is sent for an obligation that is done, waived, submitted or succeeded."""
-    closed = select(Occurrence.id).where(Occurrence.state.not_in([s.value for s in ACTIVE]))
+    closed = select(_O.c.id).where(_O.c.state.not_in([s.value for s in ACTIVE]))
     stmt = update(_N).where(_N.c.status == "pending", _N.c.occurrence_id.in_(closed)).values(
         status="cancelled", next_attempt_at=None)
     if recipients is not None:
@@ -94,7 +96,7 @@ def drop_closed(session, recipients: set[str] | None) -> int:
     return session.execute(stmt).rowcount or 0
 
 
-def claim(engine: Engine, now: dt.datetime, recipients: Sequence[str], wall: dt.datetime,
+def claim(session, now: dt.datetime, recipients: Sequence[str], wall: dt.datetime,
           retries_only: bool = False) -> tuple[str, list[Row]]:
     """Claim every row due for ``recipients`` in one statement; returns the token and the rows.
 
@@ -106,8 +108,7 @@ def claim(engine: Engine, now: dt.datetime, recipients: Sequence[str], wall: dt.
               .order_by(due.c.id).with_for_update())
     stmt = (update(_N).where(_N.c.id.in_(wanted))
             .values(status="sending", claim_token=token, claimed_at=wall).returning(*CLAIMED))
-    with engine.begin() as conn:
-        rows = list(conn.execute(stmt).all())
+    rows = list(session.execute(stmt).all())
     rows.sort(key=lambda r: (r.recipient, r.due_at, r.id))
     return token, rows
 
@@ -115,11 +116,10 @@ def claim(engine: Engine, now: dt.datetime, recipients: Sequence[str], wall: dt.
 def occurrences(session, ids: Iterable[int]) -> dict[int, Row]:
     """The occurrence fields a digest line needs, by id."""
     ids = sorted(set(ids))
-    table = Occurrence.__table__
     found = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(table.c.id, table.c.unit_code, table.c.duty_code, table.c.period_label,
-                       table.c.deadline).where(table.c.id.in_(ids[start:start + CHUNK]))
+        query = select(_O.c.id, _O.c.unit_code, _O.c.duty_code, _O.c.period_label,
+                       _O.c.deadline).where(_O.c.id.in_(ids[start:start + CHUNK]))
         found.update({r.id: r for r in session.execute(query).all()})
     return found
 
@@ -160,7 +160,7 @@ def record(engine: Engine, token: str, digests: list[Digest], now: dt.datetime) 
     mine = [_N.c.id == bindparam("row_id"), _N.c.claim_token == token]
     with engine.begin() as conn:
         if deliveries:
-            conn.execute(insert(Delivery.__table__), deliveries)
+            conn.execute(insert(_D), deliveries)
         if sent:
             conn.execute(update(_N).where(*mine).values(
                 status="sent", sent_at=now, last_error=None, claim_token=None, attempts=_N.c.attempts + 1,
@@ -180,7 +180,7 @@ def record_notices(engine: Engine, notices: list[tuple[str, list[UrlResult]]], r
                  error=o.error) for ids, outcomes in notices for o in outcomes]
     if rows:
         with engine.begin() as conn:
-            conn.execute(insert(Delivery.__table__), rows)
+            conn.execute(insert(_D), rows)
 
 
 def release(engine: Engine, token: str, digests: list[Digest]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from htx_tasks.core.lifecycle import Kind
@@ -25,7 +28,7 @@ def web_page(session: Session, plan: Plan, links: LinkMaker | None, recipient: s
     return None
 
 
-def decision_notes(session: Session, rows: list[Notification]) -> dict[int, str]:
+def decision_notes(session: Session, rows: Sequence[Notification | Row]) -> dict[int, str]:
     """For each decision on a request for more time: the proposed date and the coordinator's note."""
     wanted = [r for r in rows if r.kind in DECISIONS]
     if not wanted:
