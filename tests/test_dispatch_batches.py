@@ -242,3 +242,31 @@ def test_results_of_a_pass_are_written_per_batch(any_world):
     kt_ids = ",".join(str(r.id) for r in sorted(world.rows(recipient=KT), key=lambda r: (r.due_at, r.id)))
     assert {d.notification_ids for d in told} == {kt_ids}
     assert len(receiver.bodies("/fallback")) == 1 and broken.errors == 2
+
+
+def test_channels_checked_in_several_threads_keep_apprises_explanations(world):
+    """Checking channels.yaml silences Apprise's complaints about a bad URL in the checking thread
+    only; dispatchers loading their channels at once must not leave Apprise silenced for good
+    (a later failure would then be recorded without its cause)."""
+    import threading
+
+    from htx_tasks.delivery.channels import load_channels
+
+    with HttpReceiver(mode="error") as broken:
+        world.write_channels([(broken.url(f"/{t}"), t) for t in _tags(world)])
+        barrier = threading.Barrier(4)
+
+        def check() -> None:
+            barrier.wait()
+            for _ in range(20):
+                load_channels(world.plan, world.config, None)
+
+        threads = [threading.Thread(target=check) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        run_pass(world.engine, world.plan, NOW)
+        dispatch(world.engine, world.plan, NOW, recipients={KT})
+    errors = {r.last_error for r in world.rows(recipient=KT)}
+    assert len(errors) == 1 and "500" in errors.pop()

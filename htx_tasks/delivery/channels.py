@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,18 +49,20 @@ class Channels:
     # the sender's prepared URLs per (recipient, template values): built once while these channels
     # are in use (a dispatch pass loads them afresh unless it is given them)
     prepared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
-    def apprise_for(self, recipient: str) -> apprise.Apprise:
-        """An Apprise object holding the recipient's configured URLs and its inbox."""
+    def apprise_for(self, *recipients: str) -> apprise.Apprise:
+        """An Apprise object holding the recipients' configured URLs and their inboxes."""
         obj = apprise.Apprise()
-        if self.tags.get(recipient):
+        if any(self.tags.get(r) for r in recipients):
             if self._config is None:  # parse the YAML once, not once per recipient and pass
                 config = apprise.AppriseConfig()
                 config.add_config(self.text, format="yaml")
                 self._config = config
             obj.add(self._config)
         if self.inbox_dir is not None:
-            obj.add(inbox_url(recipient, self.inbox_dir), tag=recipient)
+            for recipient in recipients:
+                obj.add(inbox_url(recipient, self.inbox_dir), tag=recipient)
         return obj
 
     def template_values(self) -> dict[str, str]:
@@ -189,12 +192,26 @@ def _url_is_valid(url: str) -> bool:
     if TEMPLATE.search(url):
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         return scheme in _PLUGINS
-    quiet = logging.getLogger("apprise")
-    level, quiet.level = quiet.level, logging.CRITICAL  # the message below names the URL instead
+    _checking.on = True  # Apprise's own complaint is dropped: the problem we report names the URL
     try:
         return apprise.Apprise.instantiate(url) is not None
     finally:
-        quiet.setLevel(level)
+        _checking.on = False
+
+
+class _QuietWhileChecking(logging.Filter):
+    """Drops Apprise's records in a thread that is checking a URL, and only there.
+
+    Not by raising the logger's level: that is shared, so two threads checking at once could
+    leave it raised for good, and every later delivery error would lose Apprise's explanation.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_checking, "on", False)
+
+
+_checking = threading.local()
+logging.getLogger("apprise").addFilter(_QuietWhileChecking())
 
 
 def _mask(url: str) -> str:

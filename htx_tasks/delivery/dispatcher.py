@@ -148,23 +148,32 @@ class _Pass:
         self._values = tuple(sorted(template.items()))
 
     def route(self, recipient: str) -> list[Target]:
-        """The recipient's URLs, each built once while the channels are in use."""
-        key = (recipient, self._values)
-        if key not in self.channels.prepared:
-            self.channels.prepared[key] = targets(self.channels.apprise_for(recipient), recipient, self.template)
-        return self.channels.prepared[key]
+        """The recipient's URLs, built once while the channels are in use (``prepare``)."""
+        self.prepare([recipient])
+        return self.channels.prepared[(recipient, self._values)]
+
+    def prepare(self, recipients) -> None:
+        """Build the URLs of those recipients who have none yet, in one look at the configuration.
+
+        Called from the pass's own thread, never from its workers, and under the channels' lock
+        (two passes may share them): Apprise parses its configuration lazily, and a look during
+        the parse finds nothing."""
+        with self.channels.lock:
+            missing = [r for r in recipients if (r, self._values) not in self.channels.prepared]
+            if missing:
+                built = targets(self.channels.apprise_for(*missing), missing, self.template)
+                self.channels.prepared.update({(r, self._values): found for r, found in built.items()})
 
     def load(self, session, recipients: list[str], claimed_at: dt.datetime) -> _Batch | None:
         """Claim the rows due for ``recipients`` and read what their digests show (the caller's
-        transaction); their URLs are prepared here, not in the workers, as Apprise parses its
-        configuration lazily."""
+        transaction); prepare their URLs."""
         token, rows = outbox.claim(session, self.now, recipients, claimed_at, self.retries_only)
         if not rows:
             return None
         jobs: dict[str, list[Digest]] = defaultdict(list)
         for recipient, group in _digests(rows):
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
-            self.route(recipient)
+        self.prepare(jobs)
         return _Batch(token, jobs, outbox.occurrences(session, (r.occurrence_id for r in rows)),
                       {r: web_page(session, self.plan, self.links, r) for r in jobs}, decision_notes(session, rows))
 

@@ -85,6 +85,7 @@ class Item:
     link: str | None = None  # the item's page in the web app, when it is configured
     opinion: str | None = None  # the coordinator's words, for a decision on a request for more time
     registry: bool = False  # a monitoring duty: the unit also confirms or updates its cooperatives
+    due: dt.date | None = None  # the deadline itself, for ordering by urgency
 
     @property
     def overdue(self) -> bool:
@@ -110,10 +111,11 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         deliverable=spec.deliverable, kind_title=notice_label(plan, kind, recipient, unit),
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
         source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
-        registry=spec.registry_upkeep is not None,
+        registry=spec.registry_upkeep is not None, due=deadline,
     )
 
 
+DIGEST_LIMIT = 50  # items listed in a role's digest; the rest are counted and pointed to
 STEP_NAMES = {Target.COORDINATOR: "cơ quan thường trực", Target.LEADERSHIP: "lãnh đạo UBND thành phố"}
 
 
@@ -168,11 +170,27 @@ def digest_title(plan: Plan, recipient: str, items: list[Item]) -> str:
     return f"{tag} Nhắc việc: {name} — {len(own)} nhiệm vụ cần lưu ý"
 
 
+def most_urgent(items: list[Item], limit: int) -> list[Item]:
+    """The ``limit`` most urgent items: overdue first, then the earliest deadline, the highest step."""
+    return sorted(items, key=lambda i: (not i.overdue, i.due or dt.date.max, -i.level, i.unit_name, i.ref,
+                                        i.occurrence_id))[:limit]
+
+
 def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetime,
                   page_link: str | None = None) -> Message:
-    """The digest a recipient receives for this pass: its own items, then copies "để phối hợp"."""
+    """The digest a recipient receives for this pass: its own items, then copies "để phối hợp".
+
+    A role's digest (coordinator, leadership) lists at most ``DIGEST_LIMIT`` items, the most
+    urgent; the title and each unit's count still tell the whole, and a line says how many more
+    there are and where to see them all (after a long catch-up there can be thousands).
+    """
     role = recipient if recipient in (COORDINATOR, LEADERSHIP) else ""
-    items = sorted(items, key=lambda i: (i.unit_name, i.ref, i.occurrence_id))
+    title = digest_title(plan, recipient, items)
+    totals = {name: len(group) for name, group in _by_unit(sorted(
+        (i for i in items if not i.request), key=lambda i: i.unit_name))}
+    more = max(0, len(items) - DIGEST_LIMIT) if role else 0
+    shown = most_urgent(items, DIGEST_LIMIT) if more else items
+    items = sorted(shown, key=lambda i: (i.unit_name, i.ref, i.occurrence_id))
     own = [i for i in items if not i.copy]
     context = {
         "plan": plan.meta,
@@ -188,9 +206,11 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "liaison": _by_unit([i for i in items if i.request]),
         "today": format_date_vi(local_date(now)),
         "page_link": page_link,
+        "totals": totals,
+        "more": more,
     }
     return Message(
-        title=digest_title(plan, recipient, items),
+        title=title,
         text=_env.get_template("digest.txt.j2").render(context),  # cached after the first call
         markdown=_env.get_template("digest.md.j2").render(context),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import apprise
@@ -49,28 +50,37 @@ class Target:
     error: str | None = None  # why it cannot be built (a ``${NAME}`` has no value)
 
 
-def targets(obj: apprise.Apprise, recipient: str, template: dict[str, str]) -> list[Target]:
-    """The URLs tagged ``recipient`` in ``obj``, each in a one-URL Apprise object of its own.
+def targets(obj: apprise.Apprise, recipients: Iterable[str], template: dict[str, str]) -> dict[str, list[Target]]:
+    """Each recipient's URLs in ``obj``, each in a one-URL Apprise object of its own.
 
-    A URL whose ``${NAME}`` template value is missing becomes a target that always fails
-    (Apprise itself would skip it silently).
+    One look through the configuration serves every recipient (not one per recipient: a
+    province has as many URLs as recipients). A URL whose ``${NAME}`` template value is missing
+    becomes a target that always fails (Apprise itself would skip it silently).
     """
-    prepared = []
+    wanted = sorted(set(recipients))
+    prepared: dict[str, list[Target]] = {r: [] for r in wanted}
     waiting: list = []  # entries Apprise cannot build: a ${NAME} has no value
-    servers = list(obj.find(tag=recipient, template=template or None, report=waiting))
+    servers = list(obj.find(tag=wanted, template=template or None, report=waiting))
     for entry in waiting:
         names = ", ".join(f"${{{n.upper()}}}" for n in entry.template_required) or "mẫu"
-        prepared.append(Target(url_id(entry), scrub(entry.url(privacy=True), template),
-                               error=f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) "
-                                     "cho URL này"))
+        target = Target(url_id(entry), scrub(entry.url(privacy=True), template),
+                        error=f"thiếu giá trị biến {names} (APPRISE_TEMPLATE_<TÊN> hoặc Prefect Secret) cho URL này")
+        for recipient in _owners(entry, wanted):
+            prepared[recipient].append(target)
     for server in servers:
-        single = apprise.Apprise()
-        single.add(server)
+        uid, masked = url_id(server), scrub(server.url(privacy=True), template)
         # the format this URL renders (honours ``?format=``; else the plug-in's first format)
-        prepared.append(Target(url_id(server), scrub(server.url(privacy=True), template),
-                               markdown=server.resolve_format(None) == apprise.NotifyFormat.MARKDOWN,
-                               apprise=single))
+        markdown = server.resolve_format(None) == apprise.NotifyFormat.MARKDOWN
+        for recipient in _owners(server, wanted):
+            single = apprise.Apprise()  # one per recipient: two recipients' digests may go at once
+            single.add(server)
+            prepared[recipient].append(Target(uid, masked, markdown=markdown, apprise=single))
     return prepared
+
+
+def _owners(entry, wanted: list[str]) -> list[str]:
+    tags = set(entry.tags)
+    return wanted if apprise.common.MATCH_ALWAYS_TAG in tags else [r for r in wanted if r in tags]
 
 
 def send(obj: apprise.Apprise | list[Target], recipient: str, message: Message, *, skip: set[str],
@@ -89,7 +99,7 @@ def send(obj: apprise.Apprise | list[Target], recipient: str, message: Message, 
     """
     results = []
     timeout = TIMEOUT if timeout is None else timeout
-    prepared = targets(obj, recipient, template) if isinstance(obj, apprise.Apprise) else obj
+    prepared = targets(obj, [recipient], template)[recipient] if isinstance(obj, apprise.Apprise) else obj
     for target in prepared:
         if target.url_id in skip:
             continue
