@@ -155,9 +155,8 @@ class _Pass:
     def prepare(self, recipients) -> None:
         """Build the URLs of those recipients who have none yet, in one look at the configuration.
 
-        Called from the pass's own thread, never from its workers, and under the channels' lock
-        (two passes may share them): Apprise parses its configuration lazily, and a look during
-        the parse finds nothing."""
+        Under the channels' lock (workers and other passes may share them): Apprise parses its
+        configuration lazily, and a look from another thread during the parse finds nothing."""
         with self.channels.lock:
             missing = [r for r in recipients if (r, self._values) not in self.channels.prepared]
             if missing:
@@ -166,19 +165,22 @@ class _Pass:
 
     def load(self, session, recipients: list[str], claimed_at: dt.datetime) -> _Batch | None:
         """Claim the rows due for ``recipients`` and read what their digests show (the caller's
-        transaction); prepare their URLs."""
+        transaction)."""
         token, rows = outbox.claim(session, self.now, recipients, claimed_at, self.retries_only)
         if not rows:
             return None
         jobs: dict[str, list[Digest]] = defaultdict(list)
         for recipient, group in _digests(rows):
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
-        self.prepare(jobs)
         return _Batch(token, jobs, outbox.occurrences(session, (r.occurrence_id for r in rows)),
                       {r: web_page(session, self.plan, self.links, r) for r in jobs}, decision_notes(session, rows))
 
     def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
         """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
+        try:  # outside the claim's transaction: parsing the channels takes a while
+            self.prepare(batch.jobs)
+        except Exception:  # each digest meets it again in ``route`` and records it as its failure
+            log.exception("channels of %d recipients could not be prepared", len(batch.jobs))
         futures = [pool.submit(self._send_all, digests, batch) for digests in batch.jobs.values()]
         try:
             for future in futures:
