@@ -26,6 +26,7 @@ FLOW_NAME = "Ghi nhận kết quả"
 FORM_LABELS = {
     "occurrence": "Số nhiệm vụ",
     "actor": "Người ghi nhận",
+    "person": "Họ tên người thao tác",
     "action": "Việc cần ghi",
     "note": "Nội dung / lý do",
     "evidence": "Đường dẫn minh chứng",
@@ -39,7 +40,7 @@ def _run_name() -> str:
     params = runtime.flow_run.parameters
     action = params.get("action")
     label = action.value if isinstance(action, Action) else str(action or "")
-    return f"{label} — nhiệm vụ số {params.get('occurrence')} ({params.get('actor')})"
+    return f"{label} — nhiệm vụ số {params.get('occurrence')} ({params.get('actor')}, {params.get('person')})"
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name,
@@ -47,6 +48,7 @@ def _run_name() -> str:
 def record_result(
     occurrence: int,
     actor: str,
+    person: str,
     action: Action = Action.SUBMIT,
     note: str = "",
     evidence: str | None = None,
@@ -59,6 +61,7 @@ def record_result(
         occurrence: Số nhiệm vụ: cột "Số" trong bảng theo dõi của đơn vị hoặc bảng theo dõi chung.
         actor: Người ghi nhận: mã đơn vị khi đơn vị báo cáo (ví dụ phuong-ba-ngoi), hoặc
             co-quan-thuong-truc khi cơ quan thường trực chấp nhận, trả lại, gia hạn, miễn thực hiện.
+        person: Họ tên người thao tác (bắt buộc): nhật ký ghi tên này cùng số lượt chạy.
         action: Việc cần ghi: đơn vị báo cáo hoàn thành; cơ quan thường trực chấp nhận, trả lại, gia hạn
             hoặc miễn thực hiện.
         note: Nội dung báo cáo, nhận xét khi duyệt, hoặc lý do gia hạn, miễn thực hiện.
@@ -70,7 +73,7 @@ def record_result(
     at = run_time(now)
     with opened() as ctx:
         try:
-            who = followup.form_actor(actor, via_form(runtime.flow_run.id))
+            who = followup.form_actor(actor, via_form(runtime.flow_run.id, person))
             with session_scope(ctx.engine) as session:
                 done = followup.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
                                        evidence=evidence, new_deadline=new_deadline, now=at)
@@ -87,6 +90,7 @@ def record_result(
 REGISTRY_FLOW_NAME = "Xác nhận sổ theo dõi HTX"
 REGISTRY_FORM = {
     "unit": "Đơn vị xác nhận danh sách hợp tác xã",
+    "person": FORM_LABELS["person"],
     "as_of": "Ngày đơn vị xác nhận (để trống: hôm nay)",
     "note": "Ghi chú (đơn vị xác nhận qua điện thoại, văn bản số…)",
     "now": FORM_LABELS["now"],
@@ -99,11 +103,13 @@ def _registry_run_name() -> str:
 
 @flow(name=REGISTRY_FLOW_NAME, flow_run_name=_registry_run_name,
       description="Cơ quan thường trực ghi nhận thay đơn vị: danh sách hợp tác xã đơn vị theo dõi không thay đổi.")
-def confirm_registry_form(unit: str, as_of: dt.date | None = None, note: str = "", now: str | None = None) -> State:
+def confirm_registry_form(unit: str, person: str, as_of: dt.date | None = None, note: str = "",
+                          now: str | None = None) -> State:
     """Ghi nhận đơn vị đã xác nhận danh sách hợp tác xã mình theo dõi không thay đổi, rồi cập nhật bảng chung.
 
     Args:
         unit: Mã đơn vị theo dõi hợp tác xã (Phòng Kinh tế, Phòng Quản lý đô thị, từng xã, phường).
+        person: Họ tên người thao tác (bắt buộc): nhật ký ghi tên này cùng số lượt chạy.
         as_of: Ngày đơn vị xác nhận; để trống: hôm nay.
         note: Ghi chú: đơn vị xác nhận bằng cách nào.
         now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
@@ -114,8 +120,8 @@ def confirm_registry_form(unit: str, as_of: dt.date | None = None, note: str = "
         try:
             command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
             with session_scope(ctx.engine) as session:
-                row = confirm_registry(session, ctx.plan, Actor.coordinator(via_form(runtime.flow_run.id)), command,
-                                       now=at)
+                row = confirm_registry(session, ctx.plan, Actor.coordinator(via_form(runtime.flow_run.id, person)),
+                                       command, now=at)
                 message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
                            f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
         except Refused as exc:

@@ -66,6 +66,7 @@ WARDS = "ubnd-xa-phuong"
 MONDAY = "2026-12-14T07:30"  # ward reports were due Thursday 10/12; Quản lý đô thị's is due 15/12
 TUESDAY = "2026-12-15T07:30"  # the wards' reports are two whole working days late: the coordinator hears
 WARD = "phuong-ba-ngoi"
+PERSON = "Nguyễn Thị Lan"  # who fills a form in: the Prefect server has no users
 SECTION_III = {
     "III.1": KT, "III.2": TCKH, "III.3": QLDT, "III.4": "phong-tai-nguyen-moi-truong",
     "III.5": "phong-van-hoa-thong-tin", "III.6": TTVH, "III.7": "ubmttq-doan-the", "III.8": WARDS,
@@ -197,8 +198,9 @@ def test_the_record_form_offers_the_actions_and_the_plan_units(plan: Plan) -> No
     form = next(d for d in deployments.runner_deployments(plan) if d.name == "Ghi nhận kết quả")
     schema = form._parameter_openapi_schema
     props = schema.properties
-    assert schema.required == ["occurrence", "actor"]
+    assert schema.required == ["occurrence", "actor", "person"]  # the UI asks for the name before it runs
     assert props["occurrence"]["title"] == "Số nhiệm vụ" and props["occurrence"]["type"] == "integer"
+    assert props["person"]["title"] == "Họ tên người thao tác"
     assert props["actor"]["title"] == "Người ghi nhận"
     assert props["actor"]["enum"][0] == "co-quan-thuong-truc"
     assert "phuong-ba-ngoi" in props["actor"]["enum"] and WARDS not in props["actor"]["enum"]
@@ -368,7 +370,7 @@ def _audit(engine: Engine, occurrence: int) -> list[tuple]:
 def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
-    state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
+    state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
                           note="Đã tổ chức 3 hội nghị tuyên truyền", evidence="https://camranh.gov.vn/tt/1",
                           now="2026-12-08T09:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "chờ cơ quan thường trực duyệt" in state.message
@@ -376,7 +378,7 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Đã báo cáo, chờ duyệt"
     assert "## Báo cáo chờ cơ quan thường trực duyệt (1)" in markdown(BOARD_KEY)
 
-    state = record_result(occurrence=occurrence, actor=followup.COORDINATOR_CHOICE, action="Chấp nhận báo cáo",
+    state = record_result(person=PERSON, occurrence=occurrence, actor=followup.COORDINATOR_CHOICE, action="Chấp nhận báo cáo",
                           note="Đạt yêu cầu", now="2026-12-11T10:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "Hoàn thành đúng hạn" in state.message
     with Session(installed) as session:
@@ -454,7 +456,7 @@ def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     params = {"occurrence": _ward_occurrence(installed, "phuong-ba-ngoi"), "note": "Lý do", **extra}
     before = count(installed, AuditEvent)
-    state = record_result(actor=actor, action=action, now="2026-12-08T09:00", return_state=True, **params)
+    state = record_result(person=PERSON, actor=actor, action=action, now="2026-12-08T09:00", return_state=True, **params)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert reason in state.message
     assert "--" not in state.message  # the form's words, never the command line's flags
@@ -464,10 +466,10 @@ def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed
 def test_a_unit_cannot_accept_its_own_report_through_the_form(installed: Engine) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
-    record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT, note="Đã tuyên truyền",
+    record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT, note="Đã tuyên truyền",
                   now="2026-12-08T09:00", return_state=True)
     before = _audit(installed, occurrence)
-    state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.ACCEPT, note="Tự duyệt",
+    state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.ACCEPT, note="Tự duyệt",
                           now="2026-12-08T09:05", return_state=True)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert ("Không ghi nhận: đơn vị 'phuong-ba-ngoi' không được tự duyệt báo cáo; chỉ cơ quan thường trực "
@@ -478,10 +480,40 @@ def test_a_unit_cannot_accept_its_own_report_through_the_form(installed: Engine)
         assert session.exec(select(Submission.decision)).one() == "pending"
 
 
+@pytest.mark.parametrize("person, reason", [
+    ("", "Họ tên người thao tác: không được để trống"),
+    ("   ", "Họ tên người thao tác: không được để trống"),
+    ("A" * 65, "Họ tên người thao tác: dài quá 64 ký tự (đang có 65)"),
+    ("Lan\x00", "Họ tên người thao tác: có ký tự điều khiển không được phép (U+0000) ở vị trí 4"),
+])
+def test_the_form_records_nothing_without_the_name_of_who_fills_it_in(installed: Engine, person, reason) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-cam-linh")
+    before = count(installed, AuditEvent)
+    state = record_result(occurrence=occurrence, actor=COORD, person=person, action=Action.WAIVE, note="Sáp nhập",
+                          now="2026-12-08T09:00", return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+    assert reason in state.message
+    assert count(installed, AuditEvent) == before
+
+
+def test_the_audit_keeps_the_name_given_on_the_form_with_its_flow_run(installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-cam-linh")
+    state = record_result(occurrence=occurrence, actor=COORD, person=" Trần Văn Bình ", action=Action.WAIVE,
+                          note="Sáp nhập", now="2026-12-08T09:00", return_state=True)
+    assert state.name == "Đã ghi nhận"
+    with Session(installed) as session:
+        (trail,) = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence,
+                                                         AuditEvent.action == "waive")).all()
+    assert (trail.actor, trail.role) == ("cơ quan thường trực", "coordinator")
+    assert trail.via == f"form:{state.state_details.flow_run_id}:Trần Văn Bình"
+
+
 def test_the_coordinator_extends_through_the_form(installed: Engine) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-cam-linh")
-    state = record_result(occurrence=occurrence, actor=COORD, action=Action.EXTEND,
+    state = record_result(person=PERSON, occurrence=occurrence, actor=COORD, action=Action.EXTEND,
                           new_deadline=dt.date(2026, 12, 19), note="Chờ số liệu của tỉnh",
                           now="2026-12-08T09:00", return_state=True)
     # 19/12/2026 is a Saturday: art. 148 moves the new deadline to Monday
@@ -501,7 +533,7 @@ def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: 
         follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
         occurrence = _ward_occurrence(engine, "phuong-ba-ngoi")
         before = count(engine, AuditEvent)
-        state = record_result(occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
+        state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
                               note="Đã tuyên\x00 truyền", now="2026-12-08T09:00", return_state=True)
         assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
         assert "Nội dung / lý do: có ký tự điều khiển không được phép (U+0000) ở vị trí 9" in state.message
@@ -794,7 +826,7 @@ def _first_open(engine: Engine, unit: str) -> int | None:
 def test_the_registry_form_records_a_units_confirmation_on_its_behalf(installed: Engine, plan: Plan) -> None:
     [spec] = [s for s in deployments.specs(plan) if s.flow is confirm_registry_form]
     assert spec.choices["unit"][:2] == [KT, "phong-quan-ly-do-thi"] and len(spec.choices["unit"]) == 17
-    state = confirm_registry_form(unit="phuong-ba-ngoi", note="Phường báo qua điện thoại", now="2026-11-27T09:00",
+    state = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", note="Phường báo qua điện thoại", now="2026-11-27T09:00",
                                   return_state=True)
     assert state.name == "Đã ghi nhận" and "UBND phường Ba Ngòi xác nhận danh sách 0 tổ chức" in state.message
     with Session(installed) as session:
@@ -803,10 +835,10 @@ def test_the_registry_form_records_a_units_confirmation_on_its_behalf(installed:
     assert row.via.startswith("form:")
     assert "| III.8.2 | UBND phường Ba Ngòi | 0 | 27/11/2026 | quý IV/2026 | 10/12/2026 | Đã cập nhật |" \
         in markdown(BOARD_KEY)
-    refused = confirm_registry_form(unit="phuong-ba-ngoi", as_of=dt.date(2026, 12, 1), now="2026-11-27T09:00",
+    refused = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", as_of=dt.date(2026, 12, 1), now="2026-11-27T09:00",
                                     return_state=True)
     assert refused.name == "Không ghi nhận"
     assert "Ngày đơn vị xác nhận (để trống: hôm nay): ngày xác nhận 01/12/2026 chưa đến" in refused.message
-    other = confirm_registry_form(unit="phong-tai-chinh-ke-hoach", now="2026-11-27T09:00", return_state=True)
+    other = confirm_registry_form(person=PERSON, unit="phong-tai-chinh-ke-hoach", now="2026-11-27T09:00", return_state=True)
     assert other.name == "Không ghi nhận" and "không có nhiệm vụ theo dõi hợp tác xã" in other.message
     assert count(installed, RegistryUpdate) == 1

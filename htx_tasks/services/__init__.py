@@ -11,7 +11,7 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
         row = services.submit(session, plan, actor, command, now=now)      # Refused / Conflict
 
 - ``Actor``: ``Actor.of_unit(code, via)``, ``Actor.coordinator(via)``, ``Actor.system(via)``;
-  ``via`` says how the action came: ``via_cli()``, ``via_form(flow_run_id)``, ``via_link(link_id)``.
+  ``via`` says how the action came: ``via_cli()``, ``via_form(flow_run_id, person)``, ``via_link(link_id)``.
 - Commands (``inputs``): ``SubmitReport``, ``ReviewReport``, ``ExtendDeadline``, ``Waive``,
   ``OpenCase``, ``ResolveNotice``. ``parse`` validates every input once (limits on notes, URLs,
   ids, dates, control characters live in ``inputs`` only) and raises ``InvalidInput``, whose

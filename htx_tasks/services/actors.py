@@ -1,8 +1,8 @@
 """Who takes an action, how it came, and the one place that says who may do what.
 
 An ``Actor`` is required by every service entry. Its ``role`` says what it acts as (a unit, the
-coordinator, the system) and ``via`` how the action came: ``cli:<os user>``, ``form:<flow run id>``,
-``link:<signed link id>``. The audit trail records all three.
+coordinator, the system) and ``via`` how the action came: ``cli:<os user>``,
+``form:<flow run id>:<name given on the form>``, ``link:<signed link id>``. The audit trail records all three.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from enum import StrEnum
 
 from htx_tasks.engine import ENGINE_ACTOR
 from htx_tasks.plan.loader import Plan
-from htx_tasks.services.errors import Refused
+from htx_tasks.services.errors import InvalidInput, Refused
+from htx_tasks.services.inputs import clean_text
 
 COORDINATOR_ACTOR = "cơ quan thường trực"  # the audit's name for the coordinator (standing office)
 SYSTEM_ACTOR = ENGINE_ACTOR  # the system's name in the audit, the same as the engine's own steps
 VIA_MAX = 128
+PERSON_MAX = 64  # characters of the name a person gives on the Prefect form
 
 
 class Role(StrEnum):
@@ -119,8 +121,14 @@ def via_cli() -> str:
     return f"cli:{user}"[:VIA_MAX]
 
 
-def via_form(flow_run_id: object) -> str:
-    return f"form:{flow_run_id}"[:VIA_MAX]
+def via_form(flow_run_id: object, person: object) -> str:
+    """``form:<flow run id>:<name>``. The Prefect server has no users: the person gives a name, and
+    the audit keeps it with the run; ``InvalidInput`` on ``person`` when it is missing or unusable."""
+    try:
+        name = clean_text(person, limit=PERSON_MAX, multiline=False, required=True)
+    except ValueError as exc:
+        raise InvalidInput.one("person", str(exc)) from None
+    return f"form:{flow_run_id}:{name}"[:VIA_MAX]
 
 
 def via_link(link_id: str) -> str:
