@@ -794,9 +794,14 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
                "1 nhiệm vụ đang mở, 1 quá hạn." in served
         engine = make_engine(env["HTX_DATABASE_URL"])
         occurrence = _wait_for(lambda: _first_open(engine, TTVH), 10, "an occurrence")
+        submitted = {"occurrence": occurrence, "actor": TTVH, "action": "Đơn vị báo cáo hoàn thành",
+                     "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"}
+        from prefect.exceptions import PrefectHTTPStatusError
+
+        with pytest.raises(PrefectHTTPStatusError, match="'person' is a required property"):  # nameless: no run
+            run_deployment("Ghi nhận kết quả/Ghi nhận kết quả", timeout=0, as_subflow=False, parameters=submitted)
         form = run_deployment("Ghi nhận kết quả/Ghi nhận kết quả", timeout=120, poll_interval=1, as_subflow=False,
-                              parameters={"occurrence": occurrence, "actor": TTVH, "action": "Đơn vị báo cáo hoàn thành",
-                                          "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"})
+                              parameters={**submitted, "person": PERSON})
         assert form.state.name == "Đã ghi nhận", form.state.message
         with Session(engine) as session:
             assert session.get(Occurrence, occurrence).state == "submitted"
