@@ -22,7 +22,7 @@ from typing import Any
 
 from prefect import Flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Schedule
 from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
@@ -30,6 +30,7 @@ from flows.indicators import TABLE_KEY, indicators
 from flows.record import COORDINATOR_CHOICE, FORM_LABELS, REGISTRY_FORM, confirm_registry_form, record_result
 from flows.report import REPORT_KEY, consolidated_report
 from flows.retry import retry_deliveries
+from flows.sync import resolved
 from flows.units import follow_up_unit
 from htx_tasks.board import BOARD_KEY
 from htx_tasks.clock import LOCAL_TZ
@@ -69,7 +70,7 @@ class Spec:
     description: str
     tags: list[str]
     parameters: dict[str, Any] = field(default_factory=dict)
-    schedules: list[Cron] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
     form: dict[str, str] = field(default_factory=dict)  # parameter → label shown in the UI form
     choices: dict[str, list[str]] = field(default_factory=dict)  # parameter → allowed values
 
@@ -274,11 +275,11 @@ def runner_deployments(plan: Plan) -> list[RunnerDeployment]:
     """The deployments for ``serve``: the flows are imported from this project by module path."""
     return [
         _label_form(
-            spec.flow.to_deployment(
+            resolved(spec.flow.to_deployment(
                 name=spec.name, description=spec.description, tags=spec.tags,
                 parameters=dict(spec.parameters), schedules=spec.schedules,
                 entrypoint_type=EntrypointType.MODULE_PATH,
-            ),
+            )),
             spec,
         )
         for spec in specs(plan)
@@ -299,15 +300,15 @@ def deploy_to_pool(plan: Plan, pool: str, *, source: str | None = None, queue: s
     loaded: dict[str, Flow] = {}  # each flow is loaded from the source once, not once per unit
     for spec in specs(plan):
         if spec.entrypoint not in loaded:
-            loaded[spec.entrypoint] = spec.flow.from_source(source=source, entrypoint=spec.entrypoint)
-        deployment = loaded[spec.entrypoint].to_deployment(
+            loaded[spec.entrypoint] = resolved(spec.flow.from_source(source=source, entrypoint=spec.entrypoint))
+        deployment = resolved(loaded[spec.entrypoint].to_deployment(
             name=spec.name, description=spec.description, tags=spec.tags,
             parameters=dict(spec.parameters), schedules=spec.schedules,
             work_pool_name=pool, work_queue_name=queue,
             job_variables={"env": dict(env)} if env else None,
-        )
+        ))
         deployments.append(_label_form(deployment, spec))
     with contextlib.redirect_stdout(io.StringIO()):  # Prefect prints its own table; the CLI prints ours
-        ids = deploy(*deployments, work_pool_name=pool, build=False, push=False,
-                     print_next_steps_message=False, ignore_warnings=True)
+        ids = resolved(deploy(*deployments, work_pool_name=pool, build=False, push=False,
+                              print_next_steps_message=False, ignore_warnings=True))
     return [(f"{d.flow_name}/{d.name}", i) for d, i in zip(deployments, ids, strict=True)]

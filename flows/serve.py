@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from flows.sync import resolved
 from htx_tasks.cli import output
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -205,11 +206,11 @@ def first_follow_up(names: list[str], board: str, now: str | None, timeout: floa
                     break
                 except ObjectNotFound:
                     time.sleep(0.5)
-            runs = [run_deployment(name, parameters=parameters, timeout=0, as_subflow=False) for name in names]
+            runs = [resolved(run_deployment(name, parameters=parameters, timeout=0, as_subflow=False)) for name in names]
             _wait(client, [r.id for r in runs], timeout)
-            board_run = run_deployment(board, parameters=parameters, timeout=0, as_subflow=False)
+            board_run = resolved(run_deployment(board, parameters=parameters, timeout=0, as_subflow=False))
             _wait(client, [board_run.id], timeout)
-            later = [run_deployment(name, parameters=parameters, timeout=0, as_subflow=False) for name in then]
+            later = [resolved(run_deployment(name, parameters=parameters, timeout=0, as_subflow=False)) for name in then]
             _wait(client, [r.id for r in later], timeout)
         output.say(f"Lượt theo dõi đầu tiên xong: {len(runs)} đơn vị và bảng theo dõi chung.")
     except Exception:  # the service keeps running; the schedules will follow up anyway

@@ -227,11 +227,11 @@ def outcome(state: State, deadline: dt.date, submitted_at: dt.datetime | None, n
         return None
     end = deadline_at(deadline)
     if state in (State.DONE_ON_TIME, State.DONE_LATE, State.SUBMITTED):
-        assert submitted_at is not None or state is not State.SUBMITTED
         if state is State.DONE_ON_TIME:
             return Outcome.DONE_ON_TIME
         if state is State.DONE_LATE:
             return Outcome.DONE_LATE
+        assert submitted_at is not None  # a submitted occurrence has its report's time
         return Outcome.DONE_ON_TIME if submitted_at <= end else Outcome.DONE_LATE
     return Outcome.PENDING_IN_TIME if now < end else Outcome.PENDING_OVERDUE
 

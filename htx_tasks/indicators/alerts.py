@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, UniqueConstraint, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.calendar import format_date_vi
@@ -106,12 +106,12 @@ def deliver(engine: Engine, plan: Plan, channels: Channels, now: dt.datetime) ->
     """Send every pending alert: one message per recipient and year."""
     token = uuid.uuid4().hex
     with session_scope(engine) as session:
-        session.execute(update(IndicatorAlert).where(IndicatorAlert.status == "pending")
+        session.execute(update(IndicatorAlert).where(col(IndicatorAlert.status) == "pending")
                         .values(status="sending", claim_token=token))
     with session_scope(engine) as session:
         rows = session.exec(select(IndicatorAlert).where(IndicatorAlert.claim_token == token,
                                                          IndicatorAlert.status == "sending")
-                            .order_by(IndicatorAlert.recipient, IndicatorAlert.year, IndicatorAlert.id)).all()
+                            .order_by(col(IndicatorAlert.recipient), col(IndicatorAlert.year), col(IndicatorAlert.id))).all()
     groups: dict[tuple[str, int], list[IndicatorAlert]] = {}
     for row in rows:
         groups.setdefault((row.recipient, row.year), []).append(row)
@@ -128,7 +128,7 @@ def deliver(engine: Engine, plan: Plan, channels: Channels, now: dt.datetime) ->
         with session_scope(engine) as session:
             for row in group:
                 failed_for_good = not ok and row.attempts + 1 >= MAX_ATTEMPTS
-                session.execute(update(IndicatorAlert).where(IndicatorAlert.id == row.id).values(
+                session.execute(update(IndicatorAlert).where(col(IndicatorAlert.id) == row.id).values(
                     status="sent" if ok else ("failed" if failed_for_good else "pending"),
                     sent_at=now if ok else None, attempts=row.attempts + 1, last_error=error, claim_token=None))
         if ok:

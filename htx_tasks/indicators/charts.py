@@ -40,7 +40,7 @@ def draw(result: Result, path: Path, *, synthetic: bool) -> Path:
     axes.scatter([end], [indicator.threshold], marker="*", s=160, color="#2e7d32", zorder=5)
     points = [p for p in result.history if p.value is not None]
     if points:
-        axes.plot([p.year for p in points], [p.value for p in points], marker="o", color="#1565c0",
+        axes.plot([p.year for p in points], [v for p in points if (v := p.value) is not None], marker="o", color="#1565c0",
                   linewidth=2, label="Giá trị thực tế (31/12 hằng năm)")
         last = points[-1]
         color = "#c62828" if last.assessment.on_track is False else "#1565c0"

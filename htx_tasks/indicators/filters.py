@@ -64,7 +64,8 @@ def _value_problem(name: str, value: Any, units: set[str]) -> str | None:
         return None if isinstance(value, int) and not isinstance(value, bool) else f"'{name}' cần số nguyên"
     spec = BY_NAME[name]
     if spec.type is Type.CHOICE:
-        codes = [m.value for m in spec.choices]  # type: ignore[union-attr]
+        assert spec.choices is not None  # a choice field always names its values
+        codes = [m.value for m in spec.choices]
         if value not in codes:
             return f"giá trị '{value}' không hợp lệ cho '{name}'; chỉ nhận {', '.join(codes)}"
     elif spec.type is Type.BOOL and not isinstance(value, bool):

@@ -6,6 +6,7 @@ a Vietnamese sentence naming the error code, never the English text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -104,7 +105,7 @@ def _short(value: Any) -> Any:
     return value
 
 
-def describe_validation(error: dict[str, Any]) -> str:
+def describe_validation(error: Mapping[str, Any]) -> str:
     """One pydantic error in Vietnamese."""
     kind = error["type"]
     field_name = next((str(p) for p in reversed(error["loc"]) if isinstance(p, str)), "")

@@ -296,7 +296,9 @@ def _in_data(loc: Loc, data: Any) -> Loc:
     """The part of ``loc`` that exists in the document (union member names dropped)."""
     found: list[str | int] = []
     for part in loc:
-        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
         else:
             break

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.clock import at_local, local_date
 from htx_tasks.core.lifecycle import State
@@ -127,10 +127,10 @@ def _last_reasons(session: Session, ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     if not ids:
         return out
-    events = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id.in_(ids),
-                                                   AuditEvent.action.in_(["extend", "return", "submit"]),
-                                                   AuditEvent.reason.is_not(None))
-                          .order_by(AuditEvent.at, AuditEvent.id)).all()
+    events = session.exec(select(AuditEvent).where(col(AuditEvent.occurrence_id).in_(ids),
+                                                   col(AuditEvent.action).in_(["extend", "return", "submit"]),
+                                                   col(AuditEvent.reason).is_not(None))
+                          .order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
     for event in events:
         out[event.occurrence_id] = event.reason  # type: ignore[index,assignment]
     return out
@@ -145,10 +145,10 @@ def _notes_of(session: Session, plan: Plan, period: Period, unit: str | None) ->
     if unit is None:
         return []
     start, end = _in_period(period)
-    found = session.exec(select(Submission, Occurrence).join(Occurrence, Occurrence.id == Submission.occurrence_id)
+    found = session.exec(select(Submission, Occurrence).join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
                          .where(Submission.unit_code == unit, Submission.submitted_at >= start,
                                 Submission.submitted_at < end)
-                         .order_by(Submission.submitted_at.desc()).limit(5)).all()
+                         .order_by(col(Submission.submitted_at).desc()).limit(5)).all()
     return [Note(plan.unit_name(s.unit_code), _ref(plan, o.duty_code), local_date(s.submitted_at), s.note, "báo cáo")
             for s, o in found]
 
@@ -158,16 +158,16 @@ def _difficulties(session: Session, plan: Plan, period: Period) -> list[Note]:
     start, end = _in_period(period)
     notes = []
     for event, occurrence in session.exec(
-        select(AuditEvent, Occurrence).join(Occurrence, Occurrence.id == AuditEvent.occurrence_id)
+        select(AuditEvent, Occurrence).join(Occurrence, col(Occurrence.id) == AuditEvent.occurrence_id)
         .where(AuditEvent.action == "extend", AuditEvent.at >= start, AuditEvent.at < end)
-        .order_by(AuditEvent.at, AuditEvent.id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
         notes.append(Note(plan.unit_name(occurrence.unit_code), _ref(plan, occurrence.duty_code),
                           local_date(event.at), event.reason or "", "xin gia hạn"))
     for submission, occurrence in session.exec(
-        select(Submission, Occurrence).join(Occurrence, Occurrence.id == Submission.occurrence_id)
+        select(Submission, Occurrence).join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
         .where(Submission.submitted_at >= start, Submission.submitted_at < end)
-        .order_by(Submission.submitted_at, Submission.id)
+        .order_by(col(Submission.submitted_at), col(Submission.id))
     ).all():
         if DIFFICULTY.search(submission.note or ""):
             notes.append(Note(plan.unit_name(submission.unit_code), _ref(plan, occurrence.duty_code),

@@ -73,7 +73,7 @@ def _table(document, table: t.Table) -> None:
     for cell, name in zip(grid.rows[0].cells, table.header, strict=True):
         cell.paragraphs[0].text = ""
         _font(cell.paragraphs[0].add_run(name), size, bold=True)
-    rows = table.rows or [["Không có"] + [""] * (len(table.header) - 1)]
+    rows: list[list[object]] = table.rows or [["Không có", *[""] * (len(table.header) - 1)]]
     for row in rows:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):

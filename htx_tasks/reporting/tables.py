@@ -95,7 +95,7 @@ def indicator_table(report: Consolidated) -> Table:
     kpi = report.kpi
     header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số", "Lộ trình",
               "Chênh lệch", "Đánh giá", "Đơn vị chủ trì", "Dữ liệu"]
-    rows = []
+    rows: list[list[object]] = []
     for r in kpi.results:
         m, a = r.point.measure, r.point.assessment
         unit = "%" if r.indicator.unit == "%" else ""
@@ -114,7 +114,7 @@ def indicator_table(report: Consolidated) -> Table:
 
 def qualitative_table(report: Consolidated) -> Table:
     header = ["Mục tiêu", "Năm", "Đơn vị chủ trì", "Nội dung kế hoạch", "Ý kiến, kết quả đơn vị báo cáo"]
-    rows = []
+    rows: list[list[object]] = []
     for indicator, notes in report.qualitative:
         said = "\n".join(f"{n.on:%d/%m/%Y} ({n.ref}): {n.text}" for n in notes) or "Chưa có báo cáo của đơn vị"
         rows.append([indicator.title, indicator.year, report.plan.unit_name(indicator.owner or ""),
@@ -124,7 +124,8 @@ def qualitative_table(report: Consolidated) -> Table:
 
 def difficulty_table(report: Consolidated) -> Table:
     header = ["Ngày", "Đơn vị", "Mục", "Nguồn", "Nội dung"]
-    rows = [[n.on.strftime("%d/%m/%Y"), n.unit_name, n.ref, n.source, n.text] for n in report.difficulties]
+    rows: list[list[object]] = [[n.on.strftime("%d/%m/%Y"), n.unit_name, n.ref, n.source, n.text]
+                                for n in report.difficulties]
     return Table("Khó khăn vướng mắc", "Bảng 5. Khó khăn, vướng mắc đơn vị nêu", header, rows)
 
 

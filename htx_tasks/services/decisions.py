@@ -19,7 +19,7 @@ import datetime as dt
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from htx_tasks.clock import local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
@@ -66,7 +66,7 @@ def get_occurrence(session: Session, occurrence_id: int) -> Occurrence:
 def lock_occurrence(session: Session, occurrence_id: int, expected_version: int | None = None) -> Occurrence:
     """The occurrence, locked until the caller's transaction ends, as last committed."""
     row = session.execute(
-        select(Occurrence).where(Occurrence.id == occurrence_id).with_for_update()
+        select(Occurrence).where(col(Occurrence.id) == occurrence_id).with_for_update()
         .execution_options(populate_existing=True)
     ).scalars().first()
     if row is None:
@@ -92,7 +92,7 @@ def require_state(session: Session, row: Occurrence, act: Act) -> None:
             raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: đã có báo cáo chờ duyệt")
         raise Refused(f"nhiệm vụ số {n} đang có báo cáo chờ duyệt; hãy chấp nhận hoặc trả lại trước khi {act.label}")
     last = session.execute(
-        select(Submission).where(Submission.occurrence_id == n).order_by(Submission.id.desc()).limit(1)
+        select(Submission).where(col(Submission.occurrence_id) == n).order_by(col(Submission.id).desc()).limit(1)
     ).scalars().first()
     if last is not None and last.decided_at is not None:
         decided = DECISION_WORDS.get(last.decision, last.decision)
@@ -111,7 +111,7 @@ def set_state(session: Session, row: Occurrence, state: State, *, now: dt.dateti
 def _close_submission(session: Session, row: Occurrence, decision: str, note: str, now: dt.datetime) -> None:
     """The report awaiting review gets its outcome: accept, return, or waive (the item is dropped)."""
     session.execute(
-        update(Submission).where(Submission.occurrence_id == row.id, Submission.decision == "pending")
+        update(Submission).where(col(Submission.occurrence_id) == row.id, col(Submission.decision) == "pending")
         .values(decision=decision, decided_at=now, decision_note=note)
     )
 
@@ -133,7 +133,7 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     """
     session.execute(
         update(Notification)
-        .where(Notification.occurrence_id == row.id, Notification.status == "pending")
+        .where(col(Notification.occurrence_id) == row.id, col(Notification.status) == "pending")
         .values(status="cancelled", next_attempt_at=None)
     )
     row.last_action_at = now
@@ -156,7 +156,7 @@ def begin_decision(session: Session, plan: Plan, actor: Actor, act: Act, occurre
 
 def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime) -> Occurrence:
     row = begin_decision(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
-    session.add(Submission(occurrence_id=row.id, unit_code=row.unit_code, submitted_at=now, note=command.note,
+    session.add(Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now, note=command.note,
                            evidence_url=command.evidence))
     set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.note)
     row.submitted_at, row.next_action_at = now, None

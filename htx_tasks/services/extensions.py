@@ -10,11 +10,11 @@ outbox, in the same transaction as the decision. Both entries follow ``decisions
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
+from typing import Self, cast
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, func, update
+from sqlmodel import Session, col, select
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Kind, State
@@ -84,22 +84,22 @@ def pending_request(session: Session, occurrence_id: int) -> ExtensionRequest | 
 def pending_count(session: Session) -> int:
     """Requests awaiting the coordinator's decision on obligations still open (for the board)."""
     return session.exec(select(func.count()).select_from(ExtensionRequest)
-                        .join(Occurrence, Occurrence.id == ExtensionRequest.occurrence_id)
+                        .join(Occurrence, col(Occurrence.id) == ExtensionRequest.occurrence_id)
                         .where(ExtensionRequest.decision == PENDING,
-                               Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]))).one()
+                               col(Occurrence.state).in_([s.value for s in (*ACTIVE, State.SUBMITTED)]))).one()
 
 
 def request_extension(session: Session, plan: Plan, actor: Actor, command: RequestExtension, *,
                       now: dt.datetime) -> ExtensionRequest:
     row = begin_decision(session, plan, actor, Act.REQUEST_EXTENSION, command.occurrence, command.expected_version)
-    if pending_request(session, row.id) is not None:
+    if pending_request(session, command.occurrence) is not None:
         raise Conflict(f"nhiệm vụ số {row.id} đã có đề nghị gia hạn đang chờ quyết định")
     if command.proposed <= row.deadline:
         raise InvalidInput.one("proposed", f"ngày đề nghị phải sau hạn hiện tại ({row.deadline:%d/%m/%Y})")
     if command.proposed > local_date(now) + EXTENSION_HORIZON:
         raise InvalidInput.one("proposed", "ngày đề nghị quá xa: chậm nhất "
                                f"{local_date(now) + EXTENSION_HORIZON:%d/%m/%Y}")
-    request = ExtensionRequest(occurrence_id=row.id, unit_code=row.unit_code, requested_at=now,
+    request = ExtensionRequest(occurrence_id=command.occurrence, unit_code=row.unit_code, requested_at=now,
                                proposed=command.proposed, reason=command.reason, deadline_then=row.deadline)
     session.add(request)
     audit(session, occurrence_id=row.id, at=now, actor=actor.name, action="request_extension",
@@ -117,23 +117,23 @@ def decide_extension(session: Session, plan: Plan, actor: Actor, command: Decide
     row = begin_decision(session, plan, actor, Act.DECIDE_EXTENSION, request.occurrence_id, command.expected_version)
     decision = APPROVED if command.approve else REFUSED
     # compare-and-set on the request: of two decisions taken at once, one wins, the other writes nothing
-    won = session.execute(
-        update(ExtensionRequest).where(ExtensionRequest.id == request.id, ExtensionRequest.decision == PENDING)
+    won = cast(CursorResult, session.execute(
+        update(ExtensionRequest).where(col(ExtensionRequest.id) == request.id, col(ExtensionRequest.decision) == PENDING)
         .values(decision=decision, decided_at=now, decision_note=command.note)
-    ).rowcount
+    )).rowcount
     if not won:
         raise Conflict(f"đề nghị gia hạn số {request.id} {PREEMPTED}")
     if command.approve:
         note = command.note or "đồng ý đề nghị của đơn vị"
         row = extend(session, plan, actor, ExtendDeadline.parse(occurrence=row.id, to=request.proposed, note=note),
                      now=now)
-        session.execute(update(ExtensionRequest).where(ExtensionRequest.id == request.id)
+        session.execute(update(ExtensionRequest).where(col(ExtensionRequest.id) == request.id)
                         .values(new_deadline=row.deadline))
     else:
         audit(session, occurrence_id=row.id, at=now, actor=actor.name, action="refuse_extension",
               from_state=row.state, to_state=row.state, reason=command.note, role=actor.role.value, via=actor.via)
     kind = Kind.EXTENSION_APPROVED if command.approve else Kind.EXTENSION_REFUSED
-    session.add(Notification(occurrence_id=row.id, kind=kind.value, level=-1, due_at=now,
+    session.add(Notification(occurrence_id=request.occurrence_id, kind=kind.value, level=-1, due_at=now,
                              recipient=row.unit_code, created_at=now, next_attempt_at=now))
     session.flush()
     session.refresh(request)

@@ -9,9 +9,10 @@ change is one compare-and-set statement (``... WHERE status = 'review'``) and is
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import CursorResult, update
+from sqlmodel import Session, col, select
 
 from htx_tasks.delivery.dispatcher import LEASE
 from htx_tasks.engine import audit
@@ -46,9 +47,9 @@ def resolve_notice(session: Session, plan: Plan, actor: Actor, command: ResolveN
     else:
         values = {"status": "pending", "next_attempt_at": now, "claim_token": None, "claimed_at": None}
         action, what = RESOLVED[1], "gửi lại"
-    changed = session.execute(
-        update(Notification).where(Notification.id == row.id, Notification.status == "review").values(**values)
-    ).rowcount
+    changed = cast(CursorResult, session.execute(
+        update(Notification).where(col(Notification.id) == row.id, col(Notification.status) == "review").values(**values)
+    )).rowcount
     if not changed:
         session.refresh(row)
         label = STATUS_LABELS.get(row.status, row.status)
@@ -65,12 +66,12 @@ def resolve_notice(session: Session, plan: Plan, actor: Actor, command: ResolveN
 
 def _resolved_before(session: Session, row: Notification) -> bool:
     return session.exec(select(AuditEvent.id).where(
-        AuditEvent.occurrence_id == row.occurrence_id, AuditEvent.action.in_(RESOLVED),
-        AuditEvent.reason.like(f"Thông báo số {row.id} (%"),
+        AuditEvent.occurrence_id == row.occurrence_id, col(AuditEvent.action).in_(RESOLVED),
+        col(AuditEvent.reason).like(f"Thông báo số {row.id} (%"),
     )).first() is not None
 
 
 def rows_with_status(session: Session, status: str) -> list[Notification]:
     return list(session.exec(
-        select(Notification).where(Notification.status == status).order_by(Notification.due_at, Notification.id)
+        select(Notification).where(Notification.status == status).order_by(col(Notification.due_at), col(Notification.id))
     ).all())
