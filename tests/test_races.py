@@ -168,44 +168,23 @@ def test_two_receptions_of_one_case_file_open_it_once(db_engine: Engine, plan: P
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == PAIRS
 
 
-def test_review_accept_and_return_from_two_cli_processes_on_postgresql(pg_url: str, tmp_path: Path,
-                                                                          plan: Plan) -> None:
-    """Issue 10's reproduction: `review N accept & review N return & wait` lost one decision."""
-    engine = make_engine(pg_url)
+@pytest.fixture
+def cli_on_postgresql(pg_url: str, tmp_path: Path, plan: Plan):
+    """The module's PostgreSQL database after the first pass, and how to start ``htx-tasks`` processes on it."""
     from htx_tasks.store.db import upgrade
 
+    engine = make_engine(pg_url)
     upgrade(engine)
+    run_pass(engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))
+    env = {**os.environ, "HTX_DATABASE_URL": pg_url, "HTX_CONFIG_DIR": str(CONFIG_DIR),
+           "HTX_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "2000"}
+    cli = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()"]
+
+    def start(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([*cli, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
     try:
-        run_pass(engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))
-        with Session(engine) as session:
-            ids = list(session.exec(select(Occurrence.id).where(Occurrence.duty_code == "xa-tuyen-truyen")
-                                    .order_by(Occurrence.id)).all())[:3]
-        env = {**os.environ, "HTX_DATABASE_URL": pg_url, "HTX_CONFIG_DIR": str(CONFIG_DIR),
-               "HTX_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "2000"}
-        cli = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()"]
-        with Session(engine) as session:
-            units = {i: session.get(Occurrence, i).unit_code for i in ids}
-        for number in ids:
-            subprocess.run([*cli, "submit", str(number), "--unit", units[number], "--note", "Báo cáo",
-                            "--now", "2026-12-01T09:00"], env=env, check=True, capture_output=True)
-            with Session(engine) as session:
-                seen = str(session.get(Occurrence, number).version)  # both reviewers looked at the same report
-            runs = [subprocess.Popen([*cli, "review", str(number), decision, "--note", note, "--now",
-                                      "2026-12-02T09:00", "--version", seen], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-                    for decision, note in (("accept", "A"), ("return", "B"))]
-            done = [(r.wait(timeout=120), r.stdout.read(), r.stderr.read()) for r in runs]
-            assert sorted(code for code, _, _ in done) == [0, 1], done
-            (lost,) = [err for code, _, err in done if code == 1]
-            assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước" in lost
-            decisions = _decisions(engine, number)
-            assert decisions[:1] == ["submit"] and len(decisions) == 2  # the pass opened it, as the system
-            with Session(engine) as session:
-                row = session.get(Occurrence, number)
-                (sub,) = session.exec(select(Submission).where(Submission.occurrence_id == number)).all()
-            # the state kept is the decision recorded, on the report and on the item
-            assert (sub.decision, row.state) in {("accept", "done_on_time"), ("return", "returned")}
-            assert decisions[1] == sub.decision
+        yield engine, start
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE")
@@ -213,41 +192,57 @@ def test_review_accept_and_return_from_two_cli_processes_on_postgresql(pg_url: s
         engine.dispose()
 
 
-def test_two_cli_extensions_to_different_dates_on_postgresql_record_one(pg_url: str, tmp_path: Path,
-                                                                        plan: Plan) -> None:
-    """Two coordinators at two terminals extend one item, seen at one version, to different dates."""
-    engine = make_engine(pg_url)
-    from htx_tasks.store.db import upgrade
+def _finish(runs: dict[str, subprocess.Popen]) -> dict[str, tuple[int, str, str]]:
+    return {key: (r.wait(timeout=120), r.stdout.read(), r.stderr.read()) for key, r in runs.items()}
 
-    upgrade(engine)
-    try:
-        run_pass(engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))
+
+def test_review_accept_and_return_from_two_cli_processes_on_postgresql(cli_on_postgresql) -> None:
+    """Issue 10's reproduction: `review N accept & review N return & wait` lost one decision."""
+    engine, start = cli_on_postgresql
+    with Session(engine) as session:
+        ids = list(session.exec(select(Occurrence.id).where(Occurrence.duty_code == "xa-tuyen-truyen")
+                                .order_by(Occurrence.id)).all())[:3]
+        units = {i: session.get(Occurrence, i).unit_code for i in ids}
+    for number in ids:
+        submitted = start("submit", str(number), "--unit", units[number], "--note", "Báo cáo", "--now", "2026-12-01T09:00")
+        assert submitted.wait(timeout=120) == 0, submitted.stderr.read()
         with Session(engine) as session:
-            row = session.exec(select(Occurrence).where(Occurrence.duty_code == "xa-tuyen-truyen")
-                               .order_by(Occurrence.id)).first()
-            number, seen = row.id, str(row.version)
-        env = {**os.environ, "HTX_DATABASE_URL": pg_url, "HTX_CONFIG_DIR": str(CONFIG_DIR),
-               "HTX_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "2000"}
-        cli = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()"]
-        runs = {to: subprocess.Popen([*cli, "extend", str(number), "--to", to, "--note", f"đến {to}", "--version", seen,
-                                      "--now", "2026-12-02T09:00"], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-                for to in ("2027-01-15", "2027-02-26")}
-        done = {to: (r.wait(timeout=120), r.stdout.read(), r.stderr.read()) for to, r in runs.items()}
+            seen = str(session.get(Occurrence, number).version)  # both reviewers looked at the same report
+        done = _finish({decision: start("review", str(number), decision, "--note", note, "--now", "2026-12-02T09:00",
+                                        "--version", seen)
+                        for decision, note in (("accept", "A"), ("return", "B"))})
         assert sorted(code for code, _, _ in done.values()) == [0, 1], done
-        (won,) = [to for to, (code, _, _) in done.items() if code == 0]
         (lost,) = [err for code, _, err in done.values() if code == 1]
         assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước" in lost
+        decisions = _decisions(engine, number)
+        assert decisions[:1] == ["submit"] and len(decisions) == 2  # the pass opened it, as the system
         with Session(engine) as session:
-            assert session.get(Occurrence, number).deadline.isoformat() == won
-            extensions = session.exec(select(AuditEvent.reason).where(AuditEvent.occurrence_id == number,
-                                                                      AuditEvent.action == "extend")).all()
-        assert extensions == [f"Gia hạn từ 10/12/2026 đến {dt.date.fromisoformat(won):%d/%m/%Y}: đến {won}"]
-    finally:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        engine.dispose()
+            row = session.get(Occurrence, number)
+            (sub,) = session.exec(select(Submission).where(Submission.occurrence_id == number)).all()
+        # the state kept is the decision recorded, on the report and on the item
+        assert (sub.decision, row.state) in {("accept", "done_on_time"), ("return", "returned")}
+        assert decisions[1] == sub.decision
+
+
+def test_two_cli_extensions_to_different_dates_on_postgresql_record_one(cli_on_postgresql) -> None:
+    """Two coordinators at two terminals extend one item, seen at one version, to different dates."""
+    engine, start = cli_on_postgresql
+    with Session(engine) as session:
+        row = session.exec(select(Occurrence).where(Occurrence.duty_code == "xa-tuyen-truyen")
+                           .order_by(Occurrence.id)).first()
+        number, seen = row.id, str(row.version)
+    done = _finish({to: start("extend", str(number), "--to", to, "--note", f"đến {to}", "--version", seen,
+                              "--now", "2026-12-02T09:00")
+                    for to in ("2027-01-15", "2027-02-26")})
+    assert sorted(code for code, _, _ in done.values()) == [0, 1], done
+    (won,) = [to for to, (code, _, _) in done.items() if code == 0]
+    (lost,) = [err for code, _, err in done.values() if code == 1]
+    assert f"Lỗi: nhiệm vụ số {number} đã có người xử lý trước" in lost
+    with Session(engine) as session:
+        assert session.get(Occurrence, number).deadline.isoformat() == won
+        extensions = session.exec(select(AuditEvent.reason).where(AuditEvent.occurrence_id == number,
+                                                                  AuditEvent.action == "extend")).all()
+    assert extensions == [f"Gia hạn từ 10/12/2026 đến {dt.date.fromisoformat(won):%d/%m/%Y}: đến {won}"]
 
 
 def test_two_people_resolving_one_notice_set_aside_resolve_it_once(db_engine: Engine, plan: Plan) -> None:
