@@ -121,8 +121,7 @@ def deadline_at(deadline: dt.date) -> dt.datetime:
 
 
 def due_soon_at(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
-    first = calendar.add_working_days(snapshot.deadline, -(policy.due_soon_working_days or 0))
-    return at_local(first)
+    return _timeline(snapshot.deadline, policy, calendar).due_soon
 
 
 def _morning(day: dt.date, policy: Policy) -> dt.datetime:
@@ -148,30 +147,58 @@ def events(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> Iterat
     Every notice falls at a working-day morning (or within working hours): the assignment of a
     period that opens at midnight or on a holiday is given at the next working morning.
     """
-    deadline = snapshot.deadline
+    timeline = _timeline(snapshot.deadline, policy, calendar)
     yield Event(human_time(snapshot.opened_at, policy, calendar), Kind.ASSIGNED, -1, Target.UNIT)
-    seen_days: set[dt.date] = set()
-    for days in sorted(set(policy.reminder_days or []), reverse=True):
-        day = calendar.working_day_on_or_before(deadline - dt.timedelta(days=days))
-        at = _morning(day, policy)
-        if at <= snapshot.opened_at:
-            continue
-        if day in seen_days:
-            continue
-        seen_days.add(day)
-        yield Event(at, Kind.REMINDER, -1, Target.UNIT, detail=days)
+    for reminder in timeline.reminders:
+        if reminder.at > snapshot.opened_at:
+            yield reminder
+    yield from timeline.steps
     steps = policy.escalation or []
-    last_day = deadline
-    for level, step in enumerate(steps):
-        last_day = calendar.add_working_days(deadline, step.after_working_days + 1)
-        kind = Kind.OVERDUE if level == 0 else Kind.ESCALATION
-        yield Event(_morning(last_day, policy), kind, level, step.to)
     if not steps or not policy.repeat_every_days:
         return
     top = len(steps) - 1
     for n in count(1):
-        day = calendar.working_day_on_or_after(last_day + dt.timedelta(days=policy.repeat_every_days * n))
+        day = calendar.working_day_on_or_after(timeline.last_day + dt.timedelta(days=policy.repeat_every_days * n))
         yield Event(_morning(day, policy), Kind.REPEAT, top, steps[top].to, detail=n)
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """What of an occurrence's follow-up depends on its deadline and policy alone: many
+    occurrences share both, so a pass computes it once for them (``_timeline``)."""
+
+    reminders: tuple[Event, ...]  # one per day, the longest offset first; those before the opening are dropped
+    steps: tuple[Event, ...]  # the overdue notice and the escalations
+    last_day: dt.date  # the last step's day: repeats count from it
+    due_soon: dt.datetime
+
+
+_TIMELINES: dict[tuple[dt.date, int, int], tuple[Policy, WorkCalendar, _Timeline]] = {}
+
+
+def _timeline(deadline: dt.date, policy: Policy, calendar: WorkCalendar) -> _Timeline:
+    key = (deadline, id(policy), id(calendar))
+    hit = _TIMELINES.get(key)
+    if hit is not None and hit[0] is policy and hit[1] is calendar:  # the entry holds both: ids stay theirs
+        return hit[2]
+    reminders: list[Event] = []
+    seen_days: set[dt.date] = set()
+    for days in sorted(set(policy.reminder_days or []), reverse=True):
+        day = calendar.working_day_on_or_before(deadline - dt.timedelta(days=days))
+        if day not in seen_days:
+            seen_days.add(day)
+            reminders.append(Event(_morning(day, policy), Kind.REMINDER, -1, Target.UNIT, detail=days))
+    steps: list[Event] = []
+    last_day = deadline
+    for level, step in enumerate(policy.escalation or []):
+        last_day = calendar.add_working_days(deadline, step.after_working_days + 1)
+        steps.append(Event(_morning(last_day, policy), Kind.OVERDUE if level == 0 else Kind.ESCALATION, level, step.to))
+    due_soon = at_local(calendar.add_working_days(deadline, -(policy.due_soon_working_days or 0)))
+    timeline = _Timeline(tuple(reminders), tuple(steps), last_day, due_soon)
+    if len(_TIMELINES) >= 4096:
+        _TIMELINES.clear()
+    _TIMELINES[key] = (policy, calendar, timeline)
+    return timeline
 
 
 @dataclass(frozen=True)
