@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, Row, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
@@ -122,7 +122,7 @@ def sync_plan(session: Session, plan: Plan) -> None:
     stored = {
         (type(row), row.code): row.model_dump()
         for model in (UnitRow, DutyRow)
-        for row in session.exec(select(model)).scalars()
+        for row in session.execute(select(model)).scalars()
     }
     for row in wanted:  # write only what changed: a pass usually writes nothing here
         if stored.get((type(row), row.code)) != row.model_dump():
@@ -145,12 +145,12 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
             continue
         holder = plan.current_holder(unit.code, today)
         query = select(Occurrence).where(
-            Occurrence.unit_code == unit.code,
-            Occurrence.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
+            OCCURRENCE.c.unit_code == unit.code,
+            OCCURRENCE.c.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
         ).execution_options(populate_existing=True)
         if postgres:  # overlapping passes move each row once
             query = query.with_for_update(skip_locked=True)
-        for old in session.exec(query).scalars().all():
+        for old in session.execute(query).scalars().all():
             submitted = old.state == State.SUBMITTED.value
             target = None
             if submitted:  # the successor may owe the same report already: the report joins it
@@ -195,7 +195,7 @@ def _successor_row(session: Session, old: Occurrence, holder: str, postgres: boo
     query = select(Occurrence).where(*where).execution_options(populate_existing=True)
     if postgres:
         query = query.with_for_update(skip_locked=True)
-    target = session.exec(query).scalars().first()
+    target = session.execute(query).scalars().first()
     busy = target is None and postgres and session.execute(select(c.id).where(*where)).first() is not None
     return target, busy
 
@@ -204,7 +204,7 @@ def _move_pending_submissions(session: Session, old: Occurrence, new: Occurrence
     """A report still awaiting review follows its obligation to the successor."""
     session.execute(
         update(Submission)
-        .where(Submission.occurrence_id == old.id, Submission.decision == "pending")
+        .where(col(Submission.occurrence_id) == old.id, col(Submission.decision) == "pending")
         .values(occurrence_id=new.id)
     )
 

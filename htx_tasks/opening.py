@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from htx_tasks.clock import at_local, local_date
 from htx_tasks.core.lifecycle import State
@@ -46,7 +46,7 @@ def new_occurrence(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Occurrence).values(**values).on_conflict_do_nothing(
         index_elements=["duty_code", "unit_code", "period_key"]
-    ).returning(Occurrence.id)
+    ).returning(col(Occurrence.id))
     new_id = session.execute(stmt).scalar()
     if new_id is None:
         return None
@@ -57,7 +57,7 @@ def new_occurrence(
 
 def cursors(engine: Engine) -> dict[tuple[str, str], dt.date]:
     with session_scope(engine) as session:
-        return {(c.duty_code, c.unit_code): c.opened_through for c in session.exec(select(OpeningCursor)).scalars()}
+        return {(c.duty_code, c.unit_code): c.opened_through for c in session.execute(select(OpeningCursor)).scalars()}
 
 
 def openings(plan: Plan, now: dt.datetime, units: set[str] | None,
