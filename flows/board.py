@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 from sqlmodel import Session
 
-from flows.common import Context, opened, run_time
+from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import board, clock
 from htx_tasks.engine import COORDINATOR, LEADERSHIP
@@ -53,8 +53,11 @@ def coordinator_board(now: str | None = None) -> State:
         now: Thời điểm tính (ISO 8601, ví dụ 2027-01-15T08:00; không ghi múi giờ là giờ Việt Nam).
             Để trống: giờ chạy theo lịch của lượt này.
     """
-    at = run_time(now)
-    with opened() as ctx:
-        deliver(ctx, at, {COORDINATOR, LEADERSHIP})
-        data = publish(ctx, at)
+    try:
+        at = run_time(now)
+        with opened() as ctx:
+            deliver(ctx, at, {COORDINATOR, LEADERSHIP})
+            data = publish(ctx, at)
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
     return Completed(name="Đã cập nhật", message=board.summary(data))

@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 from sqlmodel import Session
 
-from flows.common import Context, opened, run_time
+from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from htx_tasks import clock
 from htx_tasks.delivery.channels import load_channels
 from htx_tasks.indicators import alerts, charts
@@ -100,12 +100,15 @@ def indicators(year: int | None = None, now: str | None = None) -> State:
         year: Năm tính (để trống: năm của thời điểm tính).
         now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy theo lịch.
     """
-    at = run_time(now)
-    year = year or clock.local_date(at).year
-    with opened() as ctx:
-        kpi = compute(ctx, year, at)
-        publish(ctx, kpi)
-        warn(ctx, kpi, at)
+    try:
+        at = run_time(now)
+        year = year or clock.local_date(at).year
+        with opened() as ctx:
+            kpi = compute(ctx, year, at)
+            publish(ctx, kpi)
+            warn(ctx, kpi, at)
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
     off = kpi.off_track
     message = (f"{len(off)} chỉ tiêu chệch lộ trình: " + "; ".join(r.indicator.title for r in off)) if off \
         else "Mọi chỉ tiêu có số liệu đều đúng lộ trình."

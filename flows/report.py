@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
-from flows.common import Context, opened, run_time
+from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from htx_tasks import clock
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting import render
@@ -59,8 +59,11 @@ def consolidated_report(period: str | None = None, now: str | None = None) -> St
             trong tháng 1–6, cả năm nếu chạy trong tháng 7–12.
         now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy.
     """
-    at = run_time(now)
-    chosen = parse_period(period or default_period(at))
-    with opened() as ctx:
-        files = compose(ctx, chosen, at)
+    try:
+        at = run_time(now)
+        chosen = parse_period(period or default_period(at))
+        with opened() as ctx:
+            files = compose(ctx, chosen, at)
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
     return Completed(name="Đã lập báo cáo", message=", ".join(files.values()))

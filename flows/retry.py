@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, runtime
 from prefect.states import Completed, Failed, State
 
-from flows.common import opened, run_time
+from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import clock
 from htx_tasks.delivery.channels import load_channels
@@ -29,11 +29,14 @@ def retry_deliveries(now: str | None = None) -> State:
     Args:
         now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy theo lịch.
     """
-    at = run_time(now)
-    with opened() as ctx:
-        result = deliver(ctx, at, None, retries_only=True)
-        channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
-        told = alerts.deliver(ctx.engine, ctx.plan, channels, at)  # indicator alerts not yet delivered
+    try:
+        at = run_time(now)
+        with opened() as ctx:
+            result = deliver(ctx, at, None, retries_only=True)
+            channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
+            told = alerts.deliver(ctx.engine, ctx.plan, channels, at)  # indicator alerts not yet delivered
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
     message = (f"Gửi lại {result['sent']} mục; {result['retrying']} còn thử lại; "
                f"{result['failed']} thất bại (đã báo kênh dự phòng).")
     if told.sent or told.failed:

@@ -46,7 +46,9 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows import deployments
 from flows.board import coordinator_board
+from flows.indicators import indicators
 from flows.record import confirm_registry_form, record_result
+from flows.report import consolidated_report
 from flows.retry import retry_deliveries
 from flows.serve import web_healthy
 from flows.units import follow_up_unit
@@ -624,10 +626,17 @@ def test_a_unit_run_beyond_the_horizon_is_refused_unless_forced(installed: Engin
     assert count(installed, Occurrence) > before
 
 
-def test_a_unit_run_on_an_unreachable_database_fails_with_the_clis_words(installed: Engine, prefect_records,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("run", [
+    lambda: follow_up_unit(unit=KT, now=TUESDAY, return_state=True),
+    lambda: coordinator_board(now=TUESDAY, return_state=True),
+    lambda: retry_deliveries(now=TUESDAY, return_state=True),
+    lambda: indicators(now=TUESDAY, return_state=True),
+    lambda: consolidated_report(period="2026-H2", now=TUESDAY, return_state=True),
+], ids=["unit", "board", "retry", "indicators", "report"])
+def test_a_run_on_an_unreachable_database_fails_with_the_clis_words(installed: Engine, prefect_records, run,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTX_DATABASE_URL", "postgresql://htx:mat-khau-bi-mat@127.0.0.1:1/test")
-    state = follow_up_unit(unit=KT, now=TUESDAY, return_state=True)
+    state = run()
     assert (state.type.value, state.name) == ("FAILED", "Lỗi cơ sở dữ liệu")
     assert state.message.startswith("không làm việc được với cơ sở dữ liệu postgresql://htx:***@127.0.0.1:1/test: "
                                     "máy chủ không nhận kết nối")
