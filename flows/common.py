@@ -86,10 +86,10 @@ def ended_badly(error: BaseException) -> State:
     elif isinstance(error, ConfigError):
         name, message = "Cấu hình không hợp lệ", f"cấu hình không hợp lệ ({len(error.problems)} lỗi): " + "; ".join(
             str(p) for p in error.problems)
-    elif isinstance(error, InvalidInput):
-        name, message = "Tham số không hợp lệ", error.render(FLOW_LABELS)
-    else:
-        name, message = ("Tham số không hợp lệ" if isinstance(error, BadParameter) else "Không chạy"), str(error)
+    elif isinstance(error, BadParameter):
+        name, message = "Tham số không hợp lệ", str(error)
+    else:  # refused: beyond the horizon, a database never initialised
+        name, message = "Không chạy", str(error)
     get_run_logger().error("%s", message)
     logs.expect_failure(message)
     return Failed(name=name, message=message)
