@@ -7,7 +7,6 @@ message) with the right values on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import Counter
@@ -18,8 +17,8 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).parent))
-from receivers import HttpReceiver, postgres_database, postgres_reachable  # noqa: E402
-from test_delivery import KT, NOW, World, make_world  # noqa: E402
+from receivers import HttpReceiver, postgres_database  # noqa: E402
+from test_delivery import KT, NOW, World, make_world, require_postgres  # noqa: E402
 
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
 from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP  # noqa: E402
@@ -169,13 +168,7 @@ def any_world(request, tmp_path, monkeypatch):
         yield w
         w.engine.dispose()
         return
-    reason = postgres_reachable()
-    if reason is not None:
-        message = f"PostgreSQL not available: {reason}"
-        print(message)
-        if os.environ.get("HTX_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (HTX_REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
+    require_postgres()
     with postgres_database() as url:
         w = make_world(tmp_path, monkeypatch, database_url=url)
         assert w.engine.dialect.name == "postgresql"
