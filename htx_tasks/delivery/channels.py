@@ -13,6 +13,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import apprise
 from apprise.manager_plugins import NotificationManager
@@ -83,7 +84,8 @@ def _prefect_secret(name: str) -> str | None:
     try:
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(name.lower().replace("_", "-")).get())
+        block = cast(Secret, Secret.load(name.lower().replace("_", "-")))  # the sync call of Prefect's dual API
+        return str(block.get())
     except Exception:  # no such block, or no server: the variable stays unfilled
         log.warning("no value for channel variable %s (environment or Prefect Secret)", name)
         return None

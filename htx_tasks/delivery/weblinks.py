@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Row
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.delivery.channels import COORDINATOR
@@ -34,12 +34,12 @@ def decision_notes(session: Session, rows: Sequence[Notification | Row]) -> dict
     if not wanted:
         return {}
     requests = session.exec(select(ExtensionRequest).where(
-        ExtensionRequest.occurrence_id.in_([r.occurrence_id for r in wanted]),
+        col(ExtensionRequest.occurrence_id).in_([r.occurrence_id for r in wanted]),
         ExtensionRequest.decision != "pending")).all()
-    notes = {}
+    notes: dict[int, str] = {}
     for row in wanted:
         match = [q for q in requests if q.occurrence_id == row.occurrence_id and q.decided_at == row.due_at]
-        if match:
+        if match and row.id is not None:
             request = match[-1]
             asked = f"đề nghị gia hạn đến {request.proposed:%d/%m/%Y}"
             notes[row.id] = f"{asked}. {request.decision_note}" if request.decision_note else asked
