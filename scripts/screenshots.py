@@ -7,7 +7,7 @@ or awaiting review), opens the UI in headless Chromium and saves:
 - ``docs/screenshots/deployments.png``: the deployments, one per Section III unit;
 - ``docs/screenshots/unit-run.png``: the table a unit's run published (the ward/commune group),
   with the run, its final state's message and its tags beside it;
-- ``docs/screenshots/board.png``: the coordinator board;
+- ``docs/screenshots/board.png``: the whole coordinator board, down to its "Sổ HTX" section;
 - ``docs/screenshots/kpi.png`` and ``kpi-chart.png``: the Section I.2 indicators table and one
   chart (computed from the synthetic registry ``make run`` loads).
 
@@ -166,6 +166,18 @@ def screenshot(url: str, out: Path, profile: Path, size: tuple[int, int]) -> Non
     print(f"  {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 
+def trim_bottom(path: Path, margin: int = 32) -> None:
+    """Cut the blank part below the last row that has anything drawn in the page's middle."""
+    from PIL import Image
+
+    with Image.open(path) as shot:
+        image = shot.convert("RGB")
+    pixels, (width, height) = image.load(), image.size
+    last = next((y for y in range(height - 1, -1, -1)
+                 if len({pixels[x, y] for x in range(width // 5, width * 4 // 5, 7)}) > 1), height - 1)
+    image.crop((0, 0, width, min(height, last + margin))).save(path, optimize=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -199,7 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         profile = scratch / "chromium"
         screenshot(f"{base}/v2/deployments", args.out / "deployments.png", profile, (1400, 900))
         screenshot(f"{base}/v2/artifacts/artifact/{ward_table}", args.out / "unit-run.png", profile, (1680, 900))
-        screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 1800))
+        # the whole board, down to its "Sổ HTX" section and the ward details: a tall window, cut to its content
+        screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 14000))
+        trim_bottom(args.out / "board.png")
         kpi, chart = latest_artifact(base, "chi-tieu-ke-hoach"), latest_artifact(base, "bieu-do-giai-the-htx-2030")
         screenshot(f"{base}/v2/artifacts/artifact/{kpi}", args.out / "kpi.png", profile, (1680, 900))
         screenshot(f"{base}/v2/artifacts/artifact/{chart}", args.out / "kpi-chart.png", profile, (1400, 1000))
