@@ -27,7 +27,7 @@ from htx_tasks.services.instants import beyond_horizon, instant_of
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import DATABASE_ERRORS, DatabaseUnavailable, current_revision, make_engine
 
-FLOW_LABELS = {"now": "now", "force": "force"}  # the flows' parameters, as the Prefect form names them
+FLOW_LABELS = {"now": "now", "force": "force", "period": "period"}  # the flows' parameters, as the Prefect form names them
 
 
 class BadParameter(ValueError):

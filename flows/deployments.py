@@ -253,7 +253,14 @@ def record_description(plan: Plan) -> str:
          "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
          f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
          "hoặc đơn vị tự duyệt báo cáo của mình, bị từ chối. "
-         "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay."),
+         "**Họ tên người thao tác** là bắt buộc: nhật ký ghi tên này cùng số lượt chạy."),
+        "",
+        ("**Phiên bản nhiệm vụ** là cột **Phiên bản** trong bảng theo dõi của đơn vị, bắt buộc khi "
+         f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. Nếu nhiệm vụ đã thay đổi "
+         "từ lúc xem (người khác đã quyết định, lượt theo dõi buổi sáng đã chuyển trạng thái), không ghi gì và báo "
+         "\"đã có người xử lý trước\": hãy xem lại bảng rồi điền phiên bản mới."),
+        "",
+        "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay.",
     ])
 
 

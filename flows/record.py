@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger, runtime
 from prefect.states import Completed, Failed, State
 
 from flows.board import coordinator_board
-from flows.common import opened, run_time
+from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.units import follow_up_unit
 from htx_tasks import followup
 from htx_tasks.followup import COORDINATOR_CHOICE, Action
@@ -31,9 +31,18 @@ FORM_LABELS = {
     "note": "Nội dung / lý do",
     "evidence": "Đường dẫn minh chứng",
     "new_deadline": "Hạn mới (khi gia hạn)",
+    "version": "Phiên bản nhiệm vụ như đã xem (cột Phiên bản)",
     "now": "Thời điểm ghi nhận (để trống: lúc bấm chạy)",
 }
-FIELD_LABELS = {**FORM_LABELS, "to": FORM_LABELS["new_deadline"]}  # command field → form label
+FIELD_LABELS = {**FORM_LABELS, "to": FORM_LABELS["new_deadline"],  # command field → form label
+                "expected_version": FORM_LABELS["version"]}
+
+
+def _not_recorded(exc: Refused, labels: dict[str, str]) -> State:
+    """What the services refused, in the form's words: Failed, one line in the log."""
+    reason = exc.render(labels) if isinstance(exc, InvalidInput) else str(exc)
+    get_run_logger().error("Không ghi nhận: %s", reason)
+    return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
 
 
 def _run_name() -> str:
@@ -53,6 +62,7 @@ def record_result(
     note: str = "",
     evidence: str | None = None,
     new_deadline: dt.date | None = None,
+    version: int | None = None,
     now: str | None = None,
 ) -> State:
     """Ghi nhận kết quả thực hiện một nhiệm vụ, rồi cập nhật bảng theo dõi của đơn vị và bảng chung.
@@ -67,21 +77,25 @@ def record_result(
         note: Nội dung báo cáo, nhận xét khi duyệt, hoặc lý do gia hạn, miễn thực hiện.
         evidence: Đường dẫn minh chứng (http:// hoặc https://), khi đơn vị báo cáo.
         new_deadline: Hạn mới, chỉ dùng khi gia hạn.
+        version: Phiên bản nhiệm vụ như đã xem (cột "Phiên bản" trong bảng theo dõi của đơn vị), bắt buộc khi
+            cơ quan thường trực chấp nhận, trả lại, gia hạn, miễn thực hiện. Nếu nhiệm vụ đã thay đổi từ lúc
+            xem, không ghi gì: "đã có người xử lý trước".
         now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
     """
-    logger = get_run_logger()
-    at = run_time(now)
-    with opened() as ctx:
-        try:
-            who = followup.form_actor(actor, via_form(runtime.flow_run.id, person))
-            with session_scope(ctx.engine) as session:
-                done = followup.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
-                                       evidence=evidence, new_deadline=new_deadline, now=at)
-        except Refused as exc:
-            reason = exc.render(FIELD_LABELS) if isinstance(exc, InvalidInput) else str(exc)
-            logger.error("Không ghi nhận: %s", reason)
-            return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
-    logger.info(done.message)
+    try:
+        at = run_time(now)
+        with opened() as ctx:
+            try:
+                who = followup.form_actor(actor, via_form(runtime.flow_run.id, person))
+                with session_scope(ctx.engine) as session:
+                    done = followup.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
+                                           evidence=evidence, new_deadline=new_deadline, expected_version=version,
+                                           now=at)
+            except Refused as exc:
+                return _not_recorded(exc, FIELD_LABELS)
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
+    get_run_logger().info(done.message)
     follow_up_unit(unit=done.section_unit, now=at.isoformat(), return_state=True)
     coordinator_board(now=at.isoformat(), return_state=True)
     return Completed(name="Đã ghi nhận", message=done.message)
@@ -114,21 +128,21 @@ def confirm_registry_form(unit: str, person: str, as_of: dt.date | None = None, 
         note: Ghi chú: đơn vị xác nhận bằng cách nào.
         now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
     """
-    logger = get_run_logger()
-    at = run_time(now)
-    with opened() as ctx:
-        try:
-            command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
-            with session_scope(ctx.engine) as session:
-                row = confirm_registry(session, ctx.plan, Actor.coordinator(via_form(runtime.flow_run.id, person)),
-                                       command, now=at)
-                message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
-                           f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
-        except Refused as exc:
-            reason = exc.render(REGISTRY_FORM) if isinstance(exc, InvalidInput) else str(exc)
-            logger.error("Không ghi nhận: %s", reason)
-            return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
-    logger.info(message)
+    try:
+        at = run_time(now)
+        with opened() as ctx:
+            try:
+                command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
+                with session_scope(ctx.engine) as session:
+                    row = confirm_registry(session, ctx.plan,
+                                           Actor.coordinator(via_form(runtime.flow_run.id, person)), command, now=at)
+                    message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
+                               f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
+            except Refused as exc:
+                return _not_recorded(exc, REGISTRY_FORM)
+    except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
+        return ended_badly(error)
+    get_run_logger().info(message)
     coordinator_board(now=at.isoformat(), return_state=True)
     return Completed(name="Đã ghi nhận", message=message)
 

@@ -9,12 +9,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
-from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
+from flows.common import FLOW_LABELS, RUN_ERRORS, BadParameter, Context, ended_badly, opened, run_time
 from htx_tasks import clock
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting import render
 from htx_tasks.reporting.data import Period, parse_period
 from htx_tasks.reporting.service import write
+from htx_tasks.services import InvalidInput
 
 FLOW_NAME = "Báo cáo tổng hợp"
 REPORT_KEY = "bao-cao-tong-hop"
@@ -61,7 +62,10 @@ def consolidated_report(period: str | None = None, now: str | None = None) -> St
     """
     try:
         at = run_time(now)
-        chosen = parse_period(period or default_period(at))
+        try:
+            chosen = parse_period(period or default_period(at))
+        except InvalidInput as exc:
+            raise BadParameter(exc.render(FLOW_LABELS)) from None
         with opened() as ctx:
             files = compose(ctx, chosen, at)
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words

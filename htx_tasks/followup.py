@@ -160,6 +160,7 @@ class UnitStanding:
                 "Đôn đốc": self.escalation_label(row),
                 "Nhắc gần nhất": local(row.last_reminder).strftime("%H:%M %d/%m/%Y") if row.last_reminder else "—",
                 "Nhiệm vụ": _shorten(duty.title if duty else row.duty),
+                "Phiên bản": row.version,  # what a coordinator's decision on the form sends back
             })
             out.append(line)
         return out
@@ -247,6 +248,9 @@ class Action(StrEnum):
 
 
 COORDINATOR_CHOICE = "co-quan-thuong-truc"  # the form's "who records" value for the coordinator
+DECISIONS = (Action.ACCEPT, Action.RETURN, Action.EXTEND, Action.WAIVE)  # need the version the coordinator saw
+VERSION_NEEDED = ("cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' trong bảng theo dõi của đơn vị), "
+                  "để không ghi đè quyết định của người khác")
 
 
 def form_actor(who: str, via: str) -> services.Actor:
@@ -271,29 +275,37 @@ class Recorded:
 
 def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: services.Actor,
            note: str | None, evidence: str | None = None, new_deadline: object = None,
-           now: dt.datetime) -> Recorded:
+           expected_version: int | None = None, now: dt.datetime) -> Recorded:
     """Record one action through the same services as the CLI, as ``actor``.
+
+    As on the command line, a decision (accept, return, extend, waive) carries the version the
+    coordinator saw (``expected_version``, the table's "Phiên bản"): without it the action is
+    refused, and when the occurrence changed since, it is refused with "đã có người xử lý trước".
+    A unit's report may omit it.
 
     Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
     (Vietnamese message); the caller's transaction then records nothing.
     """
+    if action in DECISIONS and expected_version is None:
+        raise services.InvalidInput.one("expected_version", VERSION_NEEDED)
+    seen = {"expected_version": expected_version}
     if action is Action.SUBMIT:
-        command = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence)
+        command = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence, **seen)
         row = services.submit(session, plan, actor, command, now=now)
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
         decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
-        command = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note)
+        command = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note, **seen)
         row = services.review(session, plan, actor, command, now=now)
         message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
     elif action is Action.EXTEND:
         if new_deadline is None:
             raise services.InvalidInput.one("to", "gia hạn cần chọn hạn mới")
-        command = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note)
+        command = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note, **seen)
         row = services.extend(session, plan, actor, command, now=now)
         message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
     else:
-        command = services.Waive.parse(occurrence=occurrence_id, note=note)
+        command = services.Waive.parse(occurrence=occurrence_id, note=note, **seen)
         row = services.waive(session, plan, actor, command, now=now)
         message = "Đã miễn thực hiện."
     state = State(row.state)

@@ -271,7 +271,9 @@ def test_the_unit_table_lists_its_obligations_in_vietnamese(installed: Engine) -
     follow_up_unit(unit=TTVH, now=MONDAY, return_state=True)
     rows = table(followup.artifact_key(TTVH))
     assert list(rows[0]) == ["Số", "Mục", "Kỳ", "Hạn", "Hạn do", "Trạng thái", "Còn / quá hạn", "Đôn đốc",
-                             "Nhắc gần nhất", "Nhiệm vụ"]
+                             "Nhắc gần nhất", "Nhiệm vụ", "Phiên bản"]
+    # what a coordinator's decision on the form sends back
+    assert {r["Số"]: r["Phiên bản"] for r in rows} == {r["Số"]: _version(installed, r["Số"]) for r in rows}
     by_period = {r["Kỳ"]: r for r in rows}
     overdue = by_period["tháng 11/2026"]
     assert overdue["Hạn"] == "25/11/2026" and overdue["Trạng thái"] == "Quá hạn, đã báo cấp trên"
@@ -363,6 +365,12 @@ def _ward_occurrence(engine: Engine, ward: str, ref_duty: str = "xa-tuyen-truyen
                                                          Occurrence.duty_code == ref_duty)).one()
 
 
+def _version(engine: Engine, occurrence: int) -> int:
+    """The occurrence's version, as the unit table's "Phiên bản" column shows it."""
+    with Session(engine) as session:
+        return session.get(Occurrence, occurrence).version
+
+
 def _audit(engine: Engine, occurrence: int) -> list[tuple]:
     with Session(engine) as session:
         rows = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence).order_by(AuditEvent.id))
@@ -381,7 +389,8 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert "## Báo cáo chờ cơ quan thường trực duyệt (1)" in markdown(BOARD_KEY)
 
     state = record_result(person=PERSON, occurrence=occurrence, actor=followup.COORDINATOR_CHOICE, action="Chấp nhận báo cáo",
-                          note="Đạt yêu cầu", now="2026-12-11T10:00", return_state=True)
+                          note="Đạt yêu cầu", version=_version(installed, occurrence), now="2026-12-11T10:00",
+                          return_state=True)
     assert state.name == "Đã ghi nhận" and "Hoàn thành đúng hạn" in state.message
     with Session(installed) as session:
         assert session.get(Occurrence, occurrence).state == "done_on_time"
@@ -456,7 +465,8 @@ COORD = "co-quan-thuong-truc"
 def test_the_form_refuses_what_the_services_refuse_and_records_nothing(installed: Engine, actor, action, extra,
                                                                         reason) -> None:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
-    params = {"occurrence": _ward_occurrence(installed, "phuong-ba-ngoi"), "note": "Lý do", **extra}
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    params = {"occurrence": occurrence, "note": "Lý do", "version": _version(installed, occurrence), **extra}
     before = count(installed, AuditEvent)
     state = record_result(person=PERSON, actor=actor, action=action, now="2026-12-08T09:00", return_state=True, **params)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
@@ -472,7 +482,7 @@ def test_a_unit_cannot_accept_its_own_report_through_the_form(installed: Engine)
                   now="2026-12-08T09:00", return_state=True)
     before = _audit(installed, occurrence)
     state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.ACCEPT, note="Tự duyệt",
-                          now="2026-12-08T09:05", return_state=True)
+                          version=_version(installed, occurrence), now="2026-12-08T09:05", return_state=True)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert ("Không ghi nhận: đơn vị 'phuong-ba-ngoi' không được tự duyệt báo cáo; chỉ cơ quan thường trực "
             "mới chấp nhận hoặc trả lại báo cáo") in state.message
@@ -493,7 +503,7 @@ def test_the_form_records_nothing_without_the_name_of_who_fills_it_in(installed:
     occurrence = _ward_occurrence(installed, "phuong-cam-linh")
     before = count(installed, AuditEvent)
     state = record_result(occurrence=occurrence, actor=COORD, person=person, action=Action.WAIVE, note="Sáp nhập",
-                          now="2026-12-08T09:00", return_state=True)
+                          version=_version(installed, occurrence), now="2026-12-08T09:00", return_state=True)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert reason in state.message
     assert count(installed, AuditEvent) == before
@@ -503,7 +513,8 @@ def test_the_audit_keeps_the_name_given_on_the_form_with_its_flow_run(installed:
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-cam-linh")
     state = record_result(occurrence=occurrence, actor=COORD, person=" Trần Văn Bình ", action=Action.WAIVE,
-                          note="Sáp nhập", now="2026-12-08T09:00", return_state=True)
+                          note="Sáp nhập", version=_version(installed, occurrence), now="2026-12-08T09:00",
+                          return_state=True)
     assert state.name == "Đã ghi nhận"
     with Session(installed) as session:
         (trail,) = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence,
@@ -517,10 +528,54 @@ def test_the_coordinator_extends_through_the_form(installed: Engine) -> None:
     occurrence = _ward_occurrence(installed, "phuong-cam-linh")
     state = record_result(person=PERSON, occurrence=occurrence, actor=COORD, action=Action.EXTEND,
                           new_deadline=dt.date(2026, 12, 19), note="Chờ số liệu của tỉnh",
-                          now="2026-12-08T09:00", return_state=True)
+                          version=_version(installed, occurrence), now="2026-12-08T09:00", return_state=True)
     # 19/12/2026 is a Saturday: art. 148 moves the new deadline to Monday
     assert state.name == "Đã ghi nhận" and "Đã gia hạn đến 21/12/2026" in state.message
     assert _audit(installed, occurrence)[-1] == ("extend", "cơ quan thường trực", "coordinator", "form")
+
+
+def test_two_coordinators_deciding_on_the_same_version_through_the_form_only_the_first_wins(
+        installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-cam-linh")
+    seen = _version(installed, occurrence)  # both read the same table
+    first = record_result(person=PERSON, occurrence=occurrence, actor=COORD, action=Action.EXTEND,
+                          new_deadline=dt.date(2026, 12, 21), note="Chờ số liệu", version=seen,
+                          now="2026-12-08T09:00", return_state=True)
+    assert first.name == "Đã ghi nhận"
+    before = (_audit(installed, occurrence), _version(installed, occurrence))
+    second = record_result(person="Trần Văn Bình", occurrence=occurrence, actor=COORD, action=Action.WAIVE,
+                           note="Sáp nhập", version=seen, now="2026-12-08T09:01", return_state=True)
+    assert (second.type.value, second.name) == ("FAILED", "Không ghi nhận")
+    assert f"nhiệm vụ số {occurrence} đã có người xử lý trước (nay: 'Đang thực hiện')" in second.message
+    assert (_audit(installed, occurrence), _version(installed, occurrence)) == before
+    with Session(installed) as session:
+        row = session.get(Occurrence, occurrence)
+        assert (row.state, row.deadline) == ("open", dt.date(2026, 12, 21))  # the first decision stands
+
+
+@pytest.mark.parametrize("action, extra", [
+    (Action.ACCEPT, {}), (Action.RETURN, {}), (Action.WAIVE, {}), (Action.EXTEND, {"new_deadline": dt.date(2026, 12, 21)}),
+])
+def test_a_coordinators_decision_through_the_form_needs_the_version_seen(installed: Engine, action, extra) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    record_result(person=PERSON, occurrence=occurrence, actor=WARD, action=Action.SUBMIT, note="Đã tuyên truyền",
+                  now="2026-12-08T09:00", return_state=True)
+    before = (_audit(installed, occurrence), _version(installed, occurrence))
+    state = record_result(person=PERSON, occurrence=occurrence, actor=COORD, action=action, note="Lý do",
+                          now="2026-12-08T10:00", return_state=True, **extra)
+    assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+    assert ("Phiên bản nhiệm vụ như đã xem (cột Phiên bản): cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' "
+            "trong bảng theo dõi của đơn vị)") in state.message
+    assert (_audit(installed, occurrence), _version(installed, occurrence)) == before
+
+
+def test_the_record_form_deployment_explains_the_name_and_version_fields(plan: Plan) -> None:
+    text = deployments.record_description(plan)
+    assert "**Họ tên người thao tác** là bắt buộc" in text
+    assert "**Phiên bản nhiệm vụ** là cột **Phiên bản** trong bảng theo dõi của đơn vị" in text
+    assert "đã có người xử lý trước" in text
 
 
 def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: str, pg_url: str, tmp_path: Path,
@@ -612,6 +667,24 @@ def test_a_unit_run_with_an_unusable_now_fails_naming_the_parameter(installed: E
     assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]  # no traceback
 
 
+@pytest.mark.parametrize(("run", "message"), [
+    (lambda: record_result(person=PERSON, occurrence=1, actor=WARD, note="x", now="hôm qua", return_state=True),
+     "now: thời điểm không hợp lệ 'hôm qua' (ví dụ 2027-01-15T08:00)"),
+    (lambda: confirm_registry_form(person=PERSON, unit=WARD, now="9999-12-31", return_state=True),
+     "now: thời điểm '9999-12-31' nằm ngoài khoảng năm 1970–2199"),
+    (lambda: consolidated_report(period="2026-Q3", now=TUESDAY, return_state=True),
+     "period: kỳ báo cáo không hợp lệ '2026-Q3' (ví dụ 2026-H1, 2026-H2 hoặc 2026)"),
+], ids=["record", "registry", "report"])
+def test_a_form_or_report_run_with_an_unusable_parameter_fails_naming_it(installed: Engine, prefect_records, run,
+                                                                         message) -> None:
+    before = (count(installed, AuditEvent), count(installed, RegistryUpdate))
+    state = run()
+    assert (state.type.value, state.name, state.message) == ("FAILED", "Tham số không hợp lệ", message)
+    assert (count(installed, AuditEvent), count(installed, RegistryUpdate)) == before
+    assert message in prefect_records.text()
+    assert not [r for r in prefect_records.records if r.exc_info and r.exc_info[0]]  # no traceback
+
+
 def test_a_unit_run_beyond_the_horizon_is_refused_unless_forced(installed: Engine, prefect_records) -> None:
     far = _far(400)
     before = count(installed, Occurrence)
@@ -632,7 +705,9 @@ def test_a_unit_run_beyond_the_horizon_is_refused_unless_forced(installed: Engin
     lambda: retry_deliveries(now=TUESDAY, return_state=True),
     lambda: indicators(now=TUESDAY, return_state=True),
     lambda: consolidated_report(period="2026-H2", now=TUESDAY, return_state=True),
-], ids=["unit", "board", "retry", "indicators", "report"])
+    lambda: record_result(person=PERSON, occurrence=1, actor=WARD, note="x", now=TUESDAY, return_state=True),
+    lambda: confirm_registry_form(person=PERSON, unit=WARD, now=TUESDAY, return_state=True),
+], ids=["unit", "board", "retry", "indicators", "report", "record", "registry"])
 def test_a_run_on_an_unreachable_database_fails_with_the_clis_words(installed: Engine, prefect_records, run,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTX_DATABASE_URL", "postgresql://htx:mat-khau-bi-mat@127.0.0.1:1/test")

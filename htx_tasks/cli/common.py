@@ -30,7 +30,7 @@ CLI_LABELS = {
     "occurrence": "OCCURRENCE (số nhiệm vụ)", "notification": "NOTIFICATION (số thông báo)",
     "note": "--note", "evidence": "--evidence", "to": "--to", "decision": "DECISION", "outcome": "--as",
     "duty": "DUTY", "unit": "--unit", "received": "--received", "ref": "--ref", "kind": "--kind",
-    "expected_version": "--version", "now": "--now",
+    "expected_version": "--version", "now": "--now", "period": "--period",
 }
 NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
 

@@ -21,6 +21,7 @@ from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Indicator
 from htx_tasks.reports import UnitReport, outcome_report, status_rows
+from htx_tasks.services.errors import InvalidInput
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
 
 PERIOD = re.compile(r"^(\d{4})(?:-(H[12]))?$")
@@ -40,10 +41,13 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """``2026-H1`` (first half), ``2026-H2`` (second half) or ``2026`` (the year)."""
+    """``2026-H1`` (first half), ``2026-H2`` (second half) or ``2026`` (the year).
+
+    Anything else is ``InvalidInput`` on the field ``period``, for each front end to name in its words.
+    """
     match = PERIOD.match(text.strip())
     if not match:
-        raise ValueError(f"--period: kỳ báo cáo không hợp lệ '{text}' (ví dụ 2026-H1, 2026-H2 hoặc 2026)")
+        raise InvalidInput.one("period", f"kỳ báo cáo không hợp lệ '{text}' (ví dụ 2026-H1, 2026-H2 hoặc 2026)")
     year, half = int(match[1]), match[2]
     if half == "H1":
         return Period(text, dt.date(year, 1, 1), dt.date(year, 6, 30), f"6 tháng đầu năm {year}")
