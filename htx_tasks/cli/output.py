@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from htx_tasks.core.cells import to_csv
+
 console = Console()
 errors = Console(stderr=True)
 
@@ -31,7 +33,7 @@ def print_json(data: Any) -> None:
 def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([to_csv(v) for v in row] for row in rows)
 
 
 def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

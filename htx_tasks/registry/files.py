@@ -2,7 +2,8 @@
 
 Reading gives raw rows (sheet, row number, header → cell value) for ``rows.parse_rows`` to
 check; writing takes rows of cells already formatted by ``rows.format_coop``. CSV is written
-as UTF-8 with a byte-order mark so that Excel opens the Vietnamese text correctly.
+as UTF-8 with a byte-order mark so that Excel opens the Vietnamese text correctly. Text that a
+spreadsheet would run as a formula is written inert (``core.cells``) and read back as typed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from htx_tasks.core.cells import append_row, from_csv, to_csv
 from htx_tasks.registry.fields import FIELDS, Type, allowed
 
 DATA_SHEET = "Danh sách tổ chức"
@@ -91,7 +93,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[RawRow]]:
             if any(v.strip() for v in extra):
                 raise FileRefused([FileProblem(sheet, number, "", extra[0],
                                                "dòng có nhiều ô hơn số cột của dòng tiêu đề")])
-        rows.append(RawRow(sheet, number, dict(zip(header, values, strict=False))))
+        rows.append(RawRow(sheet, number, dict(zip(header, map(from_csv, values), strict=False))))
     return header, rows
 
 
@@ -126,7 +128,7 @@ def write_rows(path: Path, rows: list[list[Any]], *, synthetic: bool) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(headers)
-            writer.writerows([_csv_cell(v) for v in row] for row in rows)
+            writer.writerows([to_csv(_csv_cell(v)) for v in row] for row in rows)
         return
     _write_xlsx(path, headers, rows, synthetic=synthetic)
 
@@ -149,7 +151,7 @@ def _write_xlsx(path: Path, headers: list[str], rows: list[list[Any]], *, synthe
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for index, spec in enumerate(FIELDS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, min(40, len(spec.header) + 2))

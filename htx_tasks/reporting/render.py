@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from htx_tasks.core.cells import append_row, markdown_text
 from htx_tasks.reporting import tables as t
 from htx_tasks.reporting.data import Consolidated
-
-
-def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", "<br>")
 
 
 def _md_table(table: t.Table) -> list[str]:
     lines = [f"**{table.title}**", "", "| " + " | ".join(table.header) + " |",
              "|" + "---|" * len(table.header)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in table.rows]
     if not table.rows:
         lines += ["| " + " | ".join(["Không có"] + [""] * (len(table.header) - 1)) + " |"]
     return [*lines, ""]
@@ -64,7 +61,7 @@ def workbook(report: Consolidated, path: Path) -> Path:
     title, subject = t.title_lines(report)
     for line in [*t.issuer_lines(report.plan.meta.issuer), t.date_line(report), title, subject,
                  t.synthetic_notice(report) or "", t.summary(report)]:
-        info.append([line])
+        append_row(info, [line])
     info.column_dimensions["A"].width = 120
     for table in t.all_tables(report):
         sheet = book.create_sheet(table.key[:31])
@@ -73,7 +70,7 @@ def workbook(report: Consolidated, path: Path) -> Path:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in table.rows:
-            sheet.append(row)
+            append_row(sheet, row)
         for index, name in enumerate(table.header, start=1):
             width = max([len(str(name))] + [len(str(r[index - 1])) for r in table.rows]) + 2
             sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, width))
