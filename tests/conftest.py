@@ -11,12 +11,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, event
 
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.store.db import make_engine, upgrade
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
+# Property tests: no per-example time limit (two shared cores; the first holiday lookup of a year
+# is slow), and no example database written into the work tree.
+# `pytest --hypothesis-profile=thorough` searches longer.
+settings.register_profile("htx", deadline=None, database=None)
+settings.register_profile("thorough", deadline=None, database=None, max_examples=3000)
+settings.load_profile("htx")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
