@@ -155,6 +155,10 @@ def _unread(why: str, hint: dt.date | None = None) -> Decision:
     return DeadlineKind.UNREAD, {"hint": hint}, why + " Cần người xác định.", 0.2 if hint else 0.0
 
 
+def _applies(window: Window, confidence: float) -> Decision:
+    return DeadlineKind.WINDOW, {"window": window}, f"Áp dụng {window.label}; không đặt hạn.", confidence
+
+
 def _window(found: Scan) -> Window | None:
     if len(found.year_ranges) == 1:
         first, last, _ = found.year_ranges[0]
@@ -196,18 +200,15 @@ def _decide(found: Scan) -> Decision:
 def _one_point(found: Scan, points: int) -> Decision:
     dates = sorted(set(found.dates))
     if len(dates) == 2 and points == 2 and re.search(r"\btu\b.*\bden\b", found.folded):
-        window = Window(dates[0], dates[1])
-        return DeadlineKind.WINDOW, {"window": window}, f"Áp dụng {window.label}; không đặt hạn.", 0.9
+        return _applies(Window(dates[0], dates[1]), 0.9)
     if len(dates) == 1 and points == 1 and re.search(r"\b(?:tu|ke tu|bat dau tu)\s+(?:ngay\s+)?\d", found.folded):
-        window = Window(dates[0])
-        return DeadlineKind.WINDOW, {"window": window}, f"Áp dụng {window.label}; không đặt hạn.", 0.85
+        return _applies(Window(dates[0]), 0.85)
     if len(dates) == 1 and all(s.start <= dates[0] <= s.end for s in found.spans) and points == 1 + len(set(found.spans)):
         return DeadlineKind.DATE, {"due": dates[0]}, f"Hạn ngày {_d(dates[0])}.", 0.95
     if points != 1:
         return _unread("Nêu nhiều mốc thời gian khác nhau." if points else "Không nêu ngày, tháng, quý, năm hay chu kỳ nào.")
     if found.day_ranges:
-        window = Window(*found.day_ranges[0])
-        return DeadlineKind.WINDOW, {"window": window}, f"Áp dụng {window.label}; không đặt hạn.", 0.85
+        return _applies(Window(*found.day_ranges[0]), 0.85)
     if found.day_months:
         day, month = found.day_months[0]
         if found.year is None:
@@ -222,10 +223,9 @@ def _one_point(found: Scan, points: int) -> Decision:
         return _unread(f"“{found.no_year[0]}” không ghi năm.")
     if found.spans:
         return _period(found.spans[0])
-    span = _window(found)
-    assert span is not None
-    sure = 0.9 if found.open_from or found.year_ranges[0][2] else 0.8
-    return DeadlineKind.WINDOW, {"window": span}, f"Áp dụng {span.label}; không đặt hạn.", sure
+    window = _window(found)
+    assert window is not None
+    return _applies(window, 0.9 if found.open_from or found.year_ranges[0][2] else 0.8)
 
 
 def _period(span: Span) -> Decision:
