@@ -80,7 +80,7 @@ def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> St
         return ended_badly(error)
     line = f"{unit}: {standing.standing.value} — {standing.message()}"
     logs.RUNS.info(line)
-    if standing.standing is followup.Standing.OVERDUE:
+    if standing.standing.failed:
         logs.expect_failure(standing.message())  # red in the UI, but not a crash: no traceback
         return Failed(name=standing.standing.value, message=standing.message())
     return Completed(name=standing.standing.value, message=standing.message())

@@ -14,19 +14,21 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from htx_tasks.clock import at_local, local, local_date
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, Outcome, State, outcome
+from htx_tasks.core.lifecycle import Outcome, State, outcome
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.followup import escalation_label, section_units, step_words
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment, DeadlineSource, Duty
+from htx_tasks.plan.schema import DeadlineSource, Duty
+from htx_tasks.readings import is_request
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import UnitUpkeep, upkeep_lines
 from htx_tasks.reports import StatusRow, UnitReport, count, outcome_report, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
 BOARD_KEY = "bang-theo-doi-chung"
-ESCALATION_KINDS = {kind.value: kind.label for kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)}
 
 
 @dataclass
@@ -52,6 +54,7 @@ class EscalationLine:
     at: dt.datetime
     recipients: tuple[str, ...]
     step: str = ""  # who the step reaches, in words ("báo cơ quan thường trực"); empty for a request
+    request: bool = False  # an exchange about a request (III.7), not an escalation
 
 
 @dataclass
@@ -68,10 +71,12 @@ class GroupLine:
 class Board:
     now: dt.datetime
     year: int
-    units: list[UnitLine]
-    overdue: list[StatusRow]
+    units: list[UnitLine]  # the units the plan directs (giao)
+    overdue: list[StatusRow]  # their work past its term
     escalations: list[EscalationLine]
     submitted: list[StatusRow]
+    requests: list[UnitLine] = field(default_factory=list)  # the bodies the plan asks (III.7), counted apart
+    past_date: list[StatusRow] = field(default_factory=list)  # requests past their date: to liaise, not overdue
     groups: list[GroupLine] = field(default_factory=list)
     ended: list[Duty] = field(default_factory=list)  # duties whose `active` window is over
     registry: list[UnitUpkeep] = field(default_factory=list)  # units keeping the registry current
@@ -101,19 +106,17 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
         r.unit: r
         for r in outcome_report(session, plan, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), now=now)
     }
-    lines = []
+    lines, requests = [], []
     for unit in section_units(plan):
         members = [reports.get(code) or UnitReport(code, plan.unit_name(code)) for code in plan.members(unit.code)]
         report = members[0] if not unit.members else _sum(unit.code, unit.name, members)
-        lines.append(UnitLine(ref=unit.ref or "", unit=unit.code, name=unit.name, report=report,
-                              members=members if unit.members else []))
+        (requests if is_request(plan, unit.code) else lines).append(UnitLine(
+            ref=unit.ref or "", unit=unit.code, name=unit.name, report=report, members=members if unit.members else []))
     rows = status_rows(session, plan, now)
-    overdue = sorted(
-        (r for r in rows if r.days_left < 0 and State(r.state).active),
-        key=lambda r: (r.deadline, r.unit_name, r.id),
-    )
+    ordered = sorted((r for r in rows if r.past), key=lambda r: (r.deadline, r.unit_name, r.id))
     submitted = [r for r in rows if r.state == State.SUBMITTED.value]
-    return Board(now=now, year=year, units=lines, overdue=overdue,
+    return Board(now=now, year=year, units=lines, overdue=[r for r in ordered if r.overdue],
+                 requests=requests, past_date=[r for r in ordered if r.request],
                  escalations=escalations_on(session, plan, today), submitted=submitted,
                  groups=group_lines(session, plan, year, now),
                  ended=[d for d in plan.source.duties if d.ended(today)],
@@ -121,13 +124,17 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
 
 
 def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> list[GroupLine]:
-    """Per Section II group: its duties' obligations due in ``year``, by outcome class."""
+    """Per Section II group: its duties' obligations due in ``year``, by outcome class (requests apart:
+    the plan asks, its rates and overdue counts are of the work it directs)."""
     by_duty: dict[str, UnitReport] = {}
     rows = session.exec(
-        select(Occurrence.duty_code, Occurrence.state, Occurrence.deadline, Occurrence.submitted_at)
+        select(Occurrence.duty_code, Occurrence.unit_code, Occurrence.state, Occurrence.deadline,
+               Occurrence.submitted_at)
         .where(Occurrence.deadline >= dt.date(year, 1, 1), Occurrence.deadline <= dt.date(year, 12, 31))
     ).all()
-    for duty_code, state, deadline, submitted_at in rows:
+    for duty_code, unit_code, state, deadline, submitted_at in rows:
+        if is_request(plan, unit_code):
+            continue
         klass = outcome(State(state), deadline, submitted_at, now)
         if klass is not None:
             count(by_duty.setdefault(duty_code, UnitReport(duty_code, duty_code)), klass)
@@ -145,8 +152,8 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
         select(Notification, Occurrence)
         .join(Occurrence, Occurrence.id == Notification.occurrence_id)
         .where(Notification.due_at >= start, Notification.due_at < end,
-               Notification.kind.in_(list(ESCALATION_KINDS)),
-               Notification.status.not_in(["superseded", "cancelled"]))
+               Notification.kind.in_(wording.ESCALATION_KINDS),
+               Notification.status.not_in([NotificationStatus.SUPERSEDED, NotificationStatus.CANCELLED]))
         .order_by(Notification.due_at, Notification.occurrence_id, Notification.level, Notification.id)
     ).all()
     grouped: dict[tuple, list[str]] = {}
@@ -159,15 +166,15 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
     for key, recipients in grouped.items():
         notification, occurrence = first[key]
         duty = plan.duties.get(occurrence.duty_code)
-        request = plan.assignment_of(occurrence.unit_code) is Assignment.REQUEST
+        request = is_request(plan, occurrence.unit_code)
         step = "" if request or duty is None or notification.level <= 0 else \
             step_words(plan, duty.code, occurrence.unit_code, notification.level).removeprefix("đã ")
         out.append(EscalationLine(
             occurrence_id=occurrence.id, unit_name=plan.unit_name(occurrence.unit_code),
             ref=duty.ref if duty else "", period=occurrence.period_label, deadline=occurrence.deadline,
-            kind="Trao đổi" if request else ESCALATION_KINDS[notification.kind], level=notification.level,
+            kind=wording.kind_label(notification.kind, request=request), level=notification.level,
             at=notification.due_at, recipients=tuple(recipient_name(plan, r) for r in dict.fromkeys(recipients)),
-            step=step,
+            step=step, request=request,
         ))
     return out
 
@@ -204,11 +211,6 @@ def _source(plan: Plan, row: StatusRow) -> str:
     return duty.deadline_source.short if duty else "—"
 
 
-def _overdue_text(row: StatusRow) -> str:
-    text = f"{-row.days_left} ngày"
-    return text + (f" ({row.working_days_overdue} ngày làm việc)" if row.working_days_overdue else "")
-
-
 def render_markdown(board: Board, plan: Plan) -> str:
     """The board as Markdown, for the Prefect UI (tables, Vietnamese, dates as dd/mm/yyyy)."""
     moment = local(board.now)
@@ -229,6 +231,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         [[u.ref, u.name, u.report.assigned, *_outcomes(u.report), _rate(u.report)] for u in board.units]
         + [["", "**Tổng cộng**", board.total.assigned, *_outcomes(board.total), _rate(board.total)]],
     )
+    lines += request_section(board)
     lines += ["", f"## Kết quả theo nhóm nhiệm vụ của Mục II — hạn trong năm {board.year}", ""]
     lines += _table(
         ["Nhóm", "Nội dung", "Số nhiệm vụ", "Đã đến hạn", "Đúng hạn", "Tỷ lệ đúng hạn", "Đang quá hạn"],
@@ -242,12 +245,24 @@ def render_markdown(board: Board, plan: Plan) -> str:
     if board.overdue:
         lines += _table(
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Hạn do", "Quá hạn", "Trạng thái", "Đôn đốc"],
-            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", _source(plan, r), _overdue_text(r),
+            [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", _source(plan, r), r.lateness,
               r.state_label, escalation_label(plan, r)] for r in board.overdue],
         )
     else:
         lines.append("Không có nhiệm vụ nào quá hạn.")
-    lines += ["", f"## Đôn đốc trong ngày {today:%d/%m/%Y} ({len(board.escalations)})", ""]
+    if board.requests:
+        lines += ["", f"## Nội dung đề nghị phối hợp đã qua mốc trao đổi kết quả ({len(board.past_date)})", ""]
+        if board.past_date:
+            lines += _table(
+                ["Số", "Tổ chức", "Mục", "Kỳ", "Mốc", "Đã qua mốc", "Tình trạng", "Trao đổi"],
+                [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", r.lateness, r.state_label,
+                  escalation_label(plan, r)] for r in board.past_date],
+            )
+            lines += ["", "Kế hoạch đề nghị, không giao: cơ quan thường trực liên hệ, trao đổi với từng tổ chức."]
+        else:
+            lines.append("Không có nội dung nào đã qua mốc mà chưa có thông tin kết quả.")
+    heading = "Đôn đốc, trao đổi" if any(e.request for e in board.escalations) else "Đôn đốc"
+    lines += ["", f"## {heading} trong ngày {today:%d/%m/%Y} ({len(board.escalations)})", ""]
     if board.escalations:
         lines += _table(
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Nội dung", "Người nhận"],
@@ -287,6 +302,29 @@ def render_markdown(board: Board, plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
+REQUEST_HEADER = ["Mục", "Tổ chức", "Nội dung đề nghị", "Đã đến mốc", "Đã có thông tin kết quả",
+                  "Chưa có thông tin, đã qua mốc", "Chưa đến mốc"]
+
+
+def request_section(board: Board) -> list[str]:
+    """The bodies the plan asks (III.7), apart from the units it directs: no rate, nothing "overdue"."""
+    if not board.requests:
+        return []
+    lines = ["", f"## Nội dung đề nghị phối hợp — mốc trao đổi kết quả trong năm {board.year}", "",
+             "Kế hoạch đề nghị Mặt trận Tổ quốc và các tổ chức chính trị – xã hội phối hợp; không tính vào tỷ lệ "
+             "đúng hạn của các đơn vị được giao.", ""]
+    rows = []
+    for line in board.requests:
+        for member in line.members or [line.report]:
+            rows.append([line.ref, member.unit_name, *_exchanges(member)])
+    return lines + _table(REQUEST_HEADER, rows)
+
+
+def _exchanges(report: UnitReport) -> list:
+    return [report.assigned, report.due, report.done_on_time + report.done_late, report.pending_overdue,
+            report.pending_in_time]
+
+
 FRESHNESS_MARK = {Freshness.CURRENT: "Đã cập nhật", Freshness.DUE: "Chưa cập nhật",
                   Freshness.STALE: "**Quá hạn cập nhật**"}
 
@@ -313,8 +351,11 @@ def registry_section(board: Board) -> list[str]:
 def summary(board: Board) -> str:
     """One line for the board run's final state."""
     total = board.total
+    liaised = sum(e.request for e in board.escalations)
+    asked = (f"{len(board.past_date)} nội dung đề nghị phối hợp đã qua mốc ({liaised} việc trao đổi hôm nay), "
+             if board.past_date or liaised else "")
     return (
-        f"{len(board.overdue)} nhiệm vụ quá hạn, {len(board.escalations)} việc đôn đốc hôm nay, "
+        f"{len(board.overdue)} nhiệm vụ quá hạn, {len(board.escalations) - liaised} việc đôn đốc hôm nay, {asked}"
         f"{len(board.submitted)} báo cáo chờ duyệt; tỷ lệ đúng hạn năm {board.year}: {_rate(total)}"
         + (f"; {len(board.stale)} đơn vị quá hạn cập nhật sổ HTX." if board.stale else ".")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import Engine
@@ -17,22 +17,18 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.clock import local, local_date
-from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Snapshot, State, due_soon_at, timing_phrase
+from htx_tasks.core import wording
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, State
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment, Target, Unit
+from htx_tasks.plan.schema import Unit
+from htx_tasks.readings import is_request
 from htx_tasks.reports import StatusRow, status_rows
 from htx_tasks.services.inputs import CODE_MAX, clean_text
 
 RECENTLY_CLOSED = dt.timedelta(days=30)  # closed obligations stay on a unit's table this long
 ARTIFACT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TITLE_WIDTH = 80
-
-TARGET_LABELS = {
-    Target.UNIT: "đã báo đơn vị",
-    Target.COORDINATOR: "đã báo cơ quan thường trực",
-    Target.LEADERSHIP: "đã báo lãnh đạo UBND",
-}
 
 
 class Standing(StrEnum):
@@ -41,6 +37,12 @@ class Standing(StrEnum):
     ON_TRACK = "Đúng tiến độ"
     DUE_SOON = "Sắp đến hạn"
     OVERDUE = "Quá hạn"
+    PAST_DATE = "Đã qua mốc trao đổi"  # a request (III.7) past its date: the standing office liaises
+
+    @property
+    def failed(self) -> bool:
+        """Only work the plan directs can fail; a request waits for the exchange, it does not fail."""
+        return self is Standing.OVERDUE
 
 
 def section_units(plan: Plan) -> list[Unit]:
@@ -77,6 +79,7 @@ class Counts:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
+    past_date: int = 0  # requests past their date (never "overdue")
     submitted: int = 0
     closed: int = 0
 
@@ -88,9 +91,19 @@ class UnitStanding:
     plan: Plan
     unit: str
     now: dt.datetime
-    rows: list[StatusRow]
-    due_soon_ids: set[int] = field(default_factory=set)
-    overdue_ids: set[int] = field(default_factory=set)
+    rows: list[StatusRow]  # each row read at ``now`` (``core.itemview``): its flags are the classes
+
+    @property
+    def due_soon_ids(self) -> set[int]:
+        return {row.id for row in self.rows if row.due_soon}
+
+    @property
+    def overdue_ids(self) -> set[int]:
+        return {row.id for row in self.rows if row.overdue}
+
+    @property
+    def past_date_ids(self) -> set[int]:
+        return {row.id for row in self.rows if row.past and row.request}
 
     @property
     def unit_name(self) -> str:
@@ -115,16 +128,19 @@ class UnitStanding:
                 counts.submitted += 1
             else:
                 counts.open += 1
-                counts.due_soon += row.id in self.due_soon_ids
-                counts.overdue += row.id in self.overdue_ids
-                counts.escalated += row.id in self.overdue_ids and row.escalation_level >= 1
+                counts.due_soon += row.due_soon
+                counts.overdue += row.overdue
+                counts.escalated += row.overdue and row.escalation_level >= 1
+                counts.past_date += row.past and row.request
         return counts
 
     @property
     def standing(self) -> Standing:
-        if self.overdue_ids:
+        if any(row.overdue for row in self.rows):
             return Standing.OVERDUE
-        if self.due_soon_ids:
+        if any(row.past for row in self.rows):
+            return Standing.PAST_DATE
+        if any(row.due_soon for row in self.rows):
             return Standing.DUE_SOON
         return Standing.ON_TRACK
 
@@ -134,6 +150,8 @@ class UnitStanding:
         parts = [f"{c.open} nhiệm vụ đang mở"]
         if c.overdue:
             parts.append(f"{c.overdue} quá hạn" + (f" ({c.escalated} đã báo cấp trên)" if c.escalated else ""))
+        if c.past_date:
+            parts.append(f"{c.past_date} đã qua mốc trao đổi kết quả")
         if c.due_soon:
             parts.append(f"{c.due_soon} sắp đến hạn")
         if c.submitted:
@@ -156,7 +174,7 @@ class UnitStanding:
                 "Hạn": row.deadline.strftime("%d/%m/%Y"),
                 "Hạn do": duty.deadline_source.short if duty else "—",
                 "Trạng thái": row.state_label,
-                "Còn / quá hạn": self.time_left(row),
+                "Còn / quá hạn": row.cell,
                 "Đôn đốc": self.escalation_label(row),
                 "Nhắc gần nhất": local(row.last_reminder).strftime("%H:%M %d/%m/%Y") if row.last_reminder else "—",
                 "Nhiệm vụ": _shorten(duty.title if duty else row.duty),
@@ -166,28 +184,15 @@ class UnitStanding:
         return out
 
     def urgency(self, row: StatusRow) -> int:
-        """Rows a coordinator must act on come first: overdue, due soon, open, awaiting review, closed."""
+        """Rows a coordinator must act on come first: past their term, due soon, open, awaiting review, closed."""
         state = State(row.state)
-        if row.id in self.overdue_ids:
+        if row.past:
             return 0
-        if row.id in self.due_soon_ids:
+        if row.due_soon:
             return 1
         if state in ACTIVE:
             return 2
         return 3 if state is State.SUBMITTED else 4
-
-    def time_left(self, row: StatusRow) -> str:
-        state = State(row.state)
-        if state in CLOSED:
-            return "—"
-        if state is State.SUBMITTED:
-            return "đã báo cáo"
-        if row.id in self.overdue_ids:
-            text = f"quá hạn {-row.days_left} ngày"
-            if row.working_days_overdue:
-                text += f" ({row.working_days_overdue} ngày làm việc)"
-            return text
-        return timing_phrase(row.deadline, self.now, self.plan.calendar)
 
     def escalation_label(self, row: StatusRow) -> str:
         return escalation_label(self.plan, row)
@@ -199,9 +204,7 @@ def step_words(plan: Plan, duty: str, unit: str, level: int) -> str:
     if level < 0 or not steps:
         return ""
     target = steps[min(level, len(steps) - 1)].to  # past the last step: repeats to the same people
-    if plan.assignment_of(unit) is Assignment.REQUEST and target is Target.COORDINATOR:
-        return "cơ quan thường trực trao đổi"
-    return TARGET_LABELS[target]
+    return wording.step_reached(target, request=is_request(plan, unit))
 
 
 def escalation_label(plan: Plan, row: StatusRow) -> str:
@@ -214,22 +217,8 @@ def standing(session: Session, plan: Plan, unit_code: str, now: dt.datetime) -> 
     """The unit's open obligations and those closed recently, classed at ``now``."""
     rows = status_rows(session, plan, now, unit=unit_code, include_closed_since=now - RECENTLY_CLOSED)
     result = UnitStanding(plan=plan, unit=unit_code, now=now, rows=rows)
-    today = local_date(now)
-    for row in rows:
-        if State(row.state) not in ACTIVE:
-            continue
-        if row.deadline < today:
-            result.overdue_ids.add(row.id)
-        elif is_due_soon(plan, row, now):
-            result.due_soon_ids.add(row.id)
     result.rows.sort(key=lambda row: (result.urgency(row), row.deadline, row.unit_name, row.ref, row.id))
     return result
-
-
-def is_due_soon(plan: Plan, row: StatusRow, now: dt.datetime) -> bool:
-    """Due within the duty's "due soon" window (3 working days by default), per the lifecycle."""
-    snapshot = Snapshot(opened_at=now, deadline=row.deadline, state=State(row.state))
-    return now >= due_soon_at(snapshot, plan.policy_for(row.duty, row.unit), plan.calendar)
 
 
 def _shorten(text: str, width: int = TITLE_WIDTH) -> str:

@@ -8,10 +8,11 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session, select
 
 from htx_tasks.clock import local_date
-from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, days_left, outcome, time_state, working_days_overdue
-from htx_tasks.engine import snapshot_of
+from htx_tasks.core.itemview import Reading
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, outcome
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment
+from htx_tasks.readings import reading_of
 from htx_tasks.store.models import Notification, Occurrence
 
 
@@ -24,14 +25,34 @@ class StatusRow:
     ref: str
     period: str
     deadline: dt.date
-    state: str
-    state_label: str
+    state: str  # as of now (``core.itemview``), not the last pass's
+    state_label: str  # in the unit's register: a request is never "Quá hạn"
     days_left: int
     working_days_overdue: int
     escalation_level: int
     last_reminder: dt.datetime | None
     next_action_at: dt.datetime | None
     version: int  # what a decision on the row sends back (``--version``), so a stale one is refused
+    request: bool = False  # the plan asks the unit (III.7); its words are a request's
+    overdue: bool = False  # past its term and an assignment (a request past its date is not overdue)
+    past: bool = False  # past its term or date, either kind
+    due_soon: bool = False
+    timing: str = ""  # "còn 3 ngày", "quá hạn 2 ngày làm việc", "đã qua mốc"
+    lateness: str = ""  # "5 ngày (3 ngày làm việc)" while past
+    cell: str = ""  # a table's "Còn / quá hạn" cell (``Reading.cell``)
+
+    @classmethod
+    def of(cls, plan: Plan, row: Occurrence, seen: Reading, *, last_reminder: dt.datetime | None) -> StatusRow:
+        duty = plan.duties.get(row.duty_code)
+        assert row.id is not None
+        return cls(
+            id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
+            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=seen.state.value,
+            state_label=seen.label, days_left=seen.days_left, working_days_overdue=seen.working_days_overdue,
+            escalation_level=row.escalation_level, last_reminder=last_reminder, next_action_at=row.next_action_at,
+            version=row.version, request=seen.request, overdue=seen.overdue, past=seen.past, due_soon=seen.due_soon,
+            timing=seen.timing, lateness=seen.lateness, cell=seen.cell,
+        )
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -59,34 +80,11 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
     last_sent = _last_reminders(session, [r.id for r in rows])
     out = []
     for row in rows:
-        state = State(row.state)
-        if state in ACTIVE:  # the clock may have moved it on since the last pass
-            policy = plan.policy_for(row.duty_code, row.unit_code)
-            state = time_state(snapshot_of(row), policy, plan.calendar, now, row.escalation_level)
-        overdue = state in (State.OVERDUE, State.ESCALATED)
-        if overdue_only and not overdue:
+        seen = reading_of(plan, row, now)
+        if overdue_only and not seen.overdue:
             continue
-        duty = plan.duties.get(row.duty_code)
-        out.append(StatusRow(
-            id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
-            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=state.value,
-            state_label=request_state_label(state) if plan.assignment_of(row.unit_code) is Assignment.REQUEST
-            else state.label, days_left=days_left(row.deadline, now),
-            working_days_overdue=working_days_overdue(row.deadline, now, plan.calendar) if overdue else 0,
-            escalation_level=row.escalation_level, last_reminder=last_sent.get(row.id),
-            next_action_at=row.next_action_at, version=row.version,
-        ))
+        out.append(StatusRow.of(plan, row, seen, last_reminder=last_sent.get(row.id)))
     return out
-
-
-REQUEST_STATE_LABELS = {  # a request past its date is not "overdue": the coordinator liaises
-    State.OVERDUE: "Đã qua mốc trao đổi",
-    State.ESCALATED: "Đã qua mốc, cơ quan thường trực đang trao đổi",
-}
-
-
-def request_state_label(state: State) -> str:
-    return REQUEST_STATE_LABELS.get(state, state.label)
 
 
 def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
@@ -97,7 +95,7 @@ def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
         chunk = ids[start:start + 500]
         for occurrence_id, sent_at in session.exec(
             select(Notification.occurrence_id, Notification.sent_at).where(
-                Notification.occurrence_id.in_(chunk), Notification.status == "sent"
+                Notification.occurrence_id.in_(chunk), Notification.status == NotificationStatus.SENT
             )
         ).all():
             if occurrence_id not in out or sent_at > out[occurrence_id]:

@@ -331,21 +331,25 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     assert "## III.8 UBND các xã, phường: từng đơn vị" in text
     assert "| UBND phường Ba Ngòi | 2 | 0 | 0 | 0 | 2 | 0,0 % |" in text
     overdue = text.split("## Nhiệm vụ quá hạn (")[1].split("\n## ")[0]
-    assert overdue.startswith("37)")  # 30 ward reports, the Centre's November report, six organisations
-    # each of the six organisations on its own line; a request past its date is not "overdue"
-    assert ("| Hội Nông dân thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | cơ quan thường trực | "
-            "5 ngày (2 ngày làm việc) | Đã qua mốc, cơ quan thường trực đang trao đổi | "
-            "Cơ quan thường trực trao đổi |") in overdue
+    assert overdue.startswith("31)")  # 30 ward reports and the Centre's November report
     assert "| UBND xã Cam Bình | III.8.1 | quý IV/2026 | 10/12/2026 | cơ quan thường trực | 5 ngày (2 ngày làm việc) |" \
         in overdue
-    escalations = text.split("## Đôn đốc trong ngày 15/12/2026 (")[1].split("\n## ")[0]
+    # the six organisations are asked (III.7), not assigned: never in the overdue table nor in the units' rates
+    asked = text.split("## Nội dung đề nghị phối hợp đã qua mốc trao đổi kết quả (")[1].split("\n## ")[0]
+    assert asked.startswith("6)") and "Hội Nông dân thành phố" not in overdue
+    assert ("| Hội Nông dân thành phố | III.7 | 6 tháng cuối năm 2026 | 10/12/2026 | 5 ngày (2 ngày làm việc) | "
+            "Đã qua mốc, cơ quan thường trực đang trao đổi | Cơ quan thường trực trao đổi |") in asked
+    assert "| III.7 | Hội Nông dân thành phố | 1 | 1 | 0 | 1 | 0 |" in text  # asked, due, informed, not yet, not due
+    assert "| III.7 | UBMTTQ và các đoàn thể |" not in text and "quá hạn" not in asked.lower()
+    escalations = text.split("## Đôn đốc, trao đổi trong ngày 15/12/2026 (")[1].split("\n## ")[0]
     assert escalations.startswith("36)")  # the wards' and the organisations' 2nd working day late
     assert "Đôn đốc (báo cơ quan thường trực) | UBND phường Ba Ngòi, Phòng Kinh tế (cơ quan thường trực) |" in escalations
     assert "| Trao đổi | Phòng Kinh tế (cơ quan thường trực) |" in escalations  # not sent to the Front
     assert "| III.1 | Phòng Kinh tế | 4 | 0 | 0 | 4 | 0 | — |" in text
     assert "| III.2 | Phòng Tài chính – Kế hoạch | 1 | 0 | 0 | 1 | 0 | — |" in text
     # Section II groups: duties, on-time rate, overdue count
-    assert "| II.5 | Huy động các lực lượng xã hội, các tổ chức đoàn thể | 2 | 21 | 0 | 0,0 % | 21 |" in text
+    # the organisations' six requests are not counted in the group's rate nor as overdue
+    assert "| II.5 | Huy động các lực lượng xã hội, các tổ chức đoàn thể | 2 | 15 | 0 | 0,0 % | 15 |" in text
     assert "| II.2 | Tiếp tục triển khai có hiệu quả các chính sách khuyến khích, hỗ trợ phát triển kinh tế tập thể " \
            "| 4 | 0 | 0 | — | 0 |" in text
     assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 18 nhiệm vụ có hạn do cơ quan thường trực " \
@@ -353,7 +357,8 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     # dated duties whose window is over are listed, not silently dropped
     ended = text.split("## Nhiệm vụ đã hết thời gian áp dụng (")[1].split("\n## ")[0]
     assert ended.startswith("4)") and "| III.1.4 |" in ended and "từ 01/01/2021 đến 31/12/2025" in ended
-    assert "37 nhiệm vụ quá hạn, 36 việc đôn đốc hôm nay" in state.message
+    assert ("31 nhiệm vụ quá hạn, 30 việc đôn đốc hôm nay, 6 nội dung đề nghị phối hợp đã qua mốc "
+            "(6 việc trao đổi hôm nay)") in state.message
 
 
 # --------------------------------------------------------------------------- the form

@@ -23,7 +23,6 @@ from htx_tasks.core.lifecycle import (
     due_soon_at,
     events,
     outcome,
-    timing_phrase,
     working_days_overdue,
 )
 from htx_tasks.plan.schema import Policy, Target
@@ -208,7 +207,7 @@ def test_a_policy_without_repeats_stops_after_the_last_escalation() -> None:
 
 
 def test_due_soon_and_deadline_instants(default_policy: Policy) -> None:
-    assert due_soon_at(Q1, default_policy, CAL) == L("2027-03-17")  # 3 working days before
+    assert due_soon_at(Q1.deadline, default_policy, CAL) == L("2027-03-17")  # 3 working days before
     assert deadline_at(D("2027-03-22")) == L("2027-03-23")  # 24:00 local (art. 148(4))
     assert deadline_at(D("2027-03-22")) == dt.datetime(2027, 3, 22, 17, 0, tzinfo=dt.UTC)
 
@@ -367,13 +366,3 @@ def test_state_labels_are_vietnamese() -> None:
     assert State.DONE_ON_TIME.label == "Hoàn thành đúng hạn"
     assert {s for s in State if s.active} == {State.OPEN, State.DUE_SOON, State.OVERDUE, State.ESCALATED,
                                                State.RETURNED}
-
-
-@pytest.mark.parametrize(("deadline", "now", "phrase"), [
-    ("2027-03-22", L("2027-03-19", 8), "còn 3 ngày"),
-    ("2027-03-22", L("2027-03-22", 16), "đến hạn hôm nay"),
-    ("2027-03-19", L("2027-03-22", 8), "đã quá hạn"),  # Friday's term, Monday morning: no whole day yet
-    ("2027-03-19", L("2027-03-24", 8), "quá hạn 2 ngày làm việc"),
-])
-def test_the_timing_phrase_every_reader_sees(deadline, now, phrase) -> None:
-    assert timing_phrase(D(deadline), now, WorkCalendar()) == phrase

@@ -82,7 +82,9 @@ def test_the_organisations_are_asked_never_ordered_and_the_coordinator_liaises(d
     assert "1. Đề nghị phối hợp — [III.7]" in first
     assert "Mốc trao đổi kết quả: Thứ Năm, 10/12/2026 (còn 38 ngày đến mốc); hạn do cơ quan thường trực định để theo dõi" in first
     assert "Nhắc mốc trao đổi kết quả" in reminder
-    assert "Trao đổi: Hội Nông dân thành phố" in past and "đã qua mốc 1 ngày" in past
+    # past the date in whole working days, as overdue work is counted (none whole yet on the first morning)
+    assert "Trao đổi: Hội Nông dân thành phố" in past and "(đã qua mốc);" in past
+    assert "10/12/2026 (đã qua mốc 23 ngày làm việc)" in recall  # 14/01/2027: Dec 11-31 15, Jan 4-13 8
     assert "Phòng Kinh tế (cơ quan thường trực) xin trao đổi: đến nay chưa nhận được thông tin kết quả" in past
     assert "Trao đổi lại" in recall
     # the coordinator is told for liaison, not as a superior; the leadership hears nothing of it

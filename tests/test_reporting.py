@@ -53,24 +53,34 @@ def _scalar(engine, sql: str, **params) -> int:
         return conn.execute(text(sql), params).scalar_one()
 
 
-def test_report_numbers_match_the_database(reported) -> None:
+def test_report_numbers_match_the_database(reported, plan) -> None:
+    """Bảng 1 and Bảng 2 count the work the plan directs; the bodies it asks (III.7) have their own table."""
     engine, files = reported
     book = load_workbook(files["xlsx"])
-    assert book.sheetnames == ["Thông tin", "Kết quả theo đơn vị", "Nhiệm vụ quá hạn", "Chỉ tiêu",
+    assert book.sheetnames == ["Thông tin", "Kết quả theo đơn vị", "Nhiệm vụ quá hạn", "Đề nghị phối hợp", "Chỉ tiêu",
                                "Mục tiêu định tính", "Khó khăn vướng mắc"]
     units = book["Kết quả theo đơn vị"]
     header = [c.value for c in units[1]]
     total = next(r for r in units.iter_rows(min_row=2, values_only=True) if r[0] == "Tổng cộng")
-    assigned = _scalar(engine, "SELECT count(*) FROM occurrence WHERE deadline BETWEEN :a AND :b "
-                               "AND state NOT IN ('waived', 'succeeded')", a=H2.start, b=H2.end)
-    overdue_now = _scalar(engine, "SELECT count(*) FROM occurrence WHERE deadline BETWEEN :a AND :b AND "
-                                  "deadline < :today AND state IN ('open', 'due_soon', 'overdue', 'escalated')",
-                          a=H2.start, b=H2.end, today=dt.date(2026, 12, 28))
-    assert assigned > 0 and overdue_now > 0
+    asked = tuple(plan.members("ubmttq-doan-the"))
+    counted = "deadline BETWEEN :a AND :b AND state NOT IN ('waived', 'succeeded')"
+    late = ("deadline BETWEEN :a AND :b AND deadline < :today AND "
+            "state IN ('open', 'due_soon', 'overdue', 'escalated')")
+    span = {"a": H2.start, "b": H2.end, "today": dt.date(2026, 12, 28)}
+    assigned = _scalar(engine, f"SELECT count(*) FROM occurrence WHERE {counted} AND unit_code NOT IN {asked}", **span)
+    overdue_now = _scalar(engine, f"SELECT count(*) FROM occurrence WHERE {late} AND unit_code NOT IN {asked}", **span)
+    requests = _scalar(engine, f"SELECT count(*) FROM occurrence WHERE {counted} AND unit_code IN {asked}", **span)
+    assert assigned > 0 and overdue_now > 0 and requests == 6
     assert total[header.index("Được giao")] == assigned
     assert total[header.index("Chưa hoàn thành (quá hạn)")] == overdue_now
     overdue = list(book["Nhiệm vụ quá hạn"].iter_rows(min_row=2, values_only=True))
     assert len(overdue) == overdue_now
+    names = {plan.unit_name(code) for code in asked}
+    assert not names & {r[1] for r in overdue} and not names & {r[0] for r in units.iter_rows(values_only=True)}
+    exchanges = list(book["Đề nghị phối hợp"].iter_rows(values_only=True))
+    assert exchanges[0] == ("Tổ chức", "Nội dung đề nghị", "Đã đến mốc trao đổi", "Đã có thông tin kết quả",
+                            "Chưa có thông tin kết quả")
+    assert {r[0]: r[1:] for r in exchanges[1:]} == {name: (1, 1, 0, 1) for name in names}
     indicators = {r[0]: r for r in book["Chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
     closing = indicators["Số hợp tác xã không còn hoạt động chưa giải thể"]
     stopped = _scalar(engine, "SELECT count(*) FROM coop_version WHERE valid_from <= :d AND "
@@ -105,9 +115,16 @@ def test_docx_is_laid_out_as_an_administrative_report(reported, plan) -> None:
     signed = [p.text for p in foot[1].paragraphs if p.text]
     assert signed == [*plan.meta.signer.office, plan.meta.signer.name]
     assert len(doc.inline_shapes) == 6  # a chart per measured indicator
-    units = doc.tables[1]
+    units, overdue, requests = doc.tables[1:4]
     assert [c.text for c in units.rows[0].cells][:3] == ["Đơn vị", "Được giao", "Đến hạn"]
     assert "Phòng Tài chính – Kế hoạch" in {r.cells[0].text for r in units.rows}
+    # the Fatherland Front is asked, not assigned: never "Được giao", never in "Bảng 2" (overdue)
+    front = plan.unit_name("ubmttq-thanh-pho")
+    assert front not in {r.cells[0].text for r in units.rows} and front not in {r.cells[1].text for r in overdue.rows}
+    assert front in {r.cells[0].text for r in requests.rows}
+    assert "Bảng 2. Nhiệm vụ quá hạn và lý do" in body and any(line.startswith("Bảng 3. Nội dung đề nghị phối hợp")
+                                                               for line in body)
+    assert not any("quá hạn" in cell.text.lower() or "giao" in cell.text.lower() for cell in requests.rows[0].cells)
     section = doc.sections[0]
     assert (round(section.left_margin.cm), round(section.right_margin.cm, 1), round(section.top_margin.cm)) == (3, 1.5, 2)
 

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from htx_tasks.core.lifecycle import State, timing_phrase
+from htx_tasks.core.lifecycle import State
+from htx_tasks.readings import reading_of
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Submission
 from htx_tasks.web.links import COORDINATOR_SUBJECT
@@ -47,7 +48,7 @@ def test_unit_page_lists_own_open_items_soonest_first_with_the_messages_words(si
     positions = [page.text.index(f"/o/{o.id}\"") for o in items]
     assert positions == sorted(positions)  # soonest deadline first
     for occurrence in items:
-        assert timing_phrase(occurrence.deadline, site.clock.now, plan.calendar) in page.text
+        assert reading_of(plan, occurrence, site.clock.now).timing in page.text
         assert f"{occurrence.deadline:%d/%m/%Y}" in page.text
     assert f"Căn cứ: Mục {plan.duty(items[0].duty_code).ref}" in page.text
     other = site.items(OTHER_WARD)[0]

@@ -24,7 +24,7 @@ from htx_tasks.cli.common import (
     within_horizon,
 )
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Outcome, timing_phrase
+from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
@@ -175,7 +175,7 @@ def status(
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá", "Phiên bản"],
             [
                 (r.id, r.unit_name, r.ref, r.period, r.deadline.strftime("%d/%m/%Y"), r.state_label,
-                 timing_phrase(r.deadline, at, plan.calendar), r.version)
+                 r.timing or r.cell, r.version)
                 for r in rows
             ],
         )

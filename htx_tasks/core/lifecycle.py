@@ -16,6 +16,7 @@ from enum import StrEnum
 from itertools import count
 
 from htx_tasks.clock import at_local, local, local_date
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.plan.schema import Policy, Target
 
@@ -40,24 +41,15 @@ class State(StrEnum):
 
     @property
     def label(self) -> str:
-        return STATE_LABELS[self]
+        """As the plan's own bodies read it; ``label_for(request=True)`` for a request (III.7)."""
+        return wording.state_label(self)
+
+    def label_for(self, *, request: bool) -> str:
+        return wording.state_label(self, request=request)
 
 
 ACTIVE = frozenset({State.OPEN, State.DUE_SOON, State.OVERDUE, State.ESCALATED, State.RETURNED})
 CLOSED = frozenset({State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED})
-
-STATE_LABELS = {
-    State.OPEN: "Đang thực hiện",
-    State.DUE_SOON: "Sắp đến hạn",
-    State.OVERDUE: "Quá hạn",
-    State.ESCALATED: "Quá hạn, đã báo cấp trên",
-    State.RETURNED: "Trả lại để hoàn thiện",
-    State.SUBMITTED: "Đã báo cáo, chờ duyệt",
-    State.DONE_ON_TIME: "Hoàn thành đúng hạn",
-    State.DONE_LATE: "Hoàn thành quá hạn",
-    State.WAIVED: "Miễn thực hiện",
-    State.SUCCEEDED: "Đã chuyển đơn vị kế thừa",
-}
 
 
 class Outcome(StrEnum):
@@ -80,18 +72,8 @@ class Kind(StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
-
-
-KIND_LABELS = {  # as the coordinator reads them; messages name them per recipient (delivery.messages)
-    Kind.ASSIGNED: "Giao nhiệm vụ",
-    Kind.REMINDER: "Nhắc việc",
-    Kind.OVERDUE: "Báo quá hạn",
-    Kind.ESCALATION: "Đôn đốc",
-    Kind.REPEAT: "Đôn đốc lại",
-    Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
-    Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
-}
+        """As the coordinator reads it; messages name a notice per recipient (``wording.notice_title``)."""
+        return wording.kind_label(self)
 
 
 @dataclass(frozen=True)
@@ -120,8 +102,9 @@ def deadline_at(deadline: dt.date) -> dt.datetime:
     return at_local(deadline + ONE_DAY)
 
 
-def due_soon_at(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
-    return _timeline(snapshot.deadline, policy, calendar).due_soon
+def due_soon_at(deadline: dt.date, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
+    """When an obligation with this deadline enters the policy's "due soon" window."""
+    return _timeline(deadline, policy, calendar).due_soon
 
 
 def _morning(day: dt.date, policy: Policy) -> dt.datetime:
@@ -214,11 +197,17 @@ class Step:
 
 def time_state(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.datetime, level: int) -> State:
     """The state an active occurrence is in at ``now`` by the clock alone."""
-    if now >= deadline_at(snapshot.deadline):
+    return clock_state(snapshot.state, snapshot.deadline, policy, calendar, now, level)
+
+
+def clock_state(state: State, deadline: dt.date, policy: Policy, calendar: WorkCalendar, now: dt.datetime,
+                level: int) -> State:
+    """``time_state`` from the facts it reads: the stored (active) state, the deadline, the level reached."""
+    if now >= deadline_at(deadline):
         return State.ESCALATED if level >= 1 else State.OVERDUE
-    if snapshot.state is State.RETURNED:
+    if state is State.RETURNED:
         return State.RETURNED
-    if now >= due_soon_at(snapshot, policy, calendar):
+    if now >= due_soon_at(deadline, policy, calendar):
         return State.DUE_SOON
     return State.OPEN
 
@@ -241,7 +230,7 @@ def advance(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.
         level = max(level, event.level)
     state = time_state(snapshot, policy, calendar, now, level)
     # silent transitions (due soon, overdue) also need a pass at their own time
-    for transition in (due_soon_at(snapshot, policy, calendar), deadline_at(snapshot.deadline)):
+    for transition in (due_soon_at(snapshot.deadline, policy, calendar), deadline_at(snapshot.deadline)):
         if now < transition and (upcoming is None or transition < upcoming):
             upcoming = transition
     last = due[-1].at if due else snapshot.last_action_at
@@ -277,17 +266,6 @@ def working_days_overdue(deadline: dt.date, now: dt.datetime, calendar: WorkCale
     if calendar.is_working_day(today):
         elapsed -= 1  # today is still under way; on a day off every working day before it is whole
     return max(0, elapsed)
-
-
-def timing_phrase(deadline: dt.date, now: dt.datetime, calendar: WorkCalendar) -> str:
-    """``còn 3 ngày``, ``đến hạn hôm nay``, ``quá hạn 2 ngày làm việc``: what every reader is told."""
-    left = days_left(deadline, now)
-    if left > 0:
-        return f"còn {left} ngày"
-    if left == 0:
-        return "đến hạn hôm nay"
-    days = working_days_overdue(deadline, now, calendar)
-    return f"quá hạn {days} ngày làm việc" if days else "đã quá hạn"
 
 
 def days_left(deadline: dt.date, now: dt.datetime) -> int:

@@ -223,7 +223,7 @@ class _Pass:
                 plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level, unit=occurrence.unit_code,
                 duty=occurrence.duty_code, period=occurrence.period_label, deadline=occurrence.deadline,
                 now=self.now, link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
-                note=notes.get(r.id), recipient=recipient))
+                note=notes.get(r.id), recipient=recipient, state=occurrence.state))
         return render_digest(plan, recipient, items, self.now, page_link=page)
 
     def tell_fallback(self, gave_up: list[tuple[Digest, str]]) -> None:

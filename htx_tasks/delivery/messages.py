@@ -9,57 +9,25 @@ from itertools import groupby
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from htx_tasks.clock import local_date
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Kind, days_left, timing_phrase
+from htx_tasks.core.itemview import ItemFacts, read
+from htx_tasks.core.lifecycle import Kind, State
 from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment, Target
-
-# what one line of a digest is called, by the kind of notice and how the unit is bound by the plan
-DIRECT_TITLES = {
-    Kind.ASSIGNED: "Giao nhiệm vụ",
-    Kind.REMINDER: "Nhắc việc",
-    Kind.OVERDUE: "Đã quá hạn",
-    Kind.ESCALATION: "Đôn đốc",
-    Kind.REPEAT: "Đôn đốc lại",
-    Kind.EXTENSION_APPROVED: "Đồng ý gia hạn",
-    Kind.EXTENSION_REFUSED: "Không đồng ý gia hạn",
-}
-REQUEST_TITLES = {  # the plan asks the Fatherland Front and mass organisations; it gives no orders
-    Kind.ASSIGNED: "Đề nghị phối hợp",
-    Kind.REMINDER: "Nhắc mốc trao đổi kết quả",
-    Kind.OVERDUE: "Trao đổi",
-    Kind.ESCALATION: "Trao đổi",
-    Kind.REPEAT: "Trao đổi lại",
-    Kind.EXTENSION_APPROVED: "Đồng ý lùi mốc",
-    Kind.EXTENSION_REFUSED: "Chưa đồng ý lùi mốc",
-}
-COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
-    Kind.ASSIGNED: "Để phối hợp: nhiệm vụ mới",
-    Kind.OVERDUE: "Để phối hợp: nhiệm vụ chưa hoàn thành",
-}
-LIAISON_TITLE = "Để liên hệ, trao đổi"  # the coordinator's copy of a request past its date
+from htx_tasks.readings import is_request
 
 
 def notice_label(plan: Plan, kind: str, recipient: str, unit: str) -> str:
     """The name of a notice as its recipient reads it (digests, ``simulate``, the board)."""
-    kind_ = Kind(kind)
-    request = plan.assignment_of(unit) is Assignment.REQUEST
+    request = is_request(plan, unit)
     if recipient == unit:
-        return (REQUEST_TITLES if request else DIRECT_TITLES)[kind_]
+        return wording.notice_title(kind, request=request)
     if recipient in (COORDINATOR, LEADERSHIP):
         if request:
-            return LIAISON_TITLE
+            return wording.LIAISON_TITLE
         return "Báo cáo lãnh đạo" if recipient == LEADERSHIP else "Đôn đốc"
-    return COPY_TITLES.get(kind_, "Để phối hợp")
-
-
-def request_timing(deadline: dt.date, now: dt.datetime) -> str:
-    """The timing of a request, without the words of an order ("quá hạn")."""
-    left = days_left(deadline, now)
-    if left > 0:
-        return f"còn {left} ngày đến mốc"
-    return "mốc là hôm nay" if left == 0 else f"đã qua mốc {-left} ngày"
+    return wording.copy_title(kind)
 
 
 @dataclass(frozen=True)
@@ -75,7 +43,7 @@ class Item:
     ref: str
     period: str
     deadline: str  # "Thứ Sáu, 18/12/2026"
-    timing: str  # "còn 3 ngày", "quá hạn 2 ngày làm việc"
+    timing: str  # "còn 3 ngày", "quá hạn 2 ngày làm việc", "đã qua mốc" (``core.itemview``)
     deliverable: str
     kind_title: str = ""
     request: bool = False  # the unit is asked (đề nghị), not directed
@@ -86,37 +54,36 @@ class Item:
     opinion: str | None = None  # the coordinator's words, for a decision on a request for more time
     registry: bool = False  # a monitoring duty: the unit also confirms or updates its cooperatives
     due: dt.date | None = None  # the deadline itself, for ordering by urgency
-
-    @property
-    def overdue(self) -> bool:
-        return self.kind in (Kind.OVERDUE, Kind.ESCALATION, Kind.REPEAT)
+    past: bool = False  # its term (a request: its date) has passed, read at the time of sending
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
               period: str, deadline: dt.date, now: dt.datetime, recipient: str | None = None,
-              link: str | None = None, note: str | None = None) -> Item:
+              link: str | None = None, note: str | None = None, state: str = State.OPEN) -> Item:
+    """One line of a digest. ``state`` is the occurrence's stored state: notices of closed work are
+    cancelled before they go, so a digest speaks of open work, read at ``now`` (``core.itemview``)."""
     spec = plan.duty(duty)
     recipient = recipient or unit
-    request = plan.assignment_of(unit) is Assignment.REQUEST
+    request = is_request(plan, unit)
+    seen = read(ItemFacts(deadline, State(state), request), plan.policy_for(duty, unit), plan.calendar, now)
     skipped = [t for t in plan.skipped_steps(duty, unit) if Kind(kind) is not Kind.ASSIGNED]
     skip_note = ""
     if skipped and recipient == LEADERSHIP:
-        skip_note = (f"Không qua bước báo {' và '.join(STEP_NAMES[t] for t in skipped)} vì "
-                f"{plan.unit_name(unit)} chính là {' và '.join(STEP_NAMES[t] for t in skipped)}.")
+        names = " và ".join(wording.TARGET_NAMES[t] for t in skipped)
+        skip_note = f"Không qua bước báo {names} vì {plan.unit_name(unit)} chính là {names}."
     return Item(
         occurrence_id=occurrence_id, kind=Kind(kind), level=level, unit=unit,
         unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=period,
         deadline=format_date_vi(deadline),
-        timing=request_timing(deadline, now) if request else timing_phrase(deadline, now, plan.calendar),
+        timing=seen.timing or seen.cell,  # work reported meanwhile: "đã báo cáo"
         deliverable=spec.deliverable, kind_title=notice_label(plan, kind, recipient, unit),
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
         source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
-        registry=spec.registry_upkeep is not None, due=deadline,
+        registry=spec.registry_upkeep is not None, due=deadline, past=seen.past,
     )
 
 
 DIGEST_LIMIT = 50  # items listed in a role's digest; the rest are counted and pointed to
-STEP_NAMES = {Target.COORDINATOR: "cơ quan thường trực", Target.LEADERSHIP: "lãnh đạo UBND thành phố"}
 
 
 _env = Environment(
@@ -161,10 +128,10 @@ def digest_title(plan: Plan, recipient: str, items: list[Item]) -> str:
     if not own:
         return f"{tag} Để phối hợp: {name} — {len(items)} nhiệm vụ do đơn vị khác chủ trì"
     if all(i.request for i in own):
-        if any(i.overdue for i in own):
+        if any(i.past for i in own):
             return f"{tag} Trao đổi: {name} — {len(own)} nội dung đề nghị phối hợp"
         return f"{tag} Đề nghị phối hợp: {name} — {len(own)} nội dung"
-    overdue = [i for i in own if i.overdue]
+    overdue = [i for i in own if i.past]
     if overdue:
         return f"{tag} Đôn đốc: {name} — {len(overdue)} nhiệm vụ quá hạn"
     return f"{tag} Nhắc việc: {name} — {len(own)} nhiệm vụ cần lưu ý"
@@ -172,7 +139,7 @@ def digest_title(plan: Plan, recipient: str, items: list[Item]) -> str:
 
 def most_urgent(items: list[Item], limit: int) -> list[Item]:
     """The ``limit`` most urgent items: overdue first, then the earliest deadline, the highest step."""
-    return sorted(items, key=lambda i: (not i.overdue, i.due or dt.date.max, -i.level, i.unit_name, i.ref,
+    return sorted(items, key=lambda i: (not i.past, i.due or dt.date.max, -i.level, i.unit_name, i.ref,
                                         i.occurrence_id))[:limit]
 
 
@@ -200,7 +167,7 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "items": own,
         "request": bool(own) and all(i.request for i in own),
         # a request all past its date opens as an exchange; a unit with overdue work is urged
-        "past": bool(own) and (all if all(i.request for i in own) else any)(i.overdue for i in own),
+        "past": bool(own) and (all if all(i.request for i in own) else any)(i.past for i in own),
         "copies": _copies([i for i in items if i.copy]),
         "escalated": _by_unit([i for i in items if not i.request]),
         "liaison": _by_unit([i for i in items if i.request]),

@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from htx_tasks.clock import at_local, local_date
-from htx_tasks.core.lifecycle import State
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Indicator
+from htx_tasks.readings import is_request
 from htx_tasks.reports import UnitReport, outcome_report, status_rows
 from htx_tasks.services.errors import InvalidInput
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
@@ -82,12 +82,13 @@ class Consolidated:
     plan: Plan
     period: Period
     made_on: dt.date
-    units: list[UnitReport]
-    overdue: list[OverdueLine]
+    units: list[UnitReport]  # the units the plan directs (giao)
+    overdue: list[OverdueLine]  # their work past its term (never a request)
     kpi: Kpi
     qualitative: list[tuple[Indicator, list[Note]]]
     difficulties: list[Note]
     charts: dict[str, Path] = field(default_factory=dict)
+    requests: list[UnitReport] = field(default_factory=list)  # the bodies the plan asks (III.7), apart
 
     @property
     def total(self) -> UnitReport:
@@ -106,9 +107,10 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
     """Everything the report states, as of ``now`` (or the period's end if that is earlier)."""
     today = local_date(now)
     until = min(now, at_local(period.end + dt.timedelta(days=1)))
-    units = [r for r in outcome_report(session, plan, start=period.start, end=period.end, now=until) if r.assigned]
+    reports = [r for r in outcome_report(session, plan, start=period.start, end=period.end, now=until) if r.assigned]
     return Consolidated(
-        plan=plan, period=period, made_on=today, units=units,
+        plan=plan, period=period, made_on=today, units=[r for r in reports if not is_request(plan, r.unit)],
+        requests=[r for r in reports if is_request(plan, r.unit)],
         overdue=_overdue(session, plan, period, until),
         kpi=evaluate(session, plan, period.year, today=min(today, period.end)),
         qualitative=[(i, _notes_of(session, plan, period, i.owner)) for i in plan.source.indicators
@@ -118,8 +120,7 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
 
 
 def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:
-    rows = [r for r in status_rows(session, plan, until)
-            if period.start <= r.deadline <= period.end and r.days_left < 0 and State(r.state).active]
+    rows = [r for r in status_rows(session, plan, until) if period.start <= r.deadline <= period.end and r.overdue]
     reasons = _last_reasons(session, [r.id for r in rows])
     return [OverdueLine(r.id, r.unit_name, r.ref, plan.duties[r.duty].title if r.duty in plan.duties else r.duty,
                         r.period, r.deadline, r.working_days_overdue, reasons.get(r.id))

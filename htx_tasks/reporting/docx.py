@@ -112,10 +112,11 @@ def document(report: Consolidated, path: Path) -> Path:
     _para(doc, t.intro(report), indent=True)
     _para(doc, t.summary(report), indent=True)
 
-    duty, overdue, indicators, qualitative, difficulties = t.all_tables(report)
+    duty, overdue, requests, indicators, qualitative, difficulties = t.all_tables(report)
     _para(doc, t.SECTIONS[0], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     _table(doc, duty)
     _table(doc, overdue)
+    _table(doc, requests)
     _para(doc, t.SECTIONS[1], bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     _table(doc, indicators)
     for result in report.kpi.results:

@@ -35,8 +35,8 @@ def markdown(report: Consolidated, *, chart_links: dict[str, str] | None = None)
     if notice:
         lines += [f"> **{notice}**", ""]
     lines += [t.intro(report), "", t.summary(report), ""]
-    duty, overdue, indicators, qualitative, difficulties = t.all_tables(report)
-    lines += [f"### {t.SECTIONS[0]}", "", *_md_table(duty), *_md_table(overdue)]
+    duty, overdue, requests, indicators, qualitative, difficulties = t.all_tables(report)
+    lines += [f"### {t.SECTIONS[0]}", "", *_md_table(duty), *_md_table(overdue), *_md_table(requests)]
     lines += [f"### {t.SECTIONS[1]}", "", *_md_table(indicators)]
     for result in report.kpi.results:
         link = (chart_links or {}).get(result.indicator.code)

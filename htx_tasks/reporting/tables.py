@@ -91,6 +91,16 @@ def overdue_table(report: Consolidated) -> Table:
     return Table("Nhiệm vụ quá hạn", "Bảng 2. Nhiệm vụ quá hạn và lý do", header, rows)
 
 
+def request_table(report: Consolidated) -> Table:
+    """The bodies the plan asks (III.7): what was asked and what they made known; no rate, nothing overdue."""
+    header = ["Tổ chức", "Nội dung đề nghị", "Đã đến mốc trao đổi", "Đã có thông tin kết quả",
+              "Chưa có thông tin kết quả"]
+    rows: list[list[object]] = [[r.unit_name, r.assigned, r.due, r.done_on_time + r.done_late,
+                                 r.pending_in_time + r.pending_overdue] for r in report.requests]
+    return Table("Đề nghị phối hợp", "Bảng 3. Nội dung đề nghị phối hợp (Mặt trận Tổ quốc, các tổ chức "
+                 "chính trị – xã hội) và kết quả trao đổi", header, rows)
+
+
 def indicator_table(report: Consolidated) -> Table:
     kpi = report.kpi
     header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số", "Lộ trình",
@@ -108,7 +118,7 @@ def indicator_table(report: Consolidated) -> Table:
             number_vi(a.gap) if a.gap is not None else "—", r.standing.label,
             report.plan.unit_name(r.indicator.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
         ])
-    title = f"Bảng 3. Chỉ tiêu mục I.2, sổ theo dõi tại ngày {kpi.on:%d/%m/%Y} ({kpi.organisations} tổ chức)"
+    title = f"Bảng 4. Chỉ tiêu mục I.2, sổ theo dõi tại ngày {kpi.on:%d/%m/%Y} ({kpi.organisations} tổ chức)"
     return Table("Chỉ tiêu", title, header, rows)
 
 
@@ -119,24 +129,27 @@ def qualitative_table(report: Consolidated) -> Table:
         said = "\n".join(f"{n.on:%d/%m/%Y} ({n.ref}): {n.text}" for n in notes) or "Chưa có báo cáo của đơn vị"
         rows.append([indicator.title, indicator.year, report.plan.unit_name(indicator.owner or ""),
                      " ".join(indicator.source.split()), said])
-    return Table("Mục tiêu định tính", "Bảng 4. Mục tiêu định tính và ý kiến của đơn vị", header, rows)
+    return Table("Mục tiêu định tính", "Bảng 5. Mục tiêu định tính và ý kiến của đơn vị", header, rows)
 
 
 def difficulty_table(report: Consolidated) -> Table:
     header = ["Ngày", "Đơn vị", "Mục", "Nguồn", "Nội dung"]
     rows: list[list[object]] = [[n.on.strftime("%d/%m/%Y"), n.unit_name, n.ref, n.source, n.text]
                                 for n in report.difficulties]
-    return Table("Khó khăn vướng mắc", "Bảng 5. Khó khăn, vướng mắc đơn vị nêu", header, rows)
+    return Table("Khó khăn vướng mắc", "Bảng 6. Khó khăn, vướng mắc đơn vị nêu", header, rows)
 
 
 def all_tables(report: Consolidated) -> list[Table]:
-    return [duty_table(report), overdue_table(report), indicator_table(report), qualitative_table(report),
-            difficulty_table(report)]
+    return [duty_table(report), overdue_table(report), request_table(report), indicator_table(report),
+            qualitative_table(report), difficulty_table(report)]
 
 
 def summary(report: Consolidated) -> str:
     total = report.total
     rate = "chưa có nhiệm vụ đến hạn" if total.on_time_rate is None else f"{number_vi(total.on_time_rate)}%"
     off = len(report.kpi.off_track)
+    asked = sum(r.assigned for r in report.requests)
+    informed = sum(r.done_on_time + r.done_late for r in report.requests)
+    requests = f" Kế hoạch đề nghị phối hợp {asked} nội dung; đã có thông tin kết quả {informed}." if asked else ""
     return (f"Trong kỳ có {total.assigned} nhiệm vụ được giao, {total.due} nhiệm vụ đến hạn; tỷ lệ hoàn thành đúng "
-            f"hạn: {rate}; {len(report.overdue)} nhiệm vụ còn quá hạn. {off} chỉ tiêu chệch lộ trình.")
+            f"hạn: {rate}; {len(report.overdue)} nhiệm vụ còn quá hạn.{requests} {off} chỉ tiêu chệch lộ trình.")

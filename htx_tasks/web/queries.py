@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from htx_tasks.clock import local
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import ACTIVE, Kind, State, timing_phrase
+from htx_tasks.core.lifecycle import ACTIVE, State
+from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
 from htx_tasks.plan.loader import Plan
+from htx_tasks.readings import is_request, reading_of
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 SHOWN = [s.value for s in (*ACTIVE, State.SUBMITTED)]
-EXTENSION_LABELS = {"pending": "Đề nghị gia hạn, chờ quyết định", "approved": "Đã đồng ý gia hạn",
-                    "refused": "Không đồng ý gia hạn"}
 
 
 def when(value: dt.datetime | None) -> str:
@@ -35,11 +36,13 @@ class ItemView:
     deadline: str
     deadline_date: dt.date
     timing: str
-    state: str
-    state_label: str
+    state: str  # as of now (``core.itemview``), not the last pass's
+    state_label: str  # in the unit's register: a request past its date is not "Quá hạn"
     provenance: str
-    overdue: bool
+    overdue: bool  # an assignment past its term (a request past its date is not overdue)
     version: int  # sent back with each form: a page gone stale cannot overwrite a decision
+    words: wording.PageWords = wording.ASSIGNMENT_PAGE  # the page's words in the unit's register
+    badge: str = ""  # the state's badge style; a request past its date has a neutral one
     extension: ExtensionRequest | None = None
     submission: Submission | None = None
     files: list[EvidenceFile] = field(default_factory=list)
@@ -55,19 +58,19 @@ class ItemView:
 
 def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -> ItemView:
     duty = plan.duty(row.duty_code)
-    state = State(row.state)
+    seen = reading_of(plan, row, now)
+    assert row.id is not None
     view = ItemView(
         id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), ref=duty.ref,
         title=duty.title, deliverable=duty.deliverable, period=row.period_label,
-        deadline=format_date_vi(row.deadline), deadline_date=row.deadline,
-        timing=timing_phrase(row.deadline, now, plan.calendar) if state.active else "",
-        state=state.value, state_label=state.label,
-        provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
-        overdue=state in (State.OVERDUE, State.ESCALATED), version=row.version,
+        deadline=format_date_vi(row.deadline), deadline_date=row.deadline, timing=seen.timing,
+        state=seen.state.value, state_label=seen.label, provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
+        overdue=seen.overdue, version=row.version, words=wording.page_words(request=seen.request),
+        badge="past" if seen.past and seen.request else seen.state.value,
     )
     view.extension = session.exec(select(ExtensionRequest).where(
-        ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == "pending")).first()
-    if state is State.SUBMITTED:
+        ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == ExtensionDecision.PENDING)).first()
+    if seen.state is State.SUBMITTED:
         view.submission = session.exec(select(Submission).where(
             Submission.occurrence_id == row.id).order_by(Submission.id.desc())).first()
         if view.submission is not None:
@@ -94,17 +97,16 @@ class HistoryLine:
 def history(session: Session, plan: Plan, occurrence_id: int) -> list[HistoryLine]:
     """Reminders received, reports, requests and decisions, oldest first."""
     lines: list[tuple[dt.datetime, HistoryLine]] = []
+    row = session.get(Occurrence, occurrence_id)
+    request = row is not None and is_request(plan, row.unit_code)
     for event in session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == occurrence_id)).all():
-        label = State(event.to_state).label if event.to_state else ""
-        what = {"open": "Giao nhiệm vụ", "submit": "Báo cáo hoàn thành", "accept": "Duyệt báo cáo",
-                "return": "Trả lại báo cáo", "extend": "Gia hạn", "waive": "Miễn thực hiện",
-                "request_extension": "Đề nghị gia hạn", "refuse_extension": "Không đồng ý gia hạn",
-                "clock": "Chuyển trạng thái"}.get(event.action, event.action)
+        label = State(event.to_state).label_for(request=request) if event.to_state else ""
+        what = wording.action_label(event.action, request=request)
         lines.append((event.at, HistoryLine(when(event.at), what, event.reason or label)))
     for note in session.exec(select(Notification).where(
-            Notification.occurrence_id == occurrence_id, Notification.status == "sent")).all():
+            Notification.occurrence_id == occurrence_id, Notification.status == NotificationStatus.SENT)).all():
         lines.append((note.sent_at or note.due_at, HistoryLine(
-            when(note.sent_at or note.due_at), f"Thông báo: {Kind(note.kind).label}",
+            when(note.sent_at or note.due_at), f"Thông báo: {wording.kind_label(note.kind, request=request)}",
             f"gửi {plan.unit_name(note.recipient) if note.recipient in plan.units else 'cơ quan thường trực/lãnh đạo'}")))
     lines.sort(key=lambda pair: pair[0])
     return [line for _, line in lines]
@@ -118,6 +120,6 @@ def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemVie
 
 def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
     rows = session.exec(select(Occurrence).join(ExtensionRequest, ExtensionRequest.occurrence_id == Occurrence.id)
-                        .where(ExtensionRequest.decision == "pending", Occurrence.state.in_(SHOWN))
+                        .where(ExtensionRequest.decision == ExtensionDecision.PENDING, Occurrence.state.in_(SHOWN))
                         .order_by(ExtensionRequest.requested_at)).all()
     return [item_view(session, plan, row, now) for row in rows]

@@ -10,6 +10,8 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from htx_tasks.clock import local_date
+from htx_tasks.core import wording
+from htx_tasks.readings import is_request
 from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
 from htx_tasks.services.extensions import RequestExtension
@@ -21,8 +23,10 @@ from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import history, item_view, unit_items
 from htx_tasks.web.registry import FRESHNESS_CLASS
 
-DONE = {"report": "Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
-        "extension": "Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định."}
+
+def done_text(words: wording.PageWords, done: str | None) -> str | None:
+    """The line shown after an action, in the unit's register."""
+    return {"report": words.done_report, "extension": words.done_extension}.get(done or "")
 
 
 def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occurrence:
@@ -46,7 +50,7 @@ def router(web: Web) -> APIRouter:
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
                 form={"note": "", "evidence_url": "", "reason": "", "proposed": "", **(form or {})},
-                done=DONE.get(done or ""), unit_name=web.plan.unit_name(link.subject),
+                done=done_text(view.words, done), unit_name=web.plan.unit_name(link.subject),
                 max_mb=web.max_upload / 1048576, allowed=evidence.ALLOWED_TEXT,
                 min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat())
         return web.with_cookie(response, fresh)
@@ -59,7 +63,8 @@ def router(web: Web) -> APIRouter:
             registry = unit_upkeep(session, web.plan, link.subject, local_date(web.now()))
             _, fresh = web.csrf_for(request, link)  # the cookie the item pages' forms will need
         response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject),
-                              registry=registry, classes=FRESHNESS_CLASS)
+                              registry=registry, classes=FRESHNESS_CLASS,
+                              words=wording.page_words(request=is_request(web.plan, link.subject)))
         return web.with_cookie(response, fresh)
 
     @api.get("/u/{token}/o/{occurrence_id}", response_class=HTMLResponse)

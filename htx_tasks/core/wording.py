@@ -1,0 +1,246 @@
+"""The words every reader sees: the one home of the Vietnamese for states, timings, notices and pages.
+
+The plan speaks in two registers, and so does every surface (messages, web pages, ``status``, the
+board, the report):
+
+- an **assignment** (giao): the People's Committee directs its own bodies; they have a *hạn*, can
+  be *quá hạn*, are *đôn đốc*-ed and escalated;
+- a **request** (đề nghị, Section III.7): the plan *asks* the Fatherland Front and the
+  socio-political organisations to cooperate. A request has a *mốc trao đổi kết quả*; past it the
+  standing office *trao đổi* (liaises). It never reads "giao", "quá hạn" or "đôn đốc", and it is
+  never listed among overdue work.
+
+Every function takes ``request`` (keyword) and answers in the matching register. Tables are keyed
+by the stored values (``State``, ``Kind``, ``Target`` and the status enums are ``StrEnum``), so
+this module imports nothing of ours: the enums' ``.label`` read from here, and a new surface never
+needs a table of its own. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- states of an obligation (core.lifecycle.State) --------------------------------------------
+
+_STATES: dict[str, tuple[str, str]] = {  # value: (assignment, request)
+    "open": ("Đang thực hiện", "Đang phối hợp thực hiện"),
+    "due_soon": ("Sắp đến hạn", "Sắp đến mốc trao đổi kết quả"),
+    "overdue": ("Quá hạn", "Đã qua mốc trao đổi"),
+    "escalated": ("Quá hạn, đã báo cấp trên", "Đã qua mốc, cơ quan thường trực đang trao đổi"),
+    "returned": ("Trả lại để hoàn thiện", "Đề nghị bổ sung thông tin"),
+    "submitted": ("Đã báo cáo, chờ duyệt", "Đã gửi thông tin kết quả, chờ tiếp nhận"),
+    "done_on_time": ("Hoàn thành đúng hạn", "Đã trao đổi kết quả"),
+    "done_late": ("Hoàn thành quá hạn", "Đã trao đổi kết quả"),
+    "waived": ("Miễn thực hiện", "Không tiếp tục đề nghị"),
+    "succeeded": ("Đã chuyển đơn vị kế thừa", "Đã chuyển đơn vị kế thừa"),
+}
+
+
+def state_label(state: str, *, request: bool = False) -> str:
+    """``Quá hạn`` / ``Đã qua mốc trao đổi``: an obligation's state as its reader names it."""
+    return _STATES[state][request]
+
+
+# --- notices (core.lifecycle.Kind) --------------------------------------------------------------
+
+_KINDS: dict[str, tuple[str, str, str]] = {  # value: (coordinator's name, the unit's title, request)
+    "assigned": ("Giao nhiệm vụ", "Giao nhiệm vụ", "Đề nghị phối hợp"),
+    "reminder": ("Nhắc việc", "Nhắc việc", "Nhắc mốc trao đổi kết quả"),
+    "overdue": ("Báo quá hạn", "Đã quá hạn", "Trao đổi"),
+    "escalation": ("Đôn đốc", "Đôn đốc", "Trao đổi"),
+    "repeat": ("Đôn đốc lại", "Đôn đốc lại", "Trao đổi lại"),
+    "ext_approved": ("Đồng ý gia hạn", "Đồng ý gia hạn", "Đồng ý lùi mốc"),
+    "ext_refused": ("Không đồng ý gia hạn", "Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
+}
+_COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
+    "assigned": "Để phối hợp: nhiệm vụ mới",
+    "overdue": "Để phối hợp: nhiệm vụ chưa hoàn thành",
+}
+COPY_TITLE = "Để phối hợp"
+LIAISON_TITLE = "Để liên hệ, trao đổi"  # the coordinator's copy of a request past its date
+ESCALATION_KINDS = ("overdue", "escalation", "repeat")  # the notices that follow work past its term
+
+
+def kind_label(kind: str, *, request: bool = False) -> str:
+    """A notice as the coordinator names it (board, history, ``simulate``): ``Đôn đốc`` / ``Trao đổi``."""
+    return _KINDS[kind][2 if request else 0]
+
+
+def notice_title(kind: str, *, request: bool = False) -> str:
+    """A notice as the unit it concerns reads it in its digest: ``Đã quá hạn`` / ``Trao đổi``."""
+    return _KINDS[kind][2 if request else 1]
+
+
+def copy_title(kind: str) -> str:
+    """A notice as a coordinating unit reads it (a copy, for cooperation)."""
+    return _COPY_TITLES.get(kind, COPY_TITLE)
+
+
+# --- timing --------------------------------------------------------------------------------------
+
+
+def timing(days_left: int, working_days_overdue: int, *, request: bool = False) -> str:
+    """``còn 3 ngày``, ``đến hạn hôm nay``, ``quá hạn 2 ngày làm việc``; for a request ``còn 3
+    ngày đến mốc``, ``mốc là hôm nay``, ``đã qua mốc 2 ngày làm việc``. Days left are calendar
+    days; days past are whole working days, in both registers."""
+    if days_left > 0:
+        return f"còn {days_left} ngày đến mốc" if request else f"còn {days_left} ngày"
+    if days_left == 0:
+        return "mốc là hôm nay" if request else "đến hạn hôm nay"
+    if request:
+        return f"đã qua mốc {working_days_overdue} ngày làm việc" if working_days_overdue else "đã qua mốc"
+    return f"quá hạn {working_days_overdue} ngày làm việc" if working_days_overdue else "đã quá hạn"
+
+
+def lateness(days_late: int, working_days_overdue: int) -> str:
+    """``5 ngày (3 ngày làm việc)``: how long past its term (or date), for a table's column."""
+    return f"{days_late} ngày" + (f" ({working_days_overdue} ngày làm việc)" if working_days_overdue else "")
+
+
+def past_cell(days_late: int, working_days_overdue: int, *, request: bool = False) -> str:
+    """``quá hạn 5 ngày (3 ngày làm việc)`` / ``đã qua mốc 5 ngày (…)``: a table cell that also says what."""
+    return ("đã qua mốc " if request else "quá hạn ") + lateness(days_late, working_days_overdue)
+
+
+def reported(*, request: bool = False) -> str:
+    """What a table says of the timing of work reported and awaiting review."""
+    return "đã gửi thông tin kết quả" if request else "đã báo cáo"
+
+
+NO_TIMING = "—"  # closed work: the deadline no longer counts
+
+# --- escalation steps (plan.schema.Target) ------------------------------------------------------
+
+TARGET_NAMES = {"unit": "đơn vị", "coordinator": "cơ quan thường trực", "leadership": "lãnh đạo UBND thành phố"}
+_STEPS: dict[str, tuple[str, str]] = {  # target: (assignment, request)
+    "unit": ("đã báo đơn vị", "đã trao đổi với đơn vị"),
+    "coordinator": ("đã báo cơ quan thường trực", "cơ quan thường trực trao đổi"),
+    "leadership": ("đã báo lãnh đạo UBND", "đã báo lãnh đạo UBND"),
+}
+
+
+def step_reached(target: str, *, request: bool = False) -> str:
+    """``đã báo cơ quan thường trực`` / ``cơ quan thường trực trao đổi``: whom a step has reached."""
+    return _STEPS[target][request]
+
+
+# --- the trail of an item (store.AuditEvent.action) ---------------------------------------------
+
+_ACTIONS: dict[str, tuple[str, str]] = {
+    "open": ("Giao nhiệm vụ", "Đề nghị phối hợp"),
+    "submit": ("Báo cáo hoàn thành", "Gửi thông tin kết quả"),
+    "accept": ("Duyệt báo cáo", "Tiếp nhận kết quả"),
+    "return": ("Trả lại báo cáo", "Đề nghị bổ sung thông tin"),
+    "extend": ("Gia hạn", "Lùi mốc trao đổi"),
+    "waive": ("Miễn thực hiện", "Không tiếp tục đề nghị"),
+    "request_extension": ("Đề nghị gia hạn", "Đề nghị lùi mốc"),
+    "refuse_extension": ("Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
+    "clock": ("Chuyển trạng thái", "Chuyển trạng thái"),
+}
+
+
+def action_label(action: str, *, request: bool = False) -> str:
+    """A line of an item's history; an action without words of its own is shown as stored."""
+    words = _ACTIONS.get(action)
+    return words[request] if words else action
+
+
+# --- statuses of rows beside an obligation (core.statuses) --------------------------------------
+
+_NOTIFICATION = {
+    "pending": "chờ gửi",
+    "sending": "đang gửi",
+    "sent": "đã gửi",
+    "failed": "gửi thất bại sau khi đã thử lại",
+    "review": "đang gửi thì tiến trình dừng: cần người kiểm tra",
+    "cancelled": "đã hủy",
+    "superseded": "đã thay bằng thông báo mới hơn",
+}
+_SUBMISSION = {"pending": "chờ duyệt", "accept": "chấp nhận", "return": "trả lại", "waive": "miễn thực hiện"}
+_EXTENSION: dict[str, tuple[str, str]] = {
+    "pending": ("Đề nghị gia hạn, chờ quyết định", "Đề nghị lùi mốc, chờ ý kiến"),
+    "approved": ("Đã đồng ý gia hạn", "Đã đồng ý lùi mốc"),
+    "refused": ("Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
+}
+
+
+def notification_status_label(status: str) -> str:
+    return _NOTIFICATION[status]
+
+
+def submission_decision_label(decision: str) -> str:
+    return _SUBMISSION[decision]
+
+
+def extension_decision_label(decision: str, *, request: bool = False) -> str:
+    return _EXTENSION[decision][request]
+
+
+# --- a unit's web pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """The fixed words of a unit's pages (``web/templates``) in one register."""
+
+    listing: str  # under the unit's name
+    empty: str
+    open_item: str  # the button to an item a unit can still answer
+    back: str
+    deadline: str
+    deliverable: str
+    report_title: str
+    report_note: str
+    report_button: str
+    reported_at: str
+    extension_title: str
+    extension_date: str
+    extension_button: str
+    extension_hint: str
+    extension_pending: str  # "… đến {day}, chờ quyết định" (the template fills the day in)
+    done_report: str
+    done_extension: str
+
+
+ASSIGNMENT_PAGE = PageWords(
+    listing="Nhiệm vụ đang thực hiện và báo cáo chờ duyệt, hạn gần nhất lên trước.",
+    empty="Đơn vị hiện không có nhiệm vụ cần báo cáo.",
+    open_item="Báo cáo · Đề nghị gia hạn",
+    back="← Tất cả nhiệm vụ của đơn vị",
+    deadline="Hạn",
+    deliverable="Sản phẩm",
+    report_title="Báo cáo hoàn thành",
+    report_note="Nội dung báo cáo (bắt buộc)",
+    report_button="Gửi báo cáo",
+    reported_at="Báo cáo lúc",
+    extension_title="Đề nghị gia hạn",
+    extension_date="Đề nghị gia hạn đến ngày",
+    extension_button="Gửi đề nghị gia hạn",
+    extension_hint="Trong khi chờ quyết định, thông báo nhắc việc vẫn tiếp tục theo hạn hiện tại.",
+    extension_pending="Đề nghị gia hạn đến {day}, chờ quyết định",
+    done_report="Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
+    done_extension="Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định.",
+)
+REQUEST_PAGE = PageWords(
+    listing="Nội dung kế hoạch đề nghị phối hợp và thông tin kết quả đã gửi, mốc gần nhất lên trước.",
+    empty="Hiện không có nội dung đề nghị phối hợp cần trao đổi kết quả.",
+    open_item="Gửi thông tin kết quả · Đề nghị lùi mốc",
+    back="← Tất cả nội dung đề nghị phối hợp",
+    deadline="Mốc trao đổi kết quả",
+    deliverable="Nội dung đề nghị",
+    report_title="Trao đổi kết quả",
+    report_note="Thông tin kết quả (bắt buộc)",
+    report_button="Gửi thông tin kết quả",
+    reported_at="Gửi thông tin lúc",
+    extension_title="Đề nghị lùi mốc",
+    extension_date="Đề nghị lùi mốc trao đổi đến ngày",
+    extension_button="Gửi đề nghị lùi mốc",
+    extension_hint="Trong khi chờ ý kiến, thông báo vẫn theo mốc hiện tại.",
+    extension_pending="Đề nghị lùi mốc đến {day}, chờ ý kiến",
+    done_report="Đã gửi thông tin kết quả. Cơ quan thường trực sẽ tiếp nhận; thông báo nhắc dừng lại.",
+    done_extension="Đã gửi đề nghị lùi mốc. Thông báo vẫn theo mốc hiện tại cho đến khi có ý kiến.",
+)
+
+
+def page_words(*, request: bool = False) -> PageWords:
+    return REQUEST_PAGE if request else ASSIGNMENT_PAGE
