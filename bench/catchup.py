@@ -47,6 +47,7 @@ def one(years: int, workdir: Path, cap: int, heap: bool) -> dict:
 
     from sqlalchemy import func, select
 
+    from htx_tasks.bootstrap import Context
     from htx_tasks.clock import at_local
     from htx_tasks.delivery.dispatcher import dispatch
     from htx_tasks.engine import run_pass
@@ -64,7 +65,8 @@ def one(years: int, workdir: Path, cap: int, heap: bool) -> dict:
     settings = Settings(database_url=str(engine.url), config_dir=ROOT / "config", var_dir=workdir / "var")
     day_one = at_local(plan.calendar.working_day_on_or_after(start), 9, 0)
     run_pass(engine, plan, day_one)  # followed on day one: every duty and unit has its cursor
-    dispatch(engine, plan, day_one, settings=settings, wall=day_one)
+    channels = Context(settings, engine=engine).channels
+    dispatch(engine, plan, day_one, channels=channels, wall=day_one)
     with engine.connect() as conn:
         seeded = conn.execute(select(func.count()).select_from(Occurrence)).scalar()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -79,7 +81,7 @@ def one(years: int, workdir: Path, cap: int, heap: bool) -> dict:
     if heap:
         tracemalloc.reset_peak()
     started = time.perf_counter()
-    sent = dispatch(engine, plan, now, settings=settings, wall=now)
+    sent = dispatch(engine, plan, now, channels=channels, wall=now)
     dispatch_s = time.perf_counter() - started
     dispatch_peak = tracemalloc.get_traced_memory()[1] if heap else 0
     tracemalloc.stop()

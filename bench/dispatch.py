@@ -112,7 +112,7 @@ def run_outbox(plan, engine, settings, channels, receiver, rounds: range, n_tags
     sent = messages = 0
     wall, cpu = time.perf_counter(), time.process_time()
     for k in rounds:
-        result = dispatch(engine, plan, NOW + dt.timedelta(seconds=k), settings=settings,
+        result = dispatch(engine, plan, NOW + dt.timedelta(seconds=k),
                           channels=channels or load_channels(plan, settings.config_dir, None), respect_hours=False)
         sent += result.sent
         messages += result.messages
@@ -128,8 +128,7 @@ def run_digest_pass(plan, engine, tags, occurrence_of, settings, channels, recei
     insert_rows(engine, tags, occurrence_of, n, t0, dt.timedelta(microseconds=1))
     before = receiver.count()
     start = time.perf_counter()
-    result = dispatch(engine, plan, t0 + dt.timedelta(seconds=1), settings=settings, channels=channels,
-                      respect_hours=False)
+    result = dispatch(engine, plan, t0 + dt.timedelta(seconds=1), channels=channels, respect_hours=False)
     elapsed = time.perf_counter() - start
     assert result.sent == n and receiver.count() - before == result.messages
     return elapsed, result.sent, result.messages

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 from prefect import flow, runtime, task
 from prefect.artifacts import create_markdown_artifact
@@ -27,8 +26,8 @@ def publish(ctx: Context, now: dt.datetime) -> board.Board:
         waiting = pending_count(session)
     markdown = board.render_markdown(data, ctx.plan)
     markdown += f"\n\n## Đề nghị gia hạn chờ quyết định ({waiting})\n"
-    if web_url := os.environ.get("HTX_WEB_URL"):  # the login page: no credential goes into Prefect
-        markdown += f"\n[Duyệt báo cáo và đề nghị gia hạn]({web_url.rstrip('/')}/dang-nhap)\n"
+    if web_url := ctx.settings.web_url:  # the login page: no credential goes into Prefect
+        markdown += f"\n[Duyệt báo cáo và đề nghị gia hạn]({web_url}/dang-nhap)\n"
     create_markdown_artifact(
         key=board.BOARD_KEY,
         markdown=markdown,

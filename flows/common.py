@@ -4,6 +4,10 @@ A run that cannot do its work for a known reason (a ``now`` that is not a time o
 ahead, a database that does not answer, a configuration with errors) ends Failed with the same
 Vietnamese sentence the command line prints, the database URL masked, and one line in the log
 instead of a traceback (``ended_badly``).
+
+Each run bootstraps its own context (``htx_tasks.bootstrap``: settings parsed once, the
+configuration, the engine, the link maker); a test runs flows on a context of its own with
+``using(ctx)``.
 """
 
 from __future__ import annotations
@@ -11,23 +15,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
 
 from prefect import get_run_logger, runtime
 from prefect.states import Failed, State
-from sqlalchemy import Engine
 
 from flows import logs
 from htx_tasks import clock
-from htx_tasks.config import load_config
-from htx_tasks.plan.loader import Plan
+from htx_tasks.bootstrap import Context, bootstrap
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused
 from htx_tasks.services.instants import beyond_horizon, instant_of
-from htx_tasks.settings import Settings
-from htx_tasks.store.db import DATABASE_ERRORS, DatabaseUnavailable, current_revision, make_engine
+from htx_tasks.settings import Settings, SettingsError
+from htx_tasks.store.db import DATABASE_ERRORS, DatabaseUnavailable
 
 FLOW_LABELS = {"now": "now", "force": "force", "period": "period"}  # the flows' parameters, as the Prefect form names them
+__all__ = ["Context"]
+_given: ContextVar[Context | None] = ContextVar("htx_flow_context", default=None)
 
 
 class BadParameter(ValueError):
@@ -51,17 +55,18 @@ def run_time(now: str | dt.datetime | None) -> dt.datetime:
     return clock.utcnow()
 
 
-def pass_time(now: str | dt.datetime | None, *, force: bool) -> dt.datetime:
+def pass_time(ctx: Context, now: str | dt.datetime | None, *, force: bool) -> dt.datetime:
     """``run_time`` for a run that writes a pass: refused beyond the horizon, as ``tick --now`` is."""
     at = run_time(now)
     if now:
-        beyond_horizon(at, clock.utcnow(), Settings.from_env().horizon_days, force=force, label="now",
+        beyond_horizon(at, clock.utcnow(), ctx.settings.horizon_days, force=force, label="now",
                        force_label="force")
     return at
 
 
 # what ends a run with a worded message instead of a traceback
-RUN_ERRORS: tuple[type[BaseException], ...] = (BadParameter, Refused, ConfigError, DatabaseUnavailable, *DATABASE_ERRORS)
+RUN_ERRORS: tuple[type[BaseException], ...] = (BadParameter, Refused, ConfigError, SettingsError, DatabaseUnavailable,
+                                               *DATABASE_ERRORS)
 
 
 @contextmanager
@@ -79,13 +84,15 @@ def worded(settings: Settings) -> Iterator[None]:
 
 def ended_badly(error: BaseException) -> State:
     """The Failed state for a known failure, logged once, without a traceback."""
-    if isinstance(error, DATABASE_ERRORS):
-        name, message = "Lỗi cơ sở dữ liệu", str(DatabaseUnavailable.of(error, Settings.from_env().database_url))
+    if isinstance(error, DATABASE_ERRORS):  # ``opened`` words those of a run; one from elsewhere names the variable
+        name, message = "Lỗi cơ sở dữ liệu", str(DatabaseUnavailable.of(error, "HTX_DATABASE_URL"))
     elif isinstance(error, DatabaseUnavailable):
         name, message = "Lỗi cơ sở dữ liệu", str(error)
     elif isinstance(error, ConfigError):
         name, message = "Cấu hình không hợp lệ", f"cấu hình không hợp lệ ({len(error.problems)} lỗi): " + "; ".join(
             str(p) for p in error.problems)
+    elif isinstance(error, SettingsError):
+        name, message = "Biến môi trường không hợp lệ", str(error)
     elif isinstance(error, BadParameter):
         name, message = "Tham số không hợp lệ", str(error)
     else:  # refused: beyond the horizon, a database never initialised
@@ -95,25 +102,33 @@ def ended_badly(error: BaseException) -> State:
     return Failed(name=name, message=message)
 
 
-@dataclass
-class Context:
-    settings: Settings
-    plan: Plan
-    engine: Engine
+@contextmanager
+def using(ctx: Context) -> Iterator[Context]:
+    """Flows run in this block (in this thread) run on ``ctx`` instead of bootstrapping their own."""
+    token = _given.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _given.reset(token)
+
+
+def context() -> Context:
+    """This run's context: the one ``using`` gave, else bootstrapped (settings parsed once)."""
+    logs.install()
+    return _given.get() or bootstrap()
 
 
 @contextmanager
-def opened() -> Iterator[Context]:
-    """Settings from the environment, the plan and an engine on an initialised database."""
-    settings = Settings.from_env()
-    plan = load_config(settings.config_dir).plan  # all files checked: a broken one stops the run before it writes
-    engine = make_engine(settings.database_url)
+def opened(ctx: Context | None = None) -> Iterator[Context]:
+    """The run's context with its configuration checked whole (a broken file stops the run before it
+    writes) and its database initialised; a database failure inside becomes ``DatabaseUnavailable``."""
+    ctx = ctx or context()
     try:
-        if current_revision(engine) is None:
-            raise Refused(
-                "cơ sở dữ liệu chưa được khởi tạo: hãy chạy 'htx-tasks init' "
-                f"({engine.url.render_as_string(hide_password=True)})"
-            )
-        yield Context(settings, plan, engine)
+        _ = ctx.config  # every file checked now: a broken one stops the run before it writes
+        ctx.database()
+        yield ctx
+    except DATABASE_ERRORS as error:
+        raise DatabaseUnavailable.of(error, ctx.settings.database_url) from None
     finally:
-        engine.dispose()
+        if ctx is not _given.get():
+            ctx.close()

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from htx_tasks import clock
-from htx_tasks.delivery.channels import load_channels
 from htx_tasks.indicators import alerts, charts
 from htx_tasks.indicators.compute import number_vi
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -76,8 +75,7 @@ def publish(ctx: Context, kpi: Kpi) -> dict[str, Path]:
 def warn(ctx: Context, kpi: Kpi, now: dt.datetime) -> int:
     with session_scope(ctx.engine) as session:
         added = alerts.record(session, ctx.plan, kpi, now)
-    channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
-    sent = alerts.deliver(ctx.engine, ctx.plan, channels, now)
+    sent = alerts.deliver(ctx.engine, ctx.plan, ctx.channels, now)
     get_run_logger().info("Ghi %s cảnh báo chỉ tiêu; gửi %s, chưa gửi được %s.", added, sent.sent, sent.failed)
     return added
 

@@ -9,12 +9,19 @@ A task that fails on the database raises ``DatabaseUnavailable`` (``flows.common
 CLI's Vietnamese sentence, URL masked, never the SQL or its parameters. Its records (each retry,
 then "Retries are exhausted") are that sentence without a traceback (``WordedDatabaseFailure``);
 the flow then ends Failed with it.
+
+The filters go on Prefect's loggers when a run opens its context (``install``, once per process),
+not when this module is imported. What they remember is bounded: an expected failure is forgotten
+once its record is seen, and at most ``EXPECTED_MAX`` are kept (a long-running runner process
+serves runs for months).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+from collections import OrderedDict
 
 from prefect.exceptions import FailedRun
 
@@ -22,7 +29,40 @@ from htx_tasks.store.db import DatabaseUnavailable
 
 ENGINE_EXIT = "Engine execution exited with unexpected exception"
 RUNS = logging.getLogger("htx_tasks.runs")  # the one line per run, on the console
-_expected: set[str] = set()  # messages of the Failed states our flows returned in this process
+EXPECTED_MAX = 256  # Failed states returned whose engine record has not been seen yet
+
+
+class Expected:
+    """Messages of the Failed states our flows returned, each until its record is seen (bounded)."""
+
+    def __init__(self, limit: int = EXPECTED_MAX) -> None:
+        self.limit = limit
+        self._waiting: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, message: str) -> None:
+        with self._lock:
+            self._waiting[message] = self._waiting.pop(message, 0) + 1
+            while len(self._waiting) > self.limit:  # a record that never came: forget the oldest
+                self._waiting.popitem(last=False)
+
+    def take(self, message: str) -> bool:
+        """True (once per ``add``) when ``message`` was expected."""
+        with self._lock:
+            left = self._waiting.get(message, 0)
+            if not left:
+                return False
+            if left == 1:
+                del self._waiting[message]
+            else:
+                self._waiting[message] = left - 1
+            return True
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+
+_expected = Expected()
 
 
 class QuietExpectedFailure(logging.Filter):
@@ -32,7 +72,7 @@ class QuietExpectedFailure(logging.Filter):
         if record.getMessage() != ENGINE_EXIT or not record.exc_info:
             return True
         exc = record.exc_info[1]
-        return not (isinstance(exc, FailedRun) and str(exc) in _expected)
+        return not (isinstance(exc, FailedRun) and _expected.take(str(exc)))
 
 
 class WordedDatabaseFailure(logging.Filter):

@@ -8,7 +8,6 @@ from prefect.states import Completed, Failed, State
 from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import clock
-from htx_tasks.delivery.channels import load_channels
 from htx_tasks.indicators import alerts
 
 FLOW_NAME = "Gửi lại thông báo lỗi"
@@ -33,8 +32,7 @@ def retry_deliveries(now: str | None = None) -> State:
         at = run_time(now)
         with opened() as ctx:
             result = deliver(ctx, at, None, retries_only=True)
-            channels = load_channels(ctx.plan, ctx.settings.config_dir, ctx.settings.var_dir / "inbox")
-            told = alerts.deliver(ctx.engine, ctx.plan, channels, at)  # indicator alerts not yet delivered
+            told = alerts.deliver(ctx.engine, ctx.plan, ctx.channels, at)  # indicator alerts not yet delivered
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     message = (f"Gửi lại {result['sent']} mục; {result['retrying']} còn thử lại; "

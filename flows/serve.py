@@ -8,8 +8,9 @@
    triggers a first follow-up of every unit, then the board, so the UI is not empty.
 4. Ctrl-C stops the runner, then the server it started.
 
-Prefect's settings are read from the environment when Prefect is imported, so this module sets
-the environment first and imports Prefect afterwards.
+Every setting is parsed once (``htx_tasks.bootstrap``). Prefect's settings are read from the
+environment when Prefect is imported, so this module writes them to its environment first (the
+server, the web app and every flow run it starts inherit them) and imports Prefect afterwards.
 """
 
 from __future__ import annotations
@@ -27,41 +28,44 @@ import urllib.request
 from pathlib import Path
 
 from flows.sync import resolved
+from htx_tasks.bootstrap import Context, bootstrap
 from htx_tasks.cli import output
+from htx_tasks.settings import Settings, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=os.environ.get("HTX_PREFECT_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("HTX_PREFECT_PORT", "4200")))
+    parser.add_argument("--host", default=settings.prefect_host)
+    parser.add_argument("--port", type=int, default=settings.prefect_port)
     parser.add_argument("--api-url", default=None,
                         help="dùng Prefect server đang chạy (ví dụ http://127.0.0.1:4200/api), không tự khởi động")
     parser.add_argument("--now", default=None,
                         help="thời điểm tính cho lượt theo dõi đầu tiên (mặc định: lúc khởi động)")
     parser.add_argument("--no-first-run", action="store_true", help="không chạy lượt theo dõi đầu tiên")
-    parser.add_argument("--web-port", type=int, default=int(os.environ.get("HTX_WEB_PORT", "8300")),
+    parser.add_argument("--web-port", type=int, default=settings.web_port,
                         help="cổng của trang web cho đơn vị (mặc định 8300, trên cùng địa chỉ với Prefect)")
     parser.add_argument("--no-web", action="store_true", help="không khởi động trang web cho đơn vị")
-    parser.add_argument("--limit", type=int, default=int(os.environ.get("HTX_RUNNER_LIMIT", "1")),
+    parser.add_argument("--limit", type=int, default=settings.runner_limit,
                         help="số lượt chạy cùng lúc (mặc định 1: các lượt bị lỡ chạy bù lần lượt, cũ trước)")
     return parser.parse_args(argv)
 
 
-def prefect_environment(args: argparse.Namespace) -> dict[str, str]:
+def prefect_environment(args: argparse.Namespace, settings: Settings) -> dict[str, str]:
     """The environment for this process, the server and every flow run it starts."""
-    var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
+    var_dir = settings.var_dir.resolve()
+    given = settings.environ  # Prefect's own variables, as the environment gave them
     env = {
-        "PREFECT_HOME": os.environ.get("PREFECT_HOME") or str(var_dir / "prefect"),
+        "PREFECT_HOME": str(settings.prefect_home or var_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         # runs go one at a time (see --limit): poll often so a queue of runs does not wait 10 s each
-        "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "2"),
+        "PREFECT_RUNNER_POLL_FREQUENCY": given.get("PREFECT_RUNNER_POLL_FREQUENCY", "2"),
         # the console shows warnings and errors only (the UI keeps every log line); each unit
         # run prints its own one-line summary (flows/logs.py)
-        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": os.environ.get("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING"),
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": given.get("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING"),
     }
     if args.api_url:
         env["PREFECT_API_URL"] = args.api_url.rstrip("/")
@@ -79,14 +83,14 @@ def healthy(api_url: str) -> bool:
         return False
 
 
-def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+def start_server(args: argparse.Namespace, env: dict[str, str], settings: Settings) -> subprocess.Popen:
     """``prefect server start`` in its own process group, its output in ``$PREFECT_HOME/server.log``."""
     home = Path(env["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     prefect_bin = Path(sys.executable).with_name("prefect")
     command = [str(prefect_bin) if prefect_bin.exists() else "prefect",
                "server", "start", "--host", args.host, "--port", str(args.port)]
-    server_env = {**os.environ, **env}
+    server_env = {**settings.environ, **env}
     server_env.pop("PREFECT_API_URL", None)  # the server serves it; it does not call it
     server_env["PREFECT_SERVER_UI_API_URL"] = env["PREFECT_API_URL"]  # where the UI in the browser calls
     logfile = (home / "server.log").open("ab")
@@ -94,20 +98,19 @@ def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Po
                             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
-def web_environment(args: argparse.Namespace) -> dict[str, str]:
+def web_environment(args: argparse.Namespace, settings: Settings) -> dict[str, str]:
     """The link key (a file under var/ made on first use, unless one is configured) and base URL."""
     from htx_tasks.web.links import ensure_key_file
 
-    env = {"HTX_WEB_URL": os.environ.get("HTX_WEB_URL") or f"http://{args.host}:{args.web_port}"}
-    if not any(os.environ.get(k) for k in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE", "HTX_LINK_SECRET_BLOCK")):
-        var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
-        env["HTX_LINK_KEY_FILE"] = str(ensure_key_file(var_dir / "link.key"))
+    env = {"HTX_WEB_URL": settings.web_url or f"http://{args.host}:{args.web_port}"}
+    if not (settings.link_key or settings.link_key_file or settings.link_secret_block):
+        env["HTX_LINK_KEY_FILE"] = str(ensure_key_file(settings.var_dir.resolve() / "link.key"))
     return env
 
 
-def start_web(args: argparse.Namespace) -> subprocess.Popen:
+def start_web(args: argparse.Namespace, settings: Settings) -> subprocess.Popen:
     """``htx-tasks web`` in its own process group, its output in ``var/web.log``."""
-    var_dir = Path(os.environ.get("HTX_VAR_DIR", "var")).resolve()
+    var_dir = settings.var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-c", "from htx_tasks.cli.main import app; app()", "web",
                "--host", args.host, "--port", str(args.web_port)]
@@ -124,20 +127,13 @@ def web_healthy(url: str) -> bool:
         return False
 
 
-def coordinator_link() -> str | None:
-    from htx_tasks.settings import Settings
-    from htx_tasks.store.db import make_engine, session_scope
-    from htx_tasks.web.links import LinkMaker
+def coordinator_link(ctx: Context) -> str | None:
+    from htx_tasks.store.db import session_scope
 
-    maker = LinkMaker.from_env()
-    if maker is None:
+    if ctx.links is None:
         return None
-    engine = make_engine(Settings.from_env().database_url)
-    try:
-        with session_scope(engine) as session:
-            return maker.coordinator_page(session)
-    finally:
-        engine.dispose()
+    with session_scope(ctx.engine) as session:
+        return ctx.links.coordinator_page(session)
 
 
 def wait_healthy(api_url: str, server: subprocess.Popen | None, timeout: float = 120) -> None:
@@ -165,29 +161,22 @@ def stop_server(server: subprocess.Popen | None) -> None:
         pass
 
 
-def init_database() -> str:
+def init_database(ctx: Context) -> str:
     """Create or upgrade the task database and load the plan (what ``htx-tasks init`` does)."""
     from htx_tasks import clock
-    from htx_tasks.config import load_config
     from htx_tasks.engine import sync_plan
     from htx_tasks.registry.files import SYNTHETIC_BANNER
     from htx_tasks.registry.service import load_demo
-    from htx_tasks.settings import Settings
-    from htx_tasks.store.db import make_engine, session_scope, upgrade
+    from htx_tasks.store.db import session_scope, upgrade
 
-    settings = Settings.from_env()
-    plan = load_config(settings.config_dir).plan  # all three files checked before the first write
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with session_scope(engine) as session:
-            sync_plan(session, plan)
-            demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry
-        if demo is not None:
-            output.say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
-        return engine.url.render_as_string(hide_password=True)
-    finally:
-        engine.dispose()
+    plan, engine = ctx.plan, ctx.engine  # all three files checked before the first write
+    upgrade(engine)
+    with session_scope(engine) as session:
+        sync_plan(session, plan)
+        demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry
+    if demo is not None:
+        output.say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
+    return engine.url.render_as_string(hide_password=True)
 
 
 def first_follow_up(names: list[str], board: str, now: str | None, timeout: float = 600,
@@ -233,47 +222,51 @@ def _interrupt(signum, frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    try:
+        settings = bootstrap().settings
+    except SettingsError as exc:
+        output.fail(str(exc))
+        return 2
+    args = parse_args(argv, settings)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly while starting; the runner takes over
     signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C works even if started in the background
     os.chdir(PROJECT_ROOT)
-    env = prefect_environment(args)
-    os.environ.update(env)
+    env = prefect_environment(args, settings)
+    if not args.no_web:
+        env.update(web_environment(args, settings))  # the flow runs inherit it: their messages carry links
+    os.environ.update(env)  # for Prefect, imported below, and every process started from here
+    ctx = bootstrap(environ={**settings.environ, **env})  # what this process and its children run on
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # Prefect's loggers (the runner's "runs skipped") propagate INFO here
         handler.setLevel(logging.WARNING)
     api_url = env["PREFECT_API_URL"]
     server = web = None
-    if not args.no_web:
-        os.environ.update(web_environment(args))  # the flow runs inherit it: their messages carry links
     try:
         if args.api_url is None and healthy(api_url):
             output.say(f"Đã có Prefect server chạy tại {api_url}; dùng server này.")
         elif args.api_url is None:
             output.say(f"Khởi động Prefect server tại http://{args.host}:{args.port} "
                        f"(dữ liệu trong {env['PREFECT_HOME']})…")
-            server = start_server(args, env)
+            server = start_server(args, env, ctx.settings)
         wait_healthy(api_url, server)
-        database = init_database()
+        database = init_database(ctx)
         output.say(f"Cơ sở dữ liệu: {database}; đã nạp kế hoạch.")
         if not args.no_web:
-            web_url = os.environ["HTX_WEB_URL"]
+            web_url = env["HTX_WEB_URL"]
             if web_healthy(web_url):
                 output.say(f"Đã có trang web chạy tại {web_url}; dùng trang này.")
             else:
-                web = start_web(args)
+                web = start_web(args, ctx.settings)
             output.say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: var/web.log)", markup=True)
             # printed whole: a link cut by line wrapping would not verify
-            print(f"Liên kết của cơ quan thường trực: {coordinator_link()}", flush=True)
+            print(f"Liên kết của cơ quan thường trực: {coordinator_link(ctx)}", flush=True)
 
         from prefect import serve
 
         from flows.deployments import BOARD_NAME, INDICATORS_NAME, runner_deployments, specs
         from flows.units import follow_up_unit
-        from htx_tasks.plan.loader import load_plan
-        from htx_tasks.settings import Settings
 
-        plan = load_plan(Settings.from_env().config_dir)
+        plan = ctx.plan
         deployments = runner_deployments(plan)
         all_specs = specs(plan)
         if not args.no_first_run:
@@ -292,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         output.fail(str(exc))
         return 1
     finally:
+        ctx.close()
         if web is not None:
             stop_server(web)
         if server is not None:

@@ -16,7 +16,7 @@ def deliver(ctx: Context, now: dt.datetime, recipients: set[str] | None, *,
             retries_only: bool = False) -> dict:
     """Deliver the recorded notifications due for ``recipients`` (one digest each)."""
     with worded(ctx.settings):
-        result = dispatch(ctx.engine, ctx.plan, now, recipients=recipients, settings=ctx.settings,
+        result = dispatch(ctx.engine, ctx.plan, now, channels=ctx.channels, links=ctx.links, recipients=recipients,
                           retries_only=retries_only)
     get_run_logger().info(
         "Đã gửi %s thông báo (%s bản tin); %s chờ giờ làm việc, %s thử lại sau, %s thất bại, %s cần kiểm tra.",

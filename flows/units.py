@@ -16,7 +16,6 @@ from flows.tasks import deliver
 from htx_tasks import clock, followup
 
 FLOW_NAME = "Theo dõi đơn vị"
-logs.install()
 
 
 @task(name="Đánh giá hạn và ghi nhận nhắc việc", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -71,8 +70,8 @@ def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> St
         force: Cho phép now đi trước đồng hồ quá giới hạn, khi thật sự muốn chạy bù đến thời điểm đó.
     """
     try:
-        at = pass_time(now, force=force)
         with opened() as ctx:
+            at = pass_time(ctx, now, force=force)
             evaluate(ctx, unit, at)
             deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
             standing = publish(ctx, unit, at)

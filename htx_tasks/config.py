@@ -13,6 +13,7 @@ from pathlib import Path
 from htx_tasks.delivery.channels import Channels, load_channels
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.plan.yamlio import ConfigError, Problem
+from htx_tasks.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,10 @@ class Config:
     channels: Channels
 
 
-def load_config(config_dir: Path | str, inbox_dir: Path | None = None) -> Config:
-    """Plan, calendar and channels, validated whole; ConfigError lists the problems of all three."""
+def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settings: Settings | None = None) -> Config:
+    """Plan, calendar and channels, validated whole; ConfigError lists the problems of all three.
+
+    ``settings`` fill the channels' ``${NAME}`` variables (``htx_tasks.bootstrap`` passes them)."""
     config_dir = Path(config_dir)
     if not config_dir.is_dir():
         what = "không tồn tại" if not config_dir.exists() else "không phải là thư mục"
@@ -36,7 +39,7 @@ def load_config(config_dir: Path | str, inbox_dir: Path | None = None) -> Config
     except ConfigError as exc:
         problems.extend(exc.problems)
     try:
-        channels = load_channels(plan, config_dir, inbox_dir)
+        channels = load_channels(plan, config_dir, inbox_dir, settings=settings)
     except ConfigError as exc:
         problems.extend(exc.problems)
     if problems:

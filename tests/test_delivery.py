@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
 
@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/receivers.py, with or wi
 from actions import submit, waive  # noqa: E402
 from receivers import HttpReceiver, MqttSubscriber, SmtpReceiver, free_port, mqtt_reachable, postgres_database, postgres_reachable  # noqa: E402
 
+from htx_tasks.bootstrap import Context  # noqa: E402
 from htx_tasks.clock import at_local, local_date  # noqa: E402
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
 from htx_tasks.delivery.channels import FALLBACK  # noqa: E402
@@ -35,6 +36,7 @@ from htx_tasks.delivery.dispatcher import BACKOFF, LEASE, MAX_ATTEMPTS, dispatch
 from htx_tasks.delivery.inbox import SEPARATOR  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
+from htx_tasks.settings import Settings  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
 from htx_tasks.store.models import Delivery, Notification, Occurrence  # noqa: E402
 
@@ -58,10 +60,21 @@ class World:
     var: Path
     plan: Plan
     engine: Engine
+    env: dict[str, str] = field(default_factory=dict)  # the environment its settings are read from
 
     @property
     def inbox(self) -> Path:
         return self.var / "inbox"
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(environ=self.env)
+
+    def dispatch(self, now: dt.datetime, **options) -> dispatcher.DispatchResult:
+        """A dispatch pass as the CLI and the flows run it: on a context from the installation's
+        settings (channels.yaml read afresh, its ${NAME} variables from ``env``)."""
+        with Context(self.settings, engine=self.engine) as ctx:
+            return dispatch(self.engine, self.plan, now, channels=ctx.channels, links=ctx.links, **options)
 
     def write_channels(self, entries: list[tuple[str, str]], template: list[str] | None = None,
                        extra: str = "") -> Path:
@@ -113,12 +126,12 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: st
     for path in REPO_CONFIG.glob("*.yaml"):
         shutil.copy(path, config / path.name)
     url = database_url or f"sqlite:///{tmp_path / 'htx.db'}"
-    monkeypatch.setenv("HTX_VAR_DIR", str(var))
-    monkeypatch.setenv("HTX_DATABASE_URL", url)
-    monkeypatch.setenv("HTX_CONFIG_DIR", str(config))
+    env = {"HTX_VAR_DIR": str(var), "HTX_DATABASE_URL": url, "HTX_CONFIG_DIR": str(config)}
+    for name, value in env.items():  # the command line reads the same installation from its environment
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("COLUMNS", "400")  # Rich must not wrap CLI lines we assert on
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    world = World(tmp_path, config, var, None, None)  # type: ignore[arg-type]
+    world = World(tmp_path, config, var, None, None, env)  # type: ignore[arg-type]
     world.write_channels([])
     world.plan = load_plan(config)
     world.engine = make_engine(url)
@@ -150,7 +163,7 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     """mailto:// to aiosmtpd with AUTH over plain SMTP: the password comes from a template
     variable filled from the environment and is found nowhere we write."""
     secret = "Mk-7f3q!vN9x"
-    monkeypatch.setenv("APPRISE_TEMPLATE_SMTP_PASSWORD", secret)
+    world.env["APPRISE_TEMPLATE_SMTP_PASSWORD"] = secret
     caplog.set_level(logging.DEBUG)
     with SmtpReceiver(user="htx", password=secret) as smtp:
         world.write_channels(
@@ -159,7 +172,7 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
             template=["SMTP_PASSWORD"],
         )
         run_pass(world.engine, world.plan, NOW)
-        result = dispatch(world.engine, world.plan, NOW, recipients={KT})
+        result = world.dispatch(NOW, recipients={KT})
     assert result.messages == 1 and result.failed == result.retrying == 0
     assert smtp.logins == ["htx"]  # the password reached the server, from the environment
     assert len(smtp.messages) == 1
@@ -193,8 +206,7 @@ def test_monthly_period_label_and_plain_env_secret(world, monkeypatch):
     """A monthly duty names its month; a secret given as plain ``NAME`` (no APPRISE_TEMPLATE_
     prefix) reaches the URL too (the dispatcher resolves it, Apprise alone would skip the URL)."""
     secret = "Plain-Env-Secret-42"
-    monkeypatch.delenv("APPRISE_TEMPLATE_SMTP_PASSWORD", raising=False)
-    monkeypatch.setenv("SMTP_PASSWORD", secret)
+    world.env["SMTP_PASSWORD"] = secret
     with SmtpReceiver(user="vhtt", password=secret) as smtp:
         world.write_channels(
             [(f"mailto://vhtt:${{SMTP_PASSWORD}}@127.0.0.1:{smtp.port}"
@@ -206,7 +218,7 @@ def test_monthly_period_label_and_plain_env_secret(world, monkeypatch):
             "III.6 Trung tâm Văn hóa – Thông tin và Thể thao kỳ tháng 11/2026 (hạn 25/11/2026)"]
         december = at_local(dt.date(2026, 12, 1), 8, 0)
         run_pass(world.engine, world.plan, december)
-        dispatch(world.engine, world.plan, december, recipients={"trung-tam-vhtt-tt"})
+        world.dispatch(december, recipients={"trung-tam-vhtt-tt"})
     assert len(smtp.messages) == 1
     body = body_of(smtp.messages[0])
     assert "Kỳ: tháng 12/2026" in body and "tháng 11/2026" not in body
@@ -214,17 +226,15 @@ def test_monthly_period_label_and_plain_env_secret(world, monkeypatch):
 
 
 def test_missing_secret_is_a_recorded_failure_not_a_silent_skip(world, monkeypatch, http):
-    monkeypatch.delenv("APPRISE_TEMPLATE_HOOK_TOKEN", raising=False)
-    monkeypatch.delenv("HOOK_TOKEN", raising=False)
     world.write_channels([(http.url("/hook/${HOOK_TOKEN}"), KT)], template=["HOOK_TOKEN"])
     run_pass(world.engine, world.plan, NOW)
-    result = dispatch(world.engine, world.plan, NOW, recipients={KT})
+    result = world.dispatch(NOW, recipients={KT})
     assert result.retrying == 20 and result.sent == 0  # 4 own items, 16 copies "để phối hợp"
     failure = [d for d in world.deliveries(KT) if d.status != "success"]
     assert len(failure) == 1 and "HOOK_TOKEN" in failure[0].error
     assert len(world.inbox_messages(KT)) == 1  # the inbox still got it, and is not sent again
-    monkeypatch.setenv("APPRISE_TEMPLATE_HOOK_TOKEN", "tok-123456")
-    result = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
+    world.env["APPRISE_TEMPLATE_HOOK_TOKEN"] = "tok-123456"
+    result = world.dispatch(NOW + BACKOFF[0], recipients={KT})
     assert result.sent == 20 and http.count("/hook/tok-123456") == 1
     assert len(world.inbox_messages(KT)) == 1
 
@@ -232,8 +242,7 @@ def test_missing_secret_is_a_recorded_failure_not_a_silent_skip(world, monkeypat
 def test_secrets_masked_in_failures_database_and_logs(world, monkeypatch, caplog, http):
     """Secrets in the user:password part and in a json:// path (which Apprise does not mask)."""
     password, token = "pw-Zr8#kq2", "tok-9b1e77c3a0"
-    monkeypatch.setenv("APPRISE_TEMPLATE_HOOK_PASSWORD", password)
-    monkeypatch.setenv("APPRISE_TEMPLATE_HOOK_TOKEN", token)
+    world.env.update(APPRISE_TEMPLATE_HOOK_PASSWORD=password, APPRISE_TEMPLATE_HOOK_TOKEN=token)
     caplog.set_level(logging.DEBUG)
     http.mode = "error"
     world.write_channels(
@@ -242,7 +251,7 @@ def test_secrets_masked_in_failures_database_and_logs(world, monkeypatch, caplog
         template=["HOOK_PASSWORD", "HOOK_TOKEN"],
     )
     run_pass(world.engine, world.plan, NOW)
-    result = dispatch(world.engine, world.plan, NOW, recipients={KT})
+    result = world.dispatch(NOW, recipients={KT})
     assert result.retrying == 20
     assert http.errors == 2  # both URLs were really tried with the real values
     failures = [d for d in world.deliveries(KT) if d.status == "failure"]
@@ -283,7 +292,7 @@ def test_json_one_digest_per_recipient_per_pass(world, http):
     ])
     run_pass(world.engine, world.plan, NOW)
     rows = world.rows("pending")
-    result = dispatch(world.engine, world.plan, NOW)
+    result = world.dispatch(NOW)
     assert result.sent == len(rows) and result.messages == len({r.recipient for r in rows})
 
     # the ward has two items and one copy: ONE message listing all three
@@ -310,7 +319,7 @@ def test_json_one_digest_per_recipient_per_pass(world, http):
     # a second pass and dispatch at the same instant send nothing more (idempotency keys)
     before = len(http.received)
     assert run_pass(world.engine, world.plan, NOW).notifications == 0
-    again = dispatch(world.engine, world.plan, NOW)
+    again = world.dispatch(NOW)
     assert again.messages == 0 and len(http.received) == before
     per_recipient = Counter(r.path for r in http.received)
     assert set(per_recipient.values()) == {1}
@@ -332,7 +341,7 @@ def test_mqtt_through_local_broker(world):
     try:
         world.write_channels([(f"mqtt://127.0.0.1:1883/{topic}", KT)])
         run_pass(world.engine, world.plan, NOW)
-        result = dispatch(world.engine, world.plan, NOW, recipients={KT})
+        result = world.dispatch(NOW, recipients={KT})
         assert result.messages == 1
         assert subscriber.wait_for(1, timeout=10)
     finally:
@@ -362,15 +371,15 @@ def _fault_setup(world: World, receiver_url: str) -> int:
 def test_receiver_down_then_up(world):
     receiver = HttpReceiver(port=free_port())  # nothing listens yet: the port is closed
     rows = _fault_setup(world, receiver.url())
-    first = dispatch(world.engine, world.plan, NOW, recipients={KT})
+    first = world.dispatch(NOW, recipients={KT})
     assert first.retrying == rows and first.messages == 0
     assert {r.attempts for r in world.rows(recipient=KT)} == {1}
     # before the backoff has passed nothing is tried
-    assert dispatch(world.engine, world.plan, NOW + MINUTE, recipients={KT}).retrying == 0
+    assert world.dispatch(NOW + MINUTE, recipients={KT}).retrying == 0
     with receiver:
-        second = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
+        second = world.dispatch(NOW + BACKOFF[0], recipients={KT})
         assert second.sent == rows and second.messages == 1
-        assert dispatch(world.engine, world.plan, NOW + BACKOFF[0] + BACKOFF[1], recipients={KT}).sent == 0
+        assert world.dispatch(NOW + BACKOFF[0] + BACKOFF[1], recipients={KT}).sent == 0
     assert receiver.count() == 1
     assert len(world.inbox_messages(KT)) == 1  # the inbox succeeded at once and was skipped on retry
     statuses = [d.status for d in world.deliveries(KT) if d.url.startswith("json://")]
@@ -384,14 +393,14 @@ def test_a_partly_failed_digest_is_retried_only_where_it_failed(world):
     """
     receiver = HttpReceiver(port=free_port())  # down at first
     rows = _fault_setup(world, receiver.url())
-    assert dispatch(world.engine, world.plan, NOW, recipients={KT}).retrying == rows
+    assert world.dispatch(NOW, recipients={KT}).retrying == rows
     assert len(world.inbox_messages(KT)) == 1
     later = at_local(dt.date(2026, 12, 14), 7, 30)  # the 7-day reminders of the reports due 21/12
     run_pass(world.engine, world.plan, later)
     fresh = len(world.rows("pending", KT)) - rows
     assert fresh > 0
     with receiver:
-        result = dispatch(world.engine, world.plan, later, recipients={KT})
+        result = world.dispatch(later, recipients={KT})
     assert result.sent == rows + fresh and result.retrying == 0
     assert receiver.count() == 2  # the old digest, then the new one
     assert len(world.inbox_messages(KT)) == 2  # the first digest once, then only the new one
@@ -402,11 +411,11 @@ def test_receiver_answers_500_then_recovers(world, http):
     http.mode = "error"
     at = NOW
     for attempt in range(2):
-        result = dispatch(world.engine, world.plan, at, recipients={KT})
+        result = world.dispatch(at, recipients={KT})
         assert result.retrying == rows
         at += BACKOFF[attempt]
     http.mode = "ok"
-    result = dispatch(world.engine, world.plan, at, recipients={KT})
+    result = world.dispatch(at, recipients={KT})
     assert result.sent == rows and http.errors == 2 and http.count() == 1
     assert {r.status for r in world.rows(recipient=KT)} == {"sent"}
     assert {r.attempts for r in world.rows(recipient=KT)} == {3}
@@ -419,13 +428,13 @@ def test_receiver_hangs_before_reading(world, monkeypatch):
     monkeypatch.setattr(sender, "TIMEOUT", 0.5)
     with HttpReceiver(mode="hang", hang_seconds=10) as receiver:
         rows = _fault_setup(world, receiver.url())
-        first = dispatch(world.engine, world.plan, NOW, recipients={KT})
+        first = world.dispatch(NOW, recipients={KT})
         assert first.retrying == rows
         assert [d.status for d in world.deliveries(KT) if d.url.startswith("json://")] == ["timeout"]
         assert _wait(lambda: receiver.hits == 1)  # the request is in the hung handler
         receiver.mode = "ok"
         receiver.release.set()  # the hung handler drops the request without reading it
-        second = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
+        second = world.dispatch(NOW + BACKOFF[0], recipients={KT})
         assert second.sent == rows
         assert receiver.count() == 1 and receiver.hits == 2
 
@@ -437,12 +446,12 @@ def test_receiver_hangs_after_reading_duplicate_is_bounded_and_recorded(world, m
     monkeypatch.setattr(sender, "TIMEOUT", 0.5)
     with HttpReceiver(mode="hang_after_read", hang_seconds=10) as receiver:
         rows = _fault_setup(world, receiver.url())
-        first = dispatch(world.engine, world.plan, NOW, recipients={KT})
+        first = world.dispatch(NOW, recipients={KT})
         assert first.retrying == rows
         assert receiver.wait_for(1)  # received, though the sender gave up waiting for the answer
         receiver.mode = "ok"
         receiver.release.set()
-        second = dispatch(world.engine, world.plan, NOW + BACKOFF[0], recipients={KT})
+        second = world.dispatch(NOW + BACKOFF[0], recipients={KT})
         assert second.sent == rows
     timeouts = [d for d in world.deliveries(KT) if d.status == "timeout"]
     assert len(timeouts) == 1
@@ -460,7 +469,7 @@ def test_gives_up_after_max_attempts_and_tells_fallback(world, http):
         http.mode = "error"
         at = NOW
         for attempt in range(MAX_ATTEMPTS):
-            result = dispatch(world.engine, world.plan, at, recipients={KT})
+            result = world.dispatch(at, recipients={KT})
             if attempt < MAX_ATTEMPTS - 1:
                 assert result.retrying == rows and result.failed == 0
                 at += BACKOFF[attempt]
@@ -479,7 +488,7 @@ def test_gives_up_after_max_attempts_and_tells_fallback(world, http):
         assert sorted(d.status for d in told) == ["success", "success"]
         assert all({int(i) for i in d.notification_ids.split(",")} == {r.id for r in failed} for d in told)
         # nothing more happens afterwards
-        assert dispatch(world.engine, world.plan, at + dt.timedelta(hours=3), recipients={KT}).failed == 0
+        assert world.dispatch(at + dt.timedelta(hours=3), recipients={KT}).failed == 0
         assert len(fallback.bodies("/fallback")) == 1
 
 
@@ -497,15 +506,15 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(dispatcher, "send", die)
         with pytest.raises(KeyboardInterrupt):
-            dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW)
+            world.dispatch(NOW, recipients={KT}, wall=NOW)
     assert len(world.rows("sending", KT)) == rows
     # within the lease nothing touches them
     # the lease runs in real time: a pass for an old scheduled time does not shorten it
-    stale = dispatch(world.engine, world.plan, NOW + LEASE + MINUTE, recipients={KT}, wall=NOW + MINUTE)
+    stale = world.dispatch(NOW + LEASE + MINUTE, recipients={KT}, wall=NOW + MINUTE)
     assert stale.review == 0 and len(world.rows("sending", KT)) == rows
-    early = dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE - MINUTE)
+    early = world.dispatch(NOW, recipients={KT}, wall=NOW + LEASE - MINUTE)
     assert early.review == 0 and early.messages == 0 and len(world.rows("sending", KT)) == rows
-    late = dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
+    late = world.dispatch(NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
     assert late.review == rows and late.messages == 0
     assert http.count() == 0
     out = CliRunner().invoke(app, ["notify", "review", "--json"])
@@ -514,7 +523,7 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
     assert len(listed) == rows and {r["recipient"] for r in listed} == {KT}
     assert all("dừng giữa chừng" in r["last_error"] for r in listed)
     # later passes leave them for a person
-    dispatch(world.engine, world.plan, NOW + dt.timedelta(hours=2), recipients={KT}, wall=NOW + dt.timedelta(hours=2))
+    world.dispatch(NOW + dt.timedelta(hours=2), recipients={KT}, wall=NOW + dt.timedelta(hours=2))
     assert http.count() == 0 and len(world.rows("review", KT)) == rows
 
 
@@ -538,7 +547,7 @@ def test_rows_being_sent_show_their_lease_and_a_person_resolves_rows_set_aside(w
     with monkeypatch.context() as patch:
         patch.setattr(dispatcher, "send", die)
         with pytest.raises(KeyboardInterrupt):
-            dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW)
+            world.dispatch(NOW, recipients={KT}, wall=NOW)
     # while they are being sent, a person sees them and when their lease runs out
     out = cli("notify", "sending", "--json")
     assert out.exit_code == 0, out.output
@@ -549,7 +558,7 @@ def test_rows_being_sent_show_their_lease_and_a_person_resolves_rows_set_aside(w
     text = cli("notify", "sending")
     assert f"Thông báo đang gửi: {rows}" in text.stdout and "Hết hạn giữ" in text.stdout
     assert "08:00 27/11/2026" in text.stdout and "08:15 27/11/2026" in text.stdout  # claimed, lease ends
-    dispatch(world.engine, world.plan, NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
+    world.dispatch(NOW, recipients={KT}, wall=NOW + LEASE + MINUTE)
     first, second, third = [r.id for r in world.rows("review", KT)][:3]
     at = "2026-11-27T09:00"
     out = cli("notify", "resolve", str(first), "--as", "delivered", "--note", "Đã gọi điện xác nhận", "--now", at)
@@ -567,7 +576,7 @@ def test_rows_being_sent_show_their_lease_and_a_person_resolves_rows_set_aside(w
     statuses = {r.id: r.status for r in world.rows(recipient=KT)}
     assert (statuses[first], statuses[second], statuses[third]) == ("sent", "pending", "review")
     # the row sent again goes out in the next pass, alone; the one that arrived is not repeated
-    result = dispatch(world.engine, world.plan, NOW + dt.timedelta(hours=2), recipients={KT},
+    result = world.dispatch(NOW + dt.timedelta(hours=2), recipients={KT},
                       wall=NOW + dt.timedelta(hours=2))
     assert (result.sent, result.messages) == (1, 1) and http.count() == 1
     with Session(world.engine) as session:
@@ -595,7 +604,7 @@ def _concurrent_dispatch(world: World, receiver: HttpReceiver) -> None:
     def worker() -> None:
         try:
             barrier.wait()
-            results.append(dispatch(world.engine, world.plan, NOW))
+            results.append(world.dispatch(NOW))
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -660,12 +669,12 @@ def test_outside_working_hours_waits_for_next_working_morning(world, http, when,
     world.write_channels([(http.url(f"/{KT}"), KT), (http.url(f"/{WARD}"), WARD)])
     run_pass(world.engine, world.plan, when)
     pending = len(world.rows("pending"))
-    result = dispatch(world.engine, world.plan, when)
+    result = world.dispatch(when)
     assert result.deferred == pending > 0 and result.messages == result.sent == 0
     assert http.count() == 0 and not world.inbox.exists()
     monday = next_morning
     run_pass(world.engine, world.plan, monday)
-    morning = dispatch(world.engine, world.plan, monday)
+    morning = world.dispatch(monday)
     assert morning.deferred == 0 and morning.sent >= pending
     assert http.count(f"/{KT}") == 1 and http.count(f"/{WARD}") == 1
 
@@ -682,10 +691,10 @@ def test_a_units_own_working_hours_hold_its_messages_only(world, http):
     world.write_channels([(http.url(f"/{KT}"), KT), (http.url(f"/{WARD}"), WARD)])
     early = at_local(FRIDAY, 7, 45)
     run_pass(world.engine, world.plan, early)
-    first = dispatch(world.engine, world.plan, early, recipients={KT, WARD})
+    first = world.dispatch(early, recipients={KT, WARD})
     assert first.deferred == len(world.rows("pending", WARD)) > 0
     assert http.count(f"/{KT}") == 1 and http.count(f"/{WARD}") == 0
-    later = dispatch(world.engine, world.plan, at_local(FRIDAY, 8, 0), recipients={KT, WARD})
+    later = world.dispatch(at_local(FRIDAY, 8, 0), recipients={KT, WARD})
     assert later.deferred == 0 and http.count(f"/{WARD}") == 1 and http.count(f"/{KT}") == 1
 
 
@@ -700,7 +709,7 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
         waive(session, world.plan, ha_tang, note="Không phát sinh trong kỳ", now=NOW)
         waive(session, world.plan, ward[0], note="Đã tuyên truyền trong kỳ trước", now=NOW)
         submit(session, world.plan, ward[1], unit=WARD, note="Đã báo cáo", evidence=None, now=NOW)
-    result = dispatch(world.engine, world.plan, NOW, recipients={KT, WARD})
+    result = world.dispatch(NOW, recipients={KT, WARD})
     assert result.dropped == 5  # the four items, and the ward's III.8.2 copy to Phòng Kinh tế
     # the ward's own items are gone; the copy of Phòng Kinh tế's III.1.5 remains, for cooperation
     assert http.count(f"/{WARD}") == 1 and "Để phối hợp" in http.bodies(f"/{WARD}")[0]["title"]
@@ -725,7 +734,7 @@ def test_simulated_month_digest_rule(world):
         for hour, minute in ((7, 30), (10, 0), (16, 30)) if working else ((8, 0),):
             at = at_local(day, hour, minute)
             run_pass(world.engine, world.plan, at)
-            result = dispatch(world.engine, world.plan, at)
+            result = world.dispatch(at)
             assert result.failed == result.retrying == result.review == 0
             assert (result.deferred == 0) if working else (result.messages == 0)
         mornings += working
@@ -761,11 +770,11 @@ def test_a_weekend_morning_defers_what_is_due_to_the_next_working_morning(world)
     due = world.rows("pending")
     assert due and {r.next_attempt_at for r in due} == {monday}
     evening = at_local(dt.date(2026, 11, 2), 17, 30)
-    result = dispatch(world.engine, world.plan, evening)
+    result = world.dispatch(evening)
     assert (result.messages, result.deferred) == (0, len(due))
     assert world.deliveries() == [] and world.inbox_messages(KT) == []
     assert {r.id for r in world.rows("pending")} == {r.id for r in due}
-    result = dispatch(world.engine, world.plan, at_local(dt.date(2026, 11, 3), 7, 30))
+    result = world.dispatch(at_local(dt.date(2026, 11, 3), 7, 30))
     assert result.deferred == 0 and result.messages >= 1
     assert {r.id for r in world.rows("sent")} >= {r.id for r in due}
     assert {local_date(r.sent_at) for r in world.rows("sent")} == {dt.date(2026, 11, 3)}
@@ -842,7 +851,7 @@ def test_cli_notify_failed(world):
     run_pass(world.engine, world.plan, NOW)
     at = NOW
     for attempt in range(MAX_ATTEMPTS):
-        dispatch(world.engine, world.plan, at, recipients={KT})
+        world.dispatch(at, recipients={KT})
         at += BACKOFF[min(attempt, len(BACKOFF) - 1)]
     out = _cli("notify", "failed", "--json")
     assert out.exit_code == 0, out.output

@@ -22,7 +22,7 @@ from test_delivery import KT, NOW, World, make_world, require_postgres  # noqa: 
 
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
 from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP  # noqa: E402
-from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS, dispatch  # noqa: E402
+from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.store.models import Notification, Occurrence  # noqa: E402
 
@@ -61,7 +61,7 @@ def test_no_more_digests_in_flight_than_allowed(world, in_flight):
         run_pass(world.engine, world.plan, NOW)
         recipients = _pending_recipients(world)
         assert len(recipients) >= 10
-        result = dispatch(world.engine, world.plan, NOW, in_flight=in_flight)
+        result = world.dispatch(NOW, in_flight=in_flight)
         assert result.messages == len(recipients) == receiver.count()
     bound = in_flight or IN_FLIGHT
     assert receiver.max_in_flight <= bound
@@ -99,7 +99,7 @@ def test_one_recipients_digests_go_out_one_after_another_in_order(world):
             expected[ward] = [world.plan.duty(o.duty_code).title for o in own]
         with world.engine.begin() as conn:
             conn.execute(insert(Notification), rows)
-        result = dispatch(world.engine, world.plan, NOW, in_flight=4)
+        result = world.dispatch(NOW, in_flight=4)
         assert result.messages == len(rows) and result.sent == len(rows)
     for ward, titles in expected.items():
         bodies = receiver.bodies(f"/{ward}")
@@ -118,7 +118,7 @@ def test_a_recipient_that_hangs_holds_up_nobody_else(world, monkeypatch):
         recipients = _pending_recipients(world)
         others = set(recipients) - {KT}
         started = time.monotonic()
-        result = dispatch(world.engine, world.plan, NOW, in_flight=2)
+        result = world.dispatch(NOW, in_flight=2)
         stuck.release.set()
     assert {r.path.lstrip("/") for r in receiver.received} == others
     # every other recipient was served while the hung request was still waiting for its deadline
@@ -146,7 +146,7 @@ def test_an_interrupted_pass_records_what_went_out_and_hands_back_the_rest(world
 
         monkeypatch.setattr(dispatcher, "send", send)
         with pytest.raises(KeyboardInterrupt):
-            dispatch(world.engine, world.plan, NOW, in_flight=1)
+            world.dispatch(NOW, in_flight=1)
         reached = Counter(r.path.lstrip("/") for r in receiver.received)
     assert set(reached) <= set(tags) and set(reached.values()) <= {1}
     statuses = {t: {r.status for r in world.rows(recipient=t)} for t in recipients}
@@ -198,7 +198,7 @@ def test_results_of_a_pass_are_written_per_batch(any_world):
 
         event.listen(world.engine, "before_cursor_execute", seen)
         try:
-            result = dispatch(world.engine, world.plan, NOW)
+            result = world.dispatch(NOW)
         finally:
             event.remove(world.engine, "before_cursor_execute", seen)
 
@@ -260,6 +260,6 @@ def test_channels_checked_in_several_threads_keep_apprises_explanations(world):
         for t in threads:
             t.join(60)
         run_pass(world.engine, world.plan, NOW)
-        dispatch(world.engine, world.plan, NOW, recipients={KT})
+        world.dispatch(NOW, recipients={KT})
     errors = {r.last_error for r in world.rows(recipient=KT)}
     assert len(errors) == 1 and "500" in errors.pop()

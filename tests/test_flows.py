@@ -46,6 +46,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows import deployments
 from flows.board import coordinator_board
+from flows.common import using
 from flows.indicators import indicators
 from flows.record import confirm_registry_form, record_result
 from flows.report import consolidated_report
@@ -54,11 +55,13 @@ from flows.serve import web_healthy
 from flows.units import follow_up_unit
 from htx_tasks import clock, followup
 from htx_tasks.board import BOARD_KEY
+from htx_tasks.bootstrap import Context
 from htx_tasks.clock import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.registry.models import RegistryUpdate
+from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import AuditEvent, Delivery, Notification, Occurrence, Submission
 
@@ -410,32 +413,29 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert ward_row["Trạng thái"] == "Hoàn thành đúng hạn"
 
 
-def test_the_link_key_can_come_from_a_prefect_secret_block(prefect_api: str, monkeypatch) -> None:
+def test_the_link_key_can_come_from_a_prefect_secret_block(prefect_api: str) -> None:
     from prefect.blocks.system import Secret
 
     from htx_tasks.web.links import load_key
 
     Secret(value="khoa-lien-ket-" + "z" * 24).save("htx-link-key-test", overwrite=True)
-    for name in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTX_LINK_SECRET_BLOCK", "htx-link-key-test")
-    assert load_key() == "khoa-lien-ket-" + "z" * 24
+    assert load_key(Settings(link_secret_block="htx-link-key-test")) == "khoa-lien-ket-" + "z" * 24
 
 
-def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(installed: Engine,
-                                                                              monkeypatch) -> None:
+def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(installed: Engine) -> None:
     from htx_tasks.services import Actor
     from htx_tasks.services.extensions import RequestExtension, request_extension
 
-    monkeypatch.setenv("HTX_WEB_URL", "http://127.0.0.1:8300/")
-    monkeypatch.setenv("HTX_LINK_KEY", "k" * 32)
-    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
-    with session_scope(installed) as session:
-        request_extension(session, load_plan(os.environ["HTX_CONFIG_DIR"]), Actor.of_unit("phuong-ba-ngoi", "cli:t"),
-                          RequestExtension.parse(occurrence=_ward_occurrence(installed, "phuong-ba-ngoi"),
-                                                 proposed="2027-01-15", reason="Chờ số liệu"),
-                          now=at_local(dt.date(2026, 12, 8), 9))
-    coordinator_board(now="2026-12-14T08:00", return_state=True)
+    # the flows run on a context of the test's own: the installation's settings, a web address and a key
+    settings = Settings.from_env().replace(web_url="http://127.0.0.1:8300/", link_key="k" * 32)
+    with Context(settings) as ctx, using(ctx):
+        follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+        with session_scope(installed) as session:
+            request_extension(session, ctx.plan, Actor.of_unit("phuong-ba-ngoi", "cli:t"),
+                              RequestExtension.parse(occurrence=_ward_occurrence(installed, "phuong-ba-ngoi"),
+                                                     proposed="2027-01-15", reason="Chờ số liệu"),
+                              now=at_local(dt.date(2026, 12, 8), 9))
+        coordinator_board(now="2026-12-14T08:00", return_state=True)
     board = markdown(BOARD_KEY)
     assert "## Đề nghị gia hạn chờ quyết định (1)" in board
     assert "[Duyệt báo cáo và đề nghị gia hạn](http://127.0.0.1:8300/dang-nhap)" in board

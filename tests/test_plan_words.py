@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from htx_tasks.bootstrap import Context
 from htx_tasks.clock import at_local
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.delivery.inbox import SEPARATOR
@@ -43,15 +44,20 @@ def M(day: str, hour: int = 7, minute: int = 30) -> dt.datetime:
 
 
 @pytest.fixture
-def var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HTX_VAR_DIR", str(tmp_path / "var"))
+def var(tmp_path: Path) -> Path:
     return tmp_path / "var"
+
+
+def deliver(engine: Engine, plan: Plan, now: dt.datetime, var: Path, **options) -> None:
+    """Delivery to the local inbox under ``var`` (the plan's channels, on settings of their own)."""
+    with Context(Settings(config_dir=plan.config_dir, var_dir=var), engine=engine) as ctx:
+        dispatch(engine, plan, now, channels=ctx.channels, **options)
 
 
 def tick(engine: Engine, plan: Plan, now: dt.datetime, var: Path) -> None:
     """What a unit run does: one engine pass, then delivery (to the local inbox only)."""
     run_pass(engine, plan, now)
-    dispatch(engine, plan, now, settings=Settings("", plan.config_dir, var), wall=now)
+    deliver(engine, plan, now, var, wall=now)
 
 
 def inbox(var: Path, recipient: str) -> list[str]:
@@ -188,7 +194,7 @@ def test_a_fresh_install_sends_leadership_nothing_and_opens_nothing_overdue(db_e
         kinds = {n.kind for n in session.exec(select(Notification))}
     assert rows and min(o.deadline for o in rows) >= D("2026-12-04")
     assert kinds == {"assigned"}
-    dispatch(db_engine, plan, M("2026-11-27", 8, 0), settings=Settings("", plan.config_dir, var))
+    deliver(db_engine, plan, M("2026-11-27", 8, 0), var)
     assert inbox(var, "leadership") == [] and inbox(var, "coordinator") == []
     assert not any("quá hạn" in m for f in (var / "inbox").glob("*.txt") for m in inbox(var, f.stem))
     # a week later the Centre is reminded of December's report; nothing of November reaches anyone

@@ -120,7 +120,6 @@ def test_a_now_out_of_any_calendar_is_refused_in_vietnamese(run_cli, command) ->
     ("postgresql://postgres:mat-khau-bi-mat@127.0.0.1:5432/khong_co_csdl", "cơ sở dữ liệu không tồn tại"),
     ("postgresql://postgres:mat-khau-bi-mat@khong-co-may.invalid:5432/test", "không tìm thấy máy chủ"),
     ("sqlite:////etc/hostname/x.db", "không mở được tệp cơ sở dữ liệu"),
-    ("khong-phai-url", "HTX_DATABASE_URL không hợp lệ"),
 ])
 @pytest.mark.parametrize("command", ["init", "tick", "status"])
 def test_an_unusable_database_gets_a_vietnamese_message_with_the_url_masked(run_cli, url, reason, command) -> None:
@@ -132,6 +131,18 @@ def test_an_unusable_database_gets_a_vietnamese_message_with_the_url_masked(run_
         assert ":***@" in result.stderr
     assert isinstance(result.exception, SystemExit)
     assert "OperationalError" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("khong-phai-url", "HTX_DATABASE_URL không phải địa chỉ cơ sở dữ liệu"),
+    ("postgresql://htx:mat-khau-bi-mat@may-chu:cong/test", "nhận được 'postgresql://htx:***@may-chu:cong/test'"),
+    ("oracle2://htx:mat-khau-bi-mat@may-chu/test", "HTX_DATABASE_URL không có loại cơ sở dữ liệu 'oracle2'"),
+])
+def test_a_database_address_that_is_not_one_is_a_setting_refused_before_anything_runs(run_cli, url, reason) -> None:
+    result = run_cli("init", env={"HTX_DATABASE_URL": url})
+    assert result.exit_code == 2, result.output
+    assert "biến môi trường không hợp lệ (1 lỗi)" in result.stderr and reason in result.stderr
+    assert "mat-khau-bi-mat" not in result.output and "Traceback" not in result.output
 
 
 class Terminator:

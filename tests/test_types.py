@@ -15,8 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = [
     "htx_tasks/core", "htx_tasks/plan", "htx_tasks/services", "htx_tasks/cli", "htx_tasks/indicators",
-    "htx_tasks/reporting", "htx_tasks/store", "htx_tasks/config.py", "htx_tasks/settings.py", "htx_tasks/clock.py",
-    "htx_tasks/engine.py", "htx_tasks/opening.py", "htx_tasks/delivery", "htx_tasks/readings.py", "flows",
+    "htx_tasks/reporting", "htx_tasks/store", "htx_tasks/config.py", "htx_tasks/settings.py", "htx_tasks/bootstrap.py",
+    "htx_tasks/clock.py", "htx_tasks/engine.py", "htx_tasks/opening.py", "htx_tasks/delivery", "htx_tasks/readings.py",
+    "flows",
 ]
 
 

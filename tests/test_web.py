@@ -210,12 +210,13 @@ def test_submissions_carry_the_web_actor_not_the_coordinator(site):
     assert (trail.actor, trail.role, trail.via) == (WARD, "unit", f"link:{link_id}")
 
 
-def test_coordinator_login_with_a_password_hash_from_the_environment(site, monkeypatch):
+def test_coordinator_login_with_a_password_hash_from_the_settings(site):
     from htx_tasks.web.login import hash_password
 
     client = TestClient(site.app, client=("198.51.100.4", 1234))
     assert "Chưa cấu hình mật khẩu" in client.get("/dang-nhap").text
-    monkeypatch.setenv("HTX_COORDINATOR_PASSWORD_HASH", hash_password("mat-khau-dai-du-12", iterations=1000))
+    site.with_settings(coordinator_password_hash=hash_password("mat-khau-dai-du-12", iterations=1000))
+    client = TestClient(site.app, client=("198.51.100.4", 1234))
     page = client.get("/dang-nhap").text
     wrong = client.post("/dang-nhap", data={"csrf": csrf_of(page), "password": "sai"}, follow_redirects=False)
     assert wrong.status_code == 403 and "Mật khẩu không đúng" in wrong.text

@@ -26,7 +26,7 @@ from htx_tasks.engine import run_pass
 from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.web.links import COORDINATOR_SUBJECT, Role
 from tests.test_web_links import deliver
-from tests.webkit import KEY, START, WARD, make_site, pdf_bytes
+from tests.webkit import START, WARD, make_site, pdf_bytes
 
 PHONE = {"width": 360, "height": 780}
 
@@ -42,16 +42,14 @@ def chromium_path() -> str:
 
 
 @pytest.fixture
-def served(plan, tmp_path, monkeypatch):
+def served(plan, tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("HTX_WEB_URL", base)
-    monkeypatch.setenv("HTX_LINK_KEY", KEY)
     engine = make_engine(f"sqlite:///{tmp_path / 'web.db'}")
     upgrade(engine)
-    site = make_site(engine, plan, tmp_path / "var")
+    site = make_site(engine, plan, tmp_path / "var", web_url=base)
     server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning",
                                            access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

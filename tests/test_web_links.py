@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from htx_tasks import clock
+from htx_tasks.bootstrap import Context
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor
@@ -18,7 +19,6 @@ from htx_tasks.services.extensions import DecideExtension, RequestExtension, dec
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
-from tests.conftest import CONFIG_DIR
 from tests.webkit import KEY, START, WARD, make_site
 
 BASE = "http://127.0.0.1:8300"
@@ -33,15 +33,15 @@ def site(plan, tmp_path):
 
 
 def deliver(site, now: dt.datetime) -> str:
-    settings = Settings(database_url="", config_dir=CONFIG_DIR, var_dir=site.var_dir)
-    dispatch(site.engine, site.plan, now, settings=settings, respect_hours=False, wall=now)
+    """A dispatch pass on the site's settings (its channels, its link maker), as the flows run it."""
+    with Context(site.settings, engine=site.engine) as ctx:
+        dispatch(ctx.engine, ctx.plan, now, channels=ctx.channels, links=ctx.links, respect_hours=False, wall=now)
     path = site.var_dir / "inbox" / f"{WARD}.txt"
     return path.read_text() if path.exists() else ""
 
 
-def test_messages_carry_a_working_link_to_the_units_page_and_each_item(site, monkeypatch):
-    monkeypatch.setenv("HTX_WEB_URL", BASE)
-    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+def test_messages_carry_a_working_link_to_the_units_page_and_each_item(site):
+    site.with_settings(web_url=BASE)
     inbox = deliver(site, START)
     assert "htx-tasks submit" not in inbox
     pages = re.findall(re.escape(BASE) + r"(/u/[^/\s]+)(?=\s)", inbox)
@@ -55,9 +55,8 @@ def test_messages_carry_a_working_link_to_the_units_page_and_each_item(site, mon
         assert site.signer.verify(session, pages[0].split("/")[2], START).subject == WARD
 
 
-def test_without_a_base_url_messages_keep_the_command_line(site, monkeypatch):
-    monkeypatch.delenv("HTX_WEB_URL", raising=False)
-    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+def test_without_a_base_url_messages_keep_the_command_line(site):
+    assert site.settings.web_url is None and site.settings.link_key == KEY
     inbox = deliver(site, START)
     assert "htx-tasks submit <Số nhiệm vụ> --unit phuong-ba-ngoi" in inbox and "/u/" not in inbox
 
@@ -77,9 +76,8 @@ def test_links_are_scoped_expiring_and_revocable(site):
     assert KEY not in token and "ba-ngoi" in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
 
 
-def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site, monkeypatch):
-    monkeypatch.setenv("HTX_WEB_URL", BASE)
-    monkeypatch.setenv("HTX_LINK_KEY", KEY)
+def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site):
+    site.with_settings(web_url=BASE)
     item = site.items(WARD)[0]
     deliver(site, START)
     ward = Actor.of_unit(WARD, "cli:kiem-thu")
@@ -120,14 +118,15 @@ def test_cli_prints_and_revokes_links(run_cli, cli_env, tmp_path):
     assert nokey.exit_code == 1 and "chưa có khoá ký liên kết" in nokey.stderr
 
 
-def test_key_sources(tmp_path, monkeypatch):
-    for name in ("HTX_LINK_KEY", "HTX_LINK_KEY_FILE", "HTX_LINK_SECRET_BLOCK", "HTX_WEB_URL"):
-        monkeypatch.delenv(name, raising=False)
-    assert load_key() is None and LinkMaker.from_env() is None
+def test_key_sources(tmp_path):
+    bare = Settings.from_env(environ={"HTX_WEB_URL": BASE})
+    assert load_key(bare) is None and LinkMaker.of(bare, load_key(bare)) is None
     path = ensure_key_file(tmp_path / "var" / "link.key")
     assert path.stat().st_mode & 0o777 == 0o600
-    monkeypatch.setenv("HTX_LINK_KEY_FILE", str(path))
-    assert load_key() == path.read_text().strip() and len(load_key()) >= 32
+    from_file = Settings.from_env(environ={"HTX_WEB_URL": BASE, "HTX_LINK_KEY_FILE": str(path)})
+    key = load_key(from_file)
+    assert key == path.read_text().strip() and len(key) >= 32
+    assert LinkMaker.of(from_file, key).base_url == BASE
     assert ensure_key_file(path).read_text() == path.read_text()  # kept, not replaced
     with pytest.raises(ValueError, match="quá ngắn"):
         Signer("short")

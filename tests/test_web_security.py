@@ -16,11 +16,10 @@ from tests.webkit import KEY, OTHER_WARD, WARD, make_site, pdf_bytes
 
 
 @pytest.fixture
-def site(plan, tmp_path, monkeypatch):
-    monkeypatch.setenv("HTX_EVIDENCE_MAX_MB", "1")
+def site(plan, tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'web.db'}")
     upgrade(engine)
-    yield make_site(engine, plan, tmp_path / "var")
+    yield make_site(engine, plan, tmp_path / "var", evidence_max_mb=1)
     engine.dispose()
 
 
@@ -83,7 +82,7 @@ def test_revoked_link_and_rotated_key(site, plan):
     refused(site, lambda: post_report(client, token, item.id, csrf=csrf), 403, "Liên kết đã bị thu hồi")
     fresh = site.token(WARD)
     assert client.get(f"/u/{fresh}").status_code == 200
-    rotated = create_app(site.engine, plan, Signer(KEY + "-rotated", now=site.clock), var_dir=site.var_dir,
+    rotated = create_app(site.engine, plan, Signer(KEY + "-rotated", now=site.clock), settings=site.settings,
                          now=site.clock)
     refused(site, lambda: TestClient(rotated).get(f"/u/{fresh}"), 403, "chữ ký không đúng")
 

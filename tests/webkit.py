@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
+from htx_tasks.settings import Settings
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 from htx_tasks.web.app import create_app
@@ -50,8 +51,15 @@ class Site:
     clock: Clock
     signer: Signer
     var_dir: Path
+    settings: Settings
     app: object = None
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def with_settings(self, **changes) -> Site:
+        """The app again, on these settings changed (as a restart with other variables would)."""
+        self.settings = self.settings.replace(**changes)
+        self.app = create_app(self.engine, self.plan, self.signer, settings=self.settings, now=self.clock)
+        return self
 
     def token(self, subject: str) -> str:
         with Session(self.engine) as session:
@@ -80,10 +88,11 @@ class Site:
         return counts
 
 
-def make_site(engine: Engine, plan: Plan, var_dir: Path) -> Site:
+def make_site(engine: Engine, plan: Plan, var_dir: Path, **settings) -> Site:
+    """The plan's first pass on ``engine`` and the app on settings under ``var_dir`` (and ``settings``)."""
     run_pass(engine, plan, START)
     clock = Clock()
     signer = Signer(KEY, now=clock)
-    site = Site(engine=engine, plan=plan, clock=clock, signer=signer, var_dir=var_dir)
-    site.app = create_app(engine, plan, signer, var_dir=var_dir, now=clock)
-    return site
+    site = Site(engine=engine, plan=plan, clock=clock, signer=signer, var_dir=var_dir,
+                settings=Settings(var_dir=var_dir, config_dir=plan.config_dir, link_key=KEY, **settings))
+    return site.with_settings()

@@ -1,10 +1,15 @@
-"""Shared pieces of the CLI: options, error handling, plan/engine/clock access."""
+"""Shared pieces of the CLI: options, error handling, the command's context, clock access.
+
+Each command runs on one ``htx_tasks.bootstrap.Context``, built on first use and closed when the
+command ends; a test hands in its own as click's ``obj`` (``CliRunner().invoke(app, args, obj=ctx)``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated
 
@@ -12,14 +17,15 @@ import typer
 from sqlalchemy import Engine
 
 from htx_tasks import clock
+from htx_tasks.bootstrap import Context, bootstrap
 from htx_tasks.cli import output
-from htx_tasks.config import Config, load_config
+from htx_tasks.config import Config
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused
 from htx_tasks.services.instants import beyond_horizon, instant_of
-from htx_tasks.settings import Settings
-from htx_tasks.store.db import DATABASE_ERRORS, current_revision, database_failure, make_engine
+from htx_tasks.settings import SettingsError
+from htx_tasks.store.db import DATABASE_ERRORS, database_failure
 
 DATABASE_EXIT = 3  # the database could not be reached or dropped the connection: try again later
 
@@ -45,6 +51,11 @@ def errors() -> Iterator[None]:
         for problem in exc.problems:
             output.errors.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except SettingsError as exc:
+        output.fail(f"biến môi trường không hợp lệ ({len(exc.problems)} lỗi):")
+        for line in exc.problems:
+            output.errors.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     except InvalidInput as exc:
         output.fail(exc.render(CLI_LABELS))
         raise typer.Exit(2) from None
@@ -55,14 +66,52 @@ def errors() -> Iterator[None]:
         output.fail(str(exc.args[0]) if exc.args else str(exc))
         raise typer.Exit(2) from None
     except DATABASE_ERRORS as exc:  # what was committed stays; a pass run again resumes where this one stopped
-        output.fail(database_failure(exc, Settings.from_env().database_url))
+        output.fail(database_failure(exc, context(None).settings.database_url))
         raise typer.Exit(DATABASE_EXIT) from None
+
+
+class _Invocation:
+    """One run of the command line: the context a test handed in, or the one made on first use."""
+
+    def __init__(self, given: Context | None) -> None:
+        self.given = given
+        self.made: Context | None = None
+
+    def context(self) -> Context:
+        if self.given is not None:
+            return self.given
+        if self.made is None:
+            self.made = bootstrap()
+        return self.made
+
+    def close(self) -> None:
+        if self.made is not None:
+            self.made.close()
+            self.made = None
+
+
+_invocation: ContextVar[_Invocation | None] = ContextVar("htx_cli_invocation", default=None)
+
+
+def begin(command: typer.Context) -> None:
+    """The app's callback starts each run here: its context is ``obj`` when a test gives one
+    (``CliRunner().invoke(app, args, obj=ctx)``), else bootstrapped when first needed."""
+    run = _Invocation(command.obj if isinstance(command.obj, Context) else None)
+    _invocation.set(run)
+    command.call_on_close(run.close)
+
+
+def context(config: Path | None) -> Context:
+    """This run's context; ``--config`` chooses another configuration folder."""
+    run = _invocation.get()
+    if run is None:
+        raise RuntimeError("htx_tasks.cli.common.begin was not called: run the command through the app")
+    return run.context().with_config_dir(config)
 
 
 def open_config(config: Path | None) -> Config:
     """Every configuration file, checked whole: nothing is written when any of them is broken."""
-    settings = Settings.from_env(config)
-    return load_config(settings.config_dir, settings.var_dir / "inbox")
+    return context(config).config
 
 
 def open_plan(config: Path | None) -> Plan:
@@ -70,11 +119,7 @@ def open_plan(config: Path | None) -> Plan:
 
 
 def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:
-    settings = Settings.from_env(config)
-    engine = make_engine(settings.database_url)
-    if require_schema and current_revision(engine) is None:
-        raise Refused("cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước")
-    return engine
+    return context(config).database(require_schema=require_schema)
 
 
 def now_of(text: str | None) -> dt.datetime:
@@ -83,7 +128,7 @@ def now_of(text: str | None) -> dt.datetime:
 
 def within_horizon(at: dt.datetime, config: Path | None, *, force: bool) -> bool:
     """``tick --now``: refused beyond ``HTX_HORIZON_DAYS`` unless ``--force``; True if beyond it."""
-    return beyond_horizon(at, clock.utcnow(), Settings.from_env(config).horizon_days, force=force, label="--now",
+    return beyond_horizon(at, clock.utcnow(), context(config).settings.horizon_days, force=force, label="--now",
                           force_label="--force")
 
 

@@ -9,15 +9,14 @@ from sqlmodel import Session
 
 from htx_tasks import clock, services
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
 from htx_tasks.core.lifecycle import Kind
-from htx_tasks.delivery.channels import coverage_warnings, load_channels, recipients_of
+from htx_tasks.delivery.channels import coverage_warnings, recipients_of
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import Message, recipient_name
 from htx_tasks.delivery.sender import send
 from htx_tasks.services import Actor, Refused, via_cli
 from htx_tasks.services.notices import lease_until, rows_with_status
-from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
 
 notify_app = typer.Typer(help="Hàng đợi thông báo (outbox): chờ gửi, đã gửi, lỗi, cần kiểm tra.")
@@ -52,8 +51,8 @@ def print_dispatch(result, json: bool) -> None:
 def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
     """Gửi các thông báo đến hạn (một bản tổng hợp cho mỗi người nhận)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        print_dispatch(run_dispatch(engine, plan, at, settings=Settings.from_env(config)), json)
+        ctx, at = context(config), now_of(now)
+        print_dispatch(run_dispatch(ctx.database(), ctx.plan, at, channels=ctx.channels, links=ctx.links), json)
 
 
 def _view_command(status: str):
@@ -122,9 +121,7 @@ def resolve(
 def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Người nhận và số kênh đã cấu hình (ngoài hộp thư cục bộ)."""
     with errors():
-        plan = open_plan(config)
-        settings = Settings.from_env(config)
-        channels = load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
+        plan, channels = open_plan(config), context(config).channels
         rows = [(tag, recipient_name(plan, tag), channels.tags.get(tag, 0)) for tag in recipients_of(plan)]
         if json:
             output.print_json([{"recipient": t, "name": n, "channels": c} for t, n, c in rows])
@@ -138,11 +135,9 @@ def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 def channels_test(recipient: str, config: ConfigOpt = None) -> None:
     """Gửi một thông báo thử đến mọi kênh của người nhận."""
     with errors():
-        plan = open_plan(config)
-        settings = Settings.from_env(config)
+        plan, channels = open_plan(config), context(config).channels
         if recipient not in recipients_of(plan):
             raise Refused(f"'{recipient}' không phải người nhận trong kế hoạch")
-        channels = load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
         name = recipient_name(plan, recipient)
         body = f"Thông báo thử từ hệ thống theo dõi {plan.meta.short_title} gửi {name}."
         message = Message(title=f"[{plan.meta.label}] Thông báo thử", text=body, markdown=body)

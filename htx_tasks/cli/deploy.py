@@ -7,7 +7,6 @@ pull the code from ``--source`` and read ``HTX_DATABASE_URL`` from their own env
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, errors, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, context, errors, open_plan
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_IN_URL = re.compile(r"://[^/@:\s]+:[^/@\s]+@")  # user:password@ in a URL
@@ -80,7 +79,7 @@ def deploy(
 ) -> None:
     """Đăng ký các deployment (đơn vị Mục III, bảng theo dõi chung, ghi nhận kết quả) vào work pool."""
     with errors():
-        if not os.environ.get("PREFECT_API_URL"):
+        if not context(config).settings.prefect_api_url:
             raise ValueError("chưa đặt PREFECT_API_URL (ví dụ http://may-chu:4200/api) của Prefect server dùng chung")
         plan = open_plan(config)
         variables = _env_pairs(env or [])

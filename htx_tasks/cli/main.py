@@ -15,6 +15,8 @@ from htx_tasks.cli.common import (
     ConfigOpt,
     JsonOpt,
     NowOpt,
+    begin,
+    context,
     date_of,
     errors,
     now_of,
@@ -33,7 +35,6 @@ from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.reports import outcome_report, status_rows
 from htx_tasks.services import Actor, via_cli
-from htx_tasks.settings import Settings
 from htx_tasks.simulate import simulate as run_simulation
 from htx_tasks.store.db import session_scope, upgrade
 
@@ -62,7 +63,9 @@ for _decision in (decisions.show, decisions.submit, decisions.review, decisions.
     app.command()(_decision)
 
 @app.callback()
-def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
+def _setup(command: typer.Context,
+           verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ghi nhật ký chi tiết.")] = False) -> None:
+    begin(command)  # this run's context: settings parsed once, when first needed
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -130,8 +133,8 @@ def tick(
         plan, long_catch_up = loaded.plan, within_horizon(at, config, force=force)
         engine = open_engine(config)
         result = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
-        sent = None if no_dispatch else run_dispatch(engine, plan, at, settings=Settings.from_env(config),
-                                                     channels=loaded.channels)
+        sent = None if no_dispatch else run_dispatch(engine, plan, at, channels=loaded.channels,
+                                                     links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,
                 "events": dict(result.events), "failed": result.failed, "not_opened": result.not_opened,

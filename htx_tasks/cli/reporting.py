@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting.data import parse_period
 from htx_tasks.reporting.service import write
-from htx_tasks.settings import Settings
 
 
 def consolidated(
@@ -26,7 +25,7 @@ def consolidated(
     with errors():
         chosen = parse_period(period)
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        report, files = write(engine, plan, chosen, out, now=at, var_dir=Settings.from_env(config).var_dir)
+        report, files = write(engine, plan, chosen, out, now=at, var_dir=context(config).settings.var_dir)
         if json:
             output.print_json({"period": chosen.code, "files": {k: str(v) for k, v in files.items()},
                                "synthetic": report.synthetic})

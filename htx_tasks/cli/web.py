@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
 from htx_tasks import clock
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, errors, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, context, errors, open_engine, open_plan
 from htx_tasks.services import Refused
-from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
-from htx_tasks.web.links import COORDINATOR_SUBJECT, LinkMaker, Signer, load_key, revoke
+from htx_tasks.web.links import COORDINATOR_SUBJECT, LinkMaker, revoke
 
 links_app = typer.Typer(help="Liên kết riêng (đã ký) của đơn vị và cơ quan thường trực.")
 NO_KEY = ("chưa có khoá ký liên kết: đặt HTX_LINK_KEY (ít nhất 16 ký tự), HTX_LINK_KEY_FILE "
@@ -22,7 +20,7 @@ NO_KEY = ("chưa có khoá ký liên kết: đặt HTX_LINK_KEY (ít nhất 16 k
 
 def serve(
     host: Annotated[str, typer.Option("--host", help="Địa chỉ nghe (mặc định 127.0.0.1).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Cổng (mặc định 8300).")] = 8300,
+    port: Annotated[int | None, typer.Option("--port", help="Cổng (mặc định HTX_WEB_PORT, hoặc 8300).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Chạy trang web cho đơn vị và cơ quan thường trực."""
@@ -31,24 +29,24 @@ def serve(
     from htx_tasks.web.app import create_app
 
     with errors():
-        key = load_key()
-        if not key:
+        ctx = context(config)
+        signer = ctx.signer()
+        if signer is None:
             raise Refused(NO_KEY)
-        plan, engine = open_plan(config), open_engine(config)
-        settings = Settings.from_env(config)
-        secure = os.environ.get("HTX_WEB_URL", "").startswith("https://")
-        app = create_app(engine, plan, Signer(key), var_dir=settings.var_dir, secure_cookies=secure)
+        app = create_app(ctx.database(), ctx.plan, signer, settings=ctx.settings)
+        settings = ctx.settings
+    port = port or settings.web_port
     output.say(f"Trang web: http://{host}:{port} (Ctrl-C để dừng)")
     # no access log: the path carries the signed link; the app logs each action with the link id
     uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=True,
-                forwarded_allow_ips=os.environ.get("HTX_WEB_TRUSTED_PROXIES", "127.0.0.1"))
+                forwarded_allow_ips=settings.web_trusted_proxies)
 
 
-def _maker() -> LinkMaker:
-    maker = LinkMaker.from_env()
-    if maker is None:
-        raise Refused(NO_KEY if not load_key() else "chưa đặt HTX_WEB_URL (ví dụ http://127.0.0.1:8300)")
-    return maker
+def _maker(config) -> LinkMaker:
+    ctx = context(config)
+    if ctx.links is None:
+        raise Refused(NO_KEY if not ctx.link_key else "chưa đặt HTX_WEB_URL (ví dụ http://127.0.0.1:8300)")
+    return ctx.links
 
 
 @links_app.command("show")
@@ -56,7 +54,7 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
          config: ConfigOpt = None) -> None:
     """In liên kết riêng của một đơn vị (hoặc của cơ quan thường trực)."""
     with errors():
-        plan, engine, maker = open_plan(config), open_engine(config), _maker()
+        plan, engine, maker = open_plan(config), open_engine(config), _maker(config)
         with session_scope(engine) as session:
             if unit == COORDINATOR_SUBJECT:
                 url = maker.coordinator_page(session)

@@ -2,13 +2,13 @@
 
 Every recipient is an Apprise tag: a unit code, ``coordinator``, ``leadership`` or ``fallback``.
 Secrets never sit in the file: URLs use ``${NAME}`` template variables, filled from the
-environment (``APPRISE_TEMPLATE_NAME`` or ``NAME``) or a Prefect Secret block named ``name``.
+environment the settings were read from (``APPRISE_TEMPLATE_NAME`` or ``NAME``) or, with a
+Prefect server configured, a Prefect Secret block named ``name``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ from htx_tasks.delivery.inbox import inbox_url
 from htx_tasks.engine import COORDINATOR, LEADERSHIP
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, read_text
+from htx_tasks.settings import Settings
 
 log = logging.getLogger(__name__)
 _PLUGINS = NotificationManager()
@@ -46,6 +47,7 @@ class Channels:
     tags: dict[str, int] = field(default_factory=dict)  # tag → number of configured URLs
     variables: list[str] = field(default_factory=list)
     inbox_dir: Path | None = None
+    settings: Settings | None = field(default=None, repr=False, compare=False)  # where ${NAME} values come from
     _config: apprise.AppriseConfig | None = field(default=None, init=False, repr=False, compare=False)
     # the sender's prepared URLs per (recipient, template values): built once while these channels
     # are in use (a dispatch pass loads them afresh unless it is given them)
@@ -68,10 +70,12 @@ class Channels:
 
     def template_values(self) -> dict[str, str]:
         """Values of ``${NAME}`` variables: environment first, then a Prefect Secret block."""
-        values = {}
+        values: dict[str, str] = {}
+        if self.settings is None:  # loaded to be checked only
+            return values
         for name in self.variables:
-            value = os.environ.get(f"APPRISE_TEMPLATE_{name}") or os.environ.get(name)
-            if value is None:
+            value = self.settings.variable(name)
+            if value is None and self.settings.prefect_api_url:
                 value = _prefect_secret(name)
             if value is not None:
                 values[name] = value
@@ -79,8 +83,6 @@ class Channels:
 
 
 def _prefect_secret(name: str) -> str | None:
-    if not os.environ.get("PREFECT_API_URL"):
-        return None
     try:
         from prefect.blocks.system import Secret
 
@@ -99,20 +101,23 @@ def _tags_of(value) -> list[str]:
     return []
 
 
-def load_channels(plan: Plan | None, config_dir: Path, inbox_dir: Path | None) -> Channels:
+def load_channels(plan: Plan | None, config_dir: Path, inbox_dir: Path | None, *,
+                  settings: Settings | None = None) -> Channels:
     """Read and check ``channels.yaml``; unknown tags, keys or URLs are errors with their line.
 
-    Without a plan (it is broken itself) the file is still checked, all but its tags.
+    Without a plan (it is broken itself) the file is still checked, all but its tags. The
+    ``${NAME}`` variables are filled from ``settings`` (none without them: checked, not sent).
     """
     path = config_dir / CHANNELS_FILE
     if not path.exists() and not path.is_symlink():
-        return Channels(text="version: 1\nurls: []\n", inbox_dir=inbox_dir)
+        return Channels(text="version: 1\nurls: []\n", inbox_dir=inbox_dir, settings=settings)
     doc = load_yaml(path)
     problems = check_channels(doc, None if plan is None else set(recipients_of(plan)))
     if problems:
         raise ConfigError(problems)
     text = read_text(path)
-    channels = Channels(text=text, inbox_dir=inbox_dir, variables=_url_variables(doc.data.get("urls") or []))
+    channels = Channels(text=text, inbox_dir=inbox_dir, variables=_url_variables(doc.data.get("urls") or []),
+                        settings=settings)
     for entry in doc.data.get("urls") or []:
         tags = _entry_tags(entry) + _tags_of(doc.data.get("tag"))
         for tag in tags:
@@ -194,6 +199,7 @@ def _url_is_valid(url: str) -> bool:
     if TEMPLATE.search(url):
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         return scheme in _PLUGINS
+    _quiet_apprise_while_checking()
     _checking.on = True  # Apprise's own complaint is dropped: the problem we report names the URL
     try:
         return apprise.Apprise.instantiate(url) is not None
@@ -213,7 +219,13 @@ class _QuietWhileChecking(logging.Filter):
 
 
 _checking = threading.local()
-logging.getLogger("apprise").addFilter(_QuietWhileChecking())
+
+
+def _quiet_apprise_while_checking() -> None:
+    """Put the filter on Apprise's logger the first time a URL is checked (once per process)."""
+    apprise_log = logging.getLogger("apprise")
+    if not any(isinstance(f, _QuietWhileChecking) for f in apprise_log.filters):
+        apprise_log.addFilter(_QuietWhileChecking())
 
 
 def _mask(url: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -28,13 +27,12 @@ from sqlalchemy import Engine, Row
 from htx_tasks import clock
 from htx_tasks.clock import local
 from htx_tasks.delivery import outbox
-from htx_tasks.delivery.channels import FALLBACK, Channels, load_channels
+from htx_tasks.delivery.channels import FALLBACK, Channels
 from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
 from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
 from htx_tasks.plan.loader import Plan
-from htx_tasks.settings import Settings
 from htx_tasks.store.db import session_scope
 from htx_tasks.web.links import LinkMaker
 
@@ -65,11 +63,12 @@ def in_working_hours(plan: Plan, now: dt.datetime, recipient: str | None = None)
     return plan.calendar.is_working_day(moment.date()) and start <= moment.time() < end
 
 
-def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[str] | None = None,
-             settings: Settings | None = None, channels: Channels | None = None,
-             respect_hours: bool = True, retries_only: bool = False,
+def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, channels: Channels, links: LinkMaker | None = None,
+             recipients: set[str] | None = None, respect_hours: bool = True, retries_only: bool = False,
              wall: dt.datetime | None = None, in_flight: int | None = None) -> DispatchResult:
-    """Deliver what is due at ``now``; ``recipients`` limits the pass to those tags.
+    """Deliver what is due at ``now`` through ``channels``; ``recipients`` limits the pass to those tags.
+
+    ``links`` (the context's link maker) puts each recipient's web page in its messages.
 
     ``retries_only`` sends only rows that already failed once (their backoff has run out), so a
     frequent retry pass never breaks the one-digest-a-day rhythm of fresh notifications.
@@ -78,14 +77,13 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
     ``wall`` is the real time, read once from the clock module, that claims and their lease are
     measured in, so a late run's old ``now`` never makes another dispatcher's fresh claim look stuck.
 
-    ``in_flight`` (default ``IN_FLIGHT``) bounds the digests being sent at once.
+    ``in_flight`` (default ``IN_FLIGHT``) bounds the digests being sent at once: a pool of that
+    many workers lives as long as the pass.
     """
     wall = wall or clock.utcnow()
-    settings = settings or Settings.from_env(plan.config_dir)
-    channels = channels or load_channels(plan, settings.config_dir, settings.var_dir / "inbox")
     result = DispatchResult()
-    # secrets and the link key are read before the transaction, which holds SQLite's write lock
-    run = _Pass(engine, plan, now, channels, channels.template_values(), LinkMaker.from_env(), retries_only)
+    # secrets are read before the transaction, which holds SQLite's write lock
+    run = _Pass(engine, plan, now, channels, channels.template_values(), links, retries_only)
     started = time.monotonic()
     with session_scope(engine) as session:  # one transaction: tidy up, count, claim the first batch
         result.review = outbox.set_aside_stuck(session, wall, recipients)
@@ -96,31 +94,21 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, recipients: set[st
                 result.deferred += due.pop(recipient)
         order = sorted(due)
         first = run.load(session, order[:BATCH], wall) if order else None
-    pool = _pool(max(1, in_flight or IN_FLIGHT))
-    for start in range(0, len(order), BATCH):
-        if start:
-            # a later batch's claim is stamped with the time the pass has run since: its lease
-            # starts when it is claimed, not when the pass began
-            with session_scope(engine) as session:
-                batch = run.load(session, order[start:start + BATCH],
-                                 wall + dt.timedelta(seconds=time.monotonic() - started))
-        else:
-            batch = first
-        if batch is not None:
-            run.deliver(pool, batch, result)
+    if not order:
+        return result
+    with ThreadPoolExecutor(max_workers=max(1, in_flight or IN_FLIGHT), thread_name_prefix="htx-dispatch") as pool:
+        for start in range(0, len(order), BATCH):
+            if start:
+                # a later batch's claim is stamped with the time the pass has run since: its lease
+                # starts when it is claimed, not when the pass began
+                with session_scope(engine) as session:
+                    batch = run.load(session, order[start:start + BATCH],
+                                     wall + dt.timedelta(seconds=time.monotonic() - started))
+            else:
+                batch = first
+            if batch is not None:
+                run.deliver(pool, batch, result)
     return result
-
-
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(size: int) -> ThreadPoolExecutor:
-    """A worker pool kept for the process (as Apprise keeps its own): no threads started per pass."""
-    with _pools_lock:
-        if size not in _pools:
-            _pools[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"htx-dispatch-{size}")
-        return _pools[size]
 
 
 @dataclass

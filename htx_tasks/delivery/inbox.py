@@ -6,7 +6,6 @@ exactly what each unit would receive without configuring any credentials.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +13,7 @@ from apprise.decorators import notify
 
 SCHEME = "inbox"
 SEPARATOR = "=" * 72
+DEFAULT_DIR = Path("var/inbox")  # for an inbox:// URL without ?dir= (the channels always give one)
 
 
 def inbox_url(recipient: str, folder: Path) -> str:
@@ -23,7 +23,7 @@ def inbox_url(recipient: str, folder: Path) -> str:
 @notify(on=SCHEME, name="Hộp thư cục bộ htx-tasks")
 def _write(body: str, title: str, notify_type, meta: dict, *args, **kwargs) -> bool:
     qsd = meta.get("qsd") or {}
-    folder = Path(qsd.get("dir") or os.environ.get("HTX_INBOX_DIR", "var/inbox"))
+    folder = Path(qsd["dir"]) if qsd.get("dir") else DEFAULT_DIR
     recipient = meta.get("host") or "unknown"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / f"{recipient}.txt").open("a", encoding="utf-8") as handle:

@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from htx_tasks import clock
 from htx_tasks.plan.loader import Plan
+from htx_tasks.settings import Settings
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
-from htx_tasks.web import evidence
-from htx_tasks.web.guard import CSRF_COOKIE, HEADERS, BodyLimit, RateLimit, new_csrf_cookie, posts_per_hour
+from htx_tasks.web.guard import CSRF_COOKIE, HEADERS, BodyLimit, RateLimit, new_csrf_cookie
 from htx_tasks.web.links import Link, LinkError, Role, Signer
 from htx_tasks.web.queries import when
 
@@ -41,12 +41,23 @@ class Web:
     engine: Engine
     plan: Plan
     signer: Signer
-    evidence_root: Path
+    settings: Settings
     now: Callable[[], dt.datetime]
-    max_upload: int
     limits: dict[str, RateLimit]
     pages: Environment
-    secure_cookies: bool = False
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.settings.evidence_dir
+
+    @property
+    def max_upload(self) -> int:
+        return self.settings.evidence_max_bytes
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies marked Secure when the public address is https."""
+        return (self.settings.web_url or "").startswith("https://")
 
     def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         html = self.pages.get_template(name).render(plan=self.plan.meta, **context)
@@ -121,14 +132,15 @@ def page_environment() -> Environment:
     return env
 
 
-def create_app(engine: Engine, plan: Plan, signer: Signer, *, var_dir: Path,
-               now: Callable[[], dt.datetime] = clock.utcnow, secure_cookies: bool = False) -> FastAPI:
+def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings,
+               now: Callable[[], dt.datetime] = clock.utcnow) -> FastAPI:
+    """The app on ``settings`` (evidence folder and size, rates per hour, the login's password hash)."""
     from htx_tasks.web import coordinator, login, registry, unit
 
-    max_upload = evidence.max_bytes()
-    web = Web(engine=engine, plan=plan, signer=signer, evidence_root=evidence.evidence_dir(var_dir), now=now,
-              max_upload=max_upload, pages=page_environment(), secure_cookies=secure_cookies,
-              limits={role.value: RateLimit(posts_per_hour(role.value), now) for role in Role})
+    posts = {Role.UNIT: settings.unit_posts_per_hour, Role.COORDINATOR: settings.coordinator_posts_per_hour}
+    web = Web(engine=engine, plan=plan, signer=signer, settings=settings, now=now, pages=page_environment(),
+              limits={role.value: RateLimit(per_hour, now) for role, per_hour in posts.items()})
+    max_upload = web.max_upload
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web
 

@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_MAX_MB = 20
 KINDS = {  # detected kind → (extensions accepted, content type served)
     "pdf": ((".pdf",), "application/pdf"),
     "docx": ((".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -41,14 +40,6 @@ class Checked:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def max_bytes() -> int:
-    return int(float(os.environ.get("HTX_EVIDENCE_MAX_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
-
-
-def evidence_dir(var_dir: Path) -> Path:
-    return Path(os.environ.get("HTX_EVIDENCE_DIR") or var_dir / "evidence")
 
 
 def sanitise_name(raw: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import threading
 from collections import defaultdict, deque
@@ -86,11 +85,6 @@ class RateLimit:
                 return False
             hits.append(now)
             return True
-
-
-def posts_per_hour(role: str) -> int:
-    defaults = {"u": 30, "c": 300}
-    return int(os.environ.get(f"HTX_WEB_{'UNIT' if role == 'u' else 'COORDINATOR'}_POSTS_PER_HOUR", defaults[role]))
 
 
 def new_csrf_cookie() -> str:

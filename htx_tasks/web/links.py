@@ -6,7 +6,8 @@ secret and no personal data. It stops working when it is older than the configur
 the key is rotated, or when the subject's version in the database is bumped (``revoke``).
 
 The key comes from ``HTX_LINK_KEY``, a file named by ``HTX_LINK_KEY_FILE``, or a Prefect Secret
-block named by ``HTX_LINK_SECRET_BLOCK``; never from the repository, and it is never logged.
+block named by ``HTX_LINK_SECRET_BLOCK`` (all three parsed into ``Settings``); never from the
+repository, and it is never logged.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from itsdangerous.timed import TimestampSigner
 from sqlmodel import Session
 
 from htx_tasks import clock
+from htx_tasks.settings import DEFAULT_LINK_DAYS, Settings
 from htx_tasks.store.answers import LinkVersion
 
 COORDINATOR_SUBJECT = "coordinator"
-DEFAULT_DAYS = 45
 SALT = "htx-link-v1"
 
 
@@ -54,17 +55,17 @@ class Link:
     issued_at: dt.datetime
 
 
-def load_key() -> str | None:
-    """The signing key from the environment, a key file or a Prefect Secret block; None if none."""
-    if key := os.environ.get("HTX_LINK_KEY"):
-        return key
-    if path := os.environ.get("HTX_LINK_KEY_FILE"):
-        file = Path(path)
+def load_key(settings: Settings) -> str | None:
+    """The signing key from the settings, a key file or a Prefect Secret block; None if none."""
+    if settings.link_key:
+        return settings.link_key
+    if settings.link_key_file:
+        file = settings.link_key_file
         return file.read_text().strip() if file.is_file() else None
-    if block := os.environ.get("HTX_LINK_SECRET_BLOCK"):
+    if settings.link_secret_block:
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(block).get())
+        return str(Secret.load(settings.link_secret_block).get())
     return None
 
 
@@ -76,10 +77,6 @@ def ensure_key_file(path: Path) -> Path:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(32) + "\n")
     return path
-
-
-def lifetime() -> dt.timedelta:
-    return dt.timedelta(days=int(os.environ.get("HTX_LINK_DAYS", DEFAULT_DAYS)))
 
 
 def subject_version(session: Session, subject: str) -> int:
@@ -96,6 +93,11 @@ def revoke(session: Session, subject: str, now: dt.datetime) -> int:
     return row.version
 
 
+def signer_of(settings: Settings, key: str, now: Callable[[], dt.datetime] = clock.utcnow) -> Signer:
+    """A signer whose links live ``HTX_LINK_DAYS``."""
+    return Signer(key, max_age=dt.timedelta(days=settings.link_days), now=now)
+
+
 class Signer:
     """Issues and checks links; ``now`` gives the signing time (the clock module's by default)."""
 
@@ -109,7 +111,7 @@ class Signer:
                 return int(now().timestamp())
 
         self._serializer = URLSafeTimedSerializer(key, salt=SALT, signer=_ClockSigner)
-        self.max_age = max_age or lifetime()
+        self.max_age = max_age or dt.timedelta(days=DEFAULT_LINK_DAYS)
 
     def issue(self, session: Session, role: Role, subject: str) -> str:
         payload = {"r": role.value, "s": subject, "v": subject_version(session, subject),
@@ -147,17 +149,17 @@ class Signer:
 
 @dataclass(frozen=True)
 class LinkMaker:
-    """Builds the URLs put in messages and on the board; None from ``from_env`` when unconfigured."""
+    """Builds the URLs put in messages and on the board; None from ``of`` when unconfigured."""
 
     base_url: str
     signer: Signer
 
     @classmethod
-    def from_env(cls) -> LinkMaker | None:
-        base, key = os.environ.get("HTX_WEB_URL"), load_key()
-        if not base or not key:
+    def of(cls, settings: Settings, key: str | None) -> LinkMaker | None:
+        """The maker for ``HTX_WEB_URL`` and the signing key; None unless both are set."""
+        if not settings.web_url or not key:
             return None
-        return cls(base.rstrip("/"), Signer(key))
+        return cls(settings.web_url.rstrip("/"), signer_of(settings, key))
 
     def unit_page(self, session: Session, unit: str) -> str:
         return f"{self.base_url}/u/{self.signer.issue(session, Role.UNIT, unit)}"

@@ -1,4 +1,4 @@
-"""The coordinator's login: a password whose hash comes from the environment gives a fresh link.
+"""The coordinator's login: a password whose hash comes from the settings gives a fresh link.
 
 ``HTX_COORDINATOR_PASSWORD_HASH`` holds ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``
 (``htx-tasks links hash-password`` makes one). Without it the page says to use the link printed
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 
 from fastapi import APIRouter, Request
@@ -45,14 +44,14 @@ def check_password(password: str, stored: str) -> bool:
 
 def router(web: Web) -> APIRouter:
     api = APIRouter()
-    attempts = RateLimit(int(os.environ.get("HTX_WEB_LOGINS_PER_HOUR", "10")), web.now)
+    attempts = RateLimit(web.settings.logins_per_hour, web.now)
 
     def page(request: Request, status: int = 200, error: str | None = None) -> Response:
         cookie = request.cookies.get(CSRF_COOKIE)
         fresh = None if cookie else new_csrf_cookie()
         csrf = web.signer.csrf_token(LOGIN_FORM_ID, cookie or fresh)
         response = web.render("login.html", status=status, csrf=csrf, error=error,
-                              configured=bool(os.environ.get("HTX_COORDINATOR_PASSWORD_HASH")))
+                              configured=bool(web.settings.coordinator_password_hash))
         return web.with_cookie(response, fresh)
 
     @api.get(LOGIN_PATH, response_class=HTMLResponse)
@@ -69,7 +68,7 @@ def router(web: Web) -> APIRouter:
                                  "Vui lòng tải lại trang đăng nhập.")
         if not attempts.allow(client_of(request)):
             raise PageError(429, "Đăng nhập sai quá nhiều lần trong một giờ. Vui lòng thử lại sau.", "Tạm dừng nhận")
-        stored = os.environ.get("HTX_COORDINATOR_PASSWORD_HASH", "")
+        stored = web.settings.coordinator_password_hash or ""
         password = form.get("password")
         if not stored or not isinstance(password, str) or not check_password(password, stored):
             return page(request, 403, "Mật khẩu không đúng.")
