@@ -226,8 +226,8 @@ def indicators_description(plan: Plan) -> str:
         f"**Chỉ tiêu mục I.2** của {plan.meta.short_title}, tính từ sổ theo dõi tổ chức kinh tế tập thể.",
         "",
         ("Hằng năm lúc 16:00 ngày 31/12 (giờ Việt Nam), và bất cứ lúc nào khi bấm **Run** với năm cần xem: "
-         f"bảng giá trị, mục tiêu, lộ trình và đánh giá (artifact `{TABLE_KEY}`), một biểu đồ cho mỗi chỉ "
-         f"tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
+         f"bảng giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá (artifact `{TABLE_KEY}`), "
+         f"một biểu đồ cho mỗi chỉ tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
          f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."),
     ])
 

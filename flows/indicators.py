@@ -15,8 +15,8 @@ from sqlmodel import Session
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from htx_tasks import clock
 from htx_tasks.indicators import alerts, charts
-from htx_tasks.indicators.compute import number_vi
 from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.indicators.wording import gap_text, held_to, ratio_text, value_text
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.store.db import session_scope
 
@@ -33,15 +33,14 @@ def compute(ctx: Context, year: int, now: dt.datetime) -> Kpi:
 def table(kpi: Kpi) -> list[dict]:
     rows = []
     for r in kpi.results:
-        m, a = r.point.measure, r.point.assessment
-        unit = "%" if r.indicator.unit == "%" else ""
+        i, m, a = r.indicator, r.point.measure, r.point.assessment
         rows.append({
-            "Chỉ tiêu": r.indicator.title,
-            "Mục tiêu": f"{r.target} năm {r.indicator.year}",
-            f"Năm {kpi.year}": f"{number_vi(m.value)}{unit}" if m.value is not None else (m.note or "—"),
-            "Tử số/mẫu số": f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else "",
-            "Lộ trình": f"{number_vi(a.path)}{unit}" if a.path is not None else "—",
-            "Chênh lệch": number_vi(a.gap) if a.gap is not None else "—",
+            "Chỉ tiêu": i.title,
+            "Mục tiêu": f"{r.target} năm {i.year}",
+            f"Năm {kpi.year}": value_text(i, m),
+            "Tử số/mẫu số": ratio_text(m),
+            f"Mức cần đạt năm {kpi.year}": held_to(i, kpi.year, a),
+            "Chênh lệch": gap_text(i, a.gap),
             "Đánh giá": r.standing.label,
             "Dữ liệu": "minh họa" if kpi.synthetic else "sổ theo dõi",
         })

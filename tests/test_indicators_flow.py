@@ -63,7 +63,10 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
     assert len(rows) == 6 and {r["Dữ liệu"] for r in rows} == {"minh họa"}
     assert "DỮ LIỆU MINH HỌA" in artifact.description
     closing = next(r for r in rows if r["Chỉ tiêu"].startswith("Số hợp tác xã không còn"))
-    assert closing["Đánh giá"] == "chậm so với lộ trình" and closing["Năm 2026"] == "4"
+    assert closing["Đánh giá"] == "chậm so với lộ trình" and closing["Năm 2026"] == "4 hợp tác xã"
+    assert (closing["Mức cần đạt năm 2026"], closing["Chênh lệch"]) == ("≤ 2 hợp tác xã", "-2 hợp tác xã")
+    rated = next(r for r in rows if r["Chỉ tiêu"] == "Tỷ lệ hợp tác xã đạt loại khá, tốt")
+    assert rated["Mức cần đạt năm 2026"] == "60–70%" and rated["Chênh lệch"].endswith(" điểm phần trăm")
 
     image = Artifact.get("bieu-do-htx-kha-tot-2030")
     assert image.type == "image" and image.data.startswith("data:image/png;base64,")
@@ -72,14 +75,19 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
 
     inbox = (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8")
     assert "chỉ tiêu năm 2026 chệch lộ trình" in inbox
-    assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in inbox
+    assert ("Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã tại 27/11/2026; mức cần đạt năm 2026 "
+            "là ≤ 2 hợp tác xã (chênh lệch -2 hợp tác xã); mục tiêu 0 hợp tác xã năm 2030.") in inbox
+    # "tổng số hợp tác xã": the stopped and the young count too, and the band is held from the start
+    assert "Tỷ lệ hợp tác xã đạt loại khá, tốt: 59,4% tại 27/11/2026; mức cần đạt năm 2026 là 60–70% " \
+           "(chênh lệch -0,6 điểm phần trăm)" in inbox
     assert "Phòng Tài chính – Kế hoạch" in inbox
     assert not (var / "inbox" / "leadership.txt").exists()  # leadership never hears of demonstration figures
 
     indicators(year=2026, now="2026-11-30T09:00", return_state=True)  # a rerun tells nobody again
     with Session(engine) as session:
         rows = session.exec(select(IndicatorAlert)).all()
-    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [("giai-the-htx-2030", "coordinator", "sent")]
+    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [
+        ("giai-the-htx-2030", "coordinator", "sent"), ("htx-kha-tot-2030", "coordinator", "sent")]
     assert (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8").count("chệch lộ trình\n") == \
         inbox.count("chệch lộ trình\n")
 
@@ -97,7 +105,7 @@ def test_real_figures_off_their_path_reach_leadership(demo_install) -> None:
     assert "minh họa" not in told
     with Session(engine) as session:
         rows = session.exec(select(IndicatorAlert)).all()
-    assert sorted(r.recipient for r in rows) == ["coordinator", "leadership"]
+    assert sorted(r.recipient for r in rows) == ["coordinator", "coordinator", "leadership", "leadership"]
 
 
 def test_report_flow_writes_three_files_and_a_markdown_artifact(demo_install) -> None:

@@ -210,7 +210,19 @@ def test_kpi_prints_every_indicator_on_the_demonstration_data(run_cli) -> None:
     assert codes == ["htx-kha-tot-2030", "htx-cong-nghe-cao-2030", "tmdt-2030", "giai-the-htx-2030",
                      "tmdt-2045", "ktt-hieu-qua-2045"]
     for item in data["indicators"]:
-        assert item["value"] is not None and item["path"] is not None and item["on_track"] in (True, False)
+        assert item["value"] is not None and item["held_to"] != "—" and item["on_track"] in (True, False)
+        assert item["gap_unit"] == ("điểm phần trăm" if item["unit"] == "%" else "hợp tác xã")
+        assert item["gap_text"].endswith(item["gap_unit"])
+        assert all(w["gap"] is None or w["gap_unit"] == item["gap_unit"] for w in item["by_ward"].values())
+        if item["unit"] == "%":  # a ward's rate is judged by the city's rule: a higher rate never stands worse
+            wards = sorted((w["value"], w["on_track"]) for w in item["by_ward"].values() if w["value"] is not None)
+            assert [on for _, on in wards] == sorted(on for _, on in wards), item["code"]
+    rated, closing = data["indicators"][0], data["indicators"][3]
+    assert (rated["aim"], rated["path"], rated["band"], rated["held_to"]) == ("maintain", None, [60, 70], "60–70%")
+    assert rated["source"].startswith("Phần đầu [sic] duy trì")
+    assert closing["target"] == "0 hợp tác xã" and closing["path"] == int(closing["path"])
     assert {q["code"] for q in data["qualitative"]} == {"chuoi-gia-tri-2030", "quy-mo-chat-luong-2045"}
-    table = run_cli("kpi", "--year", "2026", "--now", "2026-11-27T09:00")
+    table = run_cli("kpi", "--year", "2026", "--now", "2026-11-27T09:00", "--ward", env={"COLUMNS": "250"})
     assert "DỮ LIỆU MINH HỌA" in table.stdout and "Tỷ lệ hợp tác xã đạt loại khá, tốt" in table.stdout
+    assert closing["gap_text"] in table.stdout and rated["gap_text"] in table.stdout
+    assert "trong khoảng mục tiêu" in table.stdout or "dưới khoảng mục tiêu" in table.stdout

@@ -86,7 +86,12 @@ def test_report_numbers_match_the_database(reported, plan) -> None:
     stopped = _scalar(engine, "SELECT count(*) FROM coop_version WHERE valid_from <= :d AND "
                               "(valid_to IS NULL OR valid_to > :d) AND kind IN ('hop-tac-xa', 'lien-hiep-htx') "
                               "AND status IN ('ngung-hoat-dong', 'cho-giai-the')", d=dt.date(2026, 12, 28))
-    assert closing[3] == str(stopped) and closing[-1] == "minh họa"
+    assert closing[3] == f"{stopped} hợp tác xã" and closing[-1] == "minh họa"
+    head = [c.value for c in book["Chỉ tiêu"][1]]
+    assert head[5:7] == ["Mức cần đạt năm 2026", "Chênh lệch"]
+    rated = indicators["Tỷ lệ hợp tác xã đạt loại khá, tốt"]
+    assert (rated[1], rated[5]) == ("60–70% năm 2030", "60–70%")  # maintained from the start: no rising line
+    assert rated[6].endswith(" điểm phần trăm") and closing[6].endswith(" hợp tác xã")
     difficulties = [r[-1] for r in book["Khó khăn vướng mắc"].iter_rows(min_row=2, values_only=True)]
     assert any("thiếu cán bộ chuyên trách" in d for d in difficulties)
     assert any("Chờ số liệu hợp tác xã" in d for d in difficulties)
@@ -115,6 +120,8 @@ def test_docx_is_laid_out_as_an_administrative_report(reported, plan) -> None:
     signed = [p.text for p in foot[1].paragraphs if p.text]
     assert signed == [*plan.meta.signer.office, plan.meta.signer.name]
     assert len(doc.inline_shapes) == 6  # a chart per measured indicator
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert "Mức cần đạt năm 2026" in cells and any(c.endswith(" điểm phần trăm") for c in cells)
     units, overdue, requests = doc.tables[1:4]
     assert [c.text for c in units.rows[0].cells][:3] == ["Đơn vị", "Được giao", "Đến hạn"]
     assert "Phòng Tài chính – Kế hoạch" in {r.cells[0].text for r in units.rows}

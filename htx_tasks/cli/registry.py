@@ -11,8 +11,8 @@ from sqlmodel import Session
 from htx_tasks import clock
 from htx_tasks.cli import output
 from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
-from htx_tasks.indicators.compute import number_vi
 from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.indicators.wording import gap_text, held_to, ratio_text, value_text
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
 from htx_tasks.registry.config import load_registry_config
@@ -179,7 +179,7 @@ def kpi(
     now: NowOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Chỉ tiêu mục I.2: giá trị, mục tiêu, lộ trình và đánh giá đúng/chậm lộ trình."""
+    """Chỉ tiêu mục I.2: giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         today = clock.local_date(at)
@@ -199,27 +199,23 @@ def print_kpi(data: Kpi, plan: Plan, *, ward: bool) -> None:
         output.say(f"*** {SYNTHETIC_BANNER} ***")
     if data.organisations == 0:
         output.say("Sổ theo dõi chưa có tổ chức nào tại ngày tính: nhập sổ bằng 'htx-tasks registry import'.")
-    header = ["Chỉ tiêu", "Năm đích", "Mục tiêu", f"Năm {data.year}", "Tử số/mẫu số", "Lộ trình",
+    header = ["Chỉ tiêu", "Năm đích", "Mục tiêu", f"Năm {data.year}", "Tử số/mẫu số", f"Mức cần đạt năm {data.year}",
               "Chênh lệch", "Đánh giá", "Đơn vị chủ trì"]
     rows = []
     for r in data.results:
-        m, a = r.point.measure, r.point.assessment
-        unit = "%" if r.indicator.unit == "%" else ""
-        ratio = f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else ""
-        rows.append((r.indicator.title, r.indicator.year, r.target,
-                     (number_vi(m.value) + unit) if m.value is not None else (m.note or "—"), ratio,
-                     number_vi(a.path) + unit if a.path is not None else "—",
-                     f"{'+' if (a.gap or 0) >= 0 else ''}{number_vi(a.gap)}" if a.gap is not None else "—",
-                     r.standing.label, plan.unit_name(r.indicator.owner or "")))
+        i, m, a = r.indicator, r.point.measure, r.point.assessment
+        rows.append((i.title, i.year, r.target, value_text(i, m), ratio_text(m), held_to(i, data.year, a),
+                     gap_text(i, a.gap), r.standing.label, plan.unit_name(i.owner or "")))
     output.print_table(f"Chỉ tiêu mục I.2 — năm {data.year} (sổ theo dõi tại {data.on:%d/%m/%Y}, "
                        f"{data.organisations} tổ chức)", header, rows)
     if ward:
         for r in data.results:
+            i = r.indicator
             output.print_table(
-                f"{r.indicator.title} — theo xã, phường", ["Xã, phường", "Giá trị", "Tử số/mẫu số", "Đánh giá"],
-                [(plan.unit_name(code), number_vi(p.value) if p.value is not None else (p.measure.note or "—"),
-                  f"{number_vi(p.measure.numerator)}/{number_vi(p.measure.denominator)}"
-                  if p.measure.denominator is not None else "", p.assessment.standing.label)
+                f"{i.title} — theo xã, phường",
+                ["Xã, phường", "Giá trị", "Tử số/mẫu số", "Mức cần đạt", "Chênh lệch", "Đánh giá"],
+                [(plan.unit_name(code), value_text(i, p.measure), ratio_text(p.measure),
+                  held_to(i, data.year, p.assessment), gap_text(i, p.assessment.gap), p.assessment.standing.label)
                  for code, p in r.by_ward.items()])
     if data.qualitative:
         output.say("Mục tiêu định tính (báo cáo bằng lời):")

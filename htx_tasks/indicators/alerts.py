@@ -24,8 +24,8 @@ from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.delivery.channels import COORDINATOR, LEADERSHIP, Channels
 from htx_tasks.delivery.messages import Message, recipient_name
 from htx_tasks.delivery.sender import UrlResult, scrub, send
-from htx_tasks.indicators.compute import number_vi
 from htx_tasks.indicators.service import Kpi
+from htx_tasks.indicators.wording import amount, gap_text, held_to
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import utc_column
@@ -52,12 +52,10 @@ class IndicatorAlert(SQLModel, table=True):
 
 def alert_line(kpi: Kpi, plan: Plan, code: str) -> str:
     result = next(r for r in kpi.results if r.indicator.code == code)
-    unit = "%" if result.indicator.unit == "%" else f" {result.indicator.unit}"
-    a = result.point.assessment
-    return (f"- {result.indicator.title}: {number_vi(result.point.value)}{unit} tại "
-            f"{result.point.on:%d/%m/%Y}; lộ trình năm {kpi.year} là {number_vi(a.path)}{unit} "
-            f"(chệch {number_vi(abs(a.gap or 0))}); mục tiêu {result.target} năm {result.indicator.year}. "
-            f"Đơn vị chủ trì: {plan.unit_name(result.indicator.owner or '')}.")
+    i, a = result.indicator, result.point.assessment
+    return (f"- {i.title}: {amount(i, result.point.value)} tại {result.point.on:%d/%m/%Y}; mức cần đạt năm "
+            f"{kpi.year} là {held_to(i, kpi.year, a)} (chênh lệch {gap_text(i, a.gap)}); mục tiêu {result.target} "
+            f"năm {i.year}. Đơn vị chủ trì: {plan.unit_name(i.owner or '')}.")
 
 
 def record(session: Session, plan: Plan, kpi: Kpi, now: dt.datetime) -> int:
@@ -94,7 +92,7 @@ def render(plan: Plan, recipient: str, year: int, lines: list[str], now: dt.date
         f"Kính gửi {recipient_name(plan, recipient)},",
         "",
         (f"Đến ngày {format_date_vi(local_date(now))}, các chỉ tiêu sau của {plan.meta.short_title} "
-         "đang chậm so với lộ trình (đường thẳng từ năm gốc đến mục tiêu):"),
+         "chưa đạt mức cần đạt trong năm (theo lộ trình, hoặc khoảng mục tiêu phải duy trì):"),
         *lines,
         "",
         "Chi tiết: htx-tasks kpi, hoặc bảng chỉ tiêu trong Prefect (lượt chạy 'Chỉ tiêu kế hoạch').",

@@ -1,35 +1,44 @@
-"""Indicator arithmetic, pure: a value from a registry snapshot, its path, whether it is on it.
+"""Indicator arithmetic, pure: a value from a registry snapshot, what it is held to, whether it holds.
 
 Definitions (the tests hold hand-computed tables for each):
 - The value for year Y is measured on the registry as of 31/12/Y (the year in progress: as of
   the day of computation). The numerator is counted among the organisations of the
   denominator, so a rate never exceeds 100%.
-- An empty registry on that day, a zero denominator, or nobody in it having the ``needs_data`` field (e.g. nobody rated yet):
-  no value ("chưa có số liệu"), never 0%.
-- Path: the straight line from the baseline year's value to the target (a range's lower bound)
-  in the target year; before the baseline there is no path, after the target year it is the
-  target.
-- On track: before the target year, at or above the path (at or below for a falling target);
-  from the target year on, the comparator itself must hold. Gap = how far ahead of the path
-  (negative: behind), in the indicator's unit.
-- A ``between`` target exceeded from above ("60–70%", value 75%) is reported as "vượt khoảng
-  mục tiêu": on track, never an alert; more organisations doing well is not a failure.
+- An empty registry on that day, a zero denominator, or nobody in it having the ``needs_data``
+  field (e.g. nobody rated yet): no value ("chưa có số liệu"), never 0%.
+- What a year's value is held to follows the target's ``aim`` (``htx_tasks.plan.targets``):
+  ``reach``: before the target year, the straight line from the baseline year's value to the
+  target (a range's lower bound); from the target year on, the target itself. ``maintain``: the
+  target itself every year, from the start. ``eliminate``: the line from the baseline count down
+  to zero.
+- A count's path is in whole numbers, rounded the lenient way: a count falling to zero may keep
+  ⌈line⌉ organisations, a rising count needs ⌊line⌋. It never asks more than the line, nor
+  asks for zero before the plan's year.
+- Gap: how far ahead of what the value is held to (negative: behind), in the indicator's unit
+  (percentage points for a rate). Inside a band the gap is 0; outside it, the distance to the
+  nearer bound.
+- A band exceeded from above ("60–70%", value 75%) is "vượt khoảng mục tiêu": on track, never an
+  alert; more organisations doing well is not a failure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
-from typing import Any
 
 from htx_tasks.indicators.filters import matches
-from htx_tasks.plan.schema import Count, Indicator
+from htx_tasks.plan.targets import Count, Indicator
 from htx_tasks.registry.fields import BY_NAME, Coop, Labelled
+
+EPSILON = 1e-9  # a path computed in floating point and a value on it are equal
 
 
 class Standing(Labelled):
     ON_TRACK = "on_track", "đúng lộ trình"
     BEHIND = "behind", "chậm so với lộ trình"
+    WITHIN_RANGE = "within_range", "trong khoảng mục tiêu"
+    BELOW_RANGE = "below_range", "dưới khoảng mục tiêu"
     ABOVE_RANGE = "above_range", "vượt khoảng mục tiêu"
     MET = "met", "đạt mục tiêu"
     MISSED = "missed", "không đạt mục tiêu"
@@ -40,7 +49,7 @@ class Standing(Labelled):
     def on_track(self) -> bool | None:
         if self in (Standing.NO_DATA, Standing.NO_BASELINE):
             return None
-        return self in (Standing.ON_TRACK, Standing.ABOVE_RANGE, Standing.MET)
+        return self in (Standing.ON_TRACK, Standing.WITHIN_RANGE, Standing.ABOVE_RANGE, Standing.MET)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,10 @@ class Measure:
 
 @dataclass(frozen=True)
 class Assessment:
+    """What a year's value is held to (a number on the path or the target, or a band), and how it stands."""
+
     path: float | None
+    band: tuple[float, float] | None
     gap: float | None
     standing: Standing
 
@@ -90,14 +102,17 @@ def measure(indicator: Indicator, coops: list[Coop], on: dt.date) -> Measure:
 
 
 def path_value(indicator: Indicator, baseline: float, year: int) -> float | None:
-    """Where the straight line from the baseline to the target stands in ``year``."""
+    """Where the line from the baseline to the target stands in ``year`` (whole for a count)."""
     assert indicator.baseline_year is not None
     start, end, target = indicator.baseline_year, indicator.year, indicator.threshold
     if year < start:
         return None
     if year >= end:
         return target
-    return baseline + (target - baseline) * (year - start) / (end - start)
+    line = baseline + (target - baseline) * (year - start) / (end - start)
+    if not indicator.counted:
+        return line
+    return float(math.floor(line + EPSILON) if indicator.rising else math.ceil(line - EPSILON))
 
 
 def satisfied(indicator: Indicator, value: float) -> bool:
@@ -109,34 +124,31 @@ def satisfied(indicator: Indicator, value: float) -> bool:
 
 
 def assess(indicator: Indicator, year: int, value: float | None, baseline: float | None) -> Assessment:
-    """Is ``value`` (measured for ``year``) on the path from ``baseline`` to the target?"""
+    """How ``value`` (measured for ``year``) stands against what the target asks of that year."""
     if value is None:
-        return Assessment(None, None, Standing.NO_DATA)
+        return Assessment(None, None, None, Standing.NO_DATA)
+    if indicator.aim == "maintain" or year >= indicator.year:
+        return against_target(indicator, value)
     if baseline is None or indicator.baseline_year is None or year < indicator.baseline_year:
-        return Assessment(None, None, Standing.NO_BASELINE)
+        return Assessment(None, None, None, Standing.NO_BASELINE)
     path = path_value(indicator, baseline, year)
     assert path is not None
     gap = value - path if indicator.rising else path - value
-    above = indicator.comparator == "between" and value > indicator.high  # type: ignore[operator]
-    if above:
-        return Assessment(path, gap, Standing.ABOVE_RANGE)
-    if year >= indicator.year:
-        return Assessment(path, gap, Standing.MET if satisfied(indicator, value) else Standing.MISSED)
-    return Assessment(path, gap, Standing.ON_TRACK if gap >= -1e-9 else Standing.BEHIND)
+    if indicator.comparator == "between" and value > indicator.high:  # type: ignore[operator]
+        return Assessment(path, None, gap, Standing.ABOVE_RANGE)
+    return Assessment(path, None, gap, Standing.ON_TRACK if gap >= -EPSILON else Standing.BEHIND)
 
 
-def target_text(indicator: Indicator) -> str:
-    """'60–70%', '> 50%', '≤ 0 hợp tác xã'."""
-    unit = indicator.unit if indicator.unit == "%" else f" {indicator.unit}"
+def against_target(indicator: Indicator, value: float) -> Assessment:
+    """``value`` held to the target itself (a "maintain" target every year, any target in its year)."""
+    held = satisfied(indicator, value)
     if indicator.comparator == "between":
-        return f"{number_vi(indicator.low)}–{number_vi(indicator.high)}{unit}"
-    sign = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}[indicator.comparator or "gte"]
-    return f"{sign} {number_vi(indicator.value)}{unit}"
-
-
-def number_vi(value: Any, digits: int = 1) -> str:
-    """A number the Vietnamese way: decimal comma, no trailing ',0'."""
-    if value is None:
-        return "—"
-    text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
+        band = (float(indicator.low), float(indicator.high))  # type: ignore[arg-type]
+        if held:
+            return Assessment(None, band, 0.0, Standing.WITHIN_RANGE)
+        above = value > band[1]
+        return Assessment(None, band, value - band[1 if above else 0],
+                          Standing.ABOVE_RANGE if above else Standing.BELOW_RANGE)
+    target = float(indicator.value)  # type: ignore[arg-type]
+    gap = value - target if indicator.rising else target - value
+    return Assessment(target, None, gap, Standing.MET if held else Standing.MISSED)

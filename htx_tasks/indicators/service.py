@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from htx_tasks.indicators.compute import Assessment, Measure, Standing, assess, measure, target_text
+from htx_tasks.indicators.compute import Assessment, Measure, Standing, assess, measure
+from htx_tasks.indicators.wording import gap_text, gap_unit, held_to, target_text
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Indicator
+from htx_tasks.plan.targets import Indicator
 from htx_tasks.registry import service as registry
 from htx_tasks.registry.fields import Coop
 
@@ -55,22 +56,24 @@ class Result:
         return target_text(self.indicator)
 
     def as_json(self, plan: Plan) -> dict:
-        p = self.point
+        i = self.indicator
         return {
-            "code": self.indicator.code, "title": self.indicator.title, "unit": self.indicator.unit,
-            "year": self.year, "as_of": p.on.isoformat(), "target": self.target,
-            "target_year": self.indicator.year, "baseline_year": self.indicator.baseline_year,
-            "baseline_value": self.baseline.value, "numerator": p.measure.numerator,
-            "denominator": p.measure.denominator, "value": p.value, "path": p.assessment.path,
-            "gap": p.assessment.gap, "on_track": p.assessment.on_track, "standing": self.standing.value,
-            "standing_label": self.standing.label, "note": p.measure.note,
-            "owner": self.indicator.owner, "owner_name": plan.unit_name(self.indicator.owner or ""),
-            "reading": self.indicator.reading,
-            "by_ward": {ward: {"value": pt.value, "numerator": pt.measure.numerator,
-                               "denominator": pt.measure.denominator, "on_track": pt.assessment.on_track,
-                               "standing": pt.assessment.standing.value}
-                        for ward, pt in self.by_ward.items()},
+            "code": i.code, "title": i.title, "source": i.source, "aim": i.aim, "unit": i.unit,
+            "year": self.year, "as_of": self.point.on.isoformat(), "target": self.target, "target_year": i.year,
+            "baseline_year": i.baseline_year, "baseline_value": self.baseline.value,
+            **point_json(i, self.point), "owner": i.owner, "owner_name": plan.unit_name(i.owner or ""),
+            "reading": i.reading, "by_ward": {ward: point_json(i, pt) for ward, pt in self.by_ward.items()},
         }
+
+
+def point_json(indicator: Indicator, point: Point) -> dict:
+    """A value, what it is held to that year, and the gap with its unit."""
+    m, a = point.measure, point.assessment
+    return {"value": m.value, "numerator": m.numerator, "denominator": m.denominator, "note": m.note,
+            "path": a.path, "band": list(a.band) if a.band else None,
+            "held_to": held_to(indicator, point.year, a), "gap": a.gap, "gap_unit": gap_unit(indicator),
+            "gap_text": gap_text(indicator, a.gap), "on_track": a.on_track, "standing": a.standing.value,
+            "standing_label": a.standing.label}
 
 
 @dataclass
@@ -131,7 +134,7 @@ def evaluate(session: Session, plan: Plan, year: int, *, today: dt.date,
         point = _point(indicator, snaps.on(on), year, on, baseline)
         result = Result(indicator, year, point, baseline, history)
         if wards:
-            result.by_ward = _by_ward(indicator, snaps.on(on), snaps.on(base_on), year, on, base_on)
+            result.by_ward = _by_ward(indicator, snaps.on(on), snaps.on(base_on), year, on, base_on, baseline)
         results.append(result)
     coops = snaps.on(on)
     return Kpi(year=year, on=on, results=results,
@@ -140,10 +143,15 @@ def evaluate(session: Session, plan: Plan, year: int, *, today: dt.date,
 
 
 def _by_ward(indicator: Indicator, coops: list[Coop], base: list[Coop], year: int, on: dt.date,
-             base_on: dt.date) -> dict[str, Point]:
-    """The same indicator within each ward or commune (its own baseline, its own path)."""
+             base_on: dt.date, city: Measure) -> dict[str, Point]:
+    """The same indicator within each ward or commune, judged by the city's rule.
+
+    A rate is held to what the city's is held to that year (the same band, the same point on the
+    city's path), so a higher rate never stands worse than a lower one. A count is brought to zero
+    from the ward's own baseline count: counts of wards of different sizes do not compare.
+    """
     out = {}
     for ward in sorted({c.ward for c in coops}):
-        baseline = measure(indicator, [c for c in base if c.ward == ward], base_on)
+        baseline = measure(indicator, [c for c in base if c.ward == ward], base_on) if indicator.counted else city
         out[ward] = _point(indicator, [c for c in coops if c.ward == ward], year, on, baseline)
     return out

@@ -9,17 +9,13 @@ from __future__ import annotations
 import calendar as _pycal
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from htx_tasks.plan.base import CODE, Strict
+from htx_tasks.plan.targets import Indicator
 from htx_tasks.plan.yamlio import FieldError
-
-CODE = r"^[a-z0-9][a-z0-9-]*$"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Every(StrEnum):
@@ -292,72 +288,6 @@ class TaskGroup(Strict):
     ref: str = Field(pattern=r"^II\.\d+$")
     title: str
     duties: list[str] = Field(min_length=1)
-
-
-class Count(Strict):
-    """Organisations of the registry matching ``where``: counted, or ``sum`` of one field."""
-
-    where: dict[str, Any] = {}
-    sum: str | None = None
-
-
-class Indicator(Strict):
-    """A Section I.2 target. ``kind: target`` is measured from the registry; ``qualitative`` is
-    a clause the implementation report must address in words.
-
-    Filters name registry fields (``htx_tasks.registry.fields``); the loader checks them.
-    Without a ``denominator`` the value is the numerator itself (a count, ``unit`` not "%").
-    """
-
-    code: str = Field(pattern=CODE)
-    title: str
-    ref: str = "I.2"
-    source: str  # the plan's own sentence
-    year: int = Field(ge=2000, le=2100)
-    kind: Literal["target", "qualitative"] = "target"
-    owner: str | None = None
-    baseline_year: int | None = Field(default=None, ge=2000, le=2100)
-    comparator: Literal["between", "gt", "gte", "lt", "lte"] | None = None
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    unit: str = "%"
-    numerator: Count | None = None
-    denominator: Count | None = None
-    needs_data: str | None = None  # a field at least one organisation of the denominator must have
-    reading: str | None = None  # how the plan is read where it gives no number or is ambiguous
-
-    @model_validator(mode="after")
-    def _coherent(self) -> Indicator:
-        measured = ("baseline_year", "comparator", "value", "low", "high", "numerator", "denominator",
-                    "needs_data")
-        if self.kind == "qualitative":
-            given = [name for name in measured if getattr(self, name) is not None]
-            if given:
-                raise FieldError(given[0], f"mục tiêu định tính không dùng: {', '.join(given)}")
-            return self
-        missing = [name for name in ("comparator", "numerator", "baseline_year") if getattr(self, name) is None]
-        if missing:
-            raise FieldError("kind", f"chỉ tiêu cần {', '.join(repr(m) for m in missing)}")
-        if self.baseline_year >= self.year:  # type: ignore[operator]
-            raise FieldError("baseline_year", f"năm gốc {self.baseline_year} phải trước năm mục tiêu {self.year}")
-        if self.comparator == "between":
-            if self.low is None or self.high is None or self.low > self.high:
-                raise FieldError("low" if self.low is not None else "comparator", "chỉ tiêu 'between' cần 'low' ≤ 'high'")
-        elif self.value is None:
-            raise FieldError("comparator", f"chỉ tiêu '{self.comparator}' cần khóa 'value'")
-        if (self.unit == "%") != (self.denominator is not None):
-            raise FieldError("unit", "chỉ tiêu tính tỷ lệ (unit '%') cần 'denominator', chỉ tiêu đếm thì không")
-        return self
-
-    @property
-    def threshold(self) -> float:
-        """The number the path leads to: the lower bound of a range, else the value."""
-        return float(self.low if self.comparator == "between" else self.value)  # type: ignore[arg-type]
-
-    @property
-    def rising(self) -> bool:
-        return self.comparator in ("between", "gt", "gte")
 
 
 class Signer(Strict):

@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from htx_tasks.plan.base import Strict
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Strict, UnitKind
+from htx_tasks.plan.schema import UnitKind
 from htx_tasks.plan.yamlio import ConfigError, load_yaml, parse_model
 from htx_tasks.registry.fields import Sector
 

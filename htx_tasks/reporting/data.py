@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from htx_tasks.clock import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Indicator
+from htx_tasks.plan.targets import Indicator
 from htx_tasks.readings import is_request
 from htx_tasks.reports import UnitReport, outcome_report, status_rows
 from htx_tasks.services.errors import InvalidInput

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from htx_tasks.core.lifecycle import Outcome
-from htx_tasks.indicators.compute import number_vi
+from htx_tasks.indicators.wording import amount, gap_text, held_to, number_vi, ratio_text, value_text
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting.data import Consolidated
 
@@ -103,20 +103,15 @@ def request_table(report: Consolidated) -> Table:
 
 def indicator_table(report: Consolidated) -> Table:
     kpi = report.kpi
-    header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số", "Lộ trình",
-              "Chênh lệch", "Đánh giá", "Đơn vị chủ trì", "Dữ liệu"]
+    header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số",
+              f"Mức cần đạt năm {kpi.year}", "Chênh lệch", "Đánh giá", "Đơn vị chủ trì", "Dữ liệu"]
     rows: list[list[object]] = []
     for r in kpi.results:
-        m, a = r.point.measure, r.point.assessment
-        unit = "%" if r.indicator.unit == "%" else ""
+        i, m, a = r.indicator, r.point.measure, r.point.assessment
         rows.append([
-            r.indicator.title, f"{r.target} năm {r.indicator.year}",
-            f"{r.indicator.baseline_year}: {number_vi(r.baseline.value)}{unit if r.baseline.value is not None else ''}",
-            f"{number_vi(m.value)}{unit}" if m.value is not None else (m.note or "—"),
-            f"{number_vi(m.numerator)}/{number_vi(m.denominator)}" if m.denominator is not None else "",
-            f"{number_vi(a.path)}{unit}" if a.path is not None else "—",
-            number_vi(a.gap) if a.gap is not None else "—", r.standing.label,
-            report.plan.unit_name(r.indicator.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
+            i.title, f"{r.target} năm {i.year}", f"{i.baseline_year}: {amount(i, r.baseline.value)}",
+            value_text(i, m), ratio_text(m), held_to(i, kpi.year, a), gap_text(i, a.gap), r.standing.label,
+            report.plan.unit_name(i.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
         ])
     title = f"Bảng 4. Chỉ tiêu mục I.2, sổ theo dõi tại ngày {kpi.on:%d/%m/%Y} ({kpi.organisations} tổ chức)"
     return Table("Chỉ tiêu", title, header, rows)
