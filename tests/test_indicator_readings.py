@@ -83,6 +83,16 @@ def test_a_value_exactly_on_the_path_is_on_track() -> None:
     assert assess(rising, 2025, 34.9, 20.0).standing is Standing.BEHIND
 
 
+def test_a_long_term_path_goes_through_the_plans_milestone(plan: Plan) -> None:
+    later, sooner = indicator(plan, "tmdt-2045"), indicator(plan, "tmdt-2030")  # 20% by 2030, then 30% by 2045
+    assert [path_value(later, 4.0, y) for y in range(2022, 2031)] == [path_value(sooner, 4.0, y)
+                                                                       for y in range(2022, 2031)]
+    assert path_value(later, 4.0, 2026) == 12.0  # 4 + 16 × 4/8
+    assert path_value(later, 4.0, 2035) == pytest.approx(20 + 10 * 5 / 15)
+    assert path_value(later, 4.0, 2045) == 30
+    assert assess(later, 2030, 20.0, 4.0).standing is Standing.ON_TRACK  # on the milestone, not yet the target
+
+
 ZERO = {"aim": "eliminate", "unit": "hợp tác xã", "denominator": None, "baseline_year": 2022}
 
 
@@ -172,6 +182,10 @@ def _refused_line(tmp_path: Path, config_dir: Path, old: str, new: str, message:
      "mục tiêu 'eliminate' đếm tổ chức: cần 'unit'"),
     ("    aim: maintain\n", "    aim: keep\n", "aim", "'reach', 'maintain' hoặc 'eliminate'"),
     ("    kind: qualitative\n", "    kind: qualitative\n    aim: maintain\n", "aim", "mục tiêu định tính không dùng: aim"),
+    ("milestones: [{year: 2030, value: 20}]", "milestones: [{year: 2046, value: 20}]", "milestones",
+     "mốc chỉ dùng cho mục tiêu 'reach', năm tăng dần, sau năm gốc 2022 và trước năm đích 2045"),
+    ("    aim: maintain\n", "    aim: maintain\n    milestones: [{year: 2026, value: 60}]\n", "milestones",
+     "mốc chỉ dùng cho mục tiêu 'reach'"),
 ])
 def test_a_bad_aim_is_refused_at_its_line(tmp_path: Path, config_dir: Path, old: str, new: str, line_has: str,
                                           message: str) -> None:

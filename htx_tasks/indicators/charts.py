@@ -37,7 +37,8 @@ def figure(result: Result, *, synthetic: bool) -> Figure:
         path = [v for y in years if (v := path_value(indicator, baseline, y)) is not None]
         axes.plot(years, path, linestyle="--", color="#888888",
                   drawstyle="steps-post" if indicator.counted else "default",
-                  label=f"Lộ trình đến mục tiêu {result.target} ({end})")
+                  label=f"Lộ trình đến mục tiêu {result.target} ({end})"
+                  + "".join(f", qua {amount(indicator, m.value)} ({m.year})" for m in indicator.milestones))
     if indicator.comparator == "between":
         axes.axhspan(indicator.low, indicator.high, color="#2e7d32", alpha=0.08,  # type: ignore[arg-type]
                      label=f"Khoảng mục tiêu {target_text(indicator)}"

@@ -8,9 +8,9 @@ Definitions (the tests hold hand-computed tables for each):
   field (e.g. nobody rated yet): no value ("chưa có số liệu"), never 0%.
 - What a year's value is held to follows the target's ``aim`` (``htx_tasks.plan.targets``):
   ``reach``: before the target year, the straight line from the baseline year's value to the
-  target (a range's lower bound); from the target year on, the target itself. ``maintain``: the
-  target itself every year, from the start. ``eliminate``: the line from the baseline count down
-  to zero.
+  target (a range's lower bound), through the plan's milestones; from the target year on, the
+  target itself. ``maintain``: the target itself every year, from the start. ``eliminate``: the
+  line from the baseline count down to zero.
 - A count's path is in whole numbers, rounded the lenient way: a count falling to zero may keep
   ⌈line⌉ organisations, a rising count needs ⌊line⌋. It never asks more than the line, nor
   asks for zero before the plan's year.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 from htx_tasks.indicators.filters import matches
 from htx_tasks.plan.targets import Count, Indicator
@@ -102,14 +103,17 @@ def measure(indicator: Indicator, coops: list[Coop], on: dt.date) -> Measure:
 
 
 def path_value(indicator: Indicator, baseline: float, year: int) -> float | None:
-    """Where the line from the baseline to the target stands in ``year`` (whole for a count)."""
+    """Where the line from the baseline through the milestones to the target stands in ``year``
+    (whole for a count)."""
     assert indicator.baseline_year is not None
     start, end, target = indicator.baseline_year, indicator.year, indicator.threshold
     if year < start:
         return None
     if year >= end:
         return target
-    line = baseline + (target - baseline) * (year - start) / (end - start)
+    points = [(start, baseline), *((m.year, m.value) for m in indicator.milestones), (end, target)]
+    (y0, v0), (y1, v1) = next((a, b) for a, b in pairwise(points) if year < b[0])
+    line = v0 + (v1 - v0) * (year - y0) / (y1 - y0)
     if not indicator.counted:
         return line
     return float(math.floor(line + EPSILON) if indicator.rising else math.ceil(line - EPSILON))

@@ -2,7 +2,8 @@
 
 ``aim`` says how the plan words a target, and so how a year's value is judged:
 - ``reach`` ("phấn đấu 20%", "trên 90%"): a straight-line path from the baseline year's value to
-  the target in the target year; from the target year on, the target itself.
+  the target in the target year, through the ``milestones`` the plan sets on the way ("đến năm
+  2030: 20%" for 30% in 2045); from the target year on, the target itself.
 - ``maintain`` ("duy trì", "giữ vững … 60-70%"): the target itself every year, from the start.
 - ``eliminate`` ("giải thể dứt điểm"): a count brought to zero by the target year, on a path in
   whole numbers. The comparator (``lte``) and value (0) are implied and may not be written.
@@ -23,6 +24,13 @@ class Count(Strict):
 
     where: dict[str, Any] = {}
     sum: str | None = None
+
+
+class Milestone(Strict):
+    """A point the plan sets on the way to a target: the same measure, an earlier year."""
+
+    year: int = Field(ge=2000, le=2100)
+    value: float
 
 
 class Indicator(Strict):
@@ -47,6 +55,7 @@ class Indicator(Strict):
     low: float | None = None
     high: float | None = None
     unit: str = "%"
+    milestones: list[Milestone] = []
     numerator: Count | None = None
     denominator: Count | None = None
     needs_data: str | None = None  # a field at least one organisation of the denominator must have
@@ -73,8 +82,7 @@ class Indicator(Strict):
                     "needs_data")
         if self.kind == "qualitative":
             given = [name for name in measured if getattr(self, name) is not None]
-            if self.aim != "reach":
-                given.append("aim")
+            given += [name for name in ("aim", "milestones") if name in self.model_fields_set]
             if given:
                 raise FieldError(given[0], f"mục tiêu định tính không dùng: {', '.join(given)}")
             return self
@@ -90,6 +98,10 @@ class Indicator(Strict):
             raise FieldError("comparator", f"chỉ tiêu '{self.comparator}' cần khóa 'value'")
         if (self.unit == "%") != (self.denominator is not None):
             raise FieldError("unit", "chỉ tiêu tính tỷ lệ (unit '%') cần 'denominator', chỉ tiêu đếm thì không")
+        years = [self.baseline_year, *(m.year for m in self.milestones), self.year]
+        if self.milestones and (self.aim != "reach" or years != sorted(set(years))):  # type: ignore[type-var]
+            raise FieldError("milestones", "mốc chỉ dùng cho mục tiêu 'reach', năm tăng dần, sau năm gốc "
+                             f"{self.baseline_year} và trước năm đích {self.year}")
         return self
 
     @property
