@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 14000))
         trim_bottom(args.out / "board.png")
         kpi, chart = latest_artifact(base, "chi-tieu-ke-hoach"), latest_artifact(base, "bieu-do-giai-the-htx-2030")
-        screenshot(f"{base}/v2/artifacts/artifact/{kpi}", args.out / "kpi.png", profile, (1680, 900))
+        screenshot(f"{base}/v2/artifacts/artifact/{kpi}", args.out / "kpi.png", profile, (2560, 900))  # every column
         screenshot(f"{base}/v2/artifacts/artifact/{chart}", args.out / "kpi-chart.png", profile, (1400, 1000))
         if args.keep:
             print(f"Prefect UI: {base} (Ctrl-C để dừng)")
