@@ -13,6 +13,7 @@ from prefect.states import Completed, State
 from sqlmodel import Session
 
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
+from flows.tasks import deliver
 from htx_tasks import clock
 from htx_tasks.indicators import alerts, charts
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -70,12 +71,12 @@ def publish(ctx: Context, kpi: Kpi) -> dict[str, Path]:
     return drawn
 
 
-@task(name="Báo chỉ tiêu chệch lộ trình", cache_policy=NO_CACHE)
+@task(name="Ghi nhận chỉ tiêu chệch lộ trình", cache_policy=NO_CACHE)
 def warn(ctx: Context, kpi: Kpi, now: dt.datetime) -> int:
+    """One notification per indicator newly off its path, in the outbox (sent by ``deliver``)."""
     with session_scope(ctx.engine) as session:
         added = alerts.record(session, ctx.plan, kpi, now)
-    sent = alerts.deliver(ctx.engine, ctx.plan, ctx.channels, now)
-    get_run_logger().info("Ghi %s cảnh báo chỉ tiêu; gửi %s, chưa gửi được %s.", added, sent.sent, sent.failed)
+    get_run_logger().info("Ghi %s cảnh báo chỉ tiêu.", added)
     return added
 
 
@@ -104,6 +105,8 @@ def indicators(year: int | None = None, now: str | None = None) -> State:
             kpi = compute(ctx, year, at)
             publish(ctx, kpi)
             warn(ctx, kpi, at)
+            # in working hours now, else with the roles' next digest (the board's run)
+            deliver(ctx, at, set(alerts.RECIPIENTS))
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     off = kpi.off_track

@@ -8,7 +8,6 @@ from prefect.states import Completed, Failed, State
 from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.tasks import deliver
 from htx_tasks import clock
-from htx_tasks.indicators import alerts
 
 FLOW_NAME = "Gửi lại thông báo lỗi"
 
@@ -31,14 +30,11 @@ def retry_deliveries(now: str | None = None) -> State:
     try:
         at = run_time(now)
         with opened() as ctx:
-            result = deliver(ctx, at, None, retries_only=True)
-            told = alerts.deliver(ctx.engine, ctx.plan, ctx.channels, at)  # indicator alerts not yet delivered
+            result = deliver(ctx, at, None, retries_only=True)  # indicator alerts among them
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     message = (f"Gửi lại {result['sent']} mục; {result['retrying']} còn thử lại; "
                f"{result['failed']} thất bại (đã báo kênh dự phòng).")
-    if told.sent or told.failed:
-        message += f" Cảnh báo chỉ tiêu: gửi {told.sent}, chưa gửi được {told.failed}."
     if result["failed"]:
         return Failed(name="Gửi thất bại", message=message)
     return Completed(name="Đã gửi lại" if result["sent"] else "Không có gì để gửi lại", message=message)

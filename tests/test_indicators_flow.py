@@ -1,4 +1,4 @@
-"""The indicators flow under a Prefect test server: table, charts, alerts told once."""
+"""The indicators flow under a Prefect test server: table, charts, alerts told once (through the outbox)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from htx_tasks import clock
-from htx_tasks.indicators.alerts import IndicatorAlert
 from htx_tasks.plan.loader import load_plan
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.service import load_demo
 from htx_tasks.store.db import make_engine, session_scope, upgrade
+from htx_tasks.store.models import Notification
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 NOW = "2026-11-27T09:00"
@@ -84,10 +84,9 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
     assert not (var / "inbox" / "leadership.txt").exists()  # leadership never hears of demonstration figures
 
     indicators(year=2026, now="2026-11-30T09:00", return_state=True)  # a rerun tells nobody again
-    with Session(engine) as session:
-        rows = session.exec(select(IndicatorAlert)).all()
-    assert sorted((r.indicator, r.recipient, r.status) for r in rows) == [
-        ("giai-the-htx-2030", "coordinator", "sent"), ("htx-kha-tot-2030", "coordinator", "sent")]
+    rows = alerts_in_outbox(engine)
+    assert sorted((r.subject, r.recipient, r.status) for r in rows) == [
+        ("giai-the-htx-2030/2026/behind", "coordinator", "sent"), ("htx-kha-tot-2030/2026/below_range", "coordinator", "sent")]
     assert (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8").count("chệch lộ trình\n") == \
         inbox.count("chệch lộ trình\n")
 
@@ -103,9 +102,13 @@ def test_real_figures_off_their_path_reach_leadership(demo_install) -> None:
     told = (var / "inbox" / "leadership.txt").read_text(encoding="utf-8")
     assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in told
     assert "minh họa" not in told
+    assert sorted(r.recipient for r in alerts_in_outbox(engine)) == ["coordinator", "coordinator", "leadership",
+                                                                     "leadership"]
+
+
+def alerts_in_outbox(engine) -> list[Notification]:
     with Session(engine) as session:
-        rows = session.exec(select(IndicatorAlert)).all()
-    assert sorted(r.recipient for r in rows) == ["coordinator", "coordinator", "leadership", "leadership"]
+        return list(session.exec(select(Notification).where(Notification.kind == "indicator")).all())
 
 
 def test_report_flow_writes_three_files_and_a_markdown_artifact(demo_install) -> None:
@@ -127,13 +130,23 @@ def test_the_retry_flow_sends_an_indicator_alert_that_failed_before(demo_install
     from flows.retry import retry_deliveries
 
     engine, var = demo_install
+    at = clock.parse_instant(NOW)
     with session_scope(engine) as session:
-        session.add(IndicatorAlert(indicator="tmdt-2030", year=2026, recipient="coordinator", attempts=1,
-                                   text="- Tỷ lệ sản phẩm chủ lực bán qua thương mại điện tử: thử lại",
-                                   created_at=clock.parse_instant(NOW), last_error="timeout"))
+        session.add(Notification(kind="indicator", level=-1, detail=2026, recipient="coordinator", attempts=1,
+                                 subject="tmdt-2030/2026/behind", due_at=at, created_at=at, next_attempt_at=at,
+                                 body="- Tỷ lệ sản phẩm chủ lực bán qua thương mại điện tử: thử lại",
+                                 last_error="timeout"))
     state = retry_deliveries(now="2026-11-27T09:15", return_state=True)
-    assert "Cảnh báo chỉ tiêu: gửi 1" in state.message
-    with Session(engine) as session:
-        [row] = session.exec(select(IndicatorAlert)).all()
+    assert state.message.startswith("Gửi lại 1 mục")
+    [row] = alerts_in_outbox(engine)
     assert (row.status, row.attempts) == ("sent", 2)
     assert "thương mại điện tử: thử lại" in (var / "inbox" / "coordinator.txt").read_text(encoding="utf-8")
+
+
+def test_a_bad_variable_ends_a_run_failed_in_words_naming_it(demo_install, monkeypatch) -> None:
+    from flows.indicators import indicators
+
+    monkeypatch.setenv("HTX_LINK_DAYS", "45 ngày")
+    state = indicators(year=2026, now=NOW, return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Biến môi trường không hợp lệ")
+    assert "HTX_LINK_DAYS phải là số ngày từ 1 đến 3.650, nhận được '45 ngày'" in state.message

@@ -74,7 +74,7 @@ def _view(status: str, config, json: bool) -> None:
             rows = rows_with_status(session, status)
         if json:
             output.print_json([
-                {"id": r.id, "occurrence": r.occurrence_id, "kind": r.kind, "level": r.level,
+                {"id": r.id, "occurrence": r.occurrence_id, "subject": r.subject, "kind": r.kind, "level": r.level,
                  "recipient": r.recipient, "due_at": r.due_at, "attempts": r.attempts,
                  "next_attempt_at": r.next_attempt_at, "sent_at": r.sent_at, "last_error": r.last_error,
                  "claimed_at": r.claimed_at, "lease_until": lease_until(r)}
@@ -86,13 +86,20 @@ def _view(status: str, config, json: bool) -> None:
             f"Thông báo {VIEWS[status]}: {len(rows)}",
             ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử",
              *(["Bắt đầu gửi", "Hết hạn giữ"] if sending else []), "Lỗi"],
-            [(r.id, r.occurrence_id, Kind(r.kind).label, recipient_name(plan, r.recipient),
+            [(r.id, _about(r), Kind(r.kind).label, recipient_name(plan, r.recipient),
               f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts,
               *([_at(r.claimed_at), _at(lease_until(r))] if sending else []), r.last_error or "") for r in rows],
         )
         if status == "review" and rows:
             output.say("Kiểm tra với người nhận rồi ghi kết quả: htx-tasks notify resolve SỐ --as delivered "
                        "(đã đến nơi) hoặc --as resend (gửi lại) --note \"...\"")
+
+
+def _about(row) -> str:
+    """The item a notice is about, or, for an indicator off its path, the indicator and year."""
+    if row.occurrence_id is not None:
+        return str(row.occurrence_id)
+    return f"chỉ tiêu {(row.subject or '').split('/')[0]}, năm {row.detail}"
 
 
 def _at(moment) -> str:

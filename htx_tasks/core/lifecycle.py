@@ -69,6 +69,7 @@ class Kind(StrEnum):
     REPEAT = "repeat"
     EXTENSION_APPROVED = "ext_approved"  # the coordinator's answer to a request for more time
     EXTENSION_REFUSED = "ext_refused"
+    INDICATOR = "indicator"  # a plan indicator off its path (no item: ``Notification.subject``)
 
     @property
     def label(self) -> str:

@@ -51,6 +51,7 @@ _KINDS: dict[str, tuple[str, str, str]] = {  # value: (coordinator's name, the u
     "repeat": ("Đôn đốc lại", "Đôn đốc lại", "Trao đổi lại"),
     "ext_approved": ("Đồng ý gia hạn", "Đồng ý gia hạn", "Đồng ý lùi mốc"),
     "ext_refused": ("Không đồng ý gia hạn", "Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
+    "indicator": ("Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình"),  # no item
 }
 _COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
     "assigned": "Để phối hợp: nhiệm vụ mới",

@@ -26,9 +26,10 @@ from sqlalchemy import Engine, Row
 
 from htx_tasks import clock
 from htx_tasks.clock import local
+from htx_tasks.core.lifecycle import Kind
 from htx_tasks.delivery import outbox
 from htx_tasks.delivery.channels import FALLBACK, Channels
-from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure
+from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure, render_indicators
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
 from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
@@ -203,6 +204,9 @@ class _Pass:
 
     def render(self, digest: Digest, batch: _Batch) -> Message:
         plan, recipient = self.plan, digest.recipient
+        if digest.rows[0].kind == Kind.INDICATOR:  # a year's indicators off their path (no item)
+            return render_indicators(plan, recipient, digest.rows[0].detail, [r.body or "" for r in digest.rows],
+                                     self.now)
         page, notes = batch.pages[recipient], batch.notes
         items = []
         for r in digest.rows:
@@ -233,8 +237,10 @@ class _Pass:
 
 def _digests(rows: list[Row]):
     """(recipient, rows) per digest: rows a partly failed digest already took to some URLs go
-    again only to the others, one digest per set of URLs already reached."""
-    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    again only to the others, one digest per set of URLs already reached. Indicator alerts go in
+    a message of their own, one per year."""
+    groups: dict[tuple[str, str, int | None], list[Row]] = defaultdict(list)
     for row in rows:  # by recipient, then due time and id
-        groups[(row.recipient, row.delivered_urls)].append(row)
-    return [(recipient, group) for (recipient, _), group in groups.items()]
+        year = row.detail if row.kind == Kind.INDICATOR else None
+        groups[(row.recipient, row.delivered_urls, year)].append(row)
+    return [(recipient, group) for (recipient, _, _), group in groups.items()]

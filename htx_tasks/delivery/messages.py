@@ -196,6 +196,21 @@ def _by_unit(items: list[Item]) -> list[tuple[str, list[Item]]]:
     return [(name, list(group)) for name, group in groupby(items, key=lambda i: i.unit_name)]
 
 
+def render_indicators(plan: Plan, recipient: str, year: int, lines: list[str], now: dt.datetime) -> Message:
+    """The message about a year's indicators off their path (each line fixed when it was recorded)."""
+    title = f"[{plan.meta.label}] {len(lines)} chỉ tiêu năm {year} chệch lộ trình"
+    body = "\n".join([
+        f"Kính gửi {recipient_name(plan, recipient)},",
+        "",
+        (f"Đến ngày {format_date_vi(local_date(now))}, các chỉ tiêu sau của {plan.meta.short_title} "
+         "chưa đạt mức cần đạt trong năm (theo lộ trình, hoặc khoảng mục tiêu phải duy trì):"),
+        *lines,
+        "",
+        "Chi tiết: htx-tasks kpi, hoặc bảng chỉ tiêu trong Prefect (lượt chạy 'Chỉ tiêu kế hoạch').",
+    ])
+    return Message(title=title, text=body, markdown=body)
+
+
 def render_failure(plan: Plan, recipient: str, error: str, count: int, now: dt.datetime) -> Message:
     """What the fallback channel hears when a recipient could not be reached."""
     name = recipient_name(plan, recipient)

@@ -30,8 +30,8 @@ STUCK = "Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đ
 _N: Table = Notification.__table__  # type: ignore[attr-defined]
 _O: Table = Occurrence.__table__  # type: ignore[attr-defined]
 _D: Table = Delivery.__table__  # type: ignore[attr-defined]
-CLAIMED = (_N.c.id, _N.c.recipient, _N.c.occurrence_id, _N.c.kind, _N.c.level, _N.c.due_at,
-           _N.c.attempts, _N.c.delivered_urls)
+CLAIMED = (_N.c.id, _N.c.recipient, _N.c.occurrence_id, _N.c.kind, _N.c.level, _N.c.detail, _N.c.due_at,
+           _N.c.attempts, _N.c.delivered_urls, _N.c.subject, _N.c.body)
 
 
 @dataclass
@@ -113,9 +113,9 @@ def claim(session, now: dt.datetime, recipients: Sequence[str], wall: dt.datetim
     return token, rows
 
 
-def occurrences(session, ids: Iterable[int]) -> dict[int, Row]:
-    """The occurrence fields a digest line needs, by id."""
-    ids = sorted(set(ids))
+def occurrences(session, ids: Iterable[int | None]) -> dict[int, Row]:
+    """The occurrence fields a digest line needs, by id (rows about no item have none)."""
+    ids = sorted({i for i in ids if i is not None})
     found = {}
     for start in range(0, len(ids), CHUNK):
         query = select(_O.c.id, _O.c.unit_code, _O.c.duty_code, _O.c.period_label,

@@ -65,8 +65,10 @@ def resolve_notice(session: Session, plan: Plan, actor: Actor, command: ResolveN
 
 
 def _resolved_before(session: Session, row: Notification) -> bool:
+    about = col(AuditEvent.occurrence_id).is_(None) if row.occurrence_id is None else \
+        AuditEvent.occurrence_id == row.occurrence_id  # an indicator's notice is about no item
     return session.exec(select(AuditEvent.id).where(
-        AuditEvent.occurrence_id == row.occurrence_id, col(AuditEvent.action).in_(RESOLVED),
+        about, col(AuditEvent.action).in_(RESOLVED),
         col(AuditEvent.reason).like(f"Thông báo số {row.id} (%"),
     )).first() is not None
 

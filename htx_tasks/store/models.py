@@ -110,16 +110,22 @@ class AuditEvent(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """Outbox: one row per follow-up event and recipient, written with the state change."""
+    """Outbox: one row per follow-up event and recipient, written with the state change.
+
+    A notice about something other than an item (an indicator off its path) has no occurrence:
+    ``subject`` names what it is about (unique per recipient: told once) and ``body`` holds its
+    line, fixed when it was recorded.
+    """
 
     __table_args__ = (
         UniqueConstraint(
             "occurrence_id", "kind", "level", "due_at", "recipient", name="uq_notification_key"
         ),
+        UniqueConstraint("subject", "recipient", name="uq_notification_subject"),
         Index("ix_notification_status_next", "status", "next_attempt_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id", index=True)
     kind: str = Field(max_length=16)
     level: int
     detail: int = 0
@@ -134,6 +140,8 @@ class Notification(SQLModel, table=True):
     sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     last_error: str | None = None
     delivered_urls: str = ""  # url ids (hashes) that already have this row, for partial retries
+    subject: str | None = Field(default=None, max_length=128)
+    body: str | None = None
 
 
 class OpeningCursor(SQLModel, table=True):

@@ -4,7 +4,6 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import htx_tasks.indicators.alerts  # noqa: F401  (registers the indicator_alert table)
 import htx_tasks.registry.models  # noqa: F401  (registers the registry tables)
 import htx_tasks.store.answers  # noqa: F401  (registers the web tables)
 import htx_tasks.store.models  # noqa: F401  (registers the tables)
