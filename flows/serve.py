@@ -257,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
                 output.say(f"Đã có trang web chạy tại {web_url}; dùng trang này.")
             else:
                 web = start_web(args, ctx.settings)
-            output.say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: var/web.log)", markup=True)
+            output.say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: {ctx.settings.var_dir / 'web.log'})",
+                       markup=True)
             # printed whole: a link cut by line wrapping would not verify
             print(f"Liên kết của cơ quan thường trực: {coordinator_link(ctx)}", flush=True)
 
