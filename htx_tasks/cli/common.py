@@ -98,7 +98,12 @@ def begin(command: typer.Context) -> None:
     (``CliRunner().invoke(app, args, obj=ctx)``), else bootstrapped when first needed."""
     run = _Invocation(command.obj if isinstance(command.obj, Context) else None)
     _invocation.set(run)
-    command.call_on_close(run.close)
+
+    def end() -> None:
+        run.close()
+        _invocation.set(None)  # nothing of this run outlives it
+
+    command.call_on_close(end)
 
 
 def context(config: Path | None) -> Context:
