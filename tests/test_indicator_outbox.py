@@ -32,7 +32,9 @@ from tests.conftest import CONFIG_DIR
 
 FRIDAY_0900 = at_local(dt.date(2026, 11, 27), 9, 0)
 SATURDAY = at_local(dt.date(2026, 11, 28), 16, 0)
-OFF = "giai-the-htx-2030"  # off its path in the demonstration registry, 2026
+OFF = "giai-the-htx-2030"  # off its path in the demonstration registry, 2026 (behind its path)
+BAND = "htx-kha-tot-2030"  # below the band it must hold, 2026
+SUBJECTS = [f"{BAND}/2026/below_range", f"{OFF}/2026/behind"]
 BEFORE = "i9_registry_upkeep"  # the revision before one outbox
 
 
@@ -66,52 +68,55 @@ def notify(ctx: Context, view: str) -> list[dict]:
 
 
 def test_an_indicator_alert_is_an_ordinary_notification_the_notify_views_list(ctx: Context) -> None:
-    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 1  # demonstration figures: the coordinator only
-    [row] = told(ctx.engine)
-    assert (row.occurrence_id, row.recipient, row.status, row.subject) == (
-        None, "coordinator", "pending", f"{OFF}/2026/behind")
-    assert row.body.startswith("- Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã")
+    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 2  # demonstration figures: the coordinator only
+    rows = told(ctx.engine)
+    assert [(r.occurrence_id, r.recipient, r.status, r.subject) for r in rows] == [
+        (None, "coordinator", "pending", subject) for subject in SUBJECTS]
+    assert rows[1].body.startswith("- Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã")
     pending = notify(ctx, "pending")
     assert [(p["id"], p["kind"], p["subject"], p["occurrence"]) for p in pending] == [
-        (row.id, "indicator", f"{OFF}/2026/behind", None)]
+        (r.id, "indicator", r.subject, None) for r in rows]
     text = CliRunner().invoke(app, ["notify", "pending"], obj=ctx, env={"COLUMNS": "2000"}).stdout
     assert f"chỉ tiêu {OFF}, năm 2026" in text and "Chỉ tiêu chệch lộ trình" in text
 
     result = dispatch(ctx.engine, ctx.plan, FRIDAY_0900, channels=ctx.channels)
-    assert (result.sent, result.messages) == (1, 1)
-    assert [s["id"] for s in notify(ctx, "sent")] == [row.id] and notify(ctx, "pending") == []
+    assert (result.sent, result.messages) == (2, 1)  # one message for the year's indicators
+    assert [s["id"] for s in notify(ctx, "sent")] == [r.id for r in rows] and notify(ctx, "pending") == []
     inbox = (ctx.settings.inbox_dir / "coordinator.txt").read_text(encoding="utf-8")
-    assert "[KH thực hiện CTr 46-CTr/TU] 1 chỉ tiêu năm 2026 chệch lộ trình" in inbox
+    assert "[KH thực hiện CTr 46-CTr/TU] 2 chỉ tiêu năm 2026 chệch lộ trình" in inbox
     assert "Số hợp tác xã không còn hoạt động chưa giải thể: 4 hợp tác xã" in inbox and "(Dữ liệu minh họa.)" in inbox
     with Session(ctx.engine) as session:  # a delivery row per URL, as for any notice
-        deliveries = session.scalars(select(Delivery).where(Delivery.notification_ids == str(row.id))).all()
+        deliveries = session.scalars(select(Delivery).where(
+            Delivery.notification_ids == ",".join(str(r.id) for r in rows))).all()
     assert [(d.recipient, d.status) for d in deliveries] == [("coordinator", "success")]
 
 
 def test_an_indicator_is_told_once_a_year_to_each_recipient(ctx: Context) -> None:
-    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 1
+    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 2
     assert off_path(ctx.engine, ctx.plan, FRIDAY_0900 + dt.timedelta(days=3)) == 0  # a rerun tells nobody
     with session_scope(ctx.engine) as session:  # the same figures become real: leadership hears of them, once
         session.execute(update(CoopVersion).values(synthetic=False))
         kpi = evaluate(session, ctx.plan, 2026, today=FRIDAY_0900.date())
-        assert alerts.record(session, ctx.plan, kpi, FRIDAY_0900) == 1
+        assert alerts.record(session, ctx.plan, kpi, FRIDAY_0900) == 2
         assert alerts.record(session, ctx.plan, kpi, FRIDAY_0900) == 0
-    assert sorted(r.recipient for r in told(ctx.engine)) == ["coordinator", "leadership"]
+    assert sorted((r.recipient, r.subject) for r in told(ctx.engine)) == [
+        (recipient, subject) for recipient in ("coordinator", "leadership") for subject in sorted(SUBJECTS)]
 
 
 def test_an_alert_moved_from_the_old_table_still_counts_as_told(ctx: Context) -> None:
     with session_scope(ctx.engine) as session:
         session.add(Notification(kind="indicator", level=-1, detail=2026, due_at=FRIDAY_0900, recipient="coordinator",
                                  created_at=FRIDAY_0900, status="sent", subject=f"{OFF}/2026/off_track", body="- cũ"))
-    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 0
+    assert off_path(ctx.engine, ctx.plan, FRIDAY_0900) == 1  # the other indicator only
+    assert [r.subject for r in told(ctx.engine)] == [f"{OFF}/2026/off_track", f"{BAND}/2026/below_range"]
 
 
 def test_an_alert_recorded_out_of_hours_waits_for_the_next_working_morning(ctx: Context) -> None:
     off_path(ctx.engine, ctx.plan, SATURDAY)
     weekend = dispatch(ctx.engine, ctx.plan, SATURDAY, channels=ctx.channels)
-    assert (weekend.deferred, weekend.sent) == (1, 0) and [r.status for r in told(ctx.engine)] == ["pending"]
+    assert (weekend.deferred, weekend.sent) == (2, 0) and {r.status for r in told(ctx.engine)} == {"pending"}
     monday = dispatch(ctx.engine, ctx.plan, at_local(dt.date(2026, 11, 30), 8, 0), channels=ctx.channels)
-    assert monday.sent == 1 and [r.status for r in told(ctx.engine)] == ["sent"]
+    assert monday.sent == 2 and {r.status for r in told(ctx.engine)} == {"sent"}
 
 
 def test_a_failing_channel_is_retried_with_backoff_then_listed_as_failed(ctx: Context, tmp_path: Path) -> None:
@@ -130,19 +135,20 @@ def test_a_failing_channel_is_retried_with_backoff_then_listed_as_failed(ctx: Co
             assert dispatch(broken.engine, broken.plan, at + BACKOFF[attempt] - dt.timedelta(seconds=1),
                             channels=broken.channels).retrying == 0  # not before its backoff
             at += BACKOFF[attempt]
-    [failed] = notify(broken, "failed")
-    assert (failed["kind"], failed["attempts"], failed["subject"]) == ("indicator", MAX_ATTEMPTS, f"{OFF}/2026/behind")
+    failed = notify(broken, "failed")
+    assert [(f["kind"], f["attempts"], f["subject"]) for f in failed] == [
+        ("indicator", MAX_ATTEMPTS, subject) for subject in SUBJECTS]
 
 
 def test_an_alert_whose_sender_stopped_mid_send_is_set_aside_under_the_lease(ctx: Context) -> None:
     off_path(ctx.engine, ctx.plan, FRIDAY_0900)
     with session_scope(ctx.engine) as session:  # claimed, then the process died
         outbox.claim(session, FRIDAY_0900, ["coordinator"], FRIDAY_0900)
-    assert [s["subject"] for s in notify(ctx, "sending")] == [f"{OFF}/2026/behind"]
+    assert [s["subject"] for s in notify(ctx, "sending")] == SUBJECTS
     later = FRIDAY_0900 + LEASE + dt.timedelta(minutes=1)
     result = dispatch(ctx.engine, ctx.plan, later, channels=ctx.channels, wall=later)
-    assert (result.review, result.sent) == (1, 0)
-    assert [r["subject"] for r in notify(ctx, "review")] == [f"{OFF}/2026/behind"]
+    assert (result.review, result.sent) == (2, 0)
+    assert [r["subject"] for r in notify(ctx, "review")] == SUBJECTS
 
 
 OLD_ROWS = [  # (status, attempts, sent) in the old indicator_alert table
