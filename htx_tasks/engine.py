@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
+from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
 from htx_tasks.opening import ENGINE_ACTOR, cursors, new_occurrence, open_batch, openings
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Assignment, Target
@@ -204,7 +205,7 @@ def _move_pending_submissions(session: Session, old: Occurrence, new: Occurrence
     """A report still awaiting review follows its obligation to the successor."""
     session.execute(
         update(Submission)
-        .where(col(Submission.occurrence_id) == old.id, col(Submission.decision) == "pending")
+        .where(col(Submission.occurrence_id) == old.id, col(Submission.decision) == SubmissionDecision.PENDING)
         .values(occurrence_id=new.id)
     )
 
@@ -353,7 +354,7 @@ class _Notices:
             due_at(event.at)
             to(recipient)
             created(self.now)
-            status("pending" if current else "superseded")
+            status(NotificationStatus.PENDING if current else NotificationStatus.SUPERSEDED)
             next_attempt(event.at if current else None)
 
 
@@ -385,6 +386,6 @@ def record_notifications(session: Session, rows: list[dict]) -> int:
     outbox = columns(NOTIFICATION_COLUMNS)
     for row in rows:
         current = row["due_at"] == newest[(row["occurrence_id"], row["recipient"])]
-        _append(outbox, *(row[c] for c in NOTIFICATION_COLUMNS[:-2]), row["status"] if current else "superseded",
+        _append(outbox, *(row[c] for c in NOTIFICATION_COLUMNS[:-2]), row["status"] if current else NotificationStatus.SUPERSEDED,
                 row["next_attempt_at"] if current else None)
     return insert_notifications(session, outbox)

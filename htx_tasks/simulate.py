@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from htx_tasks.clock import at_local, local
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
@@ -78,7 +79,7 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
             rows = session.exec(
                 select(Notification, Occurrence)
                 .join(Occurrence, Occurrence.id == Notification.occurrence_id)
-                .where(Notification.status != "superseded")
+                .where(Notification.status != NotificationStatus.SUPERSEDED)
                 .order_by(Notification.due_at, Notification.id)
             ).all()
             events = [

@@ -11,6 +11,7 @@ from htx_tasks import clock, services
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.channels import coverage_warnings, recipients_of
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import Message, recipient_name
@@ -22,13 +23,8 @@ from htx_tasks.store.db import session_scope
 notify_app = typer.Typer(help="Hàng đợi thông báo (outbox): chờ gửi, đã gửi, lỗi, cần kiểm tra.")
 channels_app = typer.Typer(help="Kênh nhận thông báo (config/channels.yaml).")
 
-VIEWS = {
-    "pending": "chờ gửi",
-    "sending": "đang gửi",
-    "sent": "đã gửi",
-    "failed": "gửi thất bại sau khi đã thử lại",
-    "review": "đang gửi thì tiến trình dừng: cần người kiểm tra",
-}
+VIEWS = (NotificationStatus.PENDING, NotificationStatus.SENDING, NotificationStatus.SENT, NotificationStatus.FAILED,
+         NotificationStatus.REVIEW)  # ``notify <status>``; each titled with the status's label
 
 
 def print_dispatch(result, json: bool) -> None:
@@ -55,11 +51,11 @@ def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False
         print_dispatch(run_dispatch(ctx.database(), ctx.plan, at, channels=ctx.channels, links=ctx.links), json)
 
 
-def _view_command(status: str):
+def _view_command(status: NotificationStatus):
     def command(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         _view(status, config, json)
 
-    command.__doc__ = f"Thông báo {VIEWS[status]}."
+    command.__doc__ = f"Thông báo {status.label}."
     return command
 
 
@@ -67,7 +63,7 @@ for _status in VIEWS:
     notify_app.command(_status)(_view_command(_status))
 
 
-def _view(status: str, config, json: bool) -> None:
+def _view(status: NotificationStatus, config, json: bool) -> None:
     with errors():
         plan, engine = open_plan(config), open_engine(config)
         with Session(engine) as session:
@@ -81,16 +77,16 @@ def _view(status: str, config, json: bool) -> None:
                 for r in rows
             ])
             return
-        sending = status == "sending"
+        sending = status is NotificationStatus.SENDING
         output.print_table(
-            f"Thông báo {VIEWS[status]}: {len(rows)}",
+            f"Thông báo {status.label}: {len(rows)}",
             ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử",
              *(["Bắt đầu gửi", "Hết hạn giữ"] if sending else []), "Lỗi"],
             [(r.id, _about(r), Kind(r.kind).label, recipient_name(plan, r.recipient),
               f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts,
               *([_at(r.claimed_at), _at(lease_until(r))] if sending else []), r.last_error or "") for r in rows],
         )
-        if status == "review" and rows:
+        if status is NotificationStatus.REVIEW and rows:
             output.say("Kiểm tra với người nhận rồi ghi kết quả: htx-tasks notify resolve SỐ --as delivered "
                        "(đã đến nơi) hoặc --as resend (gửi lại) --note \"...\"")
 
@@ -120,7 +116,7 @@ def resolve(
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             row = services.resolve_notice(session, plan, Actor.coordinator(via_cli()), command, now=at)
-        done = "đã ghi nhận là đã đến nơi" if row.status == "sent" else "sẽ gửi lại trong lượt gửi tới"
+        done = "đã ghi nhận là đã đến nơi" if row.status == NotificationStatus.SENT else "sẽ gửi lại trong lượt gửi tới"
         output.say(f"Thông báo số {row.id}: {done}.")
 
 

@@ -153,7 +153,7 @@ _NOTIFICATION = {
     "sending": "đang gửi",
     "sent": "đã gửi",
     "failed": "gửi thất bại sau khi đã thử lại",
-    "review": "đang gửi thì tiến trình dừng: cần người kiểm tra",
+    "review": "cần kiểm tra (tiến trình dừng khi đang gửi)",
     "cancelled": "đã hủy",
     "superseded": "đã thay bằng thông báo mới hơn",
 }

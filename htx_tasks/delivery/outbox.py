@@ -18,6 +18,7 @@ from sqlalchemy import Engine, Row, Table, bindparam, func, insert, select, upda
 from sqlalchemy.sql import ColumnElement
 
 from htx_tasks.core.lifecycle import ACTIVE
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.sender import UrlResult
 from htx_tasks.store.models import Delivery, Notification, Occurrence
 
@@ -63,7 +64,7 @@ class Recorded:
 
 def due_filter(table, now: dt.datetime, recipients: Iterable[str] | None,
                retries_only: bool = False) -> list[ColumnElement]:
-    where = [table.c.status == "pending", table.c.next_attempt_at <= now]
+    where = [table.c.status == NotificationStatus.PENDING, table.c.next_attempt_at <= now]
     if retries_only:
         where.append(table.c.attempts > 0)
     if recipients is not None:
@@ -79,8 +80,8 @@ def due_counts(session, now: dt.datetime, recipients: set[str] | None, retries_o
 
 
 def set_aside_stuck(session, wall: dt.datetime, recipients: set[str] | None) -> int:
-    stmt = update(_N).where(_N.c.status == "sending", _N.c.claimed_at < wall - LEASE).values(
-        status="review", last_error=STUCK)
+    stmt = update(_N).where(_N.c.status == NotificationStatus.SENDING, _N.c.claimed_at < wall - LEASE).values(
+        status=NotificationStatus.REVIEW, last_error=STUCK)
     if recipients is not None:
         stmt = stmt.where(_N.c.recipient.in_(sorted(recipients)))
     return session.execute(stmt).rowcount or 0
@@ -89,8 +90,8 @@ def set_aside_stuck(session, wall: dt.datetime, recipients: set[str] | None) -> 
 def drop_closed(session, recipients: set[str] | None) -> int:
     """Nothing is sent for an obligation that is done, waived, submitted or succeeded."""
     closed = select(_O.c.id).where(_O.c.state.not_in([s.value for s in ACTIVE]))
-    stmt = update(_N).where(_N.c.status == "pending", _N.c.occurrence_id.in_(closed)).values(
-        status="cancelled", next_attempt_at=None)
+    stmt = update(_N).where(_N.c.status == NotificationStatus.PENDING, _N.c.occurrence_id.in_(closed)).values(
+        status=NotificationStatus.CANCELLED, next_attempt_at=None)
     if recipients is not None:
         stmt = stmt.where(_N.c.recipient.in_(sorted(recipients)))
     return session.execute(stmt).rowcount or 0
@@ -107,7 +108,7 @@ def claim(session, now: dt.datetime, recipients: Sequence[str], wall: dt.datetim
     wanted = (select(due.c.id).where(*due_filter(due, now, recipients, retries_only))
               .order_by(due.c.id).with_for_update())
     stmt = (update(_N).where(_N.c.id.in_(wanted))
-            .values(status="sending", claim_token=token, claimed_at=wall).returning(*CLAIMED))
+            .values(status=NotificationStatus.SENDING, claim_token=token, claimed_at=wall).returning(*CLAIMED))
     rows = list(session.execute(stmt).all())
     rows.sort(key=lambda r: (r.recipient, r.due_at, r.id))
     return token, rows
@@ -150,7 +151,8 @@ def record(engine: Engine, token: str, digests: list[Digest], now: dt.datetime) 
         gave_up = False
         for r in digest.rows:
             last = r.attempts + 1 >= MAX_ATTEMPTS
-            failed.append(dict(row_id=r.id, reached=reached, new_status="failed" if last else "pending",
+            failed.append(dict(row_id=r.id, reached=reached,
+                               new_status=NotificationStatus.FAILED if last else NotificationStatus.PENDING,
                                retry_at=None if last else now + BACKOFF[r.attempts], error=error))
             gave_up |= last
             done.failed += last
@@ -163,7 +165,7 @@ def record(engine: Engine, token: str, digests: list[Digest], now: dt.datetime) 
             conn.execute(insert(_D), deliveries)
         if sent:
             conn.execute(update(_N).where(*mine).values(
-                status="sent", sent_at=now, last_error=None, claim_token=None, attempts=_N.c.attempts + 1,
+                status=NotificationStatus.SENT, sent_at=now, last_error=None, claim_token=None, attempts=_N.c.attempts + 1,
                 delivered_urls=bindparam("reached")), sent)
         if failed:
             conn.execute(update(_N).where(*mine).values(
@@ -191,4 +193,4 @@ def release(engine: Engine, token: str, digests: list[Digest]) -> None:
     with engine.begin() as conn:
         for start in range(0, len(ids), CHUNK):
             conn.execute(update(_N).where(_N.c.id.in_(ids[start:start + CHUNK]), _N.c.claim_token == token)
-                         .values(status="pending", claim_token=None, claimed_at=None))
+                         .values(status=NotificationStatus.PENDING, claim_token=None, claimed_at=None))

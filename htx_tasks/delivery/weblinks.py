@@ -8,6 +8,7 @@ from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.statuses import ExtensionDecision
 from htx_tasks.delivery.channels import COORDINATOR
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.answers import ExtensionRequest
@@ -35,7 +36,7 @@ def decision_notes(session: Session, rows: Sequence[Notification | Row]) -> dict
         return {}
     requests = session.exec(select(ExtensionRequest).where(
         col(ExtensionRequest.occurrence_id).in_([r.occurrence_id for r in wanted]),
-        ExtensionRequest.decision != "pending")).all()
+        ExtensionRequest.decision != ExtensionDecision.PENDING)).all()
     notes: dict[int, str] = {}
     for row in wanted:
         match = [q for q in requests if q.occurrence_id == row.occurrence_id and q.decided_at == row.due_at]

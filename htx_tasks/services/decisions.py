@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from htx_tasks.clock import local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
 from htx_tasks.core.recurrence import case_deadline
+from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
 from htx_tasks.engine import ENGINE_ACTOR, audit, new_occurrence, snapshot_of, state_reason
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Every
@@ -53,7 +54,6 @@ EXPECTS: dict[Act, frozenset[State]] = {  # the states each action starts from
     Act.REQUEST_EXTENSION: ACTIVE,
     Act.DECIDE_EXTENSION: ACTIVE | {State.SUBMITTED},  # approving still needs an active item (extend)
 }
-DECISION_WORDS = {"accept": "chấp nhận", "return": "trả lại", "waive": "miễn thực hiện"}
 
 
 def get_occurrence(session: Session, occurrence_id: int) -> Occurrence:
@@ -95,7 +95,7 @@ def require_state(session: Session, row: Occurrence, act: Act) -> None:
         select(Submission).where(col(Submission.occurrence_id) == n).order_by(col(Submission.id).desc()).limit(1)
     ).scalars().first()
     if last is not None and last.decided_at is not None:
-        decided = DECISION_WORDS.get(last.decision, last.decision)
+        decided = SubmissionDecision(last.decision).label
         raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: báo cáo đã được {decided} "
                        f"lúc {local(last.decided_at):%H:%M %d/%m/%Y}")
     raise Refused(f"nhiệm vụ số {n} chưa có báo cáo chờ duyệt")
@@ -108,10 +108,11 @@ def set_state(session: Session, row: Occurrence, state: State, *, now: dt.dateti
     row.state = state.value
 
 
-def _close_submission(session: Session, row: Occurrence, decision: str, note: str, now: dt.datetime) -> None:
+def _close_submission(session: Session, row: Occurrence, decision: SubmissionDecision, note: str,
+                      now: dt.datetime) -> None:
     """The report awaiting review gets its outcome: accept, return, or waive (the item is dropped)."""
     session.execute(
-        update(Submission).where(col(Submission.occurrence_id) == row.id, col(Submission.decision) == "pending")
+        update(Submission).where(col(Submission.occurrence_id) == row.id, col(Submission.decision) == SubmissionDecision.PENDING)
         .values(decision=decision, decided_at=now, decision_note=note)
     )
 
@@ -133,8 +134,8 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     """
     session.execute(
         update(Notification)
-        .where(col(Notification.occurrence_id) == row.id, col(Notification.status) == "pending")
-        .values(status="cancelled", next_attempt_at=None)
+        .where(col(Notification.occurrence_id) == row.id, col(Notification.status) == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.CANCELLED, next_attempt_at=None)
     )
     row.last_action_at = now
     step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
@@ -167,7 +168,7 @@ def review(session: Session, plan: Plan, actor: Actor, command: ReviewReport, *,
     accept = command.decision is Decision.ACCEPT
     row = begin_decision(session, plan, actor, Act.ACCEPT if accept else Act.RETURN, command.occurrence,
                  command.expected_version)
-    _close_submission(session, row, command.decision.value, command.note, now)
+    _close_submission(session, row, SubmissionDecision(command.decision), command.note, now)
     if accept:
         assert row.submitted_at is not None
         set_state(session, row, closing_state(row.submitted_at, row.deadline), now=now, actor=actor,
@@ -201,7 +202,7 @@ def extend(session: Session, plan: Plan, actor: Actor, command: ExtendDeadline, 
 
 def waive(session: Session, plan: Plan, actor: Actor, command: Waive, *, now: dt.datetime) -> Occurrence:
     row = begin_decision(session, plan, actor, Act.WAIVE, command.occurrence, command.expected_version)
-    _close_submission(session, row, "waive", command.note, now)
+    _close_submission(session, row, SubmissionDecision.WAIVE, command.note, now)
     set_state(session, row, State.WAIVED, now=now, actor=actor, action="waive", reason=command.note)
     row.closed_at, row.next_action_at = now, None
     return save_decision(session, row)

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Kind, State
+from htx_tasks.core.statuses import ExtensionDecision
 from htx_tasks.engine import audit
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
@@ -36,7 +37,7 @@ from htx_tasks.services.inputs import (
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.models import Notification, Occurrence
 
-PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+PENDING, APPROVED, REFUSED = ExtensionDecision.PENDING, ExtensionDecision.APPROVED, ExtensionDecision.REFUSED
 
 
 class RequestExtension(OnOccurrence):

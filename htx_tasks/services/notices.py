@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
+from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.dispatcher import LEASE
 from htx_tasks.engine import audit
 from htx_tasks.plan.loader import Plan
@@ -23,11 +24,6 @@ from htx_tasks.services.inputs import NoticeOutcome, ResolveNotice
 from htx_tasks.store.models import AuditEvent, Notification
 
 RESOLVED = ("notice_delivered", "notice_resend")  # the audit actions of a resolved review row
-
-STATUS_LABELS = {
-    "pending": "chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "gửi thất bại",
-    "review": "cần kiểm tra", "cancelled": "đã hủy", "superseded": "đã thay bằng thông báo mới hơn",
-}
 
 
 def lease_until(row: Notification) -> dt.datetime | None:
@@ -42,17 +38,18 @@ def resolve_notice(session: Session, plan: Plan, actor: Actor, command: ResolveN
     if row is None:
         raise Refused(f"không có thông báo số {command.notification}")
     if command.outcome is NoticeOutcome.DELIVERED:
-        values = {"status": "sent", "sent_at": row.claimed_at or now, "last_error": None, "claim_token": None}
+        values = {"status": NotificationStatus.SENT, "sent_at": row.claimed_at or now, "last_error": None, "claim_token": None}
         action, what = RESOLVED[0], "đã đến nơi"
     else:
-        values = {"status": "pending", "next_attempt_at": now, "claim_token": None, "claimed_at": None}
+        values = {"status": NotificationStatus.PENDING, "next_attempt_at": now, "claim_token": None, "claimed_at": None}
         action, what = RESOLVED[1], "gửi lại"
     changed = cast(CursorResult, session.execute(
-        update(Notification).where(col(Notification.id) == row.id, col(Notification.status) == "review").values(**values)
+        update(Notification).where(col(Notification.id) == row.id, col(Notification.status) == NotificationStatus.REVIEW)
+        .values(**values)
     )).rowcount
     if not changed:
         session.refresh(row)
-        label = STATUS_LABELS.get(row.status, row.status)
+        label = NotificationStatus(row.status).label
         if _resolved_before(session, row):
             raise Conflict(f"thông báo số {row.id} đã có người xử lý trước (nay: '{label}')")
         raise Refused(f"thông báo số {row.id} đang ở trạng thái '{label}', không cần kiểm tra")
@@ -73,7 +70,7 @@ def _resolved_before(session: Session, row: Notification) -> bool:
     )).first() is not None
 
 
-def rows_with_status(session: Session, status: str) -> list[Notification]:
+def rows_with_status(session: Session, status: NotificationStatus) -> list[Notification]:
     return list(session.exec(
         select(Notification).where(Notification.status == status).order_by(col(Notification.due_at), col(Notification.id))
     ).all())

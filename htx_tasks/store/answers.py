@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+from htx_tasks.core.statuses import ExtensionDecision
 from htx_tasks.store.models import utc_column
 
 
@@ -45,7 +46,7 @@ class ExtensionRequest(SQLModel, table=True):
     proposed: dt.date
     reason: str
     deadline_then: dt.date
-    decision: str = Field(default="pending", max_length=16)  # pending, approved, refused
+    decision: str = Field(default=ExtensionDecision.PENDING, max_length=16)  # core.statuses.ExtensionDecision
     decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     decision_note: str | None = None
     new_deadline: dt.date | None = None

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
 from htx_tasks.store.types import UTCDateTime
 
 
@@ -83,7 +84,7 @@ class Submission(SQLModel, table=True):
     submitted_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
     note: str
     evidence_url: str | None = None
-    decision: str = Field(default="pending", max_length=16)
+    decision: str = Field(default=SubmissionDecision.PENDING, max_length=16)  # core.statuses.SubmissionDecision
     decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     decision_note: str | None = None
 
@@ -132,7 +133,7 @@ class Notification(SQLModel, table=True):
     due_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
     recipient: str = Field(max_length=64)
     created_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=NotificationStatus.PENDING, max_length=16)  # core.statuses.NotificationStatus
     attempts: int = 0
     next_attempt_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
     claim_token: str | None = Field(default=None, max_length=64)
