@@ -297,9 +297,9 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
         command = services.Waive.parse(occurrence=occurrence_id, note=note, **seen)
         row = services.waive(session, plan, actor, command, now=now)
         message = "Đã miễn thực hiện."
-    state = State(row.state)
+    label = State(row.state).label_for(request=is_request(plan, row.unit_code))
     return Recorded(
         occurrence_id=row.id, unit=row.unit_code, section_unit=section_unit_of(plan, row.unit_code),
-        state_label=state.label,
-        message=f"Nhiệm vụ số {row.id} ({plan.unit_name(row.unit_code)}): {message} Trạng thái: {state.label}.",
+        state_label=label,
+        message=f"Nhiệm vụ số {row.id} ({plan.unit_name(row.unit_code)}): {message} Trạng thái: {label}.",
     )

@@ -81,6 +81,11 @@ def test_status_shows_requests_in_their_words_and_never_among_overdue(run_cli):
         ("overdue", "Đã qua mốc trao đổi", "đã qua mốc 2 ngày làm việc")}
     table = run_cli("status", "--unit", "ubmttq-doan-the", "--now", "2026-12-15T09:00").stdout
     assert table.count("Đã qua mốc trao đổi") == 6 and "quá hạn" not in table.lower()
+    shown = run_cli("show", str(rows[0]["id"]), "--now", "2026-12-15T09:00").stdout
+    assert "Mốc trao đổi kết quả: Thứ Năm, 10/12/2026 (đã qua mốc 2 ngày làm việc)" in shown
+    assert "Trạng thái: Đã qua mốc trao đổi" in shown and "quá hạn" not in shown.lower()
+    data = json.loads(run_cli("show", str(rows[0]["id"]), "--json", "--now", "2026-12-15T09:00").stdout)
+    assert (data["state"], data["state_now"], data["request"]) == ("open", "overdue", True)  # stored on 27/11 vs now
     overdue = json.loads(run_cli("status", "--json", "--overdue", "--now", "2026-12-15T09:00").stdout)
     assert overdue and not {r["unit"] for r in overdue} & {FRONT, "hoi-nong-dan-thanh-pho"}
     assert all(r["state_label"].startswith("Quá hạn") for r in overdue)

@@ -17,8 +17,10 @@ from sqlmodel import Session
 from htx_tasks import services
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import State
+from htx_tasks.readings import is_request, reading_of
 from htx_tasks.services import Actor, via_cli
 from htx_tasks.services.extensions import pending_request
 from htx_tasks.services.inputs import OnOccurrence
@@ -40,30 +42,34 @@ def _seen(command: Seen) -> Seen:
     return command
 
 
-def show(occurrence: OccurrenceArg, config: ConfigOpt = None, json: JsonOpt = False) -> None:
+def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
     """Xem một nhiệm vụ trước khi quyết định: trạng thái, hạn, phiên bản (dùng cho --version)."""
     with errors():
-        plan, engine = open_plan(config), open_engine(config)
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         number = OnOccurrence.parse(occurrence=occurrence).occurrence
         with Session(engine) as session:
             row = services.get_occurrence(session, number)
             request = pending_request(session, number)
         duty = plan.duties.get(row.duty_code)
+        seen = reading_of(plan, row, at)  # where it stands now, not where the last pass left it
         data = {"id": row.id, "unit": row.unit_code, "duty": row.duty_code, "period": row.period_label,
                 "deadline": row.deadline, "original_deadline": row.original_deadline, "state": row.state,
-                "version": row.version, "extension_request": request.proposed if request else None}
+                "state_now": seen.state.value, "state_label": seen.label, "timing": seen.timing,
+                "request": seen.request, "version": row.version,
+                "extension_request": request.proposed if request else None}
         if json:
             output.print_json(data)
             return
-        deadline = format_date_vi(row.deadline)
+        words = wording.page_words(request=seen.request)
+        deadline = format_date_vi(row.deadline) + (f" ({seen.timing})" if seen.timing else "")
         if row.deadline != row.original_deadline:
-            deadline += f" (đã gia hạn; hạn ban đầu {row.original_deadline:%d/%m/%Y})"
+            deadline += f" (đã {words.moved}; {words.deadline.lower()} ban đầu {row.original_deadline:%d/%m/%Y})"
         output.say(f"Nhiệm vụ số {row.id}: {duty.ref + ' ' if duty else ''}{plan.unit_name(row.unit_code)}, "
                    f"kỳ {row.period_label}")
-        output.say(f"  Hạn: {deadline}")
-        output.say(f"  Trạng thái: {State(row.state).label}")
+        output.say(f"  {words.deadline}: {deadline}")
+        output.say(f"  Trạng thái: {seen.label}")
         if request:
-            output.say(f"  Đề nghị gia hạn đến {request.proposed:%d/%m/%Y} đang chờ quyết định")
+            output.say("  " + words.extension_pending.format(day=f"{request.proposed:%d/%m/%Y}"))
         output.say(f"  Phiên bản: {row.version} — quyết định trên nhiệm vụ này ghi kèm --version {row.version}, "
                    f"ví dụ htx-tasks extend {row.id} --to YYYY-MM-DD --note \"…\" --version {row.version}")
 
@@ -103,7 +109,7 @@ def review(
                                                     expected_version=version))
         with session_scope(engine) as session:
             row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
-        output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label}.")
+        output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label_for(request=is_request(plan, row.unit_code))}.")
 
 
 def extend(

@@ -199,6 +199,7 @@ class PageWords:
     extension_button: str
     extension_hint: str
     extension_pending: str  # "… đến {day}, chờ quyết định" (the template fills the day in)
+    moved: str  # what a deadline moved by the coordinator is called: "gia hạn" / "lùi mốc"
     done_report: str
     done_extension: str
 
@@ -219,6 +220,7 @@ ASSIGNMENT_PAGE = PageWords(
     extension_button="Gửi đề nghị gia hạn",
     extension_hint="Trong khi chờ quyết định, thông báo nhắc việc vẫn tiếp tục theo hạn hiện tại.",
     extension_pending="Đề nghị gia hạn đến {day}, chờ quyết định",
+    moved="gia hạn",
     done_report="Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
     done_extension="Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định.",
 )
@@ -238,6 +240,7 @@ REQUEST_PAGE = PageWords(
     extension_button="Gửi đề nghị lùi mốc",
     extension_hint="Trong khi chờ ý kiến, thông báo vẫn theo mốc hiện tại.",
     extension_pending="Đề nghị lùi mốc đến {day}, chờ ý kiến",
+    moved="lùi mốc",
     done_report="Đã gửi thông tin kết quả. Cơ quan thường trực sẽ tiếp nhận; thông báo nhắc dừng lại.",
     done_extension="Đã gửi đề nghị lùi mốc. Thông báo vẫn theo mốc hiện tại cho đến khi có ý kiến.",
 )
