@@ -165,5 +165,5 @@ def test_every_state_kind_target_and_status_has_words_in_both_registers() -> Non
     for decision in ExtensionDecision:
         assert "gia hạn" not in decision.label_for(request=True)
     assert NotificationStatus("sent") is NotificationStatus.SENT and NotificationStatus.SENT == "sent"
-    for field in wording.REQUEST_PAGE.__dataclass_fields__:
-        assert not ORDER_WORDS.search(getattr(wording.REQUEST_PAGE, field)), field
+    for field in wording.REQUEST_WORDS.__dataclass_fields__:
+        assert not ORDER_WORDS.search(getattr(wording.REQUEST_WORDS, field)), field

@@ -60,7 +60,7 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
         if json:
             output.print_json(data)
             return
-        words = wording.page_words(request=seen.request)
+        words = wording.unit_words(request=seen.request)
         deadline = format_date_vi(row.deadline) + (f" ({seen.timing})" if seen.timing else "")
         if row.deadline != row.original_deadline:
             deadline += f" (đã {words.moved}; {words.deadline.lower()} ban đầu {row.original_deadline:%d/%m/%Y})"

@@ -177,12 +177,13 @@ def extension_decision_label(decision: str, *, request: bool = False) -> str:
     return _EXTENSION[decision][request]
 
 
-# --- a unit's web pages --------------------------------------------------------------------------
+# --- what a unit reads on its pages and in its messages ------------------------------------------
 
 
 @dataclass(frozen=True)
-class PageWords:
-    """The fixed words of a unit's pages (``web/templates``) in one register."""
+class UnitWords:
+    """The fixed words a unit reads about its own items, in one register: its web pages
+    (``web/templates``), its digests (``delivery/templates``) and ``htx-tasks show``."""
 
     listing: str  # under the unit's name
     empty: str
@@ -200,11 +201,13 @@ class PageWords:
     extension_hint: str
     extension_pending: str  # "… đến {day}, chờ quyết định" (the template fills the day in)
     moved: str  # what a deadline moved by the coordinator is called: "gia hạn" / "lùi mốc"
+    answer_link: str  # a digest line's link to the item's page
+    how_to_answer: str  # a digest's closing line when there is no web page
     done_report: str
     done_extension: str
 
 
-ASSIGNMENT_PAGE = PageWords(
+ASSIGNMENT_WORDS = UnitWords(
     listing="Nhiệm vụ đang thực hiện và báo cáo chờ duyệt, hạn gần nhất lên trước.",
     empty="Đơn vị hiện không có nhiệm vụ cần báo cáo.",
     open_item="Báo cáo · Đề nghị gia hạn",
@@ -221,10 +224,12 @@ ASSIGNMENT_PAGE = PageWords(
     extension_hint="Trong khi chờ quyết định, thông báo nhắc việc vẫn tiếp tục theo hạn hiện tại.",
     extension_pending="Đề nghị gia hạn đến {day}, chờ quyết định",
     moved="gia hạn",
+    answer_link="Báo cáo, đề nghị gia hạn",
+    how_to_answer="Cách báo cáo hoàn thành",
     done_report="Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
     done_extension="Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định.",
 )
-REQUEST_PAGE = PageWords(
+REQUEST_WORDS = UnitWords(
     listing="Nội dung kế hoạch đề nghị phối hợp và thông tin kết quả đã gửi, mốc gần nhất lên trước.",
     empty="Hiện không có nội dung đề nghị phối hợp cần trao đổi kết quả.",
     open_item="Gửi thông tin kết quả · Đề nghị lùi mốc",
@@ -241,10 +246,12 @@ REQUEST_PAGE = PageWords(
     extension_hint="Trong khi chờ ý kiến, thông báo vẫn theo mốc hiện tại.",
     extension_pending="Đề nghị lùi mốc đến {day}, chờ ý kiến",
     moved="lùi mốc",
+    answer_link="Gửi thông tin kết quả",
+    how_to_answer="Cách gửi thông tin kết quả",
     done_report="Đã gửi thông tin kết quả. Cơ quan thường trực sẽ tiếp nhận; thông báo nhắc dừng lại.",
     done_extension="Đã gửi đề nghị lùi mốc. Thông báo vẫn theo mốc hiện tại cho đến khi có ý kiến.",
 )
 
 
-def page_words(*, request: bool = False) -> PageWords:
-    return REQUEST_PAGE if request else ASSIGNMENT_PAGE
+def unit_words(*, request: bool = False) -> UnitWords:
+    return REQUEST_WORDS if request else ASSIGNMENT_WORDS

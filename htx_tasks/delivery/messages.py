@@ -55,6 +55,7 @@ class Item:
     registry: bool = False  # a monitoring duty: the unit also confirms or updates its cooperatives
     due: dt.date | None = None  # the deadline itself, for ordering by urgency
     past: bool = False  # its term (a request: its date) has passed, read at the time of sending
+    words: wording.UnitWords = wording.ASSIGNMENT_WORDS  # the unit's register (a request's own words)
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
@@ -80,6 +81,7 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
         source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
         registry=spec.registry_upkeep is not None, due=deadline, past=seen.past,
+        words=wording.unit_words(request=request),
     )
 
 
@@ -166,6 +168,7 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "role": role,
         "items": own,
         "request": bool(own) and all(i.request for i in own),
+        "words": wording.unit_words(request=bool(own) and all(i.request for i in own)),
         # a request all past its date opens as an exchange; a unit with overdue work is urged
         "past": bool(own) and (all if all(i.request for i in own) else any)(i.past for i in own),
         "copies": _copies([i for i in items if i.copy]),

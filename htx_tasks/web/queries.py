@@ -41,7 +41,7 @@ class ItemView:
     provenance: str
     overdue: bool  # an assignment past its term (a request past its date is not overdue)
     version: int  # sent back with each form: a page gone stale cannot overwrite a decision
-    words: wording.PageWords = wording.ASSIGNMENT_PAGE  # the page's words in the unit's register
+    words: wording.UnitWords = wording.ASSIGNMENT_WORDS  # the page's words in the unit's register
     badge: str = ""  # the state's badge style; a request past its date has a neutral one
     extension: ExtensionRequest | None = None
     submission: Submission | None = None
@@ -65,7 +65,7 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
         title=duty.title, deliverable=duty.deliverable, period=row.period_label,
         deadline=format_date_vi(row.deadline), deadline_date=row.deadline, timing=seen.timing,
         state=seen.state.value, state_label=seen.label, provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
-        overdue=seen.overdue, version=row.version, words=wording.page_words(request=seen.request),
+        overdue=seen.overdue, version=row.version, words=wording.unit_words(request=seen.request),
         badge="past" if seen.past and seen.request else seen.state.value,
     )
     view.extension = session.exec(select(ExtensionRequest).where(

@@ -24,7 +24,7 @@ from htx_tasks.web.queries import history, item_view, unit_items
 from htx_tasks.web.registry import FRESHNESS_CLASS
 
 
-def done_text(words: wording.PageWords, done: str | None) -> str | None:
+def done_text(words: wording.UnitWords, done: str | None) -> str | None:
     """The line shown after an action, in the unit's register."""
     return {"report": words.done_report, "extension": words.done_extension}.get(done or "")
 
@@ -64,7 +64,7 @@ def router(web: Web) -> APIRouter:
             _, fresh = web.csrf_for(request, link)  # the cookie the item pages' forms will need
         response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject),
                               registry=registry, classes=FRESHNESS_CLASS,
-                              words=wording.page_words(request=is_request(web.plan, link.subject)))
+                              words=wording.unit_words(request=is_request(web.plan, link.subject)))
         return web.with_cookie(response, fresh)
 
     @api.get("/u/{token}/o/{occurrence_id}", response_class=HTMLResponse)
