@@ -284,8 +284,13 @@ def test_report_as_json_and_csv(ready) -> None:
     by_name = {row[0]: row[1:] for row in table[1:]}
     assert by_name["UBND phường Ba Ngòi"] == ["2", "2", "1", "0", "0", "1", "50.0"]
     assert by_name["Phòng Kinh tế"] == ["4", "0", "0", "0", "4", "0", ""]
-    assert len(table) == 1 + 27  # every unit that owns work; the group itself is not a row
-    assert "Kết quả thực hiện, hạn từ 01/12/2026 đến 31/12/2026" in ok(ready(*args))
+    # every unit that owns work and is assigned it; the six organisations III.7 asks are counted apart
+    assert len(table) == 1 + 21 and "Hội Nông dân thành phố" not in by_name
+    assert rows["hoi-nong-dan-thanh-pho"]["request"] is True and rows["phong-kinh-te"]["request"] is False
+    shown = ok(ready(*args))
+    assert "Kết quả thực hiện, hạn từ 01/12/2026 đến 31/12/2026" in shown
+    asked = shown.split("Nội dung đề nghị phối hợp (không tính vào tỷ lệ đúng hạn)")[1]
+    assert "Hội Nông dân thành phố" in asked and "quá hạn" not in asked
 
 
 # --- calendar -----------------------------------------------------------------------------------

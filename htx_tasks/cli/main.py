@@ -32,6 +32,7 @@ from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.plan.schema import DeadlineSource
+from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.reports import outcome_report, status_rows
 from htx_tasks.services import Actor, via_cli
@@ -260,17 +261,24 @@ def report(
         first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:
             rows = outcome_report(session, plan, start=first, end=last, now=at)
+        asked = [r for r in rows if is_request(plan, r.unit)]  # III.7: asked, not assigned; counted apart
         header = ["Đơn vị", "Được giao", "Đến hạn", Outcome.DONE_ON_TIME.value.capitalize(),
                   Outcome.DONE_LATE.value.capitalize(), Outcome.PENDING_IN_TIME.value.capitalize(),
                   Outcome.PENDING_OVERDUE.value.capitalize(), "Tỷ lệ đúng hạn (%)"]
         table = [(r.unit_name, r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time,
-                  r.pending_overdue, "" if r.on_time_rate is None else r.on_time_rate) for r in rows]
+                  r.pending_overdue, "" if r.on_time_rate is None else r.on_time_rate) for r in rows if r not in asked]
         if json:
-            output.print_json([r.as_json() for r in rows])
+            output.print_json([{**r.as_json(), "request": r in asked} for r in rows])
         elif csv:
             output.print_csv(header, table)
         else:
             output.print_table(f"Kết quả thực hiện, hạn từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}", header, table)
+            if asked:
+                output.print_table(
+                    "Nội dung đề nghị phối hợp (không tính vào tỷ lệ đúng hạn)",
+                    ["Tổ chức", "Nội dung đề nghị", "Đã đến mốc", "Đã có thông tin kết quả", "Chưa có thông tin kết quả"],
+                    [(r.unit_name, r.assigned, r.due, r.done_on_time + r.done_late, r.pending_in_time + r.pending_overdue)
+                     for r in asked])
 
 
 @calendar_app.command("deadline")
