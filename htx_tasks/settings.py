@@ -145,9 +145,18 @@ class Settings(BaseModel):
     web_trusted_proxies: Text = Field("127.0.0.1", alias="HTX_WEB_TRUSTED_PROXIES")
     unit_posts_per_hour: Whole = Field(30, alias="HTX_WEB_UNIT_POSTS_PER_HOUR")
     coordinator_posts_per_hour: Whole = Field(300, alias="HTX_WEB_COORDINATOR_POSTS_PER_HOUR")
-    logins_per_hour: Whole = Field(10, alias="HTX_WEB_LOGINS_PER_HOUR")
+    login_free_tries: Annotated[int, BeforeValidator(_whole(1, 100, "số lần"))] = Field(
+        5, alias="HTX_WEB_LOGIN_FREE_TRIES", description="wrong passwords in a row before each try must wait")
+    login_max_wait: Annotated[float, BeforeValidator(_number(0, 3600))] = Field(
+        300.0, alias="HTX_WEB_LOGIN_MAX_WAIT_SECONDS", description="the longest wait between two tries (seconds)")
+    login_hours: Annotated[int, BeforeValidator(_whole(1, 24 * 45, "số giờ"))] = Field(
+        12, alias="HTX_WEB_LOGIN_HOURS", description="how long the link a login gives works, until logout")
+    web_lock_wait: Annotated[float, BeforeValidator(_number(0, 300))] = Field(
+        10.0, alias="HTX_WEB_LOCK_WAIT_SECONDS", description="a page waits this long for a database lock, then 503")
     evidence_max_mb: Annotated[float, BeforeValidator(_number(0, 1024))] = Field(
         DEFAULT_EVIDENCE_MAX_MB, alias="HTX_EVIDENCE_MAX_MB")
+    evidence_max_inflated_mb: Annotated[float, BeforeValidator(_number(0, 10_000))] = Field(
+        200.0, alias="HTX_EVIDENCE_MAX_INFLATED_MB", description="a .docx/.xlsx unpacked, at most (zip bombs)")
     coordinator_password_hash: Annotated[str, BeforeValidator(_password_hash)] | None = Field(
         None, alias="HTX_COORDINATOR_PASSWORD_HASH", repr=False)
     link_key: Annotated[str, BeforeValidator(_link_key)] | None = Field(

@@ -69,8 +69,11 @@ def test_only_the_settings_module_reads_the_environment_and_only_the_bootstrap_p
     ("HTX_WEB_UNIT_POSTS_PER_HOUR", "-3", "HTX_WEB_UNIT_POSTS_PER_HOUR phải là số nguyên từ 1 đến 1.000.000, "
                                           "nhận được '-3'"),
     ("HTX_WEB_COORDINATOR_POSTS_PER_HOUR", "3.5", "HTX_WEB_COORDINATOR_POSTS_PER_HOUR phải là số nguyên"),
-    ("HTX_WEB_LOGINS_PER_HOUR", "mười", "HTX_WEB_LOGINS_PER_HOUR phải là số nguyên từ 1 đến 1.000.000, "
-                                        "nhận được 'mười'"),
+    ("HTX_WEB_LOGIN_FREE_TRIES", "mười", "HTX_WEB_LOGIN_FREE_TRIES phải là số lần từ 1 đến 100, nhận được 'mười'"),
+    ("HTX_WEB_LOGIN_MAX_WAIT_SECONDS", "0", "HTX_WEB_LOGIN_MAX_WAIT_SECONDS phải là số lớn hơn 0 và không quá 3.600"),
+    ("HTX_WEB_LOGIN_HOURS", "2,5", "HTX_WEB_LOGIN_HOURS phải là số giờ từ 1 đến 1.080, nhận được '2,5'"),
+    ("HTX_WEB_LOCK_WAIT_SECONDS", "mười", "HTX_WEB_LOCK_WAIT_SECONDS phải là số lớn hơn 0 và không quá 300"),
+    ("HTX_EVIDENCE_MAX_INFLATED_MB", "-1", "HTX_EVIDENCE_MAX_INFLATED_MB phải là số lớn hơn 0 và không quá 10.000"),
     ("HTX_EVIDENCE_MAX_MB", "0", "HTX_EVIDENCE_MAX_MB phải là số lớn hơn 0 và không quá 1.024"),
     ("HTX_EVIDENCE_MAX_MB", "20MB", "nhận được '20MB'"),
     ("HTX_WEB_PORT", "70000", "HTX_WEB_PORT phải là số cổng từ 1 đến 65.535, nhận được '70000'"),
@@ -105,7 +108,7 @@ def test_every_bad_variable_is_reported_at_once_and_blank_ones_take_their_defaul
 
 def test_settings_name_every_variable_they_read_and_keep_secrets_out_of_their_repr() -> None:
     assert {"HTX_DATABASE_URL", "HTX_CONFIG_DIR", "HTX_VAR_DIR", "HTX_HORIZON_DAYS", "HTX_WEB_URL", "HTX_LINK_KEY",
-            "HTX_LINK_DAYS", "HTX_EVIDENCE_MAX_MB", "HTX_WEB_UNIT_POSTS_PER_HOUR", "HTX_WEB_LOGINS_PER_HOUR",
+            "HTX_LINK_DAYS", "HTX_EVIDENCE_MAX_MB", "HTX_WEB_UNIT_POSTS_PER_HOUR", "HTX_WEB_LOGIN_FREE_TRIES",
             "HTX_COORDINATOR_PASSWORD_HASH", "HTX_PREFECT_PORT", "HTX_RUNNER_LIMIT"} <= set(VARIABLES)
     settings = Settings.from_env(environ={"HTX_LINK_KEY": "khoa-bi-mat-rat-dai-123", "SMTP_PASSWORD": "mk-smtp"})
     assert "khoa-bi-mat" not in repr(settings) and "mk-smtp" not in repr(settings)
@@ -122,12 +125,12 @@ def test_a_copy_with_changes_is_checked_again_and_follows_its_var_folder() -> No
 def test_a_bad_variable_stops_a_command_before_anything_is_written(tmp_path) -> None:
     database = tmp_path / "x.db"
     env = {"HTX_DATABASE_URL": f"sqlite:///{database}", "HTX_CONFIG_DIR": str(CONFIG_DIR), "COLUMNS": "2000",
-           "HTX_HORIZON_DAYS": "mot nam", "HTX_WEB_LOGINS_PER_HOUR": "0"}
+           "HTX_HORIZON_DAYS": "mot nam", "HTX_WEB_LOGIN_FREE_TRIES": "0"}
     result = CliRunner().invoke(app, ["init"], env=env)
     assert result.exit_code == 2, result.output
     assert "Lỗi: biến môi trường không hợp lệ (2 lỗi):" in result.stderr
     assert "HTX_HORIZON_DAYS phải là số ngày từ 1 đến 36.600, nhận được 'mot nam'" in result.stderr
-    assert "HTX_WEB_LOGINS_PER_HOUR phải là số nguyên từ 1 đến 1.000.000, nhận được '0'" in result.stderr
+    assert "HTX_WEB_LOGIN_FREE_TRIES phải là số lần từ 1 đến 100, nhận được '0'" in result.stderr
     assert not database.exists()
 
 

@@ -18,6 +18,7 @@ from htx_tasks.services import Actor
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
+from htx_tasks.web.app import create_app
 from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
 from tests.webkit import KEY, START, WARD, make_site
 
@@ -116,6 +117,26 @@ def test_cli_prints_and_revokes_links(run_cli, cli_env, tmp_path):
     assert unknown.exit_code == 2 and "không có đơn vị 'khong-co'" in unknown.stderr
     nokey = run_cli("web", env={"HTX_LINK_KEY": "", "HTX_LINK_KEY_FILE": "", "HTX_LINK_SECRET_BLOCK": ""})
     assert nokey.exit_code == 1 and "chưa có khoá ký liên kết" in nokey.stderr
+
+
+def test_revoking_a_group_revokes_every_members_link(run_cli, cli_env, plan, tmp_path):
+    env = {"HTX_WEB_URL": BASE, "HTX_LINK_KEY": KEY}
+    assert run_cli("init").exit_code == 0
+    wards = plan.members("ubnd-xa-phuong")
+    tokens = {unit: run_cli("links", "show", unit, env=env).stdout.strip().rsplit("/", 1)[1]
+              for unit in [*wards, "phong-kinh-te"]}
+    done = run_cli("links", "revoke", "ubnd-xa-phuong")
+    assert done.exit_code == 0 and f"{len(wards)} thành viên" in done.stdout
+    engine = make_engine(cli_env["HTX_DATABASE_URL"])
+    settings = Settings(var_dir=tmp_path / "var", config_dir=plan.config_dir, link_key=KEY)
+    client = TestClient(create_app(engine, plan, Signer(KEY), settings=settings))
+    for unit in wards:
+        page = client.get(f"/u/{tokens[unit]}")
+        assert (page.status_code, "Liên kết đã bị thu hồi" in page.text) == (403, True), unit
+    assert client.get(f"/u/{tokens['phong-kinh-te']}").status_code == 200  # not a member: untouched
+    fresh = run_cli("links", "show", WARD, env=env).stdout.strip().rsplit("/", 1)[1]
+    assert client.get(f"/u/{fresh}").status_code == 200
+    engine.dispose()
 
 
 def test_key_sources(tmp_path):

@@ -13,10 +13,13 @@ from sqlmodel import Session, select
 from htx_tasks.registry import service
 from htx_tasks.registry.fields import Coop
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
+from htx_tasks.registry.upkeep import ConfirmRegistry, confirm_registry
+from htx_tasks.services import Actor, Refused
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent
 from htx_tasks.web.links import COORDINATOR_SUBJECT
+from tests.test_store import plan_with
 from tests.webkit import OTHER_WARD, START, WARD, make_site
 
 KT = "phong-kinh-te"
@@ -30,13 +33,17 @@ def org(code: str, ward: str, sector: str, follow: str, **kw) -> Coop:
     return Coop(code=code, **values)
 
 
+def organisations() -> list[Coop]:
+    return [org("HTX-BN1", WARD, "nong-nghiep", KT, name="Hợp tác xã nông nghiệp Ba Ngòi"),
+            org("HTX-BN2", WARD, "giao-thong-van-tai", "phong-quan-ly-do-thi"),
+            org("HTX-CL1", OTHER_WARD, "thuong-mai", KT)]
+
+
 @pytest.fixture
 def site(db_engine, plan, tmp_path):
     made = make_site(db_engine, plan, tmp_path / "var")
     with session_scope(db_engine) as session:
-        service.apply(session, [org("HTX-BN1", WARD, "nong-nghiep", KT, name="Hợp tác xã nông nghiệp Ba Ngòi"),
-                                org("HTX-BN2", WARD, "giao-thong-van-tai", "phong-quan-ly-do-thi"),
-                                org("HTX-CL1", OTHER_WARD, "thuong-mai", KT)], source="import", now=START)
+        service.apply(session, organisations(), source="import", now=START)
     return made
 
 
@@ -197,3 +204,75 @@ def test_the_coordinator_page_lists_the_units_not_yet_updated_stale_first(site, 
     assert re.search(r"UBND phường Cam Linh</strong> \[III\.8\.2\] · 1 tổ chức · cập nhật gần nhất: chưa có · "
                      r"hạn 10/12/2026 <span class=\"badge overdue\">Quá hạn cập nhật</span>", section)
     assert section.index("Quá hạn cập nhật") < section.index("Phòng Kinh tế</strong>")
+
+
+def test_a_post_with_only_some_fields_changes_those_and_keeps_the_others(site):
+    client = TestClient(site.app, follow_redirects=False)
+    token = site.token(WARD)
+    page = client.get(f"/u/{token}/so-htx/HTX-BN1").text
+    full = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page), "version": hidden(page, "version"),
+        **edit_form(rating="kha", rating_year="2025", tech="Có", tech_note="Sấy lạnh", key_products="Gạo; Nấm",
+                    key_product_count="2", note="Đã đại hội", valid_from="2026-11-20")})
+    assert full.status_code == 303, re.findall(r"role=\"alert\">([^<]*)", full.text)
+    page = client.get(f"/u/{token}/so-htx/HTX-BN1").text
+    partial = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page), "version": hidden(page, "version"), "valid_from": "2026-11-27", "members": "40"})
+    assert partial.status_code == 303
+    with Session(site.engine) as session:
+        now = session.exec(select(CoopVersion).where(CoopVersion.code == "HTX-BN1", CoopVersion.valid_to.is_(None))).one()
+    assert (now.members, now.rating, now.rating_year, now.tech, now.key_products, now.key_product_count, now.note) == \
+        (40, "kha", 2025, True, "Gạo; Nấm", 2, "Đã đại hội")
+    page = client.get(f"/u/{token}/so-htx/HTX-BN1").text
+    unticked = client.post(f"/u/{token}/so-htx/HTX-BN1", data={  # the page's own form: hidden "Không", box unticked
+        "csrf": csrf_of(page), "version": hidden(page, "version"), "valid_from": "2026-11-27", "tech": "Không"})
+    assert unticked.status_code == 303
+    with Session(site.engine) as session:
+        now = session.exec(select(CoopVersion).where(CoopVersion.code == "HTX-BN1", CoopVersion.valid_to.is_(None))).one()
+    assert (now.tech, now.members, now.rating) == (False, 40, "kha")
+
+
+BA_NGOI = "  - {code: phuong-ba-ngoi, name: UBND phường Ba Ngòi, kind: ward}"
+MERGED = "UBND phường Ba Ngòi đã chuyển nhiệm vụ sang UBND phường Cam Linh từ ngày 01/11/2026 (Sáp nhập)"
+
+
+def test_a_merged_ward_cannot_write_through_its_old_link_and_its_successor_keeps_its_organisations(db_engine, tmp_path):
+    merged = plan_with(tmp_path, (BA_NGOI, BA_NGOI[:-1] + ", successor: {unit: phuong-cam-linh, on: 2026-11-01, why: Sáp nhập}}"))
+    site = make_site(db_engine, merged, tmp_path / "var")
+    with session_scope(db_engine) as session:
+        service.apply(session, organisations(), source="import", now=START)
+    client = TestClient(site.app, follow_redirects=False)
+    old = site.token(WARD)
+    page = client.get(f"/u/{old}/so-htx")
+    assert page.status_code == 403 and MERGED in page.text
+    assert "/so-htx" not in client.get(f"/u/{old}").text  # no registry card on its page any more
+    with Session(site.engine) as session:
+        link_id = site.signer.verify(session, old, START).link_id
+    csrf = site.signer.csrf_token(link_id, client.cookies["htx_csrf"])
+    before = written(site)
+    for path, data in (("xac-nhan", {}), ("HTX-BN1", {**edit_form(members="99")})):
+        refused = client.post(f"/u/{old}/so-htx/{path}", data={"csrf": csrf, **data})
+        assert refused.status_code == 403 and MERGED in refused.text, path
+    assert written(site) == before
+    with Session(site.engine) as session:
+        trail = session.exec(select(WebAudit).where(WebAudit.link_id == link_id)).all()
+    assert [(r.action, r.outcome) for r in trail] == [("registry_confirm", "refused"), ("registry_edit", "refused")]
+    assert all("UBND phường Cam Linh" in r.detail for r in trail)
+    with pytest.raises(Refused, match="đã chuyển nhiệm vụ sang UBND phường Cam Linh"):  # the CLI and Prefect forms too
+        with session_scope(db_engine) as session:
+            confirm_registry(session, merged, Actor.coordinator("cli:kiem-thu"), ConfirmRegistry.parse(unit=WARD),
+                             now=START)
+    heir = site.token(OTHER_WARD)
+    listing = client.get(f"/u/{heir}/so-htx").text
+    for code in ("HTX-BN1", "HTX-BN2", "HTX-CL1"):
+        assert f"/so-htx/{code}" in listing
+    form = client.get(f"/u/{heir}/so-htx/HTX-BN1").text
+    answer = client.post(f"/u/{heir}/so-htx/HTX-BN1", data={"csrf": csrf_of(form), "version": hidden(form, "version"),
+                                                           **edit_form(members="31")})
+    assert answer.status_code == 303
+    listing = client.get(f"/u/{heir}/so-htx").text
+    assert client.post(f"/u/{heir}/so-htx/xac-nhan", data={"csrf": csrf_of(listing), "seen": hidden(listing, "seen")}
+                       ).status_code == 303
+    with Session(site.engine) as session:
+        units = [u.unit_code for u in session.exec(select(RegistryUpdate).order_by(RegistryUpdate.id)).all()]
+    assert units == [OTHER_WARD, OTHER_WARD]

@@ -37,9 +37,14 @@ def serve(
         settings = ctx.settings
     port = port or settings.web_port
     output.say(f"Trang web: http://{host}:{port} (Ctrl-C để dừng)")
-    # no access log: the path carries the signed link; the app logs each action with the link id
-    uvicorn.run(app, host=host, port=port, access_log=False, proxy_headers=True,
-                forwarded_allow_ips=settings.web_trusted_proxies)
+    uvicorn.run(app, host=host, port=port, **server_options(settings.web_trusted_proxies))
+
+
+def server_options(trusted_proxies: str) -> dict:
+    """How uvicorn serves the app: no access log (the path carries the signed link; the app logs each
+    action with the link id), and the client's address taken from X-Forwarded-For only when the
+    request comes from a trusted proxy (HTX_WEB_TRUSTED_PROXIES): what the audit and the login limits see."""
+    return {"access_log": False, "proxy_headers": True, "forwarded_allow_ips": trusted_proxies}
 
 
 def _maker(config) -> LinkMaker:
@@ -68,16 +73,18 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
 
 
 @links_app.command("revoke")
-def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coordinator'.")],
+def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, mã nhóm (mọi thành viên) hoặc 'coordinator'.")],
                  config: ConfigOpt = None) -> None:
-    """Thu hồi mọi liên kết đã cấp cho một đơn vị; thông báo sau sẽ mang liên kết mới."""
+    """Thu hồi mọi liên kết đã cấp cho một đơn vị (một nhóm: cho từng thành viên); thông báo sau mang liên kết mới."""
     with errors():
         plan, engine = open_plan(config), open_engine(config)
-        if unit != COORDINATOR_SUBJECT:
-            plan.unit(unit)
-        with session_scope(engine) as session:
-            version = revoke(session, unit, clock.utcnow())
-    output.say(f"Đã thu hồi các liên kết cũ của '{unit}' (phiên bản liên kết mới: {version}).")
+        subjects = [unit] if unit == COORDINATOR_SUBJECT else plan.members(unit)
+        with session_scope(engine) as session:  # all or none
+            versions = {subject: revoke(session, subject, clock.utcnow()) for subject in subjects}
+    if subjects == [unit]:
+        output.say(f"Đã thu hồi các liên kết cũ của '{unit}' (phiên bản liên kết mới: {versions[unit]}).")
+    else:
+        output.say(f"Đã thu hồi các liên kết cũ của {len(subjects)} thành viên nhóm '{unit}': {', '.join(subjects)}.")
 
 
 @links_app.command("hash-password")

@@ -28,16 +28,44 @@ def upkeep_duties(plan: Plan, unit: str) -> list[Duty]:
     return [d for d in plan.source.duties if d.registry_upkeep is not None and unit in plan.assignees(d)]
 
 
-def scopes_of(plan: Plan, unit: str) -> set[RegistryScope]:
-    return {d.registry_upkeep for d in upkeep_duties(plan, unit) if d.registry_upkeep is not None}
+def merged_into(plan: Plan, unit: str, on: dt.date) -> list[str]:
+    """``unit`` and the units whose duties it holds on ``on`` (merged into it, renamed as it)."""
+    return [unit, *(code for code in plan.units if code != unit and plan.current_holder(code, on) == unit)]
 
 
-def follows(scopes: set[RegistryScope], unit: str, row: CoopVersion) -> bool:
-    """Whether ``unit`` (with these scopes) keeps this organisation current; not once dissolved."""
+def held_duties(plan: Plan, unit: str, on: dt.date) -> list[Duty]:
+    """The upkeep duties ``unit`` carries on ``on``: its own and those of the units merged into it."""
+    units = merged_into(plan, unit, on)
+    return [d for d in plan.source.duties
+            if d.registry_upkeep is not None and any(u in plan.assignees(d) for u in units)]
+
+
+Keys = set[tuple[RegistryScope, str]]
+
+
+def follow_keys(plan: Plan, unit: str, on: dt.date) -> Keys:
+    """What ``unit`` follows on ``on``: (scope, unit code) for itself and each unit merged into it."""
+    return {(d.registry_upkeep, code) for code in merged_into(plan, unit, on) for d in upkeep_duties(plan, code)
+            if d.registry_upkeep is not None}
+
+
+def follows(keys: Keys, row: CoopVersion) -> bool:
+    """Whether an organisation is kept current under these keys; not once dissolved."""
     if row.status == Status.DISSOLVED.value:
         return False
-    return ((RegistryScope.FOLLOW_UNIT in scopes and row.follow_unit == unit)
-            or (RegistryScope.WARD in scopes and row.ward == unit))
+    return (RegistryScope.FOLLOW_UNIT, row.follow_unit) in keys or (RegistryScope.WARD, row.ward) in keys
+
+
+def merged_notice(plan: Plan, unit: str, on: dt.date) -> str | None:
+    """Why ``unit`` no longer keeps its part of the registry on ``on`` (it was merged), or None."""
+    holder = plan.current_holder(unit, on)
+    successor = plan.unit(unit).successor
+    if holder == unit or successor is None:
+        return None
+    why = f" ({successor.why})" if successor.why else ""
+    return (f"{plan.unit_name(unit)} đã chuyển nhiệm vụ sang {plan.unit_name(holder)} từ ngày "
+            f"{successor.on:%d/%m/%Y}{why}: sổ theo dõi hợp tác xã nay do {plan.unit_name(holder)} cập nhật, "
+            f"bằng liên kết của {plan.unit_name(holder)}")
 
 
 def rows_on(session: Session, on: dt.date) -> list[CoopVersion]:
@@ -50,9 +78,10 @@ def rows_on(session: Session, on: dt.date) -> list[CoopVersion]:
 
 
 def followed_rows(session: Session, plan: Plan, unit: str, on: dt.date) -> list[CoopVersion]:
-    """The organisations ``unit`` follows, as the registry knows them on ``on``, by code."""
-    scopes = scopes_of(plan, unit)
-    return [r for r in rows_on(session, on) if follows(scopes, unit, r)]
+    """The organisations ``unit`` follows, as the registry knows them on ``on``, by code (with those
+    of the units merged into it)."""
+    keys = follow_keys(plan, unit, on)
+    return [r for r in rows_on(session, on) if follows(keys, r)]
 
 
 def fingerprint(rows: list[CoopVersion]) -> str:
@@ -85,18 +114,23 @@ class UnitUpkeep:
 
 
 def upkeep_lines(session: Session, plan: Plan, today: dt.date) -> list[UnitUpkeep]:
-    """Every unit that keeps part of the registry, in the plan's order of duties and members."""
+    """Every unit that keeps part of the registry today (a merged unit's part is its successor's), in
+    the plan's order of duties and members."""
     rows = rows_on(session, today)
-    pairs = [(duty, unit) for duty in plan.source.duties if duty.registry_upkeep is not None
-             for unit in plan.assignees(duty)]
+    pairs: list[tuple[Duty, str]] = []
+    for duty in plan.source.duties:
+        if duty.registry_upkeep is not None:
+            holders = dict.fromkeys(plan.current_holder(unit, today) for unit in plan.assignees(duty))
+            pairs += [(duty, holder) for holder in holders]
     last = last_updates(session, [unit for _, unit in pairs])
     return [_line(plan, duty, unit, rows, last.get(unit), today) for duty, unit in pairs]
 
 
 def unit_upkeep(session: Session, plan: Plan, unit: str, today: dt.date) -> list[UnitUpkeep]:
-    """The unit's standing under each of its upkeep duties (empty: it keeps no part of the registry)."""
-    duties = upkeep_duties(plan, unit)
-    if not duties:
+    """The unit's standing under each upkeep duty it carries today (empty: it keeps no part of the
+    registry, or it was merged into another unit)."""
+    duties = held_duties(plan, unit, today)
+    if not duties or merged_notice(plan, unit, today):
         return []
     rows, last = rows_on(session, today), last_updates(session, [unit]).get(unit)
     return [_line(plan, duty, unit, rows, last, today) for duty in duties]
@@ -104,7 +138,7 @@ def unit_upkeep(session: Session, plan: Plan, unit: str, today: dt.date) -> list
 
 def _line(plan: Plan, duty: Duty, unit: str, rows: list[CoopVersion], last: dt.date | None,
           today: dt.date) -> UnitUpkeep:
-    scopes = scopes_of(plan, unit)
-    count = sum(1 for r in rows if follows(scopes, unit, r))
+    keys = follow_keys(plan, unit, today)
+    count = sum(1 for r in rows if follows(keys, r))
     return UnitUpkeep(unit=unit, unit_name=plan.unit_name(unit), duty=duty, organisations=count,
                       standing=upkeep(duty, plan.calendar, last, today, plan.meta.tracking_from))

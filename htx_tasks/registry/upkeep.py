@@ -29,7 +29,7 @@ from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.registry.rows import format_coop, parse_rows
 from htx_tasks.registry.service import to_coop
 from htx_tasks.registry.staleness import period_containing
-from htx_tasks.registry.standing import fingerprint, followed_rows, follows, scopes_of, upkeep_duties
+from htx_tasks.registry.standing import fingerprint, follow_keys, followed_rows, follows, held_duties, merged_notice
 from htx_tasks.services.actors import Act, Actor, Role, authorize
 from htx_tasks.services.decisions import PREEMPTED
 from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
@@ -112,25 +112,27 @@ def _source(actor: Actor) -> str:
     return {"link": "web", "form": "form", "cli": "cli"}.get(kind, "cli")
 
 
-def _check_unit(plan: Plan, actor: Actor, act: Act, unit: str) -> None:
+def _check_unit(plan: Plan, actor: Actor, act: Act, unit: str, today: dt.date) -> None:
     try:
         plan.unit(unit)
     except KeyError as exc:
         raise Refused(str(exc.args[0])) from None
+    if notice := merged_notice(plan, unit, today):  # its old link, or anybody acting for it
+        raise Refused(notice)
     if actor.role is Role.UNIT and actor.unit not in plan.units:
         raise Refused(f"không có đơn vị '{actor.unit}' trong kế hoạch")
     if actor.role is Role.UNIT and unit not in {actor.unit, *plan.members(actor.unit or unit)}:
         raise Refused(f"{plan.unit_name(actor.unit or '')} chỉ cập nhật danh sách hợp tác xã của chính đơn vị "
                       f"mình, không cập nhật thay {plan.unit_name(unit)}")
     authorize(plan, actor, act, owner=unit, what=f"danh sách hợp tác xã của {plan.unit_name(unit)}")
-    if not upkeep_duties(plan, unit):
+    if not held_duties(plan, unit, today):
         raise Refused(f"{plan.unit_name(unit)} không có nhiệm vụ theo dõi hợp tác xã trong kế hoạch; "
                       "không có danh sách để xác nhận hay cập nhật")
 
 
 def _occurrence(session: Session, plan: Plan, unit: str, day: dt.date) -> int | None:
     """The unit's obligation of an upkeep duty for the period ``day`` falls in, if it is open."""
-    for duty in upkeep_duties(plan, unit):
+    for duty in held_duties(plan, unit, day):
         period = period_containing(duty, plan.calendar, day)
         if period is None:
             continue
@@ -145,8 +147,8 @@ def _occurrence(session: Session, plan: Plan, unit: str, day: dt.date) -> int | 
 def confirm_registry(session: Session, plan: Plan, actor: Actor, command: ConfirmRegistry, *,
                      now: dt.datetime) -> RegistryUpdate:
     """Record that ``command.unit``'s organisations are right as the registry holds them today."""
-    _check_unit(plan, actor, Act.CONFIRM_REGISTRY, command.unit)
     today = local_date(now)
+    _check_unit(plan, actor, Act.CONFIRM_REGISTRY, command.unit, today)
     as_of = command.as_of or today
     if as_of > today:
         raise InvalidInput.one("as_of", f"ngày xác nhận {vn_date(as_of)} chưa đến")
@@ -186,12 +188,12 @@ def lock_latest(session: Session, code: str) -> CoopVersion | None:
 
 def edit_coop(session: Session, plan: Plan, actor: Actor, command: EditCoop, *, now: dt.datetime) -> Edited:
     """Write ``command``'s values as the organisation's version from ``valid_from``."""
-    _check_unit(plan, actor, Act.EDIT_REGISTRY, command.unit)
     today = local_date(now)
+    _check_unit(plan, actor, Act.EDIT_REGISTRY, command.unit, today)
     # on PostgreSQL a writer that waited on the lock finds the row it waited for closed or replaced:
     # a second statement (a fresh snapshot) finds the version written meanwhile
     latest = lock_latest(session, command.code) or lock_latest(session, command.code)
-    if latest is None or not follows(scopes_of(plan, command.unit), command.unit, latest):
+    if latest is None or not follows(follow_keys(plan, command.unit, today), latest):
         raise Refused(f"tổ chức '{command.code}' không thuộc danh sách do {plan.unit_name(command.unit)} theo dõi")
     if command.expected_version is not None and latest.id != command.expected_version:
         raise Conflict(f"tổ chức '{command.code}' {PREEMPTED}: thông tin đã được cập nhật (hiệu lực từ "

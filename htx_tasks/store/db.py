@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY, LOCK_WAIT = "htx_read_only", "htx_lock_wait"  # execution options read when a transaction begins
 
 
 def make_engine(url: str) -> Engine:
@@ -36,15 +37,42 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn) -> None:
-            # take the write lock at the start, so two passes serialise instead of deadlocking
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn) -> None:
+            options = conn.get_execution_options()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(options.get(LOCK_WAIT, 30) * 1000)}")
+            if options.get(READ_ONLY):  # WAL: a reader sees the last commit and never waits for a writer
+                conn.exec_driver_sql("BEGIN")
+            else:  # take the write lock at the start, so two passes serialise instead of deadlocking
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # an address that drops packets must not hang a command for minutes
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+    @event.listens_for(engine, "begin")
+    def _lock_wait(conn) -> None:
+        options = conn.get_execution_options()
+        wait = options.get(LOCK_WAIT)
+        if wait is not None and not options.get("postgresql_readonly"):  # a read takes no row lock
+            # a row lock that does not come ends the transaction instead of hanging it
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait * 1000)}")
+
+    return engine
+
+
+def bounded(engine: Engine, *, lock_wait: float) -> Engine:
+    """The same engine (same pool) whose transactions give up waiting for a lock after ``lock_wait`` s."""
+    return engine.execution_options(**{LOCK_WAIT: lock_wait})
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (same pool) for transactions that only read: on SQLite a plain BEGIN (no write
+    lock, never waits for a writer under WAL), on PostgreSQL a READ ONLY transaction."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(postgresql_readonly=True)
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def masked(url: str) -> str:
@@ -131,6 +159,14 @@ def current_revision(engine: Engine) -> str | None:
         return None
     with engine.connect() as conn:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction that only reads (see ``read_only``); closed (rolled back) at the end, the rows read
+    staying usable, detached."""
+    with Session(read_only(engine), expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager

@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from htx_tasks import clock
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.answers import WebAudit
-from htx_tasks.store.db import session_scope
-from htx_tasks.web.guard import CSRF_COOKIE, HEADERS, BodyLimit, RateLimit, new_csrf_cookie
+from htx_tasks.store.db import bounded, session_scope
+from htx_tasks.web.guard import CSRF_COOKIE, BodyLimit, RateLimit, SecurityHeaders, new_csrf_cookie
 from htx_tasks.web.links import Link, LinkError, Role, Signer
 from htx_tasks.web.queries import when
 
@@ -28,12 +30,30 @@ log = logging.getLogger("htx_tasks.web.audit")
 FORM_OVERHEAD = 1024 * 1024  # room for the note and the form fields beside the files
 
 
-class PageError(Exception):
-    """Stop and show a Vietnamese page with this status; nothing has been written."""
+@dataclass(frozen=True)
+class Event:
+    """A security event for the web audit (a refused link, another unit's item, a bad form token, a
+    limit, a failed login): who it claimed to be when known, never the link itself or a password."""
 
-    def __init__(self, status: int, message: str, title: str = "Không thực hiện được") -> None:
+    action: str
+    subject: str = "?"
+    link_id: str = ""
+    outcome: str = "refused"
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, link: Link, action: str, outcome: str = "refused", detail: str | None = None) -> Event:
+        return cls(action, link.subject, link.link_id, outcome, detail)
+
+
+class PageError(Exception):
+    """Stop and show a Vietnamese page with this status; nothing has been written but ``event``."""
+
+    def __init__(self, status: int, message: str, title: str = "Không thực hiện được", *,
+                 event: Event | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.title = status, message, title
+        self.event, self.retry_after = event, retry_after
 
 
 @dataclass
@@ -70,11 +90,14 @@ class Web:
         try:
             link = self.signer.verify(session, token, self.now())
         except LinkError as exc:
-            raise PageError(403, exc.message, "Liên kết không dùng được") from None
+            raise PageError(403, exc.message, "Liên kết không dùng được", event=Event(
+                "link_refused", exc.subject or "?", exc.link_id or "", detail=exc.kind)) from None
         if link.role is not role:
-            raise PageError(403, "Liên kết này không dùng cho trang này.", "Liên kết không dùng được")
+            raise PageError(403, "Liên kết này không dùng cho trang này.", "Liên kết không dùng được",
+                            event=Event.of(link, "link_refused", detail="wrong_page"))
         if role is Role.UNIT and link.subject not in self.plan.units:
-            raise PageError(403, "Đơn vị của liên kết không còn trong kế hoạch.", "Liên kết không dùng được")
+            raise PageError(403, "Đơn vị của liên kết không còn trong kế hoạch.", "Liên kết không dùng được",
+                            event=Event.of(link, "link_refused", detail="unit_gone"))
         return link
 
     def csrf_for(self, request: Request, link: Link) -> tuple[str, str | None]:
@@ -94,24 +117,34 @@ class Web:
         token = form.get("csrf") if form is not None else None
         if not isinstance(token, str) or not self.signer.check_csrf(
                 token, link.link_id, request.cookies.get(CSRF_COOKIE, "")):
-            self.log(request, link, "csrf", None, "forbidden")
             raise PageError(403, "Phiên làm việc không hợp lệ (thiếu hoặc sai mã chống giả mạo biểu mẫu). "
-                                 "Vui lòng mở lại liên kết trong thông báo rồi gửi lại.")
-        if not self.limits[link.role.value].allow(link.link_id):
-            self.log(request, link, "rate", None, "limited")
-            raise PageError(429, "Liên kết này đã gửi quá nhiều lần trong một giờ. Vui lòng thử lại sau.",
-                            "Tạm dừng nhận")
+                                 "Vui lòng mở lại liên kết trong thông báo rồi gửi lại.", event=Event.of(link, "csrf"))
+        if not self.limits[link.role.value].allow(link.subject):  # per unit: a second link gets no fresh quota
+            raise PageError(429, "Đơn vị đã gửi quá nhiều lần trong một giờ. Vui lòng thử lại sau.", "Tạm dừng nhận",
+                            event=Event.of(link, "rate_limited", "limited"), retry_after=600)
 
-    def log(self, request: Request, link: Link, action: str, occurrence_id: int | None, outcome: str) -> None:
-        log.warning("web %s %s subject=%s link=%s item=%s client=%s", action, outcome, link.subject,
-                    link.link_id, occurrence_id, client_of(request))
+    def log(self, request: Request, subject: str, link_id: str, action: str, occurrence_id: int | None,
+            outcome: str) -> None:
+        log.warning("web %s %s subject=%s link=%s item=%s client=%s", action, outcome, subject, link_id,
+                    occurrence_id, client_of(request))
+
+    def record(self, request: Request, event: Event) -> None:
+        """Write a security event in its own transaction; with the database down it is only logged."""
+        self.log(request, event.subject, event.link_id, event.action, None, event.outcome)
+        try:
+            with session_scope(self.engine) as session:
+                session.add(WebAudit(at=self.now(), subject=event.subject[:64], link_id=event.link_id[:32],
+                                     client=client_of(request), action=event.action, outcome=event.outcome,
+                                     detail=(event.detail or "")[:500] or None))
+        except DBAPIError:
+            log.exception("web audit line not written")
 
     def audit(self, session: Session, request: Request, link: Link, action: str, occurrence_id: int | None,
               outcome: str, detail: str | None = None) -> None:
         session.add(WebAudit(at=self.now(), subject=link.subject, link_id=link.link_id, client=client_of(request),
                              action=action, occurrence_id=occurrence_id, outcome=outcome,
                              detail=(detail or "")[:500] or None))
-        self.log(request, link, action, occurrence_id, outcome)
+        self.log(request, link.subject, link.link_id, action, occurrence_id, outcome)
 
     def audit_refusal(self, request: Request, link: Link, action: str, occurrence_id: int | None,
                       reason: str) -> None:
@@ -134,19 +167,27 @@ def page_environment() -> Environment:
 
 def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings,
                now: Callable[[], dt.datetime] = clock.utcnow) -> FastAPI:
-    """The app on ``settings`` (evidence folder and size, rates per hour, the login's password hash)."""
-    from htx_tasks.web import coordinator, login, registry, unit
+    """The app on ``settings`` (evidence folder and size, rates per hour, the login's limits); its
+    transactions give up waiting for a lock after ``settings.web_lock_wait`` seconds (a 503 page)."""
+    from htx_tasks.web import coordinator, faults, login, registry, unit
 
     posts = {Role.UNIT: settings.unit_posts_per_hour, Role.COORDINATOR: settings.coordinator_posts_per_hour}
-    web = Web(engine=engine, plan=plan, signer=signer, settings=settings, now=now, pages=page_environment(),
+    web = Web(engine=bounded(engine, lock_wait=settings.web_lock_wait), plan=plan, signer=signer, settings=settings,
+              now=now, pages=page_environment(),
               limits={role.value: RateLimit(per_hour, now) for role, per_hour in posts.items()})
     max_upload = web.max_upload
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web
+    faults.install(app, web)
 
     @app.exception_handler(PageError)
     async def _page_error(request: Request, exc: PageError) -> HTMLResponse:
-        return web.error_page(exc.status, exc.message, exc.title)
+        if exc.event is not None:
+            await run_in_threadpool(web.record, request, exc.event)
+        response = web.error_page(exc.status, exc.message, exc.title)
+        if exc.retry_after:
+            response.headers["retry-after"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(404)
     async def _not_found(request: Request, exc) -> HTMLResponse:
@@ -159,13 +200,6 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings
     @app.exception_handler(405)
     async def _not_allowed(request: Request, exc) -> HTMLResponse:
         return web.error_page(405, "Trang này không nhận thao tác đó.", "Không thực hiện được")
-
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        response = await call_next(request)
-        for key, value in HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
 
     @app.get("/", response_class=HTMLResponse)
     async def home() -> HTMLResponse:
@@ -183,4 +217,5 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings
         return web.error_page(413, message, "Tệp quá lớn").body
 
     app.add_middleware(BodyLimit, limit=max_upload + FORM_OVERHEAD, render=render_limit)
+    app.add_middleware(SecurityHeaders)
     return app

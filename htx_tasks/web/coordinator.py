@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from htx_tasks.clock import local_date
@@ -10,11 +11,12 @@ from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import upkeep_lines
 from htx_tasks.services import ReviewReport
 from htx_tasks.services.extensions import DecideExtension
-from htx_tasks.store.db import session_scope
+from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
 from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.forms import read_form
 from htx_tasks.web.links import Link, Role
-from htx_tasks.web.queries import extension_queue, review_queue
+from htx_tasks.web.queries import extension_queue, review_queue, security_events
 from htx_tasks.web.registry import FRESHNESS_CLASS
 from htx_tasks.web.unit import download
 
@@ -30,33 +32,43 @@ def router(web: Web) -> APIRouter:
 
     def page(request: Request, token: str, *, status: int = 200, error: str | None = None,
              done: str | None = None) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.COORDINATOR)
             now = web.now()
             reviews, extensions = review_queue(session, web.plan, now), extension_queue(session, web.plan, now)
             registry = [line for line in upkeep_lines(session, web.plan, local_date(now))
                         if line.standing and line.standing.freshness is not Freshness.CURRENT]
             registry.sort(key=lambda line: line.standing.freshness is not Freshness.STALE)  # stale first
+            events = security_events(session, web.plan)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
-                                  registry=registry, classes=FRESHNESS_CLASS)
+                                  registry=registry, classes=FRESHNESS_CLASS, events=events)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}", response_class=HTMLResponse)
     def coordinator_page(request: Request, token: str, done: str | None = None) -> Response:
         return page(request, token, done=done)
 
-    async def checked_post(request: Request, token: str) -> tuple[Link, object]:
-        with session_scope(web.engine) as session:
-            link = web.verify(session, token, Role.COORDINATOR)
-        form = await request.form(max_files=0, max_fields=10, max_part_size=64 * 1024)
-        web.guard_post(request, link, form)
-        return link, form
-
+    # the form is read on the event loop, the rest runs in a worker thread (see unit.py)
     @api.post("/c/{token}/o/{occurrence_id}/review")
     async def review(request: Request, token: str, occurrence_id: int) -> Response:
-        link, form = await checked_post(request, token)
+        return await run_in_threadpool(review_in_thread, request, token, occurrence_id,
+                                       await read_form(request, max_files=0, max_fields=10))
+
+    @api.post("/c/{token}/x/{request_id}")
+    async def decide(request: Request, token: str, request_id: int) -> Response:
+        return await run_in_threadpool(decide_in_thread, request, token, request_id,
+                                       await read_form(request, max_files=0, max_fields=10))
+
+    def checked(request: Request, token: str, form) -> Link:
+        with read_scope(web.engine) as session:
+            link = web.verify(session, token, Role.COORDINATOR)
+        web.guard_post(request, link, form)
+        return link
+
+    def review_in_thread(request: Request, token: str, occurrence_id: int, form) -> Response:
+        link = checked(request, token, form)
         decision = form.get("decision")
         try:
             command = actions.parse(ReviewReport, COORDINATOR_LABELS, occurrence=occurrence_id, decision=decision,
@@ -67,9 +79,8 @@ def router(web: Web) -> APIRouter:
             return page(request, token, status=400, error=f"Nhiệm vụ số {occurrence_id}: {exc}")
         return RedirectResponse(f"/c/{token}?done={decision}", status_code=303)
 
-    @api.post("/c/{token}/x/{request_id}")
-    async def decide(request: Request, token: str, request_id: int) -> Response:
-        link, form = await checked_post(request, token)
+    def decide_in_thread(request: Request, token: str, request_id: int, form) -> Response:
+        link = checked(request, token, form)
         decision = form.get("decision")
         try:
             if decision not in ("approve", "refuse"):
@@ -84,7 +95,7 @@ def router(web: Web) -> APIRouter:
 
     @api.get("/c/{token}/f/{file_id}")
     def coordinator_file(token: str, file_id: int) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             web.verify(session, token, Role.COORDINATOR)
             stored = actions.evidence_file(session, file_id)
             if stored is None:

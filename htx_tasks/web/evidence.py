@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+MAX_MEMBERS = 10_000  # entries in one .docx/.xlsx
 KINDS = {  # detected kind → (extensions accepted, content type served)
     "pdf": ((".pdf",), "application/pdf"),
     "docx": ((".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -73,7 +74,25 @@ def detect(data: bytes) -> str | None:
     return None
 
 
-def check(raw_name: str, data: bytes, limit: int) -> Checked:
+def unpacked_size(data: bytes, cap: int) -> int:
+    """How many bytes the archive inflates to, counted by inflating it; stops past ``cap`` (a zip
+    bomb's headers may lie about its sizes) and past ``MAX_MEMBERS`` entries."""
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            return cap + 1
+        for member in members:
+            with archive.open(member) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+                    if total > cap:
+                        return total
+    return total
+
+
+def check(raw_name: str, data: bytes, limit: int, *, inflated_limit: int) -> Checked:
+    """The file as accepted (its kind proven by its content), or an ``EvidenceError`` saying why not."""
     if re.search(r"[\\/]|^\.|\.\.|[\x00-\x1f]", raw_name or ""):
         raise EvidenceError("Tên tệp không hợp lệ (có đường dẫn thư mục hoặc ký tự đặc biệt); "
                             "vui lòng đổi tên tệp rồi gửi lại.")
@@ -88,6 +107,14 @@ def check(raw_name: str, data: bytes, limit: int) -> Checked:
     if kind is None or suffix not in KINDS[kind][0]:
         raise EvidenceError(f"Tệp '{name}' không đúng loại cho phép ({ALLOWED_TEXT}); "
                             "loại tệp được kiểm tra theo nội dung, không theo tên.")
+    if kind in ("docx", "xlsx"):
+        try:
+            inflated = unpacked_size(data, inflated_limit)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError):
+            raise EvidenceError(f"Tệp '{name}' bị hỏng, không mở được; vui lòng lưu lại tệp rồi gửi lại.") from None
+        if inflated > inflated_limit:
+            raise EvidenceError(f"Tệp '{name}' khi giải nén vượt {inflated_limit / 1048576:.0f} MB (tệp nén bất "
+                                "thường); vui lòng lưu lại tệp hoặc chuyển sang PDF rồi gửi lại.")
     return Checked(name=name, kind=kind, data=data)
 
 
@@ -99,9 +126,13 @@ def store(root: Path, checked: Checked) -> tuple[Path, bool]:
         return path, False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(checked.data)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(checked.data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: no partial file left behind to fill it further
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path, True
 
 

@@ -22,22 +22,24 @@ from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from htx_tasks import clock
 from htx_tasks.settings import DEFAULT_LINK_DAYS, Settings
-from htx_tasks.store.answers import LinkVersion
+from htx_tasks.store.answers import LinkVersion, WebAudit
 
 COORDINATOR_SUBJECT = "coordinator"
 SALT = "htx-link-v1"
+LOGOUT = "logout"  # the web audit action that ends a coordinator's session
 
 
 class LinkError(Exception):
-    """Why a link is refused; ``message`` is what the visitor reads (Vietnamese)."""
+    """Why a link is refused; ``message`` is what the visitor reads (Vietnamese), ``kind`` what the
+    audit records; ``subject`` and ``link_id`` only when the signature was right (never guessed)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, kind: str, subject: str | None = None, link_id: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message, self.kind, self.subject, self.link_id = message, kind, subject, link_id
 
 
 class Role(StrEnum):
@@ -79,6 +81,12 @@ def ensure_key_file(path: Path) -> Path:
     return path
 
 
+def logged_out(session: Session, link_id: str) -> bool:
+    """Whether the link's session was ended: its logout is the audit line that says so (one place)."""
+    return session.exec(select(WebAudit.id).where(WebAudit.link_id == link_id, WebAudit.action == LOGOUT,
+                                                  WebAudit.outcome == "done")).first() is not None
+
+
 def subject_version(session: Session, subject: str) -> int:
     row = session.get(LinkVersion, subject)
     return row.version if row else 1
@@ -113,25 +121,33 @@ class Signer:
         self._serializer = URLSafeTimedSerializer(key, salt=SALT, signer=_ClockSigner)
         self.max_age = max_age or dt.timedelta(days=DEFAULT_LINK_DAYS)
 
-    def issue(self, session: Session, role: Role, subject: str) -> str:
+    def issue(self, session: Session, role: Role, subject: str, *, hours: int | None = None) -> str:
+        """A link for ``subject``; ``hours`` shortens its life (a login's session) below the default."""
         payload = {"r": role.value, "s": subject, "v": subject_version(session, subject),
-                   "i": secrets.token_hex(6)}
+                   "i": secrets.token_hex(6), **({"h": hours} if hours else {})}
         return self._serializer.dumps(payload)
 
     def verify(self, session: Session, token: str, now: dt.datetime) -> Link:
         try:
             payload, signed = self._serializer.loads(token, return_timestamp=True)
         except BadSignature:
-            raise LinkError("Liên kết không hợp lệ: chữ ký không đúng hoặc liên kết đã bị sửa.") from None
+            raise LinkError("Liên kết không hợp lệ: chữ ký không đúng hoặc liên kết đã bị sửa.", "signature") from None
         try:
             role, subject, version, link_id = Role(payload["r"]), payload["s"], payload["v"], payload["i"]
-        except (KeyError, TypeError, ValueError):
-            raise LinkError("Liên kết không hợp lệ.") from None
-        if now - signed > self.max_age:
-            raise LinkError(f"Liên kết đã hết hạn (cấp ngày {clock.local(signed):%d/%m/%Y}, "
-                            f"hiệu lực {self.max_age.days} ngày). Vui lòng dùng liên kết trong thông báo mới nhất.")
+            hours = payload.get("h")
+            max_age = min(self.max_age, dt.timedelta(hours=hours)) if hours else self.max_age
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError):
+            raise LinkError("Liên kết không hợp lệ.", "invalid") from None
+        if now - signed > max_age:
+            life = f"{hours} giờ" if hours else f"{max_age.days} ngày"
+            raise LinkError(f"Liên kết đã hết hạn (cấp ngày {clock.local(signed):%d/%m/%Y}, hiệu lực {life}). "
+                            "Vui lòng dùng liên kết trong thông báo mới nhất.", "expired", subject, link_id)
         if version != subject_version(session, subject):
-            raise LinkError("Liên kết đã bị thu hồi. Vui lòng dùng liên kết trong thông báo mới nhất.")
+            raise LinkError("Liên kết đã bị thu hồi. Vui lòng dùng liên kết trong thông báo mới nhất.", "revoked",
+                            subject, link_id)
+        if role is Role.COORDINATOR and logged_out(session, link_id):
+            raise LinkError("Phiên làm việc này đã kết thúc (đã đăng xuất). Vui lòng đăng nhập lại.", "ended",
+                            subject, link_id)
         return Link(role=role, subject=subject, link_id=link_id, issued_at=signed)
 
     def csrf_token(self, link_id: str, cookie: str) -> str:

@@ -14,10 +14,17 @@ from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
 from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import is_request, reading_of
-from htx_tasks.store.answers import EvidenceFile, ExtensionRequest
+from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 SHOWN = [s.value for s in (*ACTIVE, State.SUBMITTED)]
+SECURITY_LABELS = {  # web audit actions that are security events → what the coordinator reads
+    "link_refused": "Liên kết không dùng được", "cross_unit": "Mở nhiệm vụ hoặc tệp của đơn vị khác",
+    "csrf": "Biểu mẫu thiếu hoặc sai mã chống giả mạo", "rate_limited": "Gửi quá nhiều lần trong một giờ",
+    "login_failed": "Đăng nhập sai mật khẩu", "login_limited": "Đăng nhập bị tạm dừng (sai nhiều lần)"}
+LINK_REASONS = {"signature": "chữ ký sai hoặc liên kết bị sửa", "invalid": "liên kết không hợp lệ", "expired": "hết hạn",
+                "revoked": "đã thu hồi", "ended": "phiên đã đăng xuất", "wrong_page": "dùng sai trang",
+                "unit_gone": "đơn vị không còn trong kế hoạch"}
 
 
 def when(value: dt.datetime | None) -> str:
@@ -123,3 +130,26 @@ def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[Item
                         .where(ExtensionRequest.decision == ExtensionDecision.PENDING, Occurrence.state.in_(SHOWN))
                         .order_by(ExtensionRequest.requested_at)).all()
     return [item_view(session, plan, row, now) for row in rows]
+
+
+@dataclass(frozen=True)
+class SecurityLine:
+    at: str
+    what: str
+    who: str
+    client: str
+    detail: str
+
+
+def security_events(session: Session, plan: Plan, limit: int = 20) -> list[SecurityLine]:
+    """The latest security events of the web audit, newest first."""
+    rows = session.exec(select(WebAudit).where(WebAudit.action.in_(list(SECURITY_LABELS)))
+                        .order_by(WebAudit.id.desc()).limit(limit)).all()
+
+    def who(subject: str) -> str:
+        if subject in plan.units:
+            return plan.unit_name(subject)
+        return "Cơ quan thường trực" if subject == "coordinator" else "không rõ"
+
+    return [SecurityLine(when(r.at), SECURITY_LABELS[r.action], who(r.subject), r.client,
+                         LINK_REASONS.get(r.detail or "", r.detail or "")) for r in rows]

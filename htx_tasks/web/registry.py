@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -21,12 +22,13 @@ from htx_tasks.clock import local_date
 from htx_tasks.registry.fields import FIELDS, Labelled, Rating, Sector, Status
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.staleness import Freshness
-from htx_tasks.registry.standing import fingerprint, followed_rows, unit_upkeep
+from htx_tasks.registry.standing import fingerprint, followed_rows, merged_notice, unit_upkeep
 from htx_tasks.registry.upkeep import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.services import Conflict, Refused
-from htx_tasks.store.db import session_scope
+from htx_tasks.store.db import read_scope, session_scope
 from htx_tasks.web import actions
-from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.app import Event, PageError, Web
+from htx_tasks.web.forms import read_form
 from htx_tasks.web.links import Link, Role
 
 PATH = "so-htx"
@@ -85,18 +87,27 @@ def text_of(form: FormData, name: str) -> str:
 
 
 def typed_form(form: FormData) -> dict[str, str]:
-    """What the visitor typed, to send to the service and to put back after a refusal."""
-    values = {name: text_of(form, name) for name in EDITABLE}
-    values["tech"] = "Có" if values["tech"] else "Không"
+    """The fields the visitor sent, as typed: an edit changes only these (a field not sent is kept).
+
+    The page sends every field; ``tech`` comes as a hidden "Không" followed by the checkbox's "Có".
+    """
+    values = {name: text_of(form, name) for name in EDITABLE if name in form and name != "tech"}
+    if "tech" in form:
+        values["tech"] = "Có" if "Có" in form.getlist("tech") else "Không"
     return values
 
 
 def router(web: Web) -> APIRouter:
     api = APIRouter()
 
-    def unit_of(session: Session, token: str) -> tuple[Link, list]:
+    def unit_of(session: Session, token: str, action: str | None = None) -> tuple[Link, list]:
+        """The link's unit and its upkeep lines; a merged unit is sent to its successor (audited on a post)."""
         link = web.verify(session, token, Role.UNIT)
-        lines = unit_upkeep(session, web.plan, link.subject, local_date(web.now()))
+        today = local_date(web.now())
+        if notice := merged_notice(web.plan, link.subject, today):
+            raise PageError(403, actions.sentence(notice), "Đơn vị đã chuyển nhiệm vụ",
+                            event=Event.of(link, action, detail=notice) if action else None)
+        lines = unit_upkeep(session, web.plan, link.subject, today)
         if not lines:
             raise PageError(404, "Đơn vị không có nhiệm vụ theo dõi hợp tác xã trong kế hoạch.", "Không tìm thấy")
         return link, lines
@@ -105,12 +116,12 @@ def router(web: Web) -> APIRouter:
         rows = followed_rows(session, web.plan, link.subject, local_date(web.now()))
         found = next((r for r in rows if r.code == code), None)
         if found is None:
-            raise PageError(403, NOT_FOLLOWED, "Không có quyền")
+            raise PageError(403, NOT_FOLLOWED, "Không có quyền", event=Event.of(link, "cross_unit", detail=code[:64]))
         return found
 
     def list_page(request: Request, token: str, *, status: int = 200, error: str | None = None,
                   done: str | None = None) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link, lines = unit_of(session, token)
             rows = followed_rows(session, web.plan, link.subject, local_date(web.now()))
             csrf, fresh = web.csrf_for(request, link)
@@ -122,14 +133,14 @@ def router(web: Web) -> APIRouter:
 
     def edit_page(request: Request, token: str, code: str, *, status: int = 200, error: str | None = None,
                   form: dict[str, str] | None = None, valid_from: str | None = None) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link, _ = unit_of(session, token)
             row = own_row(session, link, code)
             csrf, fresh = web.csrf_for(request, link)
             today = local_date(web.now())
             response = web.render(
                 "registry_edit.html", status=status, token=token, unit_name=web.plan.unit_name(link.subject),
-                coop=coop_view(web, row), form=form or form_of(row), csrf=csrf, error=error, path=PATH,
+                coop=coop_view(web, row), form={**form_of(row), **(form or {})}, csrf=csrf, error=error, path=PATH,
                 statuses=list(Status), ratings=list(Rating), labels=LABELS, today=today.isoformat(),
                 min_date=row.valid_from.isoformat(), valid_from=valid_from or today.isoformat())
         return web.with_cookie(response, fresh)
@@ -142,16 +153,25 @@ def router(web: Web) -> APIRouter:
     def coop(request: Request, token: str, code: str) -> Response:
         return edit_page(request, token, code)
 
-    async def checked_post(request: Request, token: str) -> tuple[Link, FormData]:
-        with session_scope(web.engine) as session:
-            link, _ = unit_of(session, token)
-        form = await request.form(max_files=0, max_fields=30, max_part_size=16 * 1024)
-        web.guard_post(request, link, form)
-        return link, form
-
+    # the form is read on the event loop, the rest runs in a worker thread (see unit.py)
     @api.post(f"/u/{{token}}/{PATH}/xac-nhan")
     async def confirm(request: Request, token: str) -> Response:
-        link, form = await checked_post(request, token)
+        form = await read_form(request, max_files=0, max_fields=30, max_part_size=16 * 1024)
+        return await run_in_threadpool(confirm_in_thread, request, token, form)
+
+    @api.post(f"/u/{{token}}/{PATH}/{{code}}")
+    async def edit(request: Request, token: str, code: str) -> Response:
+        form = await read_form(request, max_files=0, max_fields=30, max_part_size=16 * 1024)
+        return await run_in_threadpool(edit_in_thread, request, token, code, form)
+
+    def checked(request: Request, token: str, action: str, form: FormData) -> Link:
+        with read_scope(web.engine) as session:
+            link, _ = unit_of(session, token, action)
+        web.guard_post(request, link, form)
+        return link
+
+    def confirm_in_thread(request: Request, token: str, form: FormData) -> Response:
+        link = checked(request, token, "registry_confirm", form)
         try:
             command = actions.parse(ConfirmRegistry, LABELS, unit=link.subject, seen=form.get("seen"))
             with session_scope(web.engine) as session:
@@ -164,10 +184,9 @@ def router(web: Web) -> APIRouter:
             return list_page(request, token, status=409 if isinstance(exc, Conflict) else 400, error=message)
         return RedirectResponse(f"/u/{token}/{PATH}?done=confirm", status_code=303)
 
-    @api.post(f"/u/{{token}}/{PATH}/{{code}}")
-    async def edit(request: Request, token: str, code: str) -> Response:
-        link, form = await checked_post(request, token)
-        with session_scope(web.engine) as session:
+    def edit_in_thread(request: Request, token: str, code: str, form: FormData) -> Response:
+        link = checked(request, token, "registry_edit", form)
+        with read_scope(web.engine) as session:
             own_row(session, link, code)
         typed = typed_form(form)
         valid_from = text_of(form, "valid_from")
@@ -182,7 +201,7 @@ def router(web: Web) -> APIRouter:
             message = str(exc) if isinstance(exc, actions.InputError) else str(actions.refusal(exc, LABELS))
             web.audit_refusal(request, link, "registry_edit", None, f"{code}: {message}")
             return edit_page(request, token, code, status=409 if isinstance(exc, Conflict) else 400, error=message,
-                             form={**typed, "tech": "Có" if typed["tech"] == "Có" else ""}, valid_from=valid_from)
+                             form=typed, valid_from=valid_from)
         return RedirectResponse(f"/u/{token}/{PATH}?done=edit", status_code=303)
 
     return api

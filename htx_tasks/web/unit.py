@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
@@ -15,10 +16,11 @@ from htx_tasks.readings import is_request
 from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
 from htx_tasks.services.extensions import RequestExtension
-from htx_tasks.store.db import session_scope
+from htx_tasks.store.db import read_scope
 from htx_tasks.store.models import Occurrence, Submission
 from htx_tasks.web import actions, evidence
-from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.app import Event, PageError, Web
+from htx_tasks.web.forms import read_form
 from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import history, item_view, unit_items
 from htx_tasks.web.registry import FRESHNESS_CLASS
@@ -32,7 +34,8 @@ def done_text(words: wording.UnitWords, done: str | None) -> str | None:
 def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occurrence:
     row = session.get(Occurrence, occurrence_id) if 0 < occurrence_id < 2**31 else None
     if row is None or row.unit_code != link.subject:
-        raise PageError(403, "Nhiệm vụ này không thuộc đơn vị của liên kết.", "Không có quyền")
+        raise PageError(403, "Nhiệm vụ này không thuộc đơn vị của liên kết.", "Không có quyền",
+                        event=Event.of(link, "cross_unit", detail=f"nhiệm vụ {occurrence_id}"))
     return row
 
 
@@ -41,7 +44,7 @@ def router(web: Web) -> APIRouter:
 
     def item_page(request: Request, token: str, occurrence_id: int, *, status: int = 200,
                   error: str | None = None, form: dict | None = None, done: str | None = None) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             row = own_item(web, session, link, occurrence_id)
             view = item_view(session, web.plan, row, web.now())
@@ -57,7 +60,7 @@ def router(web: Web) -> APIRouter:
 
     @api.get("/u/{token}", response_class=HTMLResponse)
     def unit_page(request: Request, token: str) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             items = unit_items(session, web.plan, link.subject, web.now())
             registry = unit_upkeep(session, web.plan, link.subject, local_date(web.now()))
@@ -71,40 +74,50 @@ def router(web: Web) -> APIRouter:
     def item(request: Request, token: str, occurrence_id: int, done: str | None = None) -> Response:
         return item_page(request, token, occurrence_id, done=done)
 
-    async def checked_post(request: Request, token: str, occurrence_id: int):
-        with session_scope(web.engine) as session:
-            link = web.verify(session, token, Role.UNIT)
-            own_item(web, session, link, occurrence_id)
-        form = await request.form(max_files=5, max_fields=20, max_part_size=64 * 1024)
-        web.guard_post(request, link, form)
-        return link, form
-
+    # a post reads its form on the event loop, then does the rest (database, files, page) in a worker
+    # thread: a write waiting for a lock never stalls the other pages
     @api.post("/u/{token}/o/{occurrence_id}/report")
     async def report(request: Request, token: str, occurrence_id: int) -> Response:
-        link, form = await checked_post(request, token, occurrence_id)
+        form = await read_form(request, max_files=5, max_fields=20)  # first: what was typed is kept on a fault
+        return await run_in_threadpool(submit, request, token, occurrence_id, form)
+
+    @api.post("/u/{token}/o/{occurrence_id}/extension")
+    async def extension(request: Request, token: str, occurrence_id: int) -> Response:
+        form = await read_form(request, max_files=5, max_fields=20)
+        return await run_in_threadpool(ask, request, token, occurrence_id, form)
+
+    def checked(request: Request, token: str, occurrence_id: int, form) -> Link:
+        with read_scope(web.engine) as session:
+            link = web.verify(session, token, Role.UNIT)
+            own_item(web, session, link, occurrence_id)
+        web.guard_post(request, link, form)
+        return link
+
+    def submit(request: Request, token: str, occurrence_id: int, form) -> Response:
+        link = checked(request, token, occurrence_id, form)
         typed = {"note": text_of(form, "note"), "evidence_url": text_of(form, "evidence_url")}
         try:
             command = actions.parse(SubmitReport, occurrence=occurrence_id, note=form.get("note"),
                                     evidence=form.get("evidence_url"), expected_version=actions.version_of(form))
             uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
-            checked, total = [], 0
+            files, total = [], 0
             for upload in uploads:
-                data = await upload.read(web.max_upload + 1)
+                data = upload.file.read(web.max_upload + 1)
                 total += len(data)
-                checked.append(evidence.check(upload.filename or "", data, web.max_upload))
+                files.append(evidence.check(upload.filename or "", data, web.max_upload,
+                                            inflated_limit=int(web.settings.evidence_max_inflated_mb * 1048576)))
                 if total > web.max_upload:
                     raise actions.InputError(f"Tổng dung lượng tệp vượt {web.max_upload / 1048576:.0f} MB.")
-            if not command.evidence and not checked:
+            if not command.evidence and not files:
                 raise actions.InputError("Cần gửi kèm minh chứng: đường dẫn hoặc tệp.")
-            actions.report(web, request, link, command, checked)
+            actions.report(web, request, link, command, files)
         except (actions.InputError, evidence.EvidenceError) as exc:
             web.audit_refusal(request, link, "report", occurrence_id, str(exc))
             return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=report", status_code=303)
 
-    @api.post("/u/{token}/o/{occurrence_id}/extension")
-    async def extension(request: Request, token: str, occurrence_id: int) -> Response:
-        link, form = await checked_post(request, token, occurrence_id)
+    def ask(request: Request, token: str, occurrence_id: int, form) -> Response:
+        link = checked(request, token, occurrence_id, form)
         typed = {"reason": text_of(form, "reason"), "proposed": text_of(form, "proposed")}
         try:
             command = actions.parse(RequestExtension, occurrence=occurrence_id, proposed=form.get("proposed"),
@@ -117,12 +130,13 @@ def router(web: Web) -> APIRouter:
 
     @api.get("/u/{token}/f/{file_id}")
     def unit_file(token: str, file_id: int) -> Response:
-        with session_scope(web.engine) as session:
+        with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             stored = actions.evidence_file(session, file_id)
             submission = session.get(Submission, stored.submission_id) if stored else None
             if stored is None or submission is None or submission.unit_code != link.subject:
-                raise PageError(403, "Tệp này không thuộc đơn vị của liên kết.", "Không có quyền")
+                raise PageError(403, "Tệp này không thuộc đơn vị của liên kết.", "Không có quyền",
+                                event=Event.of(link, "cross_unit", detail=f"tệp {file_id}"))
         return download(web, stored)
 
     return api
