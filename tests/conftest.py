@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 
 from htx_tasks.plan.loader import Plan, load_plan
-from htx_tasks.store.db import make_engine, upgrade
+from htx_tasks.store.db import current_revision, make_engine, upgrade
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 # Property tests: no per-example time limit (two shared cores; the first holiday lookup of a year
@@ -45,16 +46,21 @@ def _no_postgres(reason: str) -> None:
     pytest.skip(f"no PostgreSQL: {reason}")
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server for this test module, dropped afterwards."""
+def _admin():
+    """A connection to the PostgreSQL server's `test` database (autocommit), or a skip/failure."""
     import psycopg
 
-    name = f"htx_{secrets.token_hex(6)}"
     try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
+        return psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         _no_postgres(f"no server answers ({str(exc).strip().splitlines()[0]})")
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A fresh, EMPTY database on the local PostgreSQL server for this test module, dropped afterwards."""
+    name = f"htx_{secrets.token_hex(6)}"
+    admin = _admin()
     try:
         admin.execute(f'CREATE DATABASE "{name}"')
         yield PG_URL.format(name=name)
@@ -63,11 +69,43 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
-def _reset_postgres(engine: Engine) -> None:
-    """Empty the module's database so the next test starts from a blank schema."""
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file upgraded once per test session; each test gets a copy (migrations run once)."""
+    path = tmp_path_factory.mktemp("template") / "htx.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="module")
+def pg_module_engine(pg_url: str) -> Iterator[Engine]:
+    """The module's PostgreSQL database, upgraded once; ``db_engine`` empties it after each test."""
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _empty_postgres(engine: Engine, head: str | None) -> None:
+    """Leave the database as ``upgrade`` made it: every table emptied, its ids restarting, or, when a
+    test moved the schema itself (a migration test), the schema dropped and upgraded again."""
+    if current_revision(engine) != head:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        upgrade(engine)
+        return
+    tables = [name for name in inspect(engine).get_table_names(schema="public") if name != "alembic_version"]
+    with engine.begin() as conn:  # DELETE, not TRUNCATE: tiny tables, one WAL flush instead of many file syncs
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no foreign-key order to follow
+        for name in tables:
+            conn.exec_driver_sql(f'DELETE FROM public."{name}"')
+        for (sequence,) in conn.exec_driver_sql("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"):
+            conn.exec_driver_sql(f'ALTER SEQUENCE public."{sequence}" RESTART')
 
 
 @pytest.fixture
@@ -98,18 +136,24 @@ def run_cli(cli_env: dict[str, str]):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An upgraded, empty database: a SQLite file under tmp_path, or the module's PostgreSQL db."""
+    """An upgraded, empty database of its own: a copy of the session's SQLite template under
+    tmp_path, or the module's PostgreSQL database emptied after each test (migrations run once)."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'htx.db'}")
-    else:
-        engine = make_engine(request.getfixturevalue("pg_url"))
-    upgrade(engine)
+        path = tmp_path / "htx.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    engine = request.getfixturevalue("pg_module_engine")
+    head = current_revision(engine)
     try:
         yield engine
     finally:
-        if request.param == "postgresql":
-            _reset_postgres(engine)
-        engine.dispose()
+        engine.dispose()  # connections a test left open would block the TRUNCATE
+        _empty_postgres(engine, head)
 
 
 def _search_path(schema: str):
