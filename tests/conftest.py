@@ -149,6 +149,9 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
         return
     engine = request.getfixturevalue("pg_module_engine")
     head = current_revision(engine)
+    if head is None:  # another fixture of the module (a CLI on pg_url) dropped the schema
+        upgrade(engine)
+        head = current_revision(engine)
     try:
         yield engine
     finally:
