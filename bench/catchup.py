@@ -48,7 +48,7 @@ def one(years: int, workdir: Path, cap: int, heap: bool) -> dict:
     from sqlalchemy import func, select
 
     from htx_tasks.bootstrap import Context
-    from htx_tasks.clock import at_local
+    from htx_tasks.core.zones import at_local
     from htx_tasks.delivery.dispatcher import dispatch
     from htx_tasks.engine import run_pass
     from htx_tasks.plan.loader import load_plan

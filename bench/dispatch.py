@@ -46,8 +46,9 @@ from receivers import HttpReceiver  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from htx_tasks.clock import at_local  # noqa: E402
-from htx_tasks.delivery.channels import COORDINATOR, LEADERSHIP, load_channels  # noqa: E402
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP  # noqa: E402
+from htx_tasks.core.zones import at_local  # noqa: E402
+from htx_tasks.delivery.channels import load_channels  # noqa: E402
 from htx_tasks.delivery.dispatcher import IN_FLIGHT, dispatch  # noqa: E402
 from htx_tasks.delivery.messages import make_item, render_digest  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402

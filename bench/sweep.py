@@ -50,10 +50,10 @@ from sqlalchemy import delete, func, select  # noqa: E402
 from sweep_data import WORKLOADS, PostgresBackend, SqliteBackend  # noqa: E402
 from sweep_sides import OCC, EngineWorker, bare, scalar, set_based  # noqa: E402
 
-from htx_tasks.clock import local_date  # noqa: E402
+from htx_tasks.core.recurrence import Every  # noqa: E402
+from htx_tasks.core.zones import local_date  # noqa: E402
 from htx_tasks.engine import BATCH, sync_plan  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
-from htx_tasks.plan.schema import Every  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
 from htx_tasks.store.models import OpeningCursor  # noqa: E402
 

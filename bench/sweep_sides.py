@@ -31,11 +31,12 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import Engine, func, select  # noqa: E402
 
-from htx_tasks.clock import local_date  # noqa: E402
-from htx_tasks.engine import DUE_COLUMNS, ENGINE_ACTOR, PassResult, plan_advances, run_pass  # noqa: E402
+from htx_tasks.core.zones import local_date  # noqa: E402
+from htx_tasks.engine import DUE_COLUMNS, PassResult, plan_advances, run_pass  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
 from htx_tasks.store.db import make_engine  # noqa: E402
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence  # noqa: E402
+from htx_tasks.store.writes import ENGINE_ACTOR  # noqa: E402
 
 OCC, AUD, NOTE = Occurrence.__table__.c, AuditEvent.__table__.c, Notification.__table__.c
 

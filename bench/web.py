@@ -58,11 +58,11 @@ def prepare(url: str, var: Path) -> dict:
 
     from htx_tasks import clock
     from htx_tasks.engine import run_pass, sync_plan
+    from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
     from htx_tasks.plan.loader import load_plan
     from htx_tasks.registry.service import load_demo
     from htx_tasks.store.db import make_engine, session_scope, upgrade
     from htx_tasks.store.models import Occurrence
-    from htx_tasks.web.links import COORDINATOR_SUBJECT, Role, Signer
 
     plan, engine, now = load_plan(ROOT / "config"), make_engine(url), clock.utcnow()
     upgrade(engine)
@@ -90,11 +90,11 @@ def serve(url: str, var: Path, port: int) -> None:
     from sqlalchemy import text
 
     from htx_tasks.cli.web import server_options
+    from htx_tasks.links import Signer
     from htx_tasks.plan.loader import load_plan
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, read_only
     from htx_tasks.web.app import create_app
-    from htx_tasks.web.links import Signer
 
     settings = Settings.from_env(environ={"HTX_DATABASE_URL": url, "HTX_VAR_DIR": str(var), "HTX_LINK_KEY": KEY,
                                           "HTX_WEB_UNIT_POSTS_PER_HOUR": "1000000",
@@ -216,9 +216,10 @@ async def coordinator_client(run: Run, base: str, prep: dict) -> None:
 def ticks(url: str, var: Path, stop: threading.Event, counted: list[float]) -> None:
     """``htx-tasks tick`` back to back, each an hour later than the last, until ``stop``."""
     from htx_tasks import clock
+    from htx_tasks.core import zones
 
     env = {**os.environ, "HTX_DATABASE_URL": url, "HTX_VAR_DIR": str(var), "HTX_CONFIG_DIR": str(ROOT / "config")}
-    at = clock.local(clock.utcnow())
+    at = zones.local(clock.utcnow())
     while not stop.is_set():
         at += dt.timedelta(hours=1)
         start = time.perf_counter()

@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from flows.tasks import deliver
-from htx_tasks import board, clock
-from htx_tasks.engine import COORDINATOR, LEADERSHIP
+from htx_tasks import board
+from htx_tasks.core import zones
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
 from htx_tasks.services.extensions import pending_count
 
 FLOW_NAME = "Bảng theo dõi chung"
@@ -31,14 +32,14 @@ def publish(ctx: Context, now: dt.datetime) -> board.Board:
     create_markdown_artifact(
         key=board.BOARD_KEY,
         markdown=markdown,
-        description=f"Bảng theo dõi chung ngày {clock.local(now):%d/%m/%Y}: {board.summary(data)}",
+        description=f"Bảng theo dõi chung ngày {zones.local(now):%d/%m/%Y}: {board.summary(data)}",
     )
     return data
 
 
 def _run_name() -> str:
     try:
-        return f"Bảng theo dõi — {clock.local(run_time(runtime.flow_run.parameters.get('now'))):%d/%m/%Y %H:%M}"
+        return f"Bảng theo dõi — {zones.local(run_time(runtime.flow_run.parameters.get('now'))):%d/%m/%Y %H:%M}"
     except ValueError:  # an unreadable `now`: the run itself reports it
         return "Bảng theo dõi"
 

@@ -23,6 +23,7 @@ from prefect.states import Failed, State
 from flows import logs
 from htx_tasks import clock
 from htx_tasks.bootstrap import Context, bootstrap
+from htx_tasks.core import zones
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused
 from htx_tasks.services.instants import beyond_horizon, instant_of
@@ -51,7 +52,7 @@ def run_time(now: str | dt.datetime | None) -> dt.datetime:
         except InvalidInput as exc:
             raise BadParameter(exc.render(FLOW_LABELS)) from None
     if runtime.flow_run.id:
-        return clock.as_utc(runtime.flow_run.scheduled_start_time)
+        return zones.as_utc(runtime.flow_run.scheduled_start_time)
     return clock.utcnow()
 
 

@@ -33,10 +33,11 @@ from flows.retry import retry_deliveries
 from flows.sync import resolved
 from flows.units import follow_up_unit
 from htx_tasks.board import BOARD_KEY
-from htx_tasks.clock import LOCAL_TZ
+from htx_tasks.core.recurrence import Every
+from htx_tasks.core.zones import LOCAL_TZ
 from htx_tasks.followup import Action, artifact_key, section_units
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Duty, Every, Unit
+from htx_tasks.plan.schema import Duty, Unit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WEEKDAYS = "1-6"  # Monday–Saturday; the engine's calendar decides what is a working day

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, run_time
 from flows.tasks import deliver
-from htx_tasks import clock
+from htx_tasks.core import zones
 from htx_tasks.indicators import alerts, charts
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.indicators.wording import gap_text, held_to, ratio_text, value_text
@@ -28,7 +28,7 @@ TABLE_KEY = "chi-tieu-ke-hoach"
 @task(name="Tính chỉ tiêu từ sổ theo dõi", cache_policy=NO_CACHE)
 def compute(ctx: Context, year: int, now: dt.datetime) -> Kpi:
     with Session(ctx.engine) as session:
-        return evaluate(session, ctx.plan, year, today=clock.local_date(now))
+        return evaluate(session, ctx.plan, year, today=zones.local_date(now))
 
 
 def table(kpi: Kpi) -> list[dict]:
@@ -83,7 +83,7 @@ def warn(ctx: Context, kpi: Kpi, now: dt.datetime) -> int:
 def _run_name() -> str:
     params = runtime.flow_run.parameters
     try:
-        at = clock.local(run_time(params.get("now")))
+        at = zones.local(run_time(params.get("now")))
     except ValueError:
         return "Chỉ tiêu kế hoạch"
     return f"Chỉ tiêu năm {params.get('year') or at.year} — {at:%d/%m/%Y}"
@@ -100,7 +100,7 @@ def indicators(year: int | None = None, now: str | None = None) -> State:
     """
     try:
         at = run_time(now)
-        year = year or clock.local_date(at).year
+        year = year or zones.local_date(at).year
         with opened() as ctx:
             kpi = compute(ctx, year, at)
             publish(ctx, kpi)

@@ -17,8 +17,8 @@ from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.units import follow_up_unit
 from htx_tasks import followup
 from htx_tasks.followup import COORDINATOR_CHOICE, Action
-from htx_tasks.registry.upkeep import ConfirmRegistry, confirm_registry
 from htx_tasks.services import Actor, InvalidInput, Refused, via_form
+from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.db import session_scope
 
 FLOW_NAME = "Ghi nhận kết quả"

@@ -10,12 +10,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
 from flows.common import FLOW_LABELS, RUN_ERRORS, BadParameter, Context, ended_badly, opened, run_time
-from htx_tasks import clock
+from htx_tasks.core import zones
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting import render
-from htx_tasks.reporting.data import Period, parse_period
+from htx_tasks.reporting.data import Period
 from htx_tasks.reporting.service import write
 from htx_tasks.services import InvalidInput
+from htx_tasks.services.reporting import parse_period
 
 FLOW_NAME = "Báo cáo tổng hợp"
 REPORT_KEY = "bao-cao-tong-hop"
@@ -23,7 +24,7 @@ REPORT_KEY = "bao-cao-tong-hop"
 
 def default_period(now: dt.datetime) -> str:
     """In the first half of the year the half-year report, in the second the annual one."""
-    today = clock.local_date(now)
+    today = zones.local_date(now)
     return f"{today.year}-H1" if today.month <= 6 else str(today.year)
 
 
@@ -47,7 +48,7 @@ def _run_name() -> str:
         at = run_time(params.get("now"))
     except ValueError:
         return FLOW_NAME
-    return f"Báo cáo {params.get('period') or default_period(at)} — {clock.local(at):%d/%m/%Y}"
+    return f"Báo cáo {params.get('period') or default_period(at)} — {zones.local(at):%d/%m/%Y}"
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name,

@@ -7,14 +7,14 @@ from prefect.states import Completed, Failed, State
 
 from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.tasks import deliver
-from htx_tasks import clock
+from htx_tasks.core import zones
 
 FLOW_NAME = "Gửi lại thông báo lỗi"
 
 
 def _run_name() -> str:
     try:
-        return f"Gửi lại — {clock.local(run_time(runtime.flow_run.parameters.get('now'))):%d/%m/%Y %H:%M}"
+        return f"Gửi lại — {zones.local(run_time(runtime.flow_run.parameters.get('now'))):%d/%m/%Y %H:%M}"
     except ValueError:  # an unreadable `now`: the run itself reports it
         return "Gửi lại"
 

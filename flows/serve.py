@@ -27,13 +27,25 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from rich.console import Console
+from rich.markup import escape
+
 from flows.sync import resolved
 from htx_tasks.bootstrap import Context, bootstrap
-from htx_tasks.cli import output
 from htx_tasks.settings import Settings, SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
+_out, _err = Console(), Console(stderr=True)
+
+
+def say(text: str, *, markup: bool = False) -> None:
+    """A line for the person who ran ``make run``; ``markup`` only for fixed texts of ours."""
+    _out.print(text, markup=markup, highlight=False)
+
+
+def fail(text: str) -> None:
+    _err.print(f"[bold red]Lỗi:[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 def parse_args(argv: list[str] | None, settings: Settings) -> argparse.Namespace:
@@ -100,7 +112,7 @@ def start_server(args: argparse.Namespace, env: dict[str, str], settings: Settin
 
 def web_environment(args: argparse.Namespace, settings: Settings) -> dict[str, str]:
     """The link key (a file under var/ made on first use, unless one is configured) and base URL."""
-    from htx_tasks.web.links import ensure_key_file
+    from htx_tasks.links import ensure_key_file
 
     env = {"HTX_WEB_URL": settings.web_url or f"http://{args.host}:{args.web_port}"}
     if not (settings.link_key or settings.link_key_file or settings.link_secret_block):
@@ -175,7 +187,7 @@ def init_database(ctx: Context) -> str:
         sync_plan(session, plan)
         demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry
     if demo is not None:
-        output.say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
+        say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
     return engine.url.render_as_string(hide_password=True)
 
 
@@ -201,7 +213,7 @@ def first_follow_up(names: list[str], board: str, now: str | None, timeout: floa
             _wait(client, [board_run.id], timeout)
             later = [resolved(run_deployment(name, parameters=parameters, timeout=0, as_subflow=False)) for name in then]
             _wait(client, [r.id for r in later], timeout)
-        output.say(f"Lượt theo dõi đầu tiên xong: {len(runs)} đơn vị và bảng theo dõi chung.")
+        say(f"Lượt theo dõi đầu tiên xong: {len(runs)} đơn vị và bảng theo dõi chung.")
     except Exception:  # the service keeps running; the schedules will follow up anyway
         log.exception("first follow-up could not be triggered")
 
@@ -225,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = bootstrap().settings
     except SettingsError as exc:
-        output.fail(str(exc))
+        fail(str(exc))
         return 2
     args = parse_args(argv, settings)
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly while starting; the runner takes over
@@ -243,21 +255,21 @@ def main(argv: list[str] | None = None) -> int:
     server = web = None
     try:
         if args.api_url is None and healthy(api_url):
-            output.say(f"Đã có Prefect server chạy tại {api_url}; dùng server này.")
+            say(f"Đã có Prefect server chạy tại {api_url}; dùng server này.")
         elif args.api_url is None:
-            output.say(f"Khởi động Prefect server tại http://{args.host}:{args.port} "
+            say(f"Khởi động Prefect server tại http://{args.host}:{args.port} "
                        f"(dữ liệu trong {env['PREFECT_HOME']})…")
             server = start_server(args, env, ctx.settings)
         wait_healthy(api_url, server)
         database = init_database(ctx)
-        output.say(f"Cơ sở dữ liệu: {database}; đã nạp kế hoạch.")
+        say(f"Cơ sở dữ liệu: {database}; đã nạp kế hoạch.")
         if not args.no_web:
             web_url = env["HTX_WEB_URL"]
             if web_healthy(web_url):
-                output.say(f"Đã có trang web chạy tại {web_url}; dùng trang này.")
+                say(f"Đã có trang web chạy tại {web_url}; dùng trang này.")
             else:
                 web = start_web(args, ctx.settings)
-            output.say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: {ctx.settings.var_dir / 'web.log'})",
+            say(f"[bold green]Trang web cho đơn vị: {web_url}[/] (nhật ký: {ctx.settings.var_dir / 'web.log'})",
                        markup=True)
             # printed whole: a link cut by line wrapping would not verify
             print(f"Liên kết của cơ quan thường trực: {coordinator_link(ctx)}", flush=True)
@@ -277,20 +289,20 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=first_follow_up, args=(units, board, args.now),
                              kwargs={"then": then}, daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")
-        output.say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)", markup=True)
+        say(f"[bold green]Prefect UI: {ui}[/]  ({len(deployments)} deployment; Ctrl-C để dừng)", markup=True)
         serve(*deployments, pause_on_shutdown=False, limit=args.limit, print_starting_message=False)
         return 0
     except KeyboardInterrupt:
         return 0
     except RuntimeError as exc:
-        output.fail(str(exc))
+        fail(str(exc))
         return 1
     finally:
         ctx.close()
         if web is not None:
             stop_server(web)
         if server is not None:
-            output.say("Dừng Prefect server…")
+            say("Dừng Prefect server…")
             stop_server(server)
 
 

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from flows import logs
 from flows.common import RUN_ERRORS, Context, ended_badly, opened, pass_time, run_time, worded
 from flows.tasks import deliver
-from htx_tasks import clock, followup
+from htx_tasks import followup
+from htx_tasks.core import zones
 
 FLOW_NAME = "Theo dõi đơn vị"
 
@@ -53,7 +54,7 @@ def _run_name() -> str:
     """``phong-kinh-te — 15/12/2026 07:30``: the unit and the instant the run is computed for."""
     params = runtime.flow_run.parameters
     try:
-        return f"{params.get('unit', '')} — {clock.local(run_time(params.get('now'))):%d/%m/%Y %H:%M}"
+        return f"{params.get('unit', '')} — {zones.local(run_time(params.get('now'))):%d/%m/%Y %H:%M}"
     except ValueError:  # an unreadable `now`: the run itself reports it
         return str(params.get("unit", ""))
 
@@ -73,7 +74,7 @@ def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> St
         with opened() as ctx:
             at = pass_time(ctx, now, force=force)
             evaluate(ctx, unit, at)
-            deliver(ctx, at, set(ctx.plan.followed(unit, clock.local_date(at))))
+            deliver(ctx, at, set(ctx.plan.followed(unit, zones.local_date(at))))
             standing = publish(ctx, unit, at)
     except RUN_ERRORS as error:
         return ended_badly(error)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Outcome, State, outcome
 from htx_tasks.core.statuses import NotificationStatus
+from htx_tasks.core.zones import at_local, local, local_date
 from htx_tasks.delivery.messages import recipient_name
 from htx_tasks.followup import escalation_label, section_units, step_words
 from htx_tasks.plan.loader import Plan

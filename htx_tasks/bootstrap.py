@@ -21,11 +21,11 @@ from sqlalchemy import Engine
 
 from htx_tasks.config import Config, load_config
 from htx_tasks.delivery.channels import Channels
+from htx_tasks.links import LinkMaker, Signer, load_key, signer_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.errors import Refused
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import current_revision, make_engine, masked
-from htx_tasks.web.links import LinkMaker, Signer, load_key, signer_of
 
 NOT_INITIALISED = "cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước"
 

@@ -16,16 +16,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Row, select, update
 from sqlmodel import Session, col
 
-from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
+from htx_tasks.core.policy import Assignment, Target
 from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
-from htx_tasks.opening import ENGINE_ACTOR, cursors, new_occurrence, open_batch, openings
+from htx_tasks.core.zones import local_date
+from htx_tasks.opening import cursors, new_occurrence, open_batch, openings
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment, Target
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import DutyRow, Occurrence, Submission, UnitRow
 from htx_tasks.store.writes import (
     AUDIT_COLUMNS,
+    ENGINE_ACTOR,
     NOTIFICATION_COLUMNS,
     OCCURRENCE,
     UPDATE_COLUMNS,

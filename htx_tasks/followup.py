@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from htx_tasks import services
-from htx_tasks.clock import local, local_date
 from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, State
+from htx_tasks.core.zones import local, local_date
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Unit

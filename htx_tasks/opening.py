@@ -15,16 +15,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from htx_tasks.clock import at_local, local_date
 from htx_tasks.core.lifecycle import State
-from htx_tasks.core.recurrence import Period, periods_opening
+from htx_tasks.core.recurrence import Every, Period, periods_opening
+from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Every
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence, OpeningCursor
-from htx_tasks.store.writes import audit
-
-ENGINE_ACTOR = "hệ thống"
+from htx_tasks.store.writes import ENGINE_ACTOR, audit
 
 # one step of the opening stream: a period to open for (duty, holder), or a cursor to move
 Opening = tuple[str, str, str, Period | None]

@@ -11,8 +11,8 @@ import datetime as dt
 
 from htx_tasks.core.itemview import ItemFacts, Reading, read
 from htx_tasks.core.lifecycle import State
+from htx_tasks.core.policy import Assignment
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Assignment
 from htx_tasks.store.models import Occurrence
 
 

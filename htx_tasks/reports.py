@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, select
 
-from htx_tasks.clock import local_date
 from htx_tasks.core.itemview import Reading
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, outcome
 from htx_tasks.core.statuses import NotificationStatus
+from htx_tasks.core.zones import local_date
 from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import reading_of
 from htx_tasks.store.models import Notification, Occurrence

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from htx_tasks.clock import at_local, local
+from htx_tasks.core.recurrence import Every
 from htx_tasks.core.statuses import NotificationStatus
+from htx_tasks.core.zones import at_local, local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Every
 from htx_tasks.services import Actor, OpenCase, open_case
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import Notification, Occurrence

@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     from htx_tasks.engine import run_pass, sync_plan
     from htx_tasks.plan.loader import load_plan
     from htx_tasks.registry.service import load_demo
-    from htx_tasks.reporting.data import parse_period
     from htx_tasks.reporting.service import write
+    from htx_tasks.services.reporting import parse_period
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
 

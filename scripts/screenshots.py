@@ -49,7 +49,7 @@ def seed_demo(now: dt.datetime) -> None:
     from sqlmodel import select
 
     from htx_tasks import services
-    from htx_tasks.clock import at_local
+    from htx_tasks.core.zones import at_local
     from htx_tasks.engine import run_pass
     from htx_tasks.plan.loader import load_plan
     from htx_tasks.services import Actor, Decision

@@ -176,7 +176,7 @@ def test_the_engine_a_context_was_handed_belongs_to_whoever_made_it(tmp_path) ->
 def test_a_dispatch_pass_leaves_no_worker_threads_behind(tmp_path) -> None:
     import datetime as dt
 
-    from htx_tasks.clock import at_local
+    from htx_tasks.core.zones import at_local
     from htx_tasks.delivery.dispatcher import dispatch
     from htx_tasks.engine import run_pass
     from htx_tasks.store.db import upgrade

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.deadlines import Cycle, DeadlineKind, Reading, effective_due, read_deadline
+from htx_tasks.core.recurrence import Recurrence
 from htx_tasks.core.vntext import strip_marks
-from htx_tasks.plan.schema import Active, Recurrence
+from htx_tasks.plan.schema import Active
 
 TABLE = yaml.safe_load((Path(__file__).parent / "data" / "deadline_phrases.yaml").read_text(encoding="utf-8"))
 CAL = WorkCalendar()

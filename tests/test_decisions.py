@@ -11,10 +11,10 @@ from actions import COORDINATOR, extend, review, submit, waive
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from htx_tasks.clock import at_local
+from htx_tasks.core.policy import Assignment
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan, load_plan
-from htx_tasks.plan.schema import Assignment
 from htx_tasks.services import Actor, Conflict, Decision, InvalidInput, Refused
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission

@@ -29,16 +29,21 @@ from actions import submit, waive  # noqa: E402
 from receivers import HttpReceiver, MqttSubscriber, SmtpReceiver, free_port, mqtt_reachable, postgres_database, postgres_reachable  # noqa: E402
 
 from htx_tasks.bootstrap import Context  # noqa: E402
-from htx_tasks.clock import at_local, local_date  # noqa: E402
+from htx_tasks.core.zones import at_local, local_date  # noqa: E402
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
 from htx_tasks.delivery.channels import FALLBACK  # noqa: E402
-from htx_tasks.delivery.dispatcher import BACKOFF, LEASE, MAX_ATTEMPTS, dispatch  # noqa: E402
+from htx_tasks.delivery.dispatcher import BACKOFF, MAX_ATTEMPTS, dispatch  # noqa: E402
 from htx_tasks.delivery.inbox import SEPARATOR  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
 from htx_tasks.settings import Settings  # noqa: E402
 from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
-from htx_tasks.store.models import Delivery, Notification, Occurrence  # noqa: E402
+from htx_tasks.store.models import (  # noqa: E402
+    LEASE,  # noqa: E402
+    Delivery,
+    Notification,
+    Occurrence,
+)
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "config"
 FRIDAY = dt.date(2026, 11, 27)  # a working day; Saturday 28 and Sunday 29 are not

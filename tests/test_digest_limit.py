@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from htx_tasks.clock import at_local
-from htx_tasks.delivery.channels import COORDINATOR, LEADERSHIP
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
+from htx_tasks.core.zones import at_local
 from htx_tasks.delivery.messages import DIGEST_LIMIT, make_item, render_digest
 
 NOW = at_local(dt.date(2027, 6, 1), 8, 0)

@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from receivers import HttpReceiver, postgres_database  # noqa: E402
 from test_delivery import KT, NOW, World, make_world, require_postgres  # noqa: E402
 
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP  # noqa: E402
 from htx_tasks.delivery import dispatcher, sender  # noqa: E402
-from htx_tasks.delivery.channels import COORDINATOR, FALLBACK, LEADERSHIP  # noqa: E402
+from htx_tasks.delivery.channels import FALLBACK  # noqa: E402
 from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
 from htx_tasks.store.models import Notification, Occurrence  # noqa: E402

@@ -56,7 +56,8 @@ from flows.units import follow_up_unit
 from htx_tasks import clock, followup
 from htx_tasks.board import BOARD_KEY
 from htx_tasks.bootstrap import Context
-from htx_tasks.clock import at_local
+from htx_tasks.core import zones
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan, load_plan
@@ -416,7 +417,7 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
 def test_the_link_key_can_come_from_a_prefect_secret_block(prefect_api: str) -> None:
     from prefect.blocks.system import Secret
 
-    from htx_tasks.web.links import load_key
+    from htx_tasks.links import load_key
 
     Secret(value="khoa-lien-ket-" + "z" * 24).save("htx-link-key-test", overwrite=True)
     assert load_key(Settings(link_secret_block="htx-link-key-test")) == "khoa-lien-ket-" + "z" * 24
@@ -654,7 +655,7 @@ def prefect_records() -> Records:
 
 
 def _far(days: int) -> str:
-    return clock.local(clock.utcnow() + dt.timedelta(days=days)).strftime("%Y-%m-%dT07:30")
+    return zones.local(clock.utcnow() + dt.timedelta(days=days)).strftime("%Y-%m-%dT07:30")
 
 
 @pytest.mark.parametrize(("now", "message"), [

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from htx_tasks.bootstrap import Context
 from htx_tasks.cli.main import app
-from htx_tasks.clock import at_local
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.zones import at_local
 from htx_tasks.delivery import outbox
-from htx_tasks.delivery.dispatcher import BACKOFF, LEASE, MAX_ATTEMPTS, dispatch
+from htx_tasks.delivery.dispatcher import BACKOFF, MAX_ATTEMPTS, dispatch
 from htx_tasks.indicators import alerts
 from htx_tasks.indicators.service import evaluate
 from htx_tasks.plan.loader import Plan
@@ -26,7 +26,7 @@ from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.service import load_demo
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import alembic_config, session_scope
-from htx_tasks.store.models import Delivery, Notification
+from htx_tasks.store.models import LEASE, Delivery, Notification
 from htx_tasks.store.types import UTCDateTime
 from tests.conftest import CONFIG_DIR
 

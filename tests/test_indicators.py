@@ -14,12 +14,12 @@ import pytest
 from matplotlib.text import Text
 from sqlmodel import Session
 
+from htx_tasks.core.coops import Coop
 from htx_tasks.indicators.charts import figure
 from htx_tasks.indicators.compute import Standing, assess, measure
 from htx_tasks.indicators.service import evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
-from htx_tasks.registry.fields import Coop
 from htx_tasks.store.db import session_scope
 
 NOW = dt.datetime(2026, 1, 20, 3, 0, tzinfo=dt.UTC)

@@ -11,13 +11,13 @@ import re
 
 import pytest
 
-from htx_tasks.clock import at_local
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.itemview import ItemFacts, read
 from htx_tasks.core.lifecycle import ACTIVE, Kind, Outcome, State
+from htx_tasks.core.policy import Policy, Target
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus, SubmissionDecision
-from htx_tasks.plan.schema import Policy, Target
+from htx_tasks.core.zones import at_local
 
 D = dt.date.fromisoformat
 CAL = WorkCalendar()

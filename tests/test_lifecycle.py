@@ -7,8 +7,6 @@ from itertools import islice
 
 import pytest
 
-from htx_tasks.clock import at_local
-from htx_tasks.clock import local as clock_local
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.lifecycle import (
     Event,
@@ -25,7 +23,9 @@ from htx_tasks.core.lifecycle import (
     outcome,
     working_days_overdue,
 )
-from htx_tasks.plan.schema import Policy, Target
+from htx_tasks.core.policy import Policy, Target
+from htx_tasks.core.zones import at_local
+from htx_tasks.core.zones import local as clock_local
 
 D = dt.date.fromisoformat
 CAL = WorkCalendar()

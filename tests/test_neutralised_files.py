@@ -17,13 +17,13 @@ from sqlmodel import Session, select
 
 from htx_tasks import clock
 from htx_tasks.core.cells import FORMULA_STARTS, from_csv, markdown_text, risky, to_csv
+from htx_tasks.core.coops import Coop
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.registry import service
-from htx_tasks.registry.fields import Coop
 from htx_tasks.reporting import render
-from htx_tasks.reporting.data import parse_period
 from htx_tasks.reporting.service import write
 from htx_tasks.services import Actor, SubmitReport, submit, via_link
+from htx_tasks.services.reporting import parse_period
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import Occurrence
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from htx_tasks.bootstrap import Context
-from htx_tasks.clock import at_local
+from htx_tasks.core.zones import at_local
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.delivery.inbox import SEPARATOR
 from htx_tasks.delivery.messages import make_item, render_digest

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from htx_tasks import services
-from htx_tasks.clock import at_local
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services import Actor, Conflict, Decision

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from htx_tasks.core.calendar import WorkCalendar
-from htx_tasks.core.recurrence import case_deadline, once_period, period_of, periods_opening
-from htx_tasks.plan.schema import Recurrence
+from htx_tasks.core.recurrence import Recurrence, case_deadline, once_period, period_of, periods_opening
 
 D = dt.date.fromisoformat
 CAL = WorkCalendar()

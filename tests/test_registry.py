@@ -12,10 +12,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlmodel import Session
 
+from htx_tasks.core.coops import FIELDS, Coop
 from htx_tasks.registry import service
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.registry.demo import demo_registry
-from htx_tasks.registry.fields import FIELDS, Coop
 from htx_tasks.registry.files import FileRefused
 from htx_tasks.store.db import session_scope
 

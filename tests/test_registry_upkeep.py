@@ -15,17 +15,17 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from htx_tasks import board
-from htx_tasks.clock import at_local
+from htx_tasks.core.coops import BY_NAME, Coop
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Active
 from htx_tasks.registry import service
-from htx_tasks.registry.fields import BY_NAME, Coop
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.registry.staleness import Freshness, upkeep
 from htx_tasks.registry.standing import fingerprint, followed_rows, unit_upkeep
-from htx_tasks.registry.upkeep import ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.services import Actor, Conflict, InvalidInput, Refused
+from htx_tasks.services.registry import ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.store.db import make_engine, session_scope
 from htx_tasks.store.models import AuditEvent, Occurrence
 

@@ -15,9 +15,9 @@ from sqlmodel import select
 from htx_tasks import clock
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.registry.service import load_demo
-from htx_tasks.reporting.data import parse_period
 from htx_tasks.reporting.service import write
 from htx_tasks.services import Actor, ExtendDeadline, SubmitReport, extend, submit, via_cli
+from htx_tasks.services.reporting import parse_period
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from htx_tasks.board import build_board, render_markdown
-from htx_tasks.clock import at_local
 from htx_tasks.core.lifecycle import State
-from htx_tasks.web.links import COORDINATOR_SUBJECT
+from htx_tasks.core.zones import at_local
+from htx_tasks.links import COORDINATOR_SUBJECT
 from tests.webkit import WARD, make_site
 
 FRONT = "ubmttq-thanh-pho"

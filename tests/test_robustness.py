@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 
 from htx_tasks import clock
 from htx_tasks import engine as engine_module
-from htx_tasks.clock import at_local
+from htx_tasks.core import zones
 from htx_tasks.core.lifecycle import Kind, Snapshot, State, events
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.db import make_engine, upgrade
@@ -86,7 +87,7 @@ def test_a_long_catch_up_records_only_the_newest_weekly_repeat(db_engine: Engine
 
 def test_tick_refuses_a_now_beyond_the_horizon_unless_forced(run_cli, tmp_path) -> None:
     assert run_cli("init").exit_code == 0
-    far = clock.local(clock.utcnow() + dt.timedelta(days=400)).strftime("%Y-%m-%dT09:00")
+    far = zones.local(clock.utcnow() + dt.timedelta(days=400)).strftime("%Y-%m-%dT09:00")
     refused = run_cli("tick", "--now", far, "--no-dispatch")
     assert refused.exit_code == 1
     assert "quá giới hạn 366 ngày" in refused.stderr and "--force" in refused.stderr
@@ -96,7 +97,7 @@ def test_tick_refuses_a_now_beyond_the_horizon_unless_forced(run_cli, tmp_path) 
     allowed = run_cli("tick", "--now", far, "--no-dispatch", env={"HTX_HORIZON_DAYS": "500"})
     assert allowed.exit_code == 0, allowed.output
     assert "…" not in allowed.stderr  # no progress lines within the horizon
-    further = clock.local(clock.utcnow() + dt.timedelta(days=800)).strftime("%Y-%m-%dT09:00")
+    further = zones.local(clock.utcnow() + dt.timedelta(days=800)).strftime("%Y-%m-%dT09:00")
     forced = run_cli("tick", "--now", further, "--no-dispatch", "--force")
     assert forced.exit_code == 0, forced.output
     assert "… đã mở" in forced.stderr and "đã xét" in forced.stderr

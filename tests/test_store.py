@@ -12,7 +12,7 @@ from actions import extend, open_case, review, submit, waive
 from sqlalchemy import Engine, exc, text
 from sqlmodel import Session, select
 
-from htx_tasks.clock import at_local
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import PassResult, advance_due, record_notifications, run_pass
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.reports import outcome_report, status_rows

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from htx_tasks.core.strict import CODE
 from htx_tasks.core.unit_match import ACCEPT, DirectoryUnit, MatchKind, UnitDirectory, unit_key
 from htx_tasks.core.vntext import strip_marks
 from htx_tasks.plan.loader import load_plan
-from htx_tasks.plan.schema import CODE
 
 ROOT = Path(__file__).parents[1]
 PLAN = load_plan(ROOT / "config")

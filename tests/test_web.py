@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from htx_tasks.core.lifecycle import State
+from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.readings import reading_of
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Submission
-from htx_tasks.web.links import COORDINATOR_SUBJECT
 from tests.webkit import OTHER_WARD, WARD, docx_bytes, make_site, pdf_bytes
 
 

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.db import make_engine, upgrade
-from htx_tasks.web.links import COORDINATOR_SUBJECT
 from tests.webkit import OTHER_WARD, WARD, docx_bytes, make_site, pdf_bytes
 
 

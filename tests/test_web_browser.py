@@ -23,8 +23,8 @@ from sqlmodel import Session
 
 from htx_tasks.core.lifecycle import State
 from htx_tasks.engine import run_pass
+from htx_tasks.links import COORDINATOR_SUBJECT, Role
 from htx_tasks.store.db import make_engine, upgrade
-from htx_tasks.web.links import COORDINATOR_SUBJECT, Role
 from tests.test_web_links import deliver
 from tests.webkit import START, WARD, make_site, pdf_bytes
 

@@ -14,12 +14,12 @@ from htx_tasks import clock
 from htx_tasks.bootstrap import Context
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.engine import run_pass
+from htx_tasks.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
 from htx_tasks.services import Actor
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.web.app import create_app
-from htx_tasks.web.links import LinkError, LinkMaker, Role, Signer, ensure_key_file, load_key, revoke
 from tests.webkit import KEY, START, WARD, make_site
 
 BASE = "http://127.0.0.1:8300"

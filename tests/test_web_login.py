@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from htx_tasks.links import COORDINATOR_SUBJECT, revoke
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.web import login
-from htx_tasks.web.links import COORDINATOR_SUBJECT, revoke
 from tests.webkit import OTHER_WARD, WARD, make_site
 from tests.webserver import served
 

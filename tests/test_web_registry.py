@@ -10,15 +10,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from htx_tasks.core.coops import Coop
+from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.registry import service
-from htx_tasks.registry.fields import Coop
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
-from htx_tasks.registry.upkeep import ConfirmRegistry, confirm_registry
 from htx_tasks.services import Actor, Refused
+from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent
-from htx_tasks.web.links import COORDINATOR_SUBJECT
 from tests.test_store import plan_with
 from tests.webkit import OTHER_WARD, START, WARD, make_site
 

@@ -12,8 +12,8 @@ import re
 
 from sqlmodel import Session, select
 
+from htx_tasks.core.coops import Coop
 from htx_tasks.registry import service
-from htx_tasks.registry.fields import Coop
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.store.db import session_scope
 from tests import test_web_browser

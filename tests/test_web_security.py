@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from htx_tasks.links import COORDINATOR_SUBJECT, Signer, revoke
 from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.web.app import create_app
-from htx_tasks.web.links import COORDINATOR_SUBJECT, Signer, revoke
 from tests.webkit import KEY, OTHER_WARD, WARD, make_site, pdf_bytes
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from htx_tasks.engine import run_pass
+from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 from htx_tasks.web.app import create_app
-from htx_tasks.web.links import COORDINATOR_SUBJECT, Role, Signer
 
 KEY = "test-key-" + "x" * 32
 START = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)  # Friday 09:00 in Hà Nội time

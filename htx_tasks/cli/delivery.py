@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from htx_tasks import clock, services
+from htx_tasks import services
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
+from htx_tasks.core import zones
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.channels import coverage_warnings, recipients_of
@@ -83,7 +84,7 @@ def _view(status: NotificationStatus, config, json: bool) -> None:
             ["Số", "Nhiệm vụ", "Loại", "Người nhận", "Thời điểm", "Lần thử",
              *(["Bắt đầu gửi", "Hết hạn giữ"] if sending else []), "Lỗi"],
             [(r.id, _about(r), Kind(r.kind).label, recipient_name(plan, r.recipient),
-              f"{clock.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts,
+              f"{zones.local(r.due_at):%d/%m/%Y %H:%M}", r.attempts,
               *([_at(r.claimed_at), _at(lease_until(r))] if sending else []), r.last_error or "") for r in rows],
         )
         if status is NotificationStatus.REVIEW and rows:
@@ -99,7 +100,7 @@ def _about(row) -> str:
 
 
 def _at(moment) -> str:
-    return f"{clock.local(moment):%H:%M %d/%m/%Y}" if moment else ""
+    return f"{zones.local(moment):%H:%M %d/%m/%Y}" if moment else ""
 
 
 @notify_app.command("resolve")

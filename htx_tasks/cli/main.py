@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from sqlmodel import Session
 
-from htx_tasks import clock, services
+from htx_tasks import services
 from htx_tasks.cli import decisions, delivery, deploy, output, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt,
@@ -25,6 +25,7 @@ from htx_tasks.cli.common import (
     open_plan,
     within_horizon,
 )
+from htx_tasks.core import zones
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
@@ -144,7 +145,7 @@ def tick(
             output.print_json(data)
             return
         output.say(
-            f"Lượt chạy lúc {clock.local(at):%H:%M %d/%m/%Y}: mở {result.opened} nhiệm vụ, "
+            f"Lượt chạy lúc {zones.local(at):%H:%M %d/%m/%Y}: mở {result.opened} nhiệm vụ, "
             f"xét {result.advanced}, ghi {result.notifications} thông báo"
             + (f", chuyển {result.transferred} sang đơn vị kế thừa" if result.transferred else "")
             + (f", {len(result.failed)} lỗi" if result.failed else "") + "."
@@ -175,7 +176,7 @@ def status(
             output.print_json([r.as_json() for r in rows])
             return
         output.print_table(
-            f"Tình hình thực hiện — {clock.local(at):%d/%m/%Y}",
+            f"Tình hình thực hiện — {zones.local(at):%d/%m/%Y}",
             ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Trạng thái", "Còn/quá", "Phiên bản"],
             [
                 (r.id, r.unit_name, r.ref, r.period, r.deadline.strftime("%d/%m/%Y"), r.state_label,

@@ -8,18 +8,18 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from htx_tasks import clock
 from htx_tasks.cli import output
 from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
+from htx_tasks.core import zones
+from htx_tasks.core.coops import BY_NAME, DERIVED, FIELDS, allowed
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.indicators.wording import gap_text, held_to, ratio_text, value_text
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.registry.fields import BY_NAME, DERIVED, FIELDS, allowed
 from htx_tasks.registry.files import SYNTHETIC_BANNER, FileRefused
-from htx_tasks.registry.upkeep import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.services import Actor, InvalidInput, via_cli
+from htx_tasks.services.registry import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.store.db import session_scope
 
 registry_app = typer.Typer(help="Sổ theo dõi tổ chức kinh tế tập thể: nhập, xuất tệp CSV/Excel, dữ liệu minh họa.")
@@ -162,7 +162,7 @@ def edit(
         if bad:
             raise ValueError(f"--set: cần dạng TRƯỜNG=GIÁ TRỊ, không hiểu '{bad[0]}'")
         try:
-            command = EditCoop.parse(unit=unit, code=code, valid_from=valid_from or clock.local_date(at),
+            command = EditCoop.parse(unit=unit, code=code, valid_from=valid_from or zones.local_date(at),
                                      values={k.strip(): v for k, _, v in pairs})
             with session_scope(engine) as session:
                 done = edit_coop(session, plan, _actor(unit, coordinator), command, now=at)
@@ -182,7 +182,7 @@ def kpi(
     """Chỉ tiêu mục I.2: giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        today = clock.local_date(at)
+        today = zones.local_date(at)
         year = year or today.year
         if not 2000 <= year <= today.year:
             raise ValueError(f"--year: năm {year} chưa đến hoặc không hợp lệ (đến {today.year})")

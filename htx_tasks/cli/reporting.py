@@ -10,8 +10,8 @@ import typer
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
-from htx_tasks.reporting.data import parse_period
 from htx_tasks.reporting.service import write
+from htx_tasks.services.reporting import parse_period
 
 
 def consolidated(

@@ -9,9 +9,9 @@ import typer
 from htx_tasks import clock
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, context, errors, open_engine, open_plan
+from htx_tasks.links import COORDINATOR_SUBJECT, LinkMaker, revoke
 from htx_tasks.services import Refused
 from htx_tasks.store.db import session_scope
-from htx_tasks.web.links import COORDINATOR_SUBJECT, LinkMaker, revoke
 
 links_app = typer.Typer(help="Liên kết riêng (đã ký) của đơn vị và cơ quan thường trực.")
 NO_KEY = ("chưa có khoá ký liên kết: đặt HTX_LINK_KEY (ít nhất 16 ký tự), HTX_LINK_KEY_FILE "

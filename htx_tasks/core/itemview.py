@@ -19,11 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from htx_tasks.clock import local_date
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.lifecycle import Outcome, State, clock_state, deadline_at, due_soon_at, outcome, working_days_overdue
-from htx_tasks.plan.schema import Policy
+from htx_tasks.core.policy import Policy
+from htx_tasks.core.zones import local_date
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count
 
-from htx_tasks.clock import at_local, local, local_date
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import WorkCalendar
-from htx_tasks.plan.schema import Policy, Target
+from htx_tasks.core.policy import Policy, Target
+from htx_tasks.core.zones import at_local, local, local_date
 
 ONE_DAY = dt.timedelta(days=1)
 

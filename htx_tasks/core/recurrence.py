@@ -1,4 +1,4 @@
-"""Periods and deadlines of recurring duties: pure date arithmetic on the plan's rules."""
+"""When duties fall due: the plan's rule (``Recurrence``), and its periods and deadlines by pure date arithmetic."""
 
 from __future__ import annotations
 
@@ -6,11 +6,103 @@ import calendar as _pycal
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
 
 from htx_tasks.core.calendar import WorkCalendar
-from htx_tasks.plan.schema import MONTHS_IN, Every, Recurrence
+from htx_tasks.core.strict import CODE, FieldError, Strict
 
 ROMAN = ("I", "II", "III", "IV")
+
+
+class Every(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half_year"
+    YEAR = "year"
+    ONCE = "once"
+    CASE = "case"
+
+
+MONTHS_IN = {Every.MONTH: 1, Every.QUARTER: 3, Every.HALF_YEAR: 6, Every.YEAR: 12}
+
+
+class CaseKind(Strict):
+    code: str = Field(pattern=CODE)
+    title: str
+    working_days: int = Field(ge=1, le=60)
+
+
+class Recurrence(Strict):
+    """When a duty falls due.
+
+    ``every`` month/quarter/half_year/year: one occurrence per period, due on ``due_day`` of
+    the ``due_month``-th month of the period (1 = its first month; ``due_day: last`` is the
+    month's last day). ``once``: a single occurrence due on ``due_date``. ``case``: one
+    occurrence per case received, due ``working_days`` after receipt (per case kind).
+    """
+
+    every: Every
+    due_month: int | None = Field(default=None, ge=1, le=12)
+    due_day: int | Literal["last"] | None = None
+    due_date: dt.date | None = None
+    opens_days_before: int | None = Field(default=None, ge=0, le=366)
+    case_kinds: list[CaseKind] | None = None
+    why: str | None = None
+
+    @field_validator("due_day")
+    @classmethod
+    def _day_range(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 1 <= value <= 31:
+            raise ValueError(f"due_day {value} không tồn tại (phải từ 1 đến 31 hoặc 'last')")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Recurrence:
+        if self.every in MONTHS_IN:
+            months = MONTHS_IN[self.every]
+            if self.due_day is None:
+                raise FieldError("every", f"chu kỳ '{self.every}' cần khóa 'due_day'")
+            if self.due_date is not None or self.case_kinds:
+                raise FieldError("due_date" if self.due_date is not None else "case_kinds",
+                                 f"chu kỳ '{self.every}' không dùng 'due_date' hay 'case_kinds'")
+            month = self.due_month or (1 if months == 1 else None)
+            if month is None:
+                raise FieldError("every", f"chu kỳ '{self.every}' cần khóa 'due_month' (1..{months})")
+            if month > months:
+                raise FieldError(
+                    "due_month", f"due_month {month} vượt quá số tháng của chu kỳ '{self.every}' ({months})"
+                )
+            if isinstance(self.due_day, int):
+                # the shortest month this slot can fall in (February in a leap year at best)
+                longest = max(
+                    _pycal.monthrange(2024, m)[1] for m in range(month, 13, months)
+                )
+                shortest = min(_pycal.monthrange(2023, m)[1] for m in range(month, 13, months))
+                if self.due_day > longest:
+                    raise FieldError("due_day", f"ngày {self.due_day} không tồn tại trong tháng hạn")
+                if self.due_day > shortest:
+                    raise FieldError(
+                        "due_day", f"ngày {self.due_day} không có ở mọi tháng của chu kỳ; dùng 'last'"
+                    )
+        elif self.every is Every.ONCE:
+            if self.due_date is None:
+                raise FieldError("every", "chu kỳ 'once' cần khóa 'due_date'")
+            if self.due_day is not None or self.due_month is not None or self.case_kinds:
+                raise FieldError(self._first_set("due_day", "due_month", "case_kinds"),
+                                 "chu kỳ 'once' chỉ dùng 'due_date'")
+        else:
+            if not self.case_kinds:
+                raise FieldError("every", "chu kỳ 'case' cần danh sách 'case_kinds'")
+            if self.due_day is not None or self.due_month is not None or self.due_date:
+                raise FieldError(self._first_set("due_day", "due_month", "due_date"),
+                                 "chu kỳ 'case' tính hạn theo 'working_days' của từng loại hồ sơ")
+        return self
+
+    def _first_set(self, *names: str) -> str:
+        return next(n for n in names if getattr(self, n))
 
 
 @dataclass(frozen=True)

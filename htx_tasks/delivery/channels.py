@@ -18,9 +18,9 @@ from typing import cast
 import apprise
 from apprise.manager_plugins import NotificationManager
 
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
 from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
 from htx_tasks.delivery.inbox import inbox_url
-from htx_tasks.engine import COORDINATOR, LEADERSHIP
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, read_text
 from htx_tasks.settings import Settings

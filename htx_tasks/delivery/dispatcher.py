@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Row
 
 from htx_tasks import clock
-from htx_tasks.clock import local
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.zones import local
 from htx_tasks.delivery import outbox
 from htx_tasks.delivery.channels import FALLBACK, Channels
 from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure, render_indicators
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
 from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
+from htx_tasks.links import LinkMaker
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.db import session_scope
-from htx_tasks.web.links import LinkMaker
 
 __all__ = ["BACKOFF", "LEASE", "MAX_ATTEMPTS", "DispatchResult", "dispatch", "in_working_hours"]
 log = logging.getLogger(__name__)

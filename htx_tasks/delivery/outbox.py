@@ -20,11 +20,10 @@ from sqlalchemy.sql import ColumnElement
 from htx_tasks.core.lifecycle import ACTIVE
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.sender import UrlResult
-from htx_tasks.store.models import Delivery, Notification, Occurrence
+from htx_tasks.store.models import LEASE, Delivery, Notification, Occurrence
 
 BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30), dt.timedelta(hours=2))
 MAX_ATTEMPTS = len(BACKOFF) + 1
-LEASE = dt.timedelta(minutes=15)
 CHUNK = 2000  # ids in one ``IN (...)`` list: SQLite and psycopg cap the bound parameters
 STUCK = "Tiến trình gửi bị dừng giữa chừng; cần kiểm tra xem đã gửi chưa"
 

@@ -8,12 +8,12 @@ from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.policy import COORDINATOR
 from htx_tasks.core.statuses import ExtensionDecision
-from htx_tasks.delivery.channels import COORDINATOR
+from htx_tasks.links import LinkMaker
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.models import Notification
-from htx_tasks.web.links import LinkMaker
 
 DECISIONS = {Kind.EXTENSION_APPROVED.value, Kind.EXTENSION_REFUSED.value}
 

@@ -18,12 +18,12 @@ import datetime as dt
 from sqlmodel import Session, col, select
 
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.policy import Target
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.indicators.compute import Standing
 from htx_tasks.indicators.service import Kpi
 from htx_tasks.indicators.wording import amount, gap_text, held_to
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Target
 from htx_tasks.store.models import Notification
 
 RECIPIENTS = (Target.COORDINATOR.value, Target.LEADERSHIP.value)

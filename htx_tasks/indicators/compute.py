@@ -28,9 +28,9 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 
+from htx_tasks.core.coops import BY_NAME, Coop, Labelled
 from htx_tasks.indicators.filters import matches
 from htx_tasks.plan.targets import Count, Indicator
-from htx_tasks.registry.fields import BY_NAME, Coop, Labelled
 
 EPSILON = 1e-9  # a path computed in floating point and a value on it are equal
 

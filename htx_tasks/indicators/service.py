@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from htx_tasks.core.coops import Coop
 from htx_tasks.indicators.compute import Assessment, Measure, Standing, assess, measure
 from htx_tasks.indicators.wording import gap_text, gap_unit, held_to, target_text
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.registry import service as registry
-from htx_tasks.registry.fields import Coop
 
 
 def as_of(year: int, today: dt.date) -> dt.date:

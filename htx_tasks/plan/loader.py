@@ -9,8 +9,10 @@ from functools import cached_property
 from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
-from htx_tasks.indicators.filters import check_indicators
-from htx_tasks.plan.schema import Assignment, CalendarFile, Duty, Every, PlanFile, Policy, RegistryScope, Target, Unit, UnitKind
+from htx_tasks.core.policy import Assignment, Policy, Target
+from htx_tasks.core.recurrence import Every
+from htx_tasks.plan.indicators import check_indicators
+from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, RegistryScope, Unit, UnitKind
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
 
 DEFAULT_CONFIG_DIR = Path("config")

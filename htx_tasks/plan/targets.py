@@ -15,8 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from htx_tasks.plan.base import CODE, Strict
-from htx_tasks.plan.yamlio import FieldError
+from htx_tasks.core.strict import CODE, FieldError, Strict
 
 
 class Count(Strict):
@@ -37,7 +36,7 @@ class Indicator(Strict):
     """A Section I.2 target. ``kind: target`` is measured from the registry; ``qualitative`` is
     a clause the implementation report must address in words.
 
-    Filters name registry fields (``htx_tasks.registry.fields``); the loader checks them.
+    Filters name registry fields (``htx_tasks.core.coops``); the loader checks them.
     Without a ``denominator`` the value is the numerator itself (a count, ``unit`` not "%").
     """
 

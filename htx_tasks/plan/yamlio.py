@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from htx_tasks.core.strict import FieldError
 from htx_tasks.plan.wording import describe_validation, yaml_problem
 
 Loc = tuple[str | int, ...]
@@ -53,14 +54,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (str(p.file), p.line))
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-class FieldError(ValueError):
-    """A model-level check that belongs to one field: the problem points at that field's line."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
 
 
 @dataclass

@@ -8,11 +8,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from htx_tasks.plan.base import Strict
+from htx_tasks.core.coops import Sector
+from htx_tasks.core.strict import Strict
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import UnitKind
 from htx_tasks.plan.yamlio import ConfigError, load_yaml, parse_model
-from htx_tasks.registry.fields import Sector
 
 REGISTRY_FILE = "registry.yaml"
 

@@ -11,10 +11,10 @@ import datetime as dt
 import random
 from dataclasses import replace
 
+from htx_tasks.core.coops import Coop, OrgKind, Rating, Sector, Status
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import UnitKind
 from htx_tasks.registry.config import RegistryConfig
-from htx_tasks.registry.fields import Coop, OrgKind, Rating, Sector, Status
 
 SEED = 46
 YEARS = (2022, 2023, 2024, 2025, 2026)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from htx_tasks.core.cells import append_row, from_csv, to_csv
-from htx_tasks.registry.fields import FIELDS, Type, allowed
+from htx_tasks.core.coops import FIELDS, Type, allowed
 
 DATA_SHEET = "Danh sách tổ chức"
 HELP_SHEET = "Hướng dẫn"

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from htx_tasks.core.coops import BY_HEADER, FIELDS, Coop, FieldSpec, Type, allowed, choice_of, fold, months_between
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import UnitKind
 from htx_tasks.registry.config import RegistryConfig
-from htx_tasks.registry.fields import BY_HEADER, FIELDS, Coop, FieldSpec, Type, allowed, choice_of, fold, months_between
 from htx_tasks.registry.files import FileProblem, RawRow
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

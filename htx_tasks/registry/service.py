@@ -15,9 +15,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from htx_tasks.core.coops import ATTRIBUTES, Coop
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.registry.fields import ATTRIBUTES, Coop
 from htx_tasks.registry.files import FileProblem, FileRefused, read_rows, write_rows
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.rows import BY_NAME_HEADER, check_header, format_coop, parse_rows

@@ -22,9 +22,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from htx_tasks.core.calendar import WorkCalendar
-from htx_tasks.core.recurrence import Period, period_of
-from htx_tasks.plan.schema import MONTHS_IN, Duty
-from htx_tasks.registry.fields import Labelled
+from htx_tasks.core.coops import Labelled
+from htx_tasks.core.recurrence import MONTHS_IN, Period, period_of
+from htx_tasks.plan.schema import Duty
 
 
 class Freshness(Labelled):

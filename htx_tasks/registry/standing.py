@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from htx_tasks.core.coops import Status
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty, RegistryScope
-from htx_tasks.registry.fields import Status
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.registry.staleness import Upkeep, upkeep
 

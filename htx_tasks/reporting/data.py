@@ -15,16 +15,14 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from htx_tasks.clock import at_local, local_date
+from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.readings import is_request
 from htx_tasks.reports import UnitReport, outcome_report, status_rows
-from htx_tasks.services.errors import InvalidInput
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
 
-PERIOD = re.compile(r"^(\d{4})(?:-(H[12]))?$")
 DIFFICULTY = re.compile(r"khó khăn|vướng mắc|kiến nghị|đề xuất", re.IGNORECASE)
 
 
@@ -38,22 +36,6 @@ class Period:
     @property
     def year(self) -> int:
         return self.end.year
-
-
-def parse_period(text: str) -> Period:
-    """``2026-H1`` (first half), ``2026-H2`` (second half) or ``2026`` (the year).
-
-    Anything else is ``InvalidInput`` on the field ``period``, for each front end to name in its words.
-    """
-    match = PERIOD.match(text.strip())
-    if not match:
-        raise InvalidInput.one("period", f"kỳ báo cáo không hợp lệ '{text}' (ví dụ 2026-H1, 2026-H2 hoặc 2026)")
-    year, half = int(match[1]), match[2]
-    if half == "H1":
-        return Period(text, dt.date(year, 1, 1), dt.date(year, 6, 30), f"6 tháng đầu năm {year}")
-    if half == "H2":
-        return Period(text, dt.date(year, 7, 1), dt.date(year, 12, 31), f"6 tháng cuối năm {year}")
-    return Period(text, dt.date(year, 1, 1), dt.date(year, 12, 31), f"năm {year}")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import getpass
 from dataclasses import dataclass
 from enum import StrEnum
 
-from htx_tasks.engine import ENGINE_ACTOR
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.errors import InvalidInput, Refused
 from htx_tasks.services.inputs import clean_text
+from htx_tasks.store.writes import ENGINE_ACTOR
 
 COORDINATOR_ACTOR = "cơ quan thường trực"  # the audit's name for the coordinator (standing office)
 SYSTEM_ACTOR = ENGINE_ACTOR  # the system's name in the audit, the same as the engine's own steps

@@ -21,13 +21,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col
 
-from htx_tasks.clock import local, local_date
 from htx_tasks.core.lifecycle import ACTIVE, State, advance, closing_state
-from htx_tasks.core.recurrence import case_deadline
+from htx_tasks.core.recurrence import Every, case_deadline
 from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
-from htx_tasks.engine import ENGINE_ACTOR, audit, new_occurrence, snapshot_of, state_reason
+from htx_tasks.core.zones import local, local_date
+from htx_tasks.engine import new_occurrence, snapshot_of, state_reason
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Every
 from htx_tasks.services.actors import Act, Actor, authorize
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
@@ -42,6 +41,7 @@ from htx_tasks.services.inputs import (
     vn_date,
 )
 from htx_tasks.store.models import Notification, Occurrence, Submission
+from htx_tasks.store.writes import ENGINE_ACTOR, audit
 
 PREEMPTED = "đã có người xử lý trước"
 DECIDED = frozenset({State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED})  # closed by a person's decision

@@ -16,10 +16,9 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import CursorResult, func, update
 from sqlmodel import Session, col, select
 
-from htx_tasks.clock import local_date
 from htx_tasks.core.lifecycle import ACTIVE, Kind, State
 from htx_tasks.core.statuses import ExtensionDecision
-from htx_tasks.engine import audit
+from htx_tasks.core.zones import local_date
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
 from htx_tasks.services.decisions import PREEMPTED, begin_decision, extend
@@ -36,6 +35,7 @@ from htx_tasks.services.inputs import (
 )
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.models import Notification, Occurrence
+from htx_tasks.store.writes import audit
 
 PENDING, APPROVED, REFUSED = ExtensionDecision.PENDING, ExtensionDecision.APPROVED, ExtensionDecision.REFUSED
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from htx_tasks import clock
+from htx_tasks.core import zones
 from htx_tasks.services.errors import InvalidInput, Refused
 
 EARLIEST, LATEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC), dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
@@ -19,7 +20,7 @@ EARLIEST, LATEST = dt.datetime(1970, 1, 2, tzinfo=dt.UTC), dt.datetime(2200, 1, 
 def instant_of(value: str | dt.datetime, *, field: str = "now") -> dt.datetime:
     """``value`` as an aware UTC instant (no offset: Vietnamese time); ``InvalidInput`` on ``field`` otherwise."""
     if isinstance(value, dt.datetime):
-        at = clock.as_utc(value)
+        at = zones.as_utc(value)
     else:
         try:
             at = clock.parse_instant(value)
@@ -41,7 +42,7 @@ def beyond_horizon(at: dt.datetime, clock_now: dt.datetime, horizon_days: int, *
         return False
     if not force:
         raise Refused(
-            f"{label} {clock.local(at):%d/%m/%Y} đi trước đồng hồ {ahead.days} ngày, quá giới hạn {horizon_days} ngày "
+            f"{label} {zones.local(at):%d/%m/%Y} đi trước đồng hồ {ahead.days} ngày, quá giới hạn {horizon_days} ngày "
             f"(HTX_HORIZON_DAYS); nếu thật sự muốn chạy bù đến thời điểm đó, dùng {force_label}"
         )
     return True

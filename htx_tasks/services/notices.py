@@ -15,13 +15,12 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from htx_tasks.core.statuses import NotificationStatus
-from htx_tasks.delivery.dispatcher import LEASE
-from htx_tasks.engine import audit
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor, authorize
 from htx_tasks.services.errors import Conflict, Refused
 from htx_tasks.services.inputs import NoticeOutcome, ResolveNotice
-from htx_tasks.store.models import AuditEvent, Notification
+from htx_tasks.store.models import LEASE, AuditEvent, Notification
+from htx_tasks.store.writes import audit
 
 RESOLVED = ("notice_delivered", "notice_resend")  # the audit actions of a resolved review row
 

@@ -110,6 +110,9 @@ class AuditEvent(SQLModel, table=True):
     via: str | None = Field(default=None, max_length=128)
 
 
+LEASE = dt.timedelta(minutes=15)  # a row 'sending' for longer is stuck: the next dispatch sets it aside for review
+
+
 class Notification(SQLModel, table=True):
     """Outbox: one row per follow-up event and recipient, written with the state change.
 

@@ -11,7 +11,7 @@ import datetime as dt
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from htx_tasks.clock import as_utc
+from htx_tasks.core.zones import as_utc
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from htx_tasks.store.models import AuditEvent, Occurrence
 
+ENGINE_ACTOR = "hệ thống"  # who the audit names for what the engine did by itself
+
 
 def audit(session: Session, *, occurrence_id: int | None, at: dt.datetime, actor: str, action: str,
           from_state: str | None = None, to_state: str | None = None, reason: str | None = None,

@@ -14,14 +14,14 @@ from fastapi import Request
 from sqlmodel import Session, select
 
 from htx_tasks import services
+from htx_tasks.links import Link, Role
 from htx_tasks.services import Actor, InvalidInput, Refused, via_link
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Submission
 from htx_tasks.web import evidence
-from htx_tasks.web.app import Web
-from htx_tasks.web.links import Link, Role
+from htx_tasks.web.deps import Web
 
 LABELS = {"note": "Nội dung", "evidence": "Đường dẫn minh chứng", "proposed": "Ngày đề nghị gia hạn",
           "reason": "Lý do", "occurrence": "Số nhiệm vụ", "request": "Số đề nghị", "decision": "Quyết định",

@@ -6,16 +6,16 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from htx_tasks.clock import local_date
+from htx_tasks.core.zones import local_date
+from htx_tasks.links import Link, Role
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import upkeep_lines
 from htx_tasks.services import ReviewReport
 from htx_tasks.services.extensions import DecideExtension
 from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
-from htx_tasks.web.app import PageError, Web
+from htx_tasks.web.deps import PageError, Web
 from htx_tasks.web.forms import read_form
-from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import extension_queue, review_queue, security_events
 from htx_tasks.web.registry import FRESHNESS_CLASS
 from htx_tasks.web.unit import download

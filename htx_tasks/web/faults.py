@@ -24,7 +24,7 @@ from htx_tasks.web.forms import kept
 from htx_tasks.web.guard import HEADERS
 
 if TYPE_CHECKING:
-    from htx_tasks.web.app import Web
+    from htx_tasks.web.deps import Web
 
 log = logging.getLogger("htx_tasks.web.faults")
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT}

@@ -14,8 +14,8 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from htx_tasks.registry.fields import FIELDS
-from htx_tasks.web.app import PageError
+from htx_tasks.core.coops import FIELDS
+from htx_tasks.web.deps import PageError
 
 NEVER_KEPT = {"password"}
 HIDDEN = {"csrf", "version", "seen", "decision", "tech"}  # sent back as they came, not shown

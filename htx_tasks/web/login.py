@@ -24,11 +24,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from htx_tasks.links import COORDINATOR_SUBJECT, LOGOUT, Role
 from htx_tasks.store.db import read_scope, session_scope
-from htx_tasks.web.app import Event, PageError, Web, client_of
+from htx_tasks.web.deps import Event, PageError, Web, client_of
 from htx_tasks.web.forms import read_form
 from htx_tasks.web.guard import CSRF_COOKIE, Backoff, new_csrf_cookie
-from htx_tasks.web.links import COORDINATOR_SUBJECT, LOGOUT, Role
 
 ITERATIONS = 240_000
 LOGIN_PATH = "/dang-nhap"

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from htx_tasks.clock import local
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
+from htx_tasks.core.zones import local
 from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import is_request, reading_of
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit

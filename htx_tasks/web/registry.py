@@ -18,18 +18,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from htx_tasks.clock import local_date
-from htx_tasks.registry.fields import FIELDS, Labelled, Rating, Sector, Status
+from htx_tasks.core.coops import FIELDS, Labelled, Rating, Sector, Status
+from htx_tasks.core.zones import local_date
+from htx_tasks.links import Link, Role
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import fingerprint, followed_rows, merged_notice, unit_upkeep
-from htx_tasks.registry.upkeep import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.services import Conflict, Refused
+from htx_tasks.services.registry import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.store.db import read_scope, session_scope
 from htx_tasks.web import actions
-from htx_tasks.web.app import Event, PageError, Web
+from htx_tasks.web.deps import Event, PageError, Web
 from htx_tasks.web.forms import read_form
-from htx_tasks.web.links import Link, Role
 
 PATH = "so-htx"
 LABELS = {f.name: f.header for f in FIELDS} | {"seen": "Danh sách", "values": "Thông tin"}

@@ -10,8 +10,9 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
-from htx_tasks.clock import local_date
 from htx_tasks.core import wording
+from htx_tasks.core.zones import local_date
+from htx_tasks.links import Link, Role
 from htx_tasks.readings import is_request
 from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
@@ -19,9 +20,8 @@ from htx_tasks.services.extensions import RequestExtension
 from htx_tasks.store.db import read_scope
 from htx_tasks.store.models import Occurrence, Submission
 from htx_tasks.web import actions, evidence
-from htx_tasks.web.app import Event, PageError, Web
+from htx_tasks.web.deps import Event, PageError, Web
 from htx_tasks.web.forms import read_form
-from htx_tasks.web.links import Link, Role
 from htx_tasks.web.queries import history, item_view, unit_items
 from htx_tasks.web.registry import FRESHNESS_CLASS
 

@@ -1,6 +1,6 @@
 """Registry upkeep services: a unit confirms its list of organisations, or edits one of them.
 
-Both follow the decision services' model (``htx_tasks.services``): a required ``Actor`` (the
+Both follow the decision services' model (``htx_tasks.services.decisions``): a required ``Actor`` (the
 unit, or the coordinator acting on its behalf), the permission table ``services.MAY`` checked by
 ``authorize``, a validated command, one audit line naming actor, role and channel, and nothing
 written on any refusal. An edit writes a new dated version of the organisation through the same
@@ -19,11 +19,10 @@ from pydantic import field_validator
 from sqlalchemy import CursorResult, delete, select, update
 from sqlmodel import Session, col
 
-from htx_tasks.clock import local_date
-from htx_tasks.engine import audit
+from htx_tasks.core.coops import ATTRIBUTES, BY_NAME, FIELDS, Coop
+from htx_tasks.core.zones import local_date
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.registry.fields import ATTRIBUTES, BY_NAME, FIELDS, Coop
 from htx_tasks.registry.files import RawRow
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
 from htx_tasks.registry.rows import format_coop, parse_rows
@@ -35,6 +34,7 @@ from htx_tasks.services.decisions import PREEMPTED
 from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
 from htx_tasks.services.inputs import CODE_MAX, NOTE_MAX, Command, check_date, clean_text, vn_date
 from htx_tasks.store.models import Occurrence
+from htx_tasks.store.writes import audit
 
 # what a unit may change; name, kind, place, sector and founding date are the coordinator's (import)
 EDITABLE = ("status", "members", "charter_capital", "rating", "rating_year", "tech", "tech_note",

@@ -7,6 +7,7 @@ only values it allows). Pure: no I/O.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
 import unicodedata
@@ -75,7 +76,7 @@ class FieldSpec:
     header: str
     type: Type
     required: bool = False
-    choices: type[Labelled] | None = None
+    choices: builtins.type[Labelled] | None = None  # `type` is a field name here
     help: str = ""
 
 

@@ -1,4 +1,4 @@
-"""Signed, scoped, expiring and revocable links (itsdangerous).
+"""Signed, scoped, expiring and revocable links (itsdangerous): made by delivery, checked by the web app.
 
 A link names one subject (a unit's code, or the coordinator), the subject's token version, a
 random link id (what the audit records, never the token) and the time it was signed. It holds no
@@ -25,6 +25,7 @@ from itsdangerous.timed import TimestampSigner
 from sqlmodel import Session, select
 
 from htx_tasks import clock
+from htx_tasks.core import zones
 from htx_tasks.settings import DEFAULT_LINK_DAYS, Settings
 from htx_tasks.store.answers import LinkVersion, WebAudit
 
@@ -140,7 +141,7 @@ class Signer:
             raise LinkError("Liên kết không hợp lệ.", "invalid") from None
         if now - signed > max_age:
             life = f"{hours} giờ" if hours else f"{max_age.days} ngày"
-            raise LinkError(f"Liên kết đã hết hạn (cấp ngày {clock.local(signed):%d/%m/%Y}, hiệu lực {life}). "
+            raise LinkError(f"Liên kết đã hết hạn (cấp ngày {zones.local(signed):%d/%m/%Y}, hiệu lực {life}). "
                             "Vui lòng dùng liên kết trong thông báo mới nhất.", "expired", subject, link_id)
         if version != subject_version(session, subject):
             raise LinkError("Liên kết đã bị thu hồi. Vui lòng dùng liên kết trong thông báo mới nhất.", "revoked",

@@ -1,0 +1,74 @@
+"""Who a plan's follow-up speaks to and how: targets, role tags, escalation steps, the policy.
+
+Values the plan declares (``config/plan.yaml``) and every layer uses: the lifecycle computes
+with them, the engine and delivery address messages by the role tags, the wording service
+words requests (``Assignment.REQUEST``) as requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import Field, field_validator
+
+from htx_tasks.core.strict import Strict
+
+
+class Target(StrEnum):
+    UNIT = "unit"
+    COORDINATOR = "coordinator"
+    LEADERSHIP = "leadership"
+
+
+COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
+
+
+class EscalationStep(Strict):
+    after_working_days: int = Field(ge=0, le=60)
+    to: Target
+
+
+class Policy(Strict):
+    """Follow-up policy. Every key is optional so a unit or duty overrides only what it names."""
+
+    reminder_days: list[int] | None = None
+    due_soon_working_days: int | None = Field(default=None, ge=0, le=30)
+    escalation: list[EscalationStep] | None = None
+    repeat_every_days: int | None = Field(default=None, ge=1, le=90)
+    # a request (assignment: request) is recalled at most this often once its date has passed
+    request_repeat_every_days: int | None = Field(default=None, ge=7, le=366)
+    # a period born within this many days of its deadline (tracking starts, a duty or unit is
+    # added) is not opened; default: the longest reminder offset
+    lead_days: int | None = Field(default=None, ge=0, le=90)
+    work_start: dt.time | None = None
+    work_end: dt.time | None = None
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _offsets(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(not 0 <= v <= 90 for v in value):
+            raise ValueError("reminder_days chỉ nhận số ngày từ 0 đến 90")
+        return value
+
+    @field_validator("escalation")
+    @classmethod
+    def _ordered(cls, value: list[EscalationStep] | None) -> list[EscalationStep] | None:
+        if value is None:
+            return value
+        days = [s.after_working_days for s in value]
+        if days != sorted(days) or len(set(days)) != len(days):
+            raise ValueError("các bậc escalation phải có after_working_days tăng dần")
+        if not value or value[0].to is not Target.UNIT:
+            raise ValueError("bậc escalation đầu tiên phải là 'unit' (báo quá hạn cho đơn vị)")
+        return value
+
+    def over(self, base: Policy) -> Policy:
+        """This policy's keys laid over ``base``."""
+        update = {name: getattr(self, name) for name in type(self).model_fields if getattr(self, name) is not None}
+        return base.model_copy(update=update)
+
+
+class Assignment(StrEnum):
+    DIRECT = "direct"  # giao: the People's Committee directs its own bodies
+    REQUEST = "request"  # đề nghị: the Fatherland Front and mass organisations
