@@ -118,7 +118,8 @@ def due_at(url: str, plan: Plan, k: int) -> tuple[dt.datetime, dt.datetime, int]
             sync_plan(session, plan)  # steady state: the plan's units and duties already recorded
             session.execute(delete(OpeningCursor))
             for duty, unit in duty_units(plan):
-                session.add(OpeningCursor(duty_code=duty, unit_code=unit, opened_through=local_date(now)))
+                session.add(OpeningCursor(plan_code=plan.meta.code, duty_code=duty, unit_code=unit,
+                                          opened_through=local_date(now)))
     finally:
         engine.dispose()
     return now, earliest - dt.timedelta(seconds=1), due

@@ -25,7 +25,8 @@ from pathlib import Path
 PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB = "127.0.0.1", 5432, "postgres", "test"
 WORKLOADS = ("assigned", "late")
 COLUMNS = ("duty_code", "unit_code", "period_key", "period_label", "opened_at", "deadline", "original_deadline",
-           "state", "escalation_level", "last_action_at", "next_action_at")
+           "state", "escalation_level", "last_action_at", "next_action_at", "plan_code")
+PLAN = "kh-46-ctr-tu-cam-ranh"  # the shipped plan's code (config/plan.yaml): the rows are its occurrences
 BASE = "2026-12-31 17:00:00"  # local midnight of 1/1/2027 (Asia/Ho_Chi_Minh, no DST) as naive UTC
 FIRST_DAY = "2027-01-01"
 MORNING = 27_000  # 07:30 local, in seconds after local midnight
@@ -64,7 +65,7 @@ v AS (SELECT i, (i * 7919) % 365 AS d, 7 + (i * 104729) % 54 AS lead, (i * 15485
              (i * 7877) % 1036800 AS late, i % {len(pairs)} AS n FROM s)
 INSERT INTO occurrence ({", ".join(COLUMNS)})
 SELECT p.duty, p.unit, 'bench-' || v.i, 'Bench ' || v.i, {opened}, {day("v.d")}, {day("v.d")},
-       {state}, -1, {last}, {nxt}
+       {state}, -1, {last}, {nxt}, '{PLAN}'
 FROM v JOIN pair p ON p.n = v.n
 """
 

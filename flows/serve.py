@@ -182,7 +182,7 @@ def init_database(ctx: Context) -> str:
     from htx_tasks.store.db import session_scope, upgrade
 
     plan, engine = ctx.plan, ctx.engine  # all three files checked before the first write
-    upgrade(engine)
+    upgrade(engine, plan=plan.meta.code)
     with session_scope(engine) as session:
         sync_plan(session, plan)
         demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry

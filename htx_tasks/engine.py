@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, Row, select, update
@@ -18,12 +18,12 @@ from sqlmodel import Session, col
 
 from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
 from htx_tasks.core.policy import Assignment, Target
-from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
+from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
 from htx_tasks.core.zones import local_date
 from htx_tasks.opening import cursors, new_occurrence, open_batch, openings
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import DutyRow, Occurrence, Submission, UnitRow
+from htx_tasks.store.models import DutyRow, Occurrence, PlanRow, Submission, UnitRow
 from htx_tasks.store.writes import (
     AUDIT_COLUMNS,
     ENGINE_ACTOR,
@@ -60,6 +60,11 @@ class PassResult:
 
 
 Progress = Callable[[PassResult], None]
+Plans = Mapping[str, Plan]  # plans by code: a due row is advanced under its own plan
+
+
+def by_code(plans: Plan | Plans) -> Plans:
+    return {plans.meta.code: plans} if isinstance(plans, Plan) else plans
 
 
 def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | None = None,
@@ -73,9 +78,11 @@ def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | 
     """
     result = PassResult(now=now)
     with session_scope(engine) as session:
-        sync_plan(session, plan)
+        status = sync_plan(session, plan)
         result.transferred = transfer_succeeded(session, plan, now)
-    stream = openings(plan, now, units, cursors(engine), result.not_opened)
+    if status is not PlanStatus.ACTIVE:  # a draft is not followed yet, a closed plan no more
+        return result
+    stream = openings(plan, now, units, cursors(engine, plan.meta.code), result.not_opened)
     while True:
         with session_scope(engine) as session:
             opened, more = open_batch(session, plan, now, stream, limit=OPEN_BATCH)
@@ -94,8 +101,18 @@ def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | 
     return result
 
 
-def sync_plan(session: Session, plan: Plan) -> None:
-    """Mirror units and duties into the database so reports and joins can name them."""
+def sync_plan(session: Session, plan: Plan) -> PlanStatus:
+    """Mirror the plan, its units and duties into the database so reports and joins can name
+    them; returns where the plan stands. A plan seen for the first time starts in the status its
+    configuration gives; after that the stored status rules (``plan activate``, ``plan close``)."""
+    stored_plan = session.get(PlanRow, plan.meta.code)
+    title, document = plan.meta.short_title, plan.meta.document or plan.meta.issuer
+    if stored_plan is None:
+        stored_plan = PlanRow(code=plan.meta.code, title=title, document=document, status=plan.meta.status)
+        session.add(stored_plan)
+    elif (stored_plan.title, stored_plan.document) != (title, document):
+        stored_plan.title, stored_plan.document = title, document
+        session.add(stored_plan)
     groups = {m: u.code for u in plan.source.units for m in (u.members or [])}
     wanted: list[UnitRow | DutyRow] = [
         UnitRow(
@@ -112,6 +129,7 @@ def sync_plan(session: Session, plan: Plan) -> None:
     ]
     wanted += [
         DutyRow(
+            plan_code=plan.meta.code,
             code=duty.code,
             ref=duty.ref,
             title=duty.title,
@@ -122,18 +140,20 @@ def sync_plan(session: Session, plan: Plan) -> None:
         for duty in plan.source.duties
     ]
     stored = {
-        (type(row), row.code): row.model_dump()
+        (type(row), getattr(row, "plan_code", None), row.code): row.model_dump()
         for model in (UnitRow, DutyRow)
         for row in session.execute(select(model)).scalars()
     }
     for row in wanted:  # write only what changed: a pass usually writes nothing here
-        if stored.get((type(row), row.code)) != row.model_dump():
+        if stored.get((type(row), getattr(row, "plan_code", None), row.code)) != row.model_dump():
             session.merge(row)
     session.flush()
+    return PlanStatus(stored_plan.status)
 
 
 def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
-    """Move the open occurrences of units succeeded by ``now`` to their successors, history kept.
+    """Move the open occurrences of units succeeded by ``now`` to their successors, history kept:
+    in every plan (units are shared), each moved row staying in its own plan.
 
     Every occurrence written is locked first (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite
     transactions are serial): one a person is deciding on at this moment is left for the next
@@ -166,7 +186,7 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
             audit(session, occurrence_id=old.id, at=now, actor=ENGINE_ACTOR, action="succeed",
                   from_state=old.state, to_state=State.SUCCEEDED.value, reason=reason)
             copy = None if target is not None else new_occurrence(
-                session, plan, duty_code=old.duty_code, unit_code=holder, period_key=old.period_key,
+                session, plan, plan_code=old.plan_code, duty_code=old.duty_code, unit_code=holder, period_key=old.period_key,
                 period_label=old.period_label, deadline=old.deadline, opened_at=now, now=now,
                 reason=reason, original_deadline=old.original_deadline, case_kind=old.case_kind,
                 case_ref=old.case_ref, received_on=old.received_on, predecessor_id=old.id,
@@ -193,7 +213,8 @@ def _successor_row(session: Session, old: Occurrence, holder: str, postgres: boo
     """The successor's own occurrence of ``old``'s duty and period, locked, if it has one; and
     whether a person's decision holds its lock right now (PostgreSQL)."""
     c = OCCURRENCE.c
-    where = (c.duty_code == old.duty_code, c.unit_code == holder, c.period_key == old.period_key)
+    where = (c.plan_code == old.plan_code, c.duty_code == old.duty_code, c.unit_code == holder,
+             c.period_key == old.period_key)
     query = select(Occurrence).where(*where).execution_options(populate_existing=True)
     if postgres:
         query = query.with_for_update(skip_locked=True)
@@ -249,14 +270,15 @@ def snapshot_of(row: Occurrence | Row) -> Snapshot:
 
 
 DUE_COLUMNS = tuple(OCCURRENCE.c[name] for name in (  # what advancing needs of a due row
-    "id", "duty_code", "unit_code", "opened_at", "deadline", "state", "escalation_level", "last_action_at",
+    "id", "plan_code", "duty_code", "unit_code", "opened_at", "deadline", "state", "escalation_level", "last_action_at",
     "submitted_at", "version",
 ))
 
 
-def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResult,
+def advance_due(session: Session, plan: Plan | Plans, now: dt.datetime, result: PassResult,
                 *, units: set[str] | None = None) -> int:
-    """Advance up to BATCH occurrences whose next action time has come; returns how many.
+    """Advance up to BATCH occurrences of the given plans whose next action time has come; returns
+    how many. Each row is advanced under its own plan's policy; other plans' rows are not read.
 
     The due rows are read as plain rows (no ORM objects) and written back column-wise in three
     statements: audit lines, outbox rows, occurrence updates (``htx_tasks.store.writes``).
@@ -265,6 +287,7 @@ def advance_due(session: Session, plan: Plan, now: dt.datetime, result: PassResu
     query = (
         select(*DUE_COLUMNS)
         .where(c.next_action_at.is_not(None), c.next_action_at <= now)
+        .where(c.plan_code.in_(sorted(by_code(plan))))
         .order_by(c.next_action_at, c.id)
         .limit(BATCH)
     )
@@ -288,14 +311,16 @@ class Advances:
     outbox: Columns = field(default_factory=lambda: columns(NOTIFICATION_COLUMNS))
 
 
-def plan_advances(plan: Plan, rows: Sequence[Row], now: dt.datetime, result: PassResult) -> Advances:
-    """The lifecycle applied to due rows at ``now``: new states and times, clock audit lines for
-    the state changes, outbox rows. Pure: nothing is read or written here."""
+def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, result: PassResult) -> Advances:
+    """The lifecycle applied to due rows at ``now``, each under its own plan: new states and times,
+    clock audit lines for the state changes, outbox rows. Pure: nothing is read or written here."""
     out = Advances()
-    notices = _Notices(plan, now, out.outbox, result)
+    plans = by_code(plan)
+    notices = _Notices(plans, now, out.outbox, result)
     for row in rows:
         try:
-            step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
+            own = plans[row.plan_code]
+            step = advance(snapshot_of(row), own.policy_for(row.duty_code, row.unit_code), own.calendar, now)
         except Exception as exc:  # one bad item never stops a pass
             log.exception("occurrence %s could not be advanced", row.id)
             result.failed.append((row.id, str(exc)))
@@ -324,10 +349,10 @@ class _Notices:
     ``superseded``, so the trail stays complete.
     """
 
-    def __init__(self, plan: Plan, now: dt.datetime, outbox: Columns, result: PassResult) -> None:
-        self.plan, self.now, self.today, self.result = plan, now, local_date(now), result
+    def __init__(self, plans: Plans, now: dt.datetime, outbox: Columns, result: PassResult) -> None:
+        self.plans, self.now, self.today, self.result = plans, now, local_date(now), result
         self.columns = [outbox[c].append for c in NOTIFICATION_COLUMNS]
-        self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, duty): few per pass
+        self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, plan, duty): few per pass
 
     def add(self, row: Row, due: list[Event]) -> None:
         newest_repeat = max((e.at for e in due if e.kind is Kind.REPEAT), default=None)
@@ -337,9 +362,9 @@ class _Notices:
                 self.result.repeats_folded += 1
                 continue
             self.result.events[event.kind.value] += 1
-            key = (event.kind, event.level, event.target, row.unit_code, row.duty_code)
+            key = (event.kind, event.level, event.target, row.unit_code, row.plan_code, row.duty_code)
             if key not in self.told:
-                self.told[key] = recipients(self.plan, event, row, self.today)
+                self.told[key] = recipients(self.plans[row.plan_code], event, row, self.today)
             told += ((event, recipient) for recipient in self.told[key])
         newest: dict[str, dt.datetime] = {}
         for event, recipient in told:

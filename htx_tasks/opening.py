@@ -33,8 +33,10 @@ def new_occurrence(
     actor: str = ENGINE_ACTOR, reason: str | None = None, role: str = "system", via: str | None = None,
     **extra,
 ) -> Occurrence | None:
-    """Insert an occurrence unless it exists already (unique duty × unit × period)."""
+    """Insert an occurrence of ``plan`` (or of ``plan_code``, a row moved to a successor) unless it
+    exists already (unique plan × duty × unit × period)."""
     values = dict(
+        plan_code=extra.pop("plan_code", None) or plan.meta.code,
         duty_code=duty_code, unit_code=unit_code, period_key=period_key, period_label=period_label,
         deadline=deadline, original_deadline=extra.pop("original_deadline", deadline),
         opened_at=opened_at, state=State.OPEN.value, next_action_at=opened_at, **extra,
@@ -42,7 +44,7 @@ def new_occurrence(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Occurrence).values(**values).on_conflict_do_nothing(
-        index_elements=["duty_code", "unit_code", "period_key"]
+        index_elements=["plan_code", "duty_code", "unit_code", "period_key"]
     ).returning(col(Occurrence.id))
     new_id = session.execute(stmt).scalar()
     if new_id is None:
@@ -52,9 +54,11 @@ def new_occurrence(
     return session.get(Occurrence, new_id)
 
 
-def cursors(engine: Engine) -> dict[tuple[str, str], dt.date]:
+def cursors(engine: Engine, plan_code: str) -> dict[tuple[str, str], dt.date]:
+    """How far each (duty, unit) of the plan has been opened."""
     with session_scope(engine) as session:
-        return {(c.duty_code, c.unit_code): c.opened_through for c in session.execute(select(OpeningCursor)).scalars()}
+        query = select(OpeningCursor).where(col(OpeningCursor.plan_code) == plan_code)
+        return {(c.duty_code, c.unit_code): c.opened_through for c in session.execute(query).scalars()}
 
 
 def openings(plan: Plan, now: dt.datetime, units: set[str] | None,
@@ -97,7 +101,7 @@ def open_batch(session: Session, plan: Plan, now: dt.datetime, stream: Iterator[
     opened = 0
     for duty_code, assignee, holder, period in stream:
         if period is None:
-            _advance_cursor(session, duty_code, assignee, local_date(now))
+            _advance_cursor(session, plan.meta.code, duty_code, assignee, local_date(now))
             continue
         occurrence = new_occurrence(
             session, plan, duty_code=duty_code, unit_code=holder, period_key=period.key,
@@ -115,10 +119,11 @@ def _open_at(plan: Plan, period: Period) -> dt.datetime:
     return at_local(max(period.opens, plan.meta.tracking_from))
 
 
-def _advance_cursor(session: Session, duty_code: str, unit_code: str, today: dt.date) -> None:
+def _advance_cursor(session: Session, plan_code: str, duty_code: str, unit_code: str, today: dt.date) -> None:
     """Upsert: two passes that both found no cursor must not collide on its key."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(OpeningCursor).values(duty_code=duty_code, unit_code=unit_code, opened_through=today)
+    stmt = insert(OpeningCursor).values(plan_code=plan_code, duty_code=duty_code, unit_code=unit_code,
+                                        opened_through=today)
     session.execute(stmt.on_conflict_do_update(
-        index_elements=["duty_code", "unit_code"], set_={"opened_through": stmt.excluded.opened_through}
+        index_elements=["plan_code", "duty_code", "unit_code"], set_={"opened_through": stmt.excluded.opened_through}
     ))

@@ -112,7 +112,7 @@ def init(config: ConfigOpt = None) -> None:
     with errors():
         plan = open_plan(config)
         engine = open_engine(config, require_schema=False)
-        previous = upgrade(engine)
+        previous = upgrade(engine, plan=plan.meta.code)
         with session_scope(engine) as session:
             sync_plan(session, plan)
         what = "Đã tạo" if previous is None else "Đã cập nhật"

@@ -53,3 +53,15 @@ class ExtensionDecision(StrEnum):
 
     def label_for(self, *, request: bool) -> str:
         return wording.extension_decision_label(self, request=request)
+
+
+class PlanStatus(StrEnum):
+    """Where a plan stands (``store.models.PlanRow.status``)."""
+
+    DRAFT = "draft"  # checked, not followed yet
+    ACTIVE = "active"  # followed every pass
+    CLOSED = "closed"  # its open items ended, nothing more sent
+
+    @property
+    def label(self) -> str:
+        return wording.plan_status_label(self)

@@ -164,6 +164,12 @@ _EXTENSION: dict[str, tuple[str, str]] = {
     "refused": ("Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
 }
 
+_PLAN = {"draft": "dự thảo, chưa theo dõi", "active": "đang theo dõi", "closed": "đã kết thúc"}
+
+
+def plan_status_label(status: str) -> str:
+    return _PLAN[status]
+
 
 def notification_status_label(status: str) -> str:
     return _NOTIFICATION[status]

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from htx_tasks.core.policy import Assignment, Policy
 from htx_tasks.core.recurrence import MONTHS_IN, Recurrence
+from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.core.strict import CODE, FieldError, Strict
 from htx_tasks.plan.targets import Indicator
 
@@ -162,6 +163,9 @@ class PlanMeta(Strict):
     title: str
     short_title: str
     label: str = Field(min_length=1, max_length=40)  # names this plan in every title: "KH thực hiện CTr 46-CTr/TU"
+    document: str | None = None  # the issuing document: "Kế hoạch số 12/KH-UBND ngày ... của ..."
+    # where a plan starts when the database first sees it; after that `htx-tasks plan activate|close`
+    status: Literal[PlanStatus.DRAFT, PlanStatus.ACTIVE] = PlanStatus.ACTIVE
     legal_bases: list[str] = Field(min_length=1)
     signer: Signer
     recipients: list[str]

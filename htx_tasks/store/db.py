@@ -147,10 +147,15 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> str | None:
-    """Create or upgrade the schema to the newest migration; returns the previous revision."""
+def upgrade(engine: Engine, *, plan: str | None = None) -> str | None:
+    """Create or upgrade the schema to the newest migration; returns the previous revision.
+
+    ``plan`` names the plan a database made before plans were stored objects was following (the
+    configuration's only plan); its rows are moved onto it (migration ``i18_plans``)."""
     previous = current_revision(engine)
-    command.upgrade(alembic_config(engine), "head")
+    config = alembic_config(engine)
+    config.attributes["plan"] = plan
+    command.upgrade(config, "head")
     return previous
 
 

@@ -7,12 +7,33 @@ import datetime as dt
 from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
+from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
 from htx_tasks.store.types import UTCDateTime
+
+# The plan every row belonged to before plans were stored objects (migration p18_plans moves an old
+# database onto it). Rows written by the engine and the services always name their plan; this is
+# only the default of a row written without one.
+FIRST_PLAN = "kh-46-ctr-tu-cam-ranh"
 
 
 def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class PlanRow(SQLModel, table=True):
+    """A plan the office follows: its code, title, issuing document and status.
+
+    The configuration holds what a plan asks; this row holds where it stands (``PlanStatus``):
+    a draft is checked but not followed, an active plan is followed every pass, a closed one
+    has its open items ended and sends nothing more.
+    """
+
+    __tablename__ = "plan"
+    code: str = Field(primary_key=True, max_length=64)
+    title: str
+    document: str = ""  # the issuing document: number and date, issuer
+    status: str = Field(default=PlanStatus.ACTIVE, max_length=16)  # core.statuses.PlanStatus
+    status_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class UnitRow(SQLModel, table=True):
@@ -29,6 +50,7 @@ class UnitRow(SQLModel, table=True):
 
 class DutyRow(SQLModel, table=True):
     __tablename__ = "duty"
+    plan_code: str = Field(default=FIRST_PLAN, primary_key=True, max_length=64)
     code: str = Field(primary_key=True, max_length=64)
     ref: str = Field(max_length=16)
     title: str
@@ -46,11 +68,13 @@ class Occurrence(SQLModel, table=True):
     """One obligation: a duty × unit × period, or one case received."""
 
     __table_args__ = (
-        UniqueConstraint("duty_code", "unit_code", "period_key", name="uq_occurrence_period"),
+        UniqueConstraint("plan_code", "duty_code", "unit_code", "period_key", name="uq_occurrence_period"),
         Index("ix_occurrence_unit_state", "unit_code", "state"),
+        Index("ix_occurrence_plan_state", "plan_code", "state"),
     )
     __mapper_args__ = {"version_id_col": OCCURRENCE_VERSION}
     id: int | None = Field(default=None, primary_key=True)
+    plan_code: str = Field(default=FIRST_PLAN, max_length=64)
     duty_code: str = Field(max_length=64, index=True)
     unit_code: str = Field(max_length=64)
     period_key: str = Field(max_length=128)
@@ -152,6 +176,7 @@ class OpeningCursor(SQLModel, table=True):
     """How far periods of a duty have been opened for a unit (local date)."""
 
     __tablename__ = "opening_cursor"
+    plan_code: str = Field(default=FIRST_PLAN, primary_key=True, max_length=64)
     duty_code: str = Field(primary_key=True, max_length=64)
     unit_code: str = Field(primary_key=True, max_length=64)
     opened_through: dt.date
