@@ -5,9 +5,11 @@ The clock is never read here: every test passes its own ``now``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,7 +20,10 @@ from sqlalchemy import Engine, event, inspect
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.store.db import current_revision, make_engine, upgrade
 
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = ROOT / "config"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the flows/ package sits next to htx_tasks/
 # Property tests: no per-example time limit (two shared cores; the first holiday lookup of a year
 # is slow), and no example database written into the work tree.
 # `pytest --hypothesis-profile=thorough` searches longer.
@@ -56,17 +61,31 @@ def _admin():
         _no_postgres(f"no server answers ({str(exc).strip().splitlines()[0]})")
 
 
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    """A fresh, EMPTY database on the local PostgreSQL server for this test module, dropped afterwards."""
-    name = f"htx_{secrets.token_hex(6)}"
+@contextlib.contextmanager
+def _database(prefix: str) -> Iterator[str]:
+    """A fresh, EMPTY database on the local PostgreSQL server, dropped afterwards; yields its name."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
     admin = _admin()
     try:
         admin.execute(f'CREATE DATABASE "{name}"')
-        yield PG_URL.format(name=name)
+        yield name
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A fresh, EMPTY database on the local PostgreSQL server for this test module, dropped afterwards."""
+    with _database("htx") as name:
+        yield PG_URL.format(name=name)
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Callable[[str], contextlib.AbstractContextManager[str]]:
+    """Further fresh databases on the same server (a Prefect server's own, say): ``with pg_database("prefix")
+    as name``, dropped when the block ends. Skips, or fails under HTX_REQUIRE_POSTGRES=1, like ``pg_url``."""
+    return _database
 
 
 @pytest.fixture(scope="session")
@@ -134,6 +153,16 @@ def run_cli(cli_env: dict[str, str]):
     return run
 
 
+@pytest.fixture
+def ready(run_cli):
+    """A database initialised and ticked once on the morning of 2/11/2026 (the CLI tests' ``NOW``)."""
+    from clikit import NOW, ok
+
+    ok(run_cli("init"))
+    ok(run_cli("tick", "--now", NOW, "--no-dispatch"))
+    return run_cli
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An upgraded, empty database of its own: a copy of the session's SQLite template under
@@ -197,3 +226,81 @@ def another_db_engine(db_engine: Engine, tmp_path: Path) -> Iterator[Callable[[]
         if schema is not None:
             with db_engine.begin() as conn:
                 conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+# --------------------------------------------------------------------------- Prefect
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """One temporary Prefect server for the whole session, flow heartbeats off; yields its API URL."""
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        temporary_settings,
+    )
+    from prefect.testing.utilities import prefect_test_harness
+
+    with (
+        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
+        prefect_test_harness(server_startup_timeout=90),
+        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+    ):
+        yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def installed(prefect_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Installed at the start of tracking: its first pass ran on Monday 2/11/2026, so what falls
+    due later is followed up (a first pass on the day of a test would not open periods that are
+    already due: nothing is born overdue)."""
+    import datetime as dt
+
+    from flowkit import _install
+
+    from htx_tasks.core.zones import at_local
+    from htx_tasks.engine import run_pass
+
+    engine = _install(tmp_path, monkeypatch)
+    run_pass(engine, load_plan(tmp_path / "config"), at_local(dt.date(2026, 11, 2), 7, 30))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def prefect_records():
+    """Every record Prefect's flow-run and task-run loggers emit during the test."""
+    import logging
+
+    from flowkit import Records
+
+    handler = Records()
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A throw-away installation for delivery (tests/deliverykit.py): config copy, var dir, SQLite."""
+    from deliverykit import make_world
+
+    w = make_world(tmp_path, monkeypatch)
+    yield w
+    w.engine.dispose()
+
+
+@pytest.fixture
+def http():
+    """An HTTP receiver on loopback (tests/receivers.py) answering 200 to every POST."""
+    from receivers import HttpReceiver
+
+    with HttpReceiver() as receiver:
+        yield receiver

@@ -8,8 +8,8 @@
 * ``SmtpReceiver``: an aiosmtpd ``Controller`` collecting the messages it accepts, parsed with
   ``email.policy.default`` (headers decoded), optionally with AUTH LOGIN/PLAIN over plain SMTP.
 * ``mqtt_reachable`` / ``MqttSubscriber``: a paho-mqtt subscriber for the local broker.
-* ``postgres_database``: a fresh PostgreSQL database created from the ``test`` database and
-  dropped afterwards.
+
+PostgreSQL databases for tests come from tests/conftest.py (``pg_url``, ``pg_database``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -304,38 +303,3 @@ class MqttSubscriber:
             self._client.disconnect()
         with contextlib.suppress(Exception):
             self._client.loop_stop()
-
-
-# --------------------------------------------------------------------------- PostgreSQL
-
-
-def postgres_reachable(host: str = LOOPBACK, port: int = 5432, user: str = "postgres",
-                       dbname: str = "test") -> str | None:
-    """None when we can connect to ``dbname`` and create databases, else why not."""
-    if not port_open(host, port):
-        return f"nothing listens on {host}:{port}"
-    try:
-        import psycopg
-
-        with psycopg.connect(host=host, port=port, user=user, dbname=dbname, autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
-        return f"cannot connect to postgresql://{user}@{host}:{port}/{dbname}: {exc}"
-    return None
-
-
-@contextlib.contextmanager
-def postgres_database(host: str = LOOPBACK, port: int = 5432, user: str = "postgres",
-                      dbname: str = "test") -> Iterator[str]:
-    """A fresh database (created while connected to ``dbname``), dropped afterwards; yields its URL."""
-    import psycopg
-
-    name = f"htx_delivery_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(host=host, port=port, user=user, dbname=dbname, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://{user}@{host}:{port}/{name}"
-    finally:
-        with psycopg.connect(host=host, port=port, user=user, dbname=dbname, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

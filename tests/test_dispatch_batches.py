@@ -7,34 +7,23 @@ message) with the right values on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from deliverykit import KT, NOW, World, make_world
+from receivers import HttpReceiver
 from sqlalchemy import event, insert
 from sqlmodel import Session, select
 
-sys.path.insert(0, str(Path(__file__).parent))
-from receivers import HttpReceiver, postgres_database  # noqa: E402
-from test_delivery import KT, NOW, World, make_world, require_postgres  # noqa: E402
-
-from htx_tasks.core.policy import COORDINATOR, LEADERSHIP  # noqa: E402
-from htx_tasks.delivery import dispatcher, sender  # noqa: E402
-from htx_tasks.delivery.channels import FALLBACK  # noqa: E402
-from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS  # noqa: E402
-from htx_tasks.engine import run_pass  # noqa: E402
-from htx_tasks.store.models import Notification, Occurrence  # noqa: E402
+from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
+from htx_tasks.delivery import dispatcher, sender
+from htx_tasks.delivery.channels import FALLBACK
+from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS
+from htx_tasks.engine import run_pass
+from htx_tasks.store.models import Notification, Occurrence
 
 QLDT = "phong-quan-ly-do-thi"
-
-
-@pytest.fixture
-def world(tmp_path, monkeypatch) -> World:
-    w = make_world(tmp_path, monkeypatch)
-    yield w
-    w.engine.dispose()
 
 
 def _tags(world: World) -> list[str]:
@@ -169,12 +158,13 @@ def any_world(request, tmp_path, monkeypatch):
         yield w
         w.engine.dispose()
         return
-    require_postgres()
-    with postgres_database() as url:
-        w = make_world(tmp_path, monkeypatch, database_url=url)
-        assert w.engine.dialect.name == "postgresql"
-        yield w
-        w.engine.dispose()
+    w = make_world(tmp_path, monkeypatch, database_url=request.getfixturevalue("pg_url"))
+    assert w.engine.dialect.name == "postgresql"
+    yield w
+    with w.engine.begin() as conn:  # the module's database, left empty for the next test that takes it
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    w.engine.dispose()
 
 
 def test_results_of_a_pass_are_written_per_batch(any_world):

@@ -28,7 +28,6 @@ from htx_tasks.store.models import Occurrence
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
 BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 WARDS_DEPLOYMENT = "Theo dõi đơn vị/III.8 — UBND các xã, phường"
 
 
@@ -58,13 +57,13 @@ def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float =
 
 
 @pytest.fixture(scope="module")
-def prefect_on_postgres(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def prefect_on_postgres(pg_url: str, pg_database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``prefect server start`` on a fresh PostgreSQL database; yields its API URL."""
-    import psycopg
+    with pg_database("htx_prefect") as name:
+        yield from _prefect_server(name, tmp_path_factory)
 
-    name = f"htx_prefect_{secrets.token_hex(5)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+
+def _prefect_server(name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -84,8 +83,6 @@ def prefect_on_postgres(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -
     finally:
         _stop(server)
         log.close()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_deploy_needs_the_address_of_the_shared_server(run_cli) -> None:

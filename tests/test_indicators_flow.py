@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 from prefect.artifacts import Artifact
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -22,16 +20,6 @@ from htx_tasks.store.models import Notification
 
 CONFIG_DIR = Path(__file__).parents[1] / "config"
 NOW = "2026-11-27T09:00"
-
-
-@pytest.fixture(scope="module")
-def prefect_api():
-    with (
-        temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
-        prefect_test_harness(server_startup_timeout=90),
-        temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-    ):
-        yield
 
 
 @pytest.fixture

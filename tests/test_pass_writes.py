@@ -10,7 +10,7 @@ from actions import submit
 from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
-from test_store import CAM_LINH, L, M, notifications, occurrences, plan_with
+from storekit import CAM_LINH, L, M, notifications, occurrences, plan_with
 
 from htx_tasks.engine import DUE_COLUMNS, PassResult, plan_advances, record_notifications, run_pass, write_advances
 from htx_tasks.plan.loader import Plan

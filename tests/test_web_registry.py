@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, select
+from storekit import plan_with
 
 from htx_tasks.core.coops import Coop
 from htx_tasks.links import COORDINATOR_SUBJECT
@@ -19,7 +20,6 @@ from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent
-from tests.test_store import plan_with
 from tests.webkit import OTHER_WARD, START, WARD, make_site
 
 KT = "phong-kinh-te"
