@@ -157,6 +157,13 @@ class Settings(BaseModel):
         DEFAULT_EVIDENCE_MAX_MB, alias="HTX_EVIDENCE_MAX_MB")
     evidence_max_inflated_mb: Annotated[float, BeforeValidator(_number(0, 10_000))] = Field(
         200.0, alias="HTX_EVIDENCE_MAX_INFLATED_MB", description="a .docx/.xlsx unpacked, at most (zip bombs)")
+    # plan import and drafting (htx-tasks plan import|draft): what one file may hold
+    intake_max_mb: Annotated[float, BeforeValidator(_number(0, 1024))] = Field(
+        20.0, alias="HTX_INTAKE_MAX_MB", description="a spreadsheet or document to import, at most (MB)")
+    intake_max_inflated_mb: Annotated[float, BeforeValidator(_number(0, 10_000))] = Field(
+        100.0, alias="HTX_INTAKE_MAX_INFLATED_MB", description="a .docx/.xlsx to import unpacked, at most (zip bombs)")
+    intake_max_rows: Annotated[int, BeforeValidator(_whole(1, 1_000_000, "số dòng"))] = Field(
+        5000, alias="HTX_INTAKE_MAX_ROWS", description="rows of one sheet or table to import, at most")
     coordinator_password_hash: Annotated[str, BeforeValidator(_password_hash)] | None = Field(
         None, alias="HTX_COORDINATOR_PASSWORD_HASH", repr=False)
     link_key: Annotated[str, BeforeValidator(_link_key)] | None = Field(

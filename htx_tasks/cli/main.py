@@ -10,7 +10,7 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import services
-from htx_tasks.cli import decisions, delivery, deploy, output, registry, reporting, web
+from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt,
     JsonOpt,
@@ -57,6 +57,7 @@ app.command("deploy")(deploy.deploy)
 app.command("web")(web.serve)
 app.add_typer(web.links_app, name="links")
 app.add_typer(registry.registry_app, name="registry")
+app.add_typer(planfiles.plan_app, name="plan")
 app.command("kpi")(registry.kpi)
 report_app = typer.Typer(help="Báo cáo kết quả theo đơn vị; 'consolidated': báo cáo tổng hợp thực hiện kế hoạch.")
 app.add_typer(report_app, name="report")

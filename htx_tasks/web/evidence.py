@@ -17,7 +17,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_MEMBERS = 10_000  # entries in one .docx/.xlsx
+from htx_tasks.core.archives import unpacked_size
+
 KINDS = {  # detected kind → (extensions accepted, content type served)
     "pdf": ((".pdf",), "application/pdf"),
     "docx": ((".docx",), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -72,23 +73,6 @@ def detect(data: bytes) -> str | None:
         if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
             return "xlsx"
     return None
-
-
-def unpacked_size(data: bytes, cap: int) -> int:
-    """How many bytes the archive inflates to, counted by inflating it; stops past ``cap`` (a zip
-    bomb's headers may lie about its sizes) and past ``MAX_MEMBERS`` entries."""
-    total = 0
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            return cap + 1
-        for member in members:
-            with archive.open(member) as stream:
-                while chunk := stream.read(1 << 20):
-                    total += len(chunk)
-                    if total > cap:
-                        return total
-    return total
 
 
 def check(raw_name: str, data: bytes, limit: int, *, inflated_limit: int) -> Checked:
