@@ -21,6 +21,7 @@ from htx_tasks.intake.directory import directory_of, policy_of
 from htx_tasks.intake.drafts import Draft, render
 from htx_tasks.intake.errors import IntakeError, Limits
 from htx_tasks.intake.imports import draft_of, import_table
+from htx_tasks.intake.plandraft import draft_of_text, read_plan_file, text_json
 from htx_tasks.intake.table import as_json
 
 plan_app = typer.Typer(help="Kế hoạch từ tệp: nhập bảng phân công, lập bản nháp từ văn bản kế hoạch.")
@@ -89,3 +90,20 @@ def import_(
         result = import_table(file, directory, limits, sheet=sheet, columns=columns, year=year)
         draft = draft_of(result, units, policy_of(plan))
         _finish(draft, as_json(result), f"Kế hoạch nháp nhập từ bảng {file.name}", out, dry_run, json, config_dir)
+
+
+@plan_app.command("draft")
+def draft(
+    file: Annotated[Path, typer.Argument(help="Văn bản kế hoạch: .txt, .docx hoặc .pdf có lớp chữ.")],
+    out: OutOpt = None,
+    dry_run: DryOpt = False,
+    config: ConfigOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Lập kế hoạch nháp từ lời văn bản kế hoạch: đơn vị, nhiệm vụ, hạn, chỉ tiêu; mỗi khóa ghi dòng gốc."""
+    with errors():
+        plan, limits, config_dir = _office(config)
+        directory, units = directory_of(plan)
+        name, text = read_plan_file(file, directory, limits)
+        drafted = draft_of_text(name, text, units, policy_of(plan))
+        _finish(drafted, text_json(name, text), f"Kế hoạch nháp lập từ văn bản {name}", out, dry_run, json, config_dir)

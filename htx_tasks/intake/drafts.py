@@ -130,9 +130,9 @@ def unit_entries(codes: list[str], directory: dict[str, DirectoryUnit], notes: d
     for code in wanted:
         unit = directory[code]
         entry = Entry().add("code", code, notes.get(code, "đơn vị có trong danh bạ"))
-        entry.add("name", unit.name).add("kind", unit.kind)
+        entry.add("name", unit.name, "tên trong danh bạ của cơ quan").add("kind", unit.kind, "loại trong danh bạ")
         if unit.members:
-            entry.add("members", list(unit.members))
+            entry.add("members", list(unit.members), "thành viên của nhóm trong danh bạ")
         entries.append(entry)
     return entries
 
