@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
@@ -106,7 +106,8 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
         r.unit: r
         for r in outcome_report(session, plan, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), now=now)
     }
-    lines, requests = [], []
+    lines: list[UnitLine] = []
+    requests: list[UnitLine] = []
     for unit in section_units(plan):
         members = [reports.get(code) or UnitReport(code, plan.unit_name(code)) for code in plan.members(unit.code)]
         report = members[0] if not unit.members else _sum(unit.code, unit.name, members)
@@ -128,16 +129,15 @@ def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> li
     the plan asks, its rates and overdue counts are of the work it directs)."""
     by_duty: dict[str, UnitReport] = {}
     rows = session.exec(
-        select(Occurrence.duty_code, Occurrence.unit_code, Occurrence.state, Occurrence.deadline,
-               Occurrence.submitted_at)
-        .where(Occurrence.deadline >= dt.date(year, 1, 1), Occurrence.deadline <= dt.date(year, 12, 31))
+        select(Occurrence)
+        .where(col(Occurrence.deadline) >= dt.date(year, 1, 1), col(Occurrence.deadline) <= dt.date(year, 12, 31))
     ).all()
-    for duty_code, unit_code, state, deadline, submitted_at in rows:
-        if is_request(plan, unit_code):
+    for row in rows:
+        if is_request(plan, row.unit_code):
             continue
-        klass = outcome(State(state), deadline, submitted_at, now)
+        klass = outcome(State(row.state), row.deadline, row.submitted_at, now)
         if klass is not None:
-            count(by_duty.setdefault(duty_code, UnitReport(duty_code, duty_code)), klass)
+            count(by_duty.setdefault(row.duty_code, UnitReport(row.duty_code, row.duty_code)), klass)
     return [
         GroupLine(group.ref, group.title, len(group.duties),
                   _sum(group.ref, group.title, [by_duty[d] for d in group.duties if d in by_duty]))
@@ -150,11 +150,11 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
     start, end = at_local(day), at_local(day + dt.timedelta(days=1))
     found = session.exec(
         select(Notification, Occurrence)
-        .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+        .join(Occurrence, col(Occurrence.id) == Notification.occurrence_id)
         .where(Notification.due_at >= start, Notification.due_at < end,
-               Notification.kind.in_(wording.ESCALATION_KINDS),
-               Notification.status.not_in([NotificationStatus.SUPERSEDED, NotificationStatus.CANCELLED]))
-        .order_by(Notification.due_at, Notification.occurrence_id, Notification.level, Notification.id)
+               col(Notification.kind).in_(wording.ESCALATION_KINDS),
+               col(Notification.status).not_in([NotificationStatus.SUPERSEDED, NotificationStatus.CANCELLED]))
+        .order_by(col(Notification.due_at), col(Notification.occurrence_id), col(Notification.level), col(Notification.id))
     ).all()
     grouped: dict[tuple, list[str]] = {}
     first: dict[tuple, tuple[Notification, Occurrence]] = {}
@@ -165,6 +165,7 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
     out = []
     for key, recipients in grouped.items():
         notification, occurrence = first[key]
+        assert occurrence.id is not None  # read from the database
         duty = plan.duties.get(occurrence.duty_code)
         request = is_request(plan, occurrence.unit_code)
         step = "" if request or duty is None or notification.level <= 0 else \

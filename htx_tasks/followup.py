@@ -279,25 +279,26 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
         raise services.InvalidInput.one("expected_version", VERSION_NEEDED)
     seen = {"expected_version": expected_version}
     if action is Action.SUBMIT:
-        command = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence, **seen)
-        row = services.submit(session, plan, actor, command, now=now)
+        report = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence, **seen)
+        row = services.submit(session, plan, actor, report, now=now)
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
         decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
-        command = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note, **seen)
-        row = services.review(session, plan, actor, command, now=now)
+        review = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note, **seen)
+        row = services.review(session, plan, actor, review, now=now)
         message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
     elif action is Action.EXTEND:
         if new_deadline is None:
             raise services.InvalidInput.one("to", "gia hạn cần chọn hạn mới")
-        command = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note, **seen)
-        row = services.extend(session, plan, actor, command, now=now)
+        extension = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note, **seen)
+        row = services.extend(session, plan, actor, extension, now=now)
         message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
     else:
-        command = services.Waive.parse(occurrence=occurrence_id, note=note, **seen)
-        row = services.waive(session, plan, actor, command, now=now)
+        waiver = services.Waive.parse(occurrence=occurrence_id, note=note, **seen)
+        row = services.waive(session, plan, actor, waiver, now=now)
         message = "Đã miễn thực hiện."
     label = State(row.state).label_for(request=is_request(plan, row.unit_code))
+    assert row.id is not None  # read from the database
     return Recorded(
         occurrence_id=row.id, unit=row.unit_code, section_unit=section_unit_of(plan, row.unit_code),
         state_label=label,

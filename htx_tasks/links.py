@@ -68,7 +68,9 @@ def load_key(settings: Settings) -> str | None:
     if settings.link_secret_block:
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(settings.link_secret_block).get())
+        block = Secret.load(settings.link_secret_block)
+        assert isinstance(block, Secret)  # loaded outside an event loop: Prefect ran its synchronous half
+        return str(block.get())
     return None
 
 

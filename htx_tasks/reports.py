@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.core.itemview import Reading
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, outcome
@@ -68,22 +68,22 @@ def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | N
     query = select(Occurrence)
     states = [s.value for s in (*ACTIVE, State.SUBMITTED)]
     if include_closed_since is None:
-        query = query.where(Occurrence.state.in_(states))
+        query = query.where(col(Occurrence.state).in_(states))
     else:
         query = query.where(
-            Occurrence.state.in_(states)
-            | (Occurrence.state.in_([s.value for s in CLOSED]) & (Occurrence.closed_at >= include_closed_since))
+            col(Occurrence.state).in_(states)
+            | (col(Occurrence.state).in_([s.value for s in CLOSED]) & (col(Occurrence.closed_at) >= include_closed_since))
         )
     if unit:
-        query = query.where(Occurrence.unit_code.in_(plan.followed(unit, local_date(now))))
-    rows = session.exec(query.order_by(Occurrence.deadline, Occurrence.unit_code, Occurrence.id)).all()
-    last_sent = _last_reminders(session, [r.id for r in rows])
+        query = query.where(col(Occurrence.unit_code).in_(plan.followed(unit, local_date(now))))
+    rows = session.exec(query.order_by(col(Occurrence.deadline), col(Occurrence.unit_code), col(Occurrence.id))).all()
+    last_sent = _last_reminders(session, [r.id for r in rows if r.id is not None])
     out = []
     for row in rows:
         seen = reading_of(plan, row, now)
         if overdue_only and not seen.overdue:
             continue
-        out.append(StatusRow.of(plan, row, seen, last_reminder=last_sent.get(row.id)))
+        out.append(StatusRow.of(plan, row, seen, last_reminder=last_sent.get(row.id) if row.id is not None else None))
     return out
 
 
@@ -94,10 +94,12 @@ def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         for occurrence_id, sent_at in session.exec(
-            select(Notification.occurrence_id, Notification.sent_at).where(
-                Notification.occurrence_id.in_(chunk), Notification.status == NotificationStatus.SENT
+            select(col(Notification.occurrence_id), col(Notification.sent_at)).where(
+                col(Notification.occurrence_id).in_(chunk), Notification.status == NotificationStatus.SENT
             )
         ).all():
+            if occurrence_id is None or sent_at is None:
+                continue  # a sent row always has both; the columns are nullable for the others
             if occurrence_id not in out or sent_at > out[occurrence_id]:
                 out[occurrence_id] = sent_at
     return out
@@ -134,8 +136,8 @@ OUTCOME_FIELD = {
 def outcome_report(session: Session, plan: Plan, *, start: dt.date, end: dt.date, now: dt.datetime) -> list[UnitReport]:
     """Per unit: obligations with a deadline in [start, end], by the four outcome classes."""
     rows = session.exec(
-        select(Occurrence.unit_code, Occurrence.state, Occurrence.deadline, Occurrence.submitted_at)
-        .where(Occurrence.deadline >= start, Occurrence.deadline <= end)
+        select(col(Occurrence.unit_code), col(Occurrence.state), col(Occurrence.deadline), col(Occurrence.submitted_at))
+        .where(col(Occurrence.deadline) >= start, col(Occurrence.deadline) <= end)
     ).all()
     reports: dict[str, UnitReport] = {}
     for unit in plan.source.units:

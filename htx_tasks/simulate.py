@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from htx_tasks.core.recurrence import Every
 from htx_tasks.core.statuses import NotificationStatus
@@ -78,9 +78,9 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
         with session_scope(engine) as session:
             rows = session.exec(
                 select(Notification, Occurrence)
-                .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+                .join(Occurrence, col(Occurrence.id) == Notification.occurrence_id)
                 .where(Notification.status != NotificationStatus.SUPERSEDED)
-                .order_by(Notification.due_at, Notification.id)
+                .order_by(col(Notification.due_at), col(Notification.id))
             ).all()
             events = [
                 SimEvent(
@@ -89,12 +89,12 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
                     ref=plan.duty(o.duty_code).ref, period=o.period_label, deadline=o.deadline,
                 )
                 for n, o in rows
-                if start <= local(n.due_at).date() <= end
+                if o.id is not None and start <= local(n.due_at).date() <= end  # an id: read from the database
             ]
             opened = [
                 {"occurrence": o.id, "unit": o.unit_code, "duty": o.duty_code, "period": o.period_label,
                  "deadline": o.deadline.isoformat(), "opened_at": local(o.opened_at).isoformat()}
-                for o in session.exec(select(Occurrence).order_by(Occurrence.id))
+                for o in session.exec(select(Occurrence).order_by(col(Occurrence.id)))
             ]
         engine.dispose()
     return Simulation(start, end, events, opened)

@@ -1,9 +1,8 @@
-"""mypy stays clean on the packages made clean: run on exactly these paths.
+"""mypy stays clean on the whole package and the flows: ``htx_tasks`` and ``flows``, every module.
 
-Modules they import but that are not listed (registry, web, board, reports) are
-read for their types, not reported (``--follow-imports=silent``): their owners make them clean in
-turn and add them here. Cost, measured here: about 15 s with an empty cache on an idle machine
-(35 s while a full suite ran beside it), about 1 s with the cache of an earlier run (``.mypy_cache``).
+A finding is fixed where it is, or silenced on its line with the error code and the reason
+(``# type: ignore[code]  # why``); no module is left out. Cost, measured here: about 60 s with an
+empty cache while other work ran beside it, a few seconds with the cache of an earlier run (``.mypy_cache``).
 """
 
 from __future__ import annotations
@@ -13,16 +12,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CLEAN = [
-    "htx_tasks/core", "htx_tasks/plan", "htx_tasks/services", "htx_tasks/cli", "htx_tasks/indicators",
-    "htx_tasks/reporting", "htx_tasks/store", "htx_tasks/config.py", "htx_tasks/settings.py", "htx_tasks/bootstrap.py",
-    "htx_tasks/clock.py", "htx_tasks/engine.py", "htx_tasks/opening.py", "htx_tasks/delivery", "htx_tasks/readings.py",
-    "flows",
-]
+CHECKED = ["htx_tasks", "flows"]
 
 
-def test_the_typed_packages_have_no_mypy_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_package_and_the_flows_have_no_mypy_findings(monkeypatch: pytest.MonkeyPatch) -> None:
     api = pytest.importorskip("mypy.api", reason="mypy is in the test extras (make install)")
     monkeypatch.chdir(ROOT)  # pyproject's [tool.mypy] and the package roots are found from here
-    out, err, status = api.run(["--follow-imports=silent", "--no-error-summary", *CLEAN])
+    out, err, status = api.run(["--no-error-summary", *CHECKED])
     assert status == 0, out + err
+
+
+def test_no_module_is_kept_out_of_the_check() -> None:
+    """No ``ignore_errors``, no bare ``# type: ignore``: every silenced line names its error code."""
+    config = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert "ignore_errors" not in config
+    bare = [f"{path.relative_to(ROOT)}:{number}"
+            for folder in CHECKED for path in sorted((ROOT / folder).rglob("*.py"))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if "# type: ignore" in line and "# type: ignore[" not in line]
+    assert bare == []

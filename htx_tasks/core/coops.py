@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from dataclasses import fields as dc_fields
 from enum import StrEnum
+from typing import Self
 
 
 class Labelled(StrEnum):
@@ -26,6 +27,15 @@ class Labelled(StrEnum):
         obj._value_ = value
         obj.label = label
         return obj
+
+    @classmethod
+    def of(cls, code: str) -> Self:
+        """The member whose code is ``code`` (ValueError when none): what ``cls(code)`` does at run time,
+        spelt so that a type checker does not take it for a call of the two-argument ``__new__`` above."""
+        for member in cls:
+            if member.value == code:
+                return member
+        raise ValueError(f"{code!r} is not a valid {cls.__name__}")
 
 
 class OrgKind(Labelled):

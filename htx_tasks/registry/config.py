@@ -32,7 +32,7 @@ class RegistryConfig:
     follow_units: FollowUnits
 
     def follow_unit(self, sector: str) -> str:
-        return self.follow_units.by_sector.get(Sector(sector), self.follow_units.default)
+        return self.follow_units.by_sector.get(Sector.of(sector), self.follow_units.default)
 
 
 def load_registry_config(plan: Plan) -> RegistryConfig:
@@ -40,7 +40,7 @@ def load_registry_config(plan: Plan) -> RegistryConfig:
     located = load_yaml(Path(plan.config_dir) / REGISTRY_FILE)
     data = parse_model(RegistryFile, located)
     problems = []
-    named = [(("follow_units", "default"), data.follow_units.default)]
+    named: list[tuple[tuple[str, ...], str]] = [(("follow_units", "default"), data.follow_units.default)]
     named += [(("follow_units", "by_sector", str(s)), u) for s, u in data.follow_units.by_sector.items()]
     for loc, code in named:
         unit = plan.units.get(code)

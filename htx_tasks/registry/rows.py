@@ -222,8 +222,8 @@ def format_coop(coop: Coop, plan: Plan) -> list[Any]:
     cells: list[Any] = []
     for spec in FIELDS:
         value = getattr(coop, spec.name)
-        if spec.type is Type.CHOICE and value is not None:
-            value = spec.choices(value).label  # type: ignore[misc]
+        if spec.type is Type.CHOICE and spec.choices is not None and value is not None:
+            value = spec.choices.of(value).label
         elif spec.type is Type.UNIT:
             value = units.label(value, places=spec.name == "ward")
         elif spec.type is Type.BOOL:

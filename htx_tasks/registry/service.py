@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.core.coops import ATTRIBUTES, Coop
 from htx_tasks.plan.loader import Plan
@@ -79,8 +79,8 @@ def _changes(session: Session, coops: list[Coop], *, source: str,
     codes = sorted({c.code for c in coops})
     existing: dict[str, list[CoopVersion]] = {code: [] for code in codes}
     for start in range(0, len(codes), 500):
-        for row in session.exec(select(CoopVersion).where(CoopVersion.code.in_(codes[start:start + 500]))
-                                .order_by(CoopVersion.valid_from)).all():
+        for row in session.exec(select(CoopVersion).where(col(CoopVersion.code).in_(codes[start:start + 500]))
+                                .order_by(col(CoopVersion.valid_from))).all():
             existing[row.code].append(row)
     problems: list[FileProblem] = []
     closing: list[tuple[Coop, CoopVersion | None]] = []  # (new version, the version it closes)
@@ -131,19 +131,19 @@ def snapshot(session: Session, on: dt.date) -> list[Coop]:
     """Every organisation as the registry knew it on ``on`` (dissolved ones included)."""
     rows = session.exec(
         select(CoopVersion)
-        .where(CoopVersion.valid_from <= on, (CoopVersion.valid_to.is_(None)) | (CoopVersion.valid_to > on))
-        .order_by(CoopVersion.code)
+        .where(CoopVersion.valid_from <= on, col(CoopVersion.valid_to).is_(None) | (col(CoopVersion.valid_to) > on))
+        .order_by(col(CoopVersion.code))
     ).all()
     return [to_coop(r) for r in rows]
 
 
 def latest(session: Session) -> list[Coop]:
-    rows = session.exec(select(CoopVersion).where(CoopVersion.valid_to.is_(None)).order_by(CoopVersion.code)).all()
+    rows = session.exec(select(CoopVersion).where(col(CoopVersion.valid_to).is_(None)).order_by(col(CoopVersion.code))).all()
     return [to_coop(r) for r in rows]
 
 
 def history(session: Session) -> list[Coop]:
-    rows = session.exec(select(CoopVersion).order_by(CoopVersion.code, CoopVersion.valid_from)).all()
+    rows = session.exec(select(CoopVersion).order_by(col(CoopVersion.code), col(CoopVersion.valid_from))).all()
     return [to_coop(r) for r in rows]
 
 
@@ -152,7 +152,7 @@ def count(session: Session) -> int:
 
 
 def has_synthetic(session: Session) -> bool:
-    return session.exec(select(CoopVersion.id).where(CoopVersion.synthetic.is_(True)).limit(1)).first() is not None
+    return session.exec(select(CoopVersion.id).where(col(CoopVersion.synthetic).is_(True)).limit(1)).first() is not None
 
 
 def export(session: Session, plan: Plan, path: Path, *, on: dt.date | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks import services
 from htx_tasks.links import Link, Role
@@ -71,7 +71,8 @@ def report(web: Web, request: Request, link: Link, command: services.SubmitRepor
         with session_scope(web.engine) as session:
             services.submit(session, web.plan, actor_of(link), command, now=web.now())
             submission = session.exec(select(Submission).where(Submission.occurrence_id == command.occurrence)
-                                      .order_by(Submission.id.desc())).first()
+                                      .order_by(col(Submission.id).desc()).limit(1)).one()  # the one just written
+            assert submission.id is not None  # flushed by the service
             for checked in files:
                 path, new = evidence.store(web.evidence_root, checked)
                 if new:

@@ -81,7 +81,7 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings
     app.include_router(coordinator.router(web))
     app.include_router(login.router(web))
     def render_limit(message: str) -> bytes:
-        return web.error_page(413, message, "Tệp quá lớn").body
+        return bytes(web.error_page(413, message, "Tệp quá lớn").body)
 
     app.add_middleware(BodyLimit, limit=max_upload + FORM_OVERHEAD, render=render_limit)
     app.add_middleware(SecurityHeaders)

@@ -38,7 +38,7 @@ def router(web: Web) -> APIRouter:
             reviews, extensions = review_queue(session, web.plan, now), extension_queue(session, web.plan, now)
             registry = [line for line in upkeep_lines(session, web.plan, local_date(now))
                         if line.standing and line.standing.freshness is not Freshness.CURRENT]
-            registry.sort(key=lambda line: line.standing.freshness is not Freshness.STALE)  # stale first
+            registry.sort(key=lambda line: line.standing is None or line.standing.freshness is not Freshness.STALE)  # stale first
             events = security_events(session, web.plan)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,

@@ -102,8 +102,10 @@ class Web:
     def csrf_for(self, request: Request, link: Link) -> tuple[str, str | None]:
         """The form token for this page, and a new cookie to set when the browser has none."""
         cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = None if cookie else new_csrf_cookie()
-        return self.signer.csrf_token(link.link_id, cookie or fresh), fresh
+        fresh = None
+        if not cookie:
+            cookie = fresh = new_csrf_cookie()
+        return self.signer.csrf_token(link.link_id, cookie), fresh
 
     def with_cookie(self, response: Response, fresh: str | None) -> Response:
         if fresh:

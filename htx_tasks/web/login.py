@@ -59,8 +59,10 @@ def router(web: Web) -> APIRouter:
 
     def page(request: Request, status: int = 200, error: str | None = None, done: str | None = None) -> Response:
         cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = None if cookie else new_csrf_cookie()
-        csrf = web.signer.csrf_token(LOGIN_FORM_ID, cookie or fresh)
+        fresh = None
+        if not cookie:
+            cookie = fresh = new_csrf_cookie()
+        csrf = web.signer.csrf_token(LOGIN_FORM_ID, cookie)
         response = web.render("login.html", status=status, csrf=csrf, error=error, done=DONE.get(done or ""),
                               configured=bool(web.settings.coordinator_password_hash))
         return web.with_cookie(response, fresh)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
@@ -79,7 +79,7 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
         ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == ExtensionDecision.PENDING)).first()
     if seen.state is State.SUBMITTED:
         view.submission = session.exec(select(Submission).where(
-            Submission.occurrence_id == row.id).order_by(Submission.id.desc())).first()
+            Submission.occurrence_id == row.id).order_by(col(Submission.id).desc())).first()
         if view.submission is not None:
             view.files = list(session.exec(select(EvidenceFile).where(
                 EvidenceFile.submission_id == view.submission.id)).all())
@@ -89,8 +89,8 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
 def unit_items(session: Session, plan: Plan, unit: str, now: dt.datetime) -> list[ItemView]:
     """The unit's open obligations and reports awaiting review, soonest deadline first."""
     rows = session.exec(select(Occurrence).where(
-        Occurrence.unit_code == unit, Occurrence.state.in_(SHOWN)
-    ).order_by(Occurrence.deadline, Occurrence.id)).all()
+        Occurrence.unit_code == unit, col(Occurrence.state).in_(SHOWN)
+    ).order_by(col(Occurrence.deadline), col(Occurrence.id))).all()
     return [item_view(session, plan, row, now) for row in rows]
 
 
@@ -121,14 +121,14 @@ def history(session: Session, plan: Plan, occurrence_id: int) -> list[HistoryLin
 
 def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
     rows = session.exec(select(Occurrence).where(Occurrence.state == State.SUBMITTED.value)
-                        .order_by(Occurrence.submitted_at, Occurrence.id)).all()
+                        .order_by(col(Occurrence.submitted_at), col(Occurrence.id))).all()
     return [item_view(session, plan, row, now) for row in rows]
 
 
 def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
-    rows = session.exec(select(Occurrence).join(ExtensionRequest, ExtensionRequest.occurrence_id == Occurrence.id)
-                        .where(ExtensionRequest.decision == ExtensionDecision.PENDING, Occurrence.state.in_(SHOWN))
-                        .order_by(ExtensionRequest.requested_at)).all()
+    rows = session.exec(select(Occurrence).join(ExtensionRequest, col(ExtensionRequest.occurrence_id) == Occurrence.id)
+                        .where(ExtensionRequest.decision == ExtensionDecision.PENDING, col(Occurrence.state).in_(SHOWN))
+                        .order_by(col(ExtensionRequest.requested_at))).all()
     return [item_view(session, plan, row, now) for row in rows]
 
 
@@ -143,8 +143,8 @@ class SecurityLine:
 
 def security_events(session: Session, plan: Plan, limit: int = 20) -> list[SecurityLine]:
     """The latest security events of the web audit, newest first."""
-    rows = session.exec(select(WebAudit).where(WebAudit.action.in_(list(SECURITY_LABELS)))
-                        .order_by(WebAudit.id.desc()).limit(limit)).all()
+    rows = session.exec(select(WebAudit).where(col(WebAudit.action).in_(list(SECURITY_LABELS)))
+                        .order_by(col(WebAudit.id).desc()).limit(limit)).all()
 
     def who(subject: str) -> str:
         if subject in plan.units:

@@ -48,7 +48,7 @@ def router(web: Web) -> APIRouter:
             link = web.verify(session, token, Role.UNIT)
             row = own_item(web, session, link, occurrence_id)
             view = item_view(session, web.plan, row, web.now())
-            lines = history(session, web.plan, row.id)
+            lines = history(session, web.plan, occurrence_id)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
