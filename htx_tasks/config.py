@@ -1,8 +1,9 @@
 """The whole configuration folder, checked at once before anything is written.
 
-``plan.yaml``, ``calendar.yaml`` and ``channels.yaml`` are read together and every problem of
-every file is reported in one ``ConfigError``: a command that writes (``init``, ``tick``, a flow)
-loads this first, so a broken channel file can no longer stop a pass half-way.
+The plans (``plan.yaml``, or ``units.yaml`` and ``plans/<code>.yaml``: see ``htx_tasks.plan.office``),
+``calendar.yaml`` and ``channels.yaml`` are read together and every problem of every file is
+reported in one ``ConfigError``: a command that writes (``init``, ``tick``, a flow) loads this
+first, so a broken channel file can no longer stop a pass half-way.
 """
 
 from __future__ import annotations
@@ -10,16 +11,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.delivery.channels import Channels, load_channels
-from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.office import load_plans
 from htx_tasks.plan.yamlio import ConfigError, Problem
 from htx_tasks.settings import Settings
 
 
+class NoSinglePlan(ConfigError):
+    """A command needs one plan and the folder holds several: name it (``--plan``)."""
+
+
 @dataclass(frozen=True)
 class Config:
-    plan: Plan
+    plans: dict[str, Plan]  # by code, in the order the folder lists them
     channels: Channels
+
+    @property
+    def plan(self) -> Plan:
+        """The plan a command runs on when none is named: the only plan, or the only one whose
+        configuration starts it active; NoSinglePlan otherwise."""
+        return self.pick(None)
+
+    def pick(self, code: str | None) -> Plan:
+        if code is not None:
+            if code not in self.plans:
+                raise NoSinglePlan([Problem(self.folder, 0, f"không có kế hoạch mã '{code}'; các kế hoạch: "
+                                            + ", ".join(self.plans))])
+            return self.plans[code]
+        if len(self.plans) == 1:
+            return next(iter(self.plans.values()))
+        active = [p for p in self.plans.values() if p.meta.status is PlanStatus.ACTIVE]
+        if len(active) == 1:
+            return active[0]
+        raise NoSinglePlan([Problem(self.folder, 0, "thư mục có nhiều kế hoạch đang theo dõi; chọn một bằng --plan: "
+                                    + ", ".join(self.plans))])
+
+    @property
+    def folder(self) -> Path:
+        return next(iter(self.plans.values())).config_dir
 
 
 def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settings: Settings | None = None) -> Config:
@@ -32,17 +63,17 @@ def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settin
         raise ConfigError([Problem(config_dir, 0, f"thư mục cấu hình {what} "
                                    "(cần một thư mục chứa plan.yaml, calendar.yaml, channels.yaml)")])
     problems: list[Problem] = []
-    plan: Plan | None = None
+    plans: dict[str, Plan] = {}
     channels: Channels | None = None
     try:
-        plan = load_plan(config_dir)
+        plans = load_plans(config_dir)
     except ConfigError as exc:
         problems.extend(exc.problems)
-    try:
-        channels = load_channels(plan, config_dir, inbox_dir, settings=settings)
+    try:  # units are shared: any plan names every unit a channel may be tagged with
+        channels = load_channels(next(iter(plans.values()), None), config_dir, inbox_dir, settings=settings)
     except ConfigError as exc:
         problems.extend(exc.problems)
     if problems:
         raise ConfigError(problems)
-    assert plan is not None and channels is not None
-    return Config(plan, channels)
+    assert plans and channels is not None
+    return Config(plans, channels)

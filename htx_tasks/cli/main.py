@@ -32,6 +32,7 @@ from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
 from htx_tasks.engine import run_pass, sync_plan
+from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
@@ -75,36 +76,43 @@ def _setup(command: typer.Context,
 
 @app.command()
 def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
-    """Kiểm tra cấu hình kế hoạch và lịch; báo từng lỗi kèm tệp và dòng."""
+    """Kiểm tra cấu hình: mọi kế hoạch, danh mục đơn vị, lịch và kênh gửi; báo từng lỗi kèm tệp và dòng."""
     with errors():
         loaded = open_config(config)
-        plan = loaded.plan
-        load_registry_config(plan)
-        warnings = coverage_warnings(plan, loaded.channels)
-        summary = {
-            "plan": plan.meta.code,
-            "units": len(plan.source.units),
-            "duties": len(plan.source.duties),
-            "indicators": sum(i.kind == "target" for i in plan.source.indicators),
-            "task_groups": len(plan.source.task_groups),
-            "qualitative": sum(i.kind == "qualitative" for i in plan.source.indicators),
-            "deadline_source": {src.value: sum(d.deadline_source is src for d in plan.source.duties)
-                                for src in DeadlineSource},
-        }
+        summaries, warnings = [], []
+        for plan in loaded.plans.values():
+            load_registry_config(plan)
+            warnings += [w for w in coverage_warnings(plan, loaded.channels) if w not in warnings]
+            summaries.append(_summary(plan))
         if json:
-            output.print_json({"ok": True, **summary, "warnings": warnings})
+            output.print_json({"ok": True, **summaries[0], "plans": summaries, "warnings": warnings})
             return
-        output.say(f"[green]Cấu hình hợp lệ[/]: {escape(plan.meta.short_title)}", markup=True)
-        output.say(
-            f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
-            f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ, "
-            f"{summary['qualitative']} mục tiêu định tính"
-        )
-        output.say("  Nguồn của hạn: " + ", ".join(
-            f"{count} nhiệm vụ có hạn do {DeadlineSource(src).short} định" for src, count in summary["deadline_source"].items()
-        ))
+        for plan, summary in zip(loaded.plans.values(), summaries, strict=True):
+            output.say(f"[green]Cấu hình hợp lệ[/]: {escape(plan.meta.short_title)}", markup=True)
+            output.say(
+                f"  {summary['units']} đơn vị, {summary['duties']} nhiệm vụ, "
+                f"{summary['indicators']} chỉ tiêu, {summary['task_groups']} nhóm nhiệm vụ, "
+                f"{summary['qualitative']} mục tiêu định tính"
+            )
+            output.say("  Nguồn của hạn: " + ", ".join(
+                f"{count} nhiệm vụ có hạn do {DeadlineSource(src).short} định"
+                for src, count in summary["deadline_source"].items()
+            ))
         for warning in warnings:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
+
+
+def _summary(plan: Plan) -> dict:
+    return {
+        "plan": plan.meta.code,
+        "units": len(plan.source.units),
+        "duties": len(plan.source.duties),
+        "indicators": sum(i.kind == "target" for i in plan.source.indicators),
+        "task_groups": len(plan.source.task_groups),
+        "qualitative": sum(i.kind == "qualitative" for i in plan.source.indicators),
+        "deadline_source": {src.value: sum(d.deadline_source is src for d in plan.source.duties)
+                            for src in DeadlineSource},
+    }
 
 
 @app.command()
