@@ -19,8 +19,8 @@ from htx_tasks.plan.yamlio import ConfigError, Problem
 from htx_tasks.settings import Settings
 
 
-class NoSinglePlan(ConfigError):
-    """A command needs one plan and the folder holds several: name it (``--plan``)."""
+class NoSinglePlan(ValueError):
+    """A command needs one plan and the folder holds several, or none by the name given (``--plan``)."""
 
 
 @dataclass(frozen=True)
@@ -37,20 +37,14 @@ class Config:
     def pick(self, code: str | None) -> Plan:
         if code is not None:
             if code not in self.plans:
-                raise NoSinglePlan([Problem(self.folder, 0, f"không có kế hoạch mã '{code}'; các kế hoạch: "
-                                            + ", ".join(self.plans))])
+                raise NoSinglePlan(f"không có kế hoạch mã '{code}'; các kế hoạch: " + ", ".join(self.plans))
             return self.plans[code]
         if len(self.plans) == 1:
             return next(iter(self.plans.values()))
         active = [p for p in self.plans.values() if p.meta.status is PlanStatus.ACTIVE]
         if len(active) == 1:
             return active[0]
-        raise NoSinglePlan([Problem(self.folder, 0, "thư mục có nhiều kế hoạch đang theo dõi; chọn một bằng --plan: "
-                                    + ", ".join(self.plans))])
-
-    @property
-    def folder(self) -> Path:
-        return next(iter(self.plans.values())).config_dir
+        raise NoSinglePlan("cấu hình có nhiều kế hoạch đang theo dõi; chọn một bằng --plan: " + ", ".join(self.plans))
 
 
 def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settings: Settings | None = None) -> Config:

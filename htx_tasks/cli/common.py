@@ -20,12 +20,14 @@ from htx_tasks import clock
 from htx_tasks.bootstrap import Context, bootstrap
 from htx_tasks.cli import output
 from htx_tasks.config import Config
+from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused
 from htx_tasks.services.instants import beyond_horizon, instant_of
+from htx_tasks.services.plans import stored_statuses
 from htx_tasks.settings import SettingsError
-from htx_tasks.store.db import DATABASE_ERRORS, database_failure
+from htx_tasks.store.db import DATABASE_ERRORS, current_revision, database_failure, read_scope
 
 DATABASE_EXIT = 3  # the database could not be reached or dropped the connection: try again later
 
@@ -38,6 +40,8 @@ CLI_LABELS = {
     "duty": "DUTY", "unit": "--unit", "received": "--received", "ref": "--ref", "kind": "--kind",
     "expected_version": "--version", "now": "--now", "period": "--period",
 }
+PlanOpt = Annotated[str | None, typer.Option(
+    "--plan", help="Mã kế hoạch (mặc định: kế hoạch duy nhất đang theo dõi; xem 'htx-tasks plans').")]
 NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam).")]
 
 
@@ -119,8 +123,20 @@ def open_config(config: Path | None) -> Config:
     return context(config).config
 
 
-def open_plan(config: Path | None) -> Plan:
-    return open_config(config).plan
+def open_plan(config: Path | None, code: str | None = None) -> Plan:
+    """The plan named by ``--plan``; without it the only plan, or the only one being followed (its
+    status in the database when it has one, else as configured)."""
+    loaded = open_config(config)
+    if code is not None or len(loaded.plans) == 1:
+        return loaded.pick(code)
+    ctx = context(config)
+    if current_revision(ctx.engine) is not None:
+        with read_scope(ctx.engine) as session:
+            stored = stored_statuses(session)
+        active = [c for c, p in loaded.plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE]
+        if len(active) == 1:
+            return loaded.plans[active[0]]
+    return loaded.plan
 
 
 def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:

@@ -10,11 +10,12 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import services
-from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, registry, reporting, web
+from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, plans, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt,
     JsonOpt,
     NowOpt,
+    PlanOpt,
     begin,
     context,
     date_of,
@@ -60,6 +61,9 @@ app.add_typer(web.links_app, name="links")
 app.add_typer(registry.registry_app, name="registry")
 app.add_typer(planfiles.plan_app, name="plan")
 app.command("kpi")(registry.kpi)
+app.command("plans")(plans.plans)
+for _name, _command in plans.PLAN_COMMANDS:  # plan show|activate|close beside plan import|draft
+    planfiles.plan_app.command(_name)(_command)
 report_app = typer.Typer(help="Báo cáo kết quả theo đơn vị; 'consolidated': báo cáo tổng hợp thực hiện kế hoạch.")
 app.add_typer(report_app, name="report")
 report_app.command("consolidated")(reporting.consolidated)
@@ -119,14 +123,23 @@ def _summary(plan: Plan) -> dict:
 def init(config: ConfigOpt = None) -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu và nạp kế hoạch."""
     with errors():
-        plan = open_plan(config)
+        loaded = open_config(config)
         engine = open_engine(config, require_schema=False)
-        previous = upgrade(engine, plan=plan.meta.code)
+        # a database made before plans were stored followed the folder's first plan
+        previous = upgrade(engine, plan=next(iter(loaded.plans)))
         with session_scope(engine) as session:
-            sync_plan(session, plan)
+            for plan in loaded.plans.values():
+                sync_plan(session, plan)
         what = "Đã tạo" if previous is None else "Đã cập nhật"
-        output.say(f"{what} cơ sở dữ liệu ({engine.url.render_as_string(hide_password=True)}) "
-                   f"và nạp kế hoạch: {len(plan.source.units)} đơn vị, {len(plan.source.duties)} nhiệm vụ.")
+        where = engine.url.render_as_string(hide_password=True)
+        if len(loaded.plans) == 1:
+            plan = loaded.plan
+            output.say(f"{what} cơ sở dữ liệu ({where}) và nạp kế hoạch: {len(plan.source.units)} đơn vị, "
+                       f"{len(plan.source.duties)} nhiệm vụ.")
+            return
+        output.say(f"{what} cơ sở dữ liệu ({where}) và nạp {len(loaded.plans)} kế hoạch:")
+        for plan in loaded.plans.values():
+            output.say(f"  {plan.meta.code}: {len(plan.source.units)} đơn vị, {len(plan.source.duties)} nhiệm vụ")
 
 
 @app.command()
@@ -137,11 +150,12 @@ def tick(
     no_dispatch: Annotated[bool, typer.Option("--no-dispatch", help="Chỉ ghi nhận, không gửi.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Cho phép --now đi trước đồng hồ quá giới hạn HTX_HORIZON_DAYS (mặc định 366 ngày).")] = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi."""
     with errors():
         loaded, at = open_config(config), now_of(now)
-        plan, long_catch_up = loaded.plan, within_horizon(at, config, force=force)
+        plan, long_catch_up = open_plan(config, plan_code), within_horizon(at, config, force=force)
         engine = open_engine(config)
         result = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
         sent = None if no_dispatch else run_dispatch(engine, plan, at, channels=loaded.channels,
@@ -173,10 +187,11 @@ def status(
     overdue: Annotated[bool, typer.Option("--overdue", help="Chỉ nhiệm vụ quá hạn.")] = False,
     now: NowOpt = None,
     json: JsonOpt = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Bảng theo dõi: nhiệm vụ đang mở, hạn, trạng thái."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         if unit:
             plan.unit(unit)
         with Session(engine) as session:
@@ -205,10 +220,11 @@ def case_open(
     config: ConfigOpt = None,
     now: NowOpt = None,
     json: JsonOpt = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Mở nhiệm vụ cho một hồ sơ nhận được; hạn tính theo ngày làm việc."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         command = services.OpenCase.parse(duty=duty, unit=unit, kind=kind, received=received, ref=ref)
         with session_scope(engine) as session:
             row = services.open_case(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
@@ -224,10 +240,11 @@ def simulate(
     end: Annotated[str, typer.Option("--to", help="Đến ngày (YYYY-MM-DD).")],
     config: ConfigOpt = None,
     json: JsonOpt = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Chạy thử kế hoạch trong khoảng thời gian (giả định không ai báo cáo), trên CSDL nháp."""
     with errors():
-        plan = open_plan(config)
+        plan = open_plan(config, plan_code)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         if last < first:
             raise ValueError("--to phải sau --from")

@@ -42,6 +42,8 @@ class Act(StrEnum):
     DECIDE_EXTENSION = "decide_extension"  # the coordinator approves or refuses it
     CONFIRM_REGISTRY = "confirm_registry"  # a unit confirms its organisations in the registry
     EDIT_REGISTRY = "edit_registry"  # a unit updates one organisation it follows
+    ACTIVATE_PLAN = "activate_plan"  # the coordinator starts following a plan
+    CLOSE_PLAN = "close_plan"  # the coordinator ends a plan: its open items end, its messages stop
 
     @property
     def label(self) -> str:
@@ -60,6 +62,8 @@ ACT_LABELS = {
     Act.DECIDE_EXTENSION: "quyết định đề nghị gia hạn",
     Act.CONFIRM_REGISTRY: "xác nhận sổ theo dõi hợp tác xã",
     Act.EDIT_REGISTRY: "cập nhật thông tin hợp tác xã",
+    Act.ACTIVATE_PLAN: "bắt đầu theo dõi kế hoạch",
+    Act.CLOSE_PLAN: "kết thúc kế hoạch",
 }
 
 # Who may take each action. A unit acts only on its own obligations (a group: its members');
@@ -77,6 +81,8 @@ MAY: dict[Act, frozenset[Role]] = {
     # the coordinator may act on a unit's behalf (the unit confirmed by telephone or in writing)
     Act.CONFIRM_REGISTRY: frozenset({Role.UNIT, Role.COORDINATOR}),
     Act.EDIT_REGISTRY: frozenset({Role.UNIT, Role.COORDINATOR}),
+    Act.ACTIVATE_PLAN: frozenset({Role.COORDINATOR}),
+    Act.CLOSE_PLAN: frozenset({Role.COORDINATOR}),
 }
 
 
