@@ -158,7 +158,7 @@ def tick(
         plan, long_catch_up = open_plan(config, plan_code), within_horizon(at, config, force=force)
         engine = open_engine(config)
         result = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
-        sent = None if no_dispatch else run_dispatch(engine, plan, at, channels=loaded.channels,
+        sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, channels=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,

@@ -18,6 +18,7 @@ needs a table of its own. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 # --- states of an obligation (core.lifecycle.State) --------------------------------------------
@@ -169,6 +170,39 @@ _PLAN = {"draft": "dự thảo, chưa theo dõi", "active": "đang theo dõi", "
 
 def plan_status_label(status: str) -> str:
     return _PLAN[status]
+
+
+def handover_intro(names: list[str], on: dt.date, why: str | None, count: int) -> str:
+    """What a successor reads first: whose open work it took over, from when, why."""
+    reason = f" ({why})" if why else ""
+    return (f"Nhận bàn giao: {count} nhiệm vụ còn mở của {', '.join(names)} chuyển sang đơn vị từ ngày "
+            f"{on:%d/%m/%Y}{reason}. Việc cùng kỳ của các đơn vị cũ gộp thành một; đơn vị báo cáo chung "
+            "cho cả địa bàn.")
+
+
+def plans_tag(count: int) -> str:
+    """What a digest's title starts with when it speaks of several plans."""
+    return f"[{count} kế hoạch]"
+
+
+def across_plans_intro(context: dict, count: int, *, markdown: bool = False) -> str:
+    """The greeting and first line of a digest across plans."""
+    greeting = f"Kính gửi: {context['recipient_name']}"
+    lines = [f"**{greeting}**" if markdown else greeting, "",
+             f"Đơn vị có nhiệm vụ cần lưu ý thuộc {count} kế hoạch (tính đến {context['today']}), "
+             "lần lượt theo từng kế hoạch dưới đây."]
+    if context["handover"]:
+        lines += ["", context["handover"]]
+    return "\n".join(lines)
+
+
+def across_plans_closing(context: dict) -> str:
+    return f"Đầu mối theo dõi: {context['coordinator']}. Thông báo tự động, vui lòng không trả lời thư này."
+
+
+def handed_from(names: list[str]) -> str:
+    """An item's line: who held it before."""
+    return "Nhận bàn giao từ: " + ", ".join(names)
 
 
 def notification_status_label(status: str) -> str:

@@ -19,17 +19,21 @@ import logging
 import os
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, Row
 
 from htx_tasks import clock
+from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.zones import local
 from htx_tasks.delivery import outbox
 from htx_tasks.delivery.channels import FALLBACK, Channels
-from htx_tasks.delivery.messages import Message, make_item, render_digest, render_failure, render_indicators
+from htx_tasks.delivery.handover import Handover, handovers
+from htx_tasks.delivery.handover import intro as handover_intro
+from htx_tasks.delivery.messages import Message, make_item, render_across_plans, render_failure, render_indicators
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
 from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
@@ -64,10 +68,14 @@ def in_working_hours(plan: Plan, now: dt.datetime, recipient: str | None = None)
     return plan.calendar.is_working_day(moment.date()) and start <= moment.time() < end
 
 
-def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, channels: Channels, links: LinkMaker | None = None,
+def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, *, channels: Channels,
+             links: LinkMaker | None = None,
              recipients: set[str] | None = None, respect_hours: bool = True, retries_only: bool = False,
              wall: dt.datetime | None = None, in_flight: int | None = None) -> DispatchResult:
     """Deliver what is due at ``now`` through ``channels``; ``recipients`` limits the pass to those tags.
+
+    ``plan`` is the plan, or every plan of the configuration by code: a recipient gets one digest
+    for all its items, each read under its own plan, grouped by plan (its title first).
 
     ``links`` (the context's link maker) puts each recipient's web page in its messages.
 
@@ -84,7 +92,9 @@ def dispatch(engine: Engine, plan: Plan, now: dt.datetime, *, channels: Channels
     wall = wall or clock.utcnow()
     result = DispatchResult()
     # secrets are read before the transaction, which holds SQLite's write lock
-    run = _Pass(engine, plan, now, channels, channels.template_values(), links, retries_only)
+    plans = {plan.meta.code: plan} if isinstance(plan, Plan) else dict(plan)
+    plan = next(iter(plans.values()))  # the office's: recipients' names, working hours, the fallback
+    run = _Pass(engine, plans, now, channels, channels.template_values(), links, retries_only)
     started = time.monotonic()
     with session_scope(engine) as session:  # one transaction: tidy up, count, claim the first batch
         result.review = outbox.set_aside_stuck(session, wall, recipients)
@@ -121,6 +131,7 @@ class _Batch:
     found: dict[int, Row]  # occurrences
     pages: dict[str, str | None]  # each recipient's web page
     notes: dict[int, str]  # decisions' notes, by row
+    handed: dict[int, Handover] = field(default_factory=dict)  # items taken over from former units
 
     @property
     def digests(self) -> list[Digest]:
@@ -130,9 +141,10 @@ class _Batch:
 class _Pass:
     """What one dispatch pass shares: its time, channels, links, and each recipient's URLs."""
 
-    def __init__(self, engine: Engine, plan: Plan, now: dt.datetime, channels: Channels,
+    def __init__(self, engine: Engine, plans: dict[str, Plan], now: dt.datetime, channels: Channels,
                  template: dict[str, str], links: LinkMaker | None, retries_only: bool) -> None:
-        self.engine, self.plan, self.now, self.channels = engine, plan, now, channels
+        self.plans, self.plan = plans, next(iter(plans.values()))
+        self.engine, self.now, self.channels = engine, now, channels
         self.template, self.links, self.retries_only = template, links, retries_only
         self._values = tuple(sorted(template.items()))
 
@@ -161,8 +173,9 @@ class _Pass:
         jobs: dict[str, list[Digest]] = defaultdict(list)
         for recipient, group in _digests(rows):
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
-        return _Batch(token, jobs, outbox.occurrences(session, (r.occurrence_id for r in rows)),
-                      {r: web_page(session, self.plan, self.links, r) for r in jobs}, decision_notes(session, rows))
+        found = outbox.occurrences(session, (r.occurrence_id for r in rows))
+        return _Batch(token, jobs, found, {r: web_page(session, self.plan, self.links, r) for r in jobs},
+                      decision_notes(session, rows), handovers(session, self.plan, found, self.now))
 
     def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
         """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
@@ -208,15 +221,23 @@ class _Pass:
             return render_indicators(plan, recipient, digest.rows[0].detail, [r.body or "" for r in digest.rows],
                                      self.now)
         page, notes = batch.pages[recipient], batch.notes
-        items = []
+        items, handed = defaultdict(list), {}
         for r in digest.rows:
             occurrence = batch.found[r.occurrence_id]
-            items.append(make_item(
+            plan = self.plans.get(occurrence.plan_code, self.plan)
+            handover = batch.handed.get(r.occurrence_id) if r.kind == Kind.ASSIGNED else None
+            if handover is not None and recipient == occurrence.unit_code:
+                handed[r.occurrence_id] = handover
+            items[plan.meta.code].append(make_item(
                 plan, occurrence_id=r.occurrence_id, kind=r.kind, level=r.level, unit=occurrence.unit_code,
                 duty=occurrence.duty_code, period=occurrence.period_label, deadline=occurrence.deadline,
                 now=self.now, link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
-                note=notes.get(r.id), recipient=recipient, state=occurrence.state))
-        return render_digest(plan, recipient, items, self.now, page_link=page)
+                note=notes.get(r.id), recipient=recipient, state=occurrence.state,
+                handed_from=wording.handed_from(handed[r.occurrence_id].names) if r.occurrence_id in handed else None))
+        order = list(self.plans)  # the configuration's order of plans
+        parts = [(self.plans.get(code, self.plan), items[code])
+                 for code in sorted(items, key=lambda c: order.index(c) if c in order else len(order))]
+        return render_across_plans(parts, recipient, self.now, page_link=page, handover=handover_intro(handed))
 
     def tell_fallback(self, gave_up: list[tuple[Digest, str]]) -> None:
         """The coordinator's fallback channel hears of each recipient given up on (after its rows

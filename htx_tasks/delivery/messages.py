@@ -57,11 +57,13 @@ class Item:
     due: dt.date | None = None  # the deadline itself, for ordering by urgency
     past: bool = False  # its term (a request: its date) has passed, read at the time of sending
     words: wording.UnitWords = wording.ASSIGNMENT_WORDS  # the unit's register (a request's own words)
+    handed_from: str = ""  # taken over from former units (a merger): "Nhận bàn giao từ: ..."
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
               period: str, deadline: dt.date, now: dt.datetime, recipient: str | None = None,
-              link: str | None = None, note: str | None = None, state: str = State.OPEN) -> Item:
+              link: str | None = None, note: str | None = None, state: str = State.OPEN,
+              handed_from: str | None = None) -> Item:
     """One line of a digest. ``state`` is the occurrence's stored state: notices of closed work are
     cancelled before they go, so a digest speaks of open work, read at ``now`` (``core.itemview``)."""
     spec = plan.duty(duty)
@@ -82,7 +84,7 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
         source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
         registry=spec.registry_upkeep is not None, due=deadline, past=seen.past,
-        words=wording.unit_words(request=request),
+        words=wording.unit_words(request=request), handed_from=handed_from or "",
     )
 
 
@@ -147,7 +149,7 @@ def most_urgent(items: list[Item], limit: int) -> list[Item]:
 
 
 def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetime,
-                  page_link: str | None = None) -> Message:
+                  page_link: str | None = None, handover: str = "", part: bool = False) -> Message:
     """The digest a recipient receives for this pass: its own items, then copies "để phối hợp".
 
     A role's digest (coordinator, leadership) lists at most ``DIGEST_LIMIT`` items, the most
@@ -179,12 +181,38 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "page_link": page_link,
         "totals": totals,
         "more": more,
+        "handover": handover,  # whose open work the unit took over (a merger), said once at the top
+        "part": part,  # one plan's part of a digest across plans: no greeting, no closing line
     }
     return Message(
         title=title,
         text=_env.get_template("digest.txt.j2").render(context),  # cached after the first call
         markdown=_env.get_template("digest.md.j2").render(context),
     )
+
+
+def render_across_plans(parts: list[tuple[Plan, list[Item]]], recipient: str, now: dt.datetime,
+                        page_link: str | None = None, handover: str = "") -> Message:
+    """One digest for a recipient with items of several plans: one part per plan, its title first."""
+    if len(parts) == 1:
+        plan, items = parts[0]
+        return render_digest(plan, recipient, items, now, page_link=page_link, handover=handover)
+    first = parts[0][0]
+    every = [i for _, items in parts for i in items]
+    title = digest_title(first, recipient, every).replace(f"[{first.meta.label}]",
+                                                          wording.plans_tag(len(parts)), 1)
+    rendered = [(plan, render_digest(plan, recipient, items, now, page_link=page_link, part=True))
+                for plan, items in parts]
+    context = {"recipient_name": recipient_name(first, recipient), "handover": handover,
+               "today": format_date_vi(local_date(now)), "coordinator": first.meta.coordinator.title}
+    text = [wording.across_plans_intro(context, len(parts))]
+    markdown = [wording.across_plans_intro(context, len(parts), markdown=True)]
+    for plan, message in rendered:
+        text.append(f"━━ {plan.meta.short_title} ━━\n\n{message.text.strip()}")
+        markdown.append(f"### {plan.meta.short_title}\n\n{message.markdown.strip()}")
+    text.append(wording.across_plans_closing(context))
+    markdown.append(wording.across_plans_closing(context))
+    return Message(title=title, text="\n\n".join(text) + "\n", markdown="\n\n".join(markdown) + "\n")
 
 
 def _copies(items: list[Item]) -> list[tuple[Item, str]]:

@@ -119,7 +119,8 @@ def occurrences(session, ids: Iterable[int | None]) -> dict[int, Row]:
     found = {}
     for start in range(0, len(ids), CHUNK):
         query = select(_O.c.id, _O.c.unit_code, _O.c.duty_code, _O.c.period_label,
-                       _O.c.deadline, _O.c.state).where(_O.c.id.in_(ids[start:start + CHUNK]))
+                       _O.c.deadline, _O.c.state, _O.c.plan_code, _O.c.period_key,
+                       _O.c.predecessor_id).where(_O.c.id.in_(ids[start:start + CHUNK]))
         found.update({r.id: r for r in session.execute(query).all()})
     return found
 
