@@ -130,7 +130,8 @@ def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> li
     by_duty: dict[str, UnitReport] = {}
     rows = session.exec(
         select(Occurrence)
-        .where(col(Occurrence.deadline) >= dt.date(year, 1, 1), col(Occurrence.deadline) <= dt.date(year, 12, 31))
+        .where(col(Occurrence.deadline) >= dt.date(year, 1, 1), col(Occurrence.deadline) <= dt.date(year, 12, 31),
+               col(Occurrence.plan_code) == plan.meta.code)
     ).all()
     for row in rows:
         if is_request(plan, row.unit_code):

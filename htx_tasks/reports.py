@@ -65,7 +65,7 @@ class StatusRow:
 def status_rows(session: Session, plan: Plan, now: dt.datetime, *, unit: str | None = None,
                 overdue_only: bool = False, include_closed_since: dt.datetime | None = None) -> list[StatusRow]:
     """Open obligations (and, if asked, those closed since a time), soonest deadline first."""
-    query = select(Occurrence)
+    query = select(Occurrence).where(col(Occurrence.plan_code) == plan.meta.code)  # this plan's items
     states = [s.value for s in (*ACTIVE, State.SUBMITTED)]
     if include_closed_since is None:
         query = query.where(col(Occurrence.state).in_(states))
@@ -137,7 +137,7 @@ def outcome_report(session: Session, plan: Plan, *, start: dt.date, end: dt.date
     """Per unit: obligations with a deadline in [start, end], by the four outcome classes."""
     rows = session.exec(
         select(col(Occurrence.unit_code), col(Occurrence.state), col(Occurrence.deadline), col(Occurrence.submitted_at))
-        .where(col(Occurrence.deadline) >= start, col(Occurrence.deadline) <= end)
+        .where(col(Occurrence.deadline) >= start, col(Occurrence.deadline) <= end, col(Occurrence.plan_code) == plan.meta.code)
     ).all()
     reports: dict[str, UnitReport] = {}
     for unit in plan.source.units:

@@ -32,7 +32,7 @@ from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
-from htx_tasks.engine import run_pass, sync_plan
+from htx_tasks.engine import PassResult, run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.readings import is_request
@@ -106,6 +106,15 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
 
+def _sum(total: PassResult, one: PassResult) -> PassResult:
+    """Two plans' passes as one line of the CLI."""
+    return PassResult(now=total.now, opened=total.opened + one.opened, advanced=total.advanced + one.advanced,
+                      notifications=total.notifications + one.notifications,
+                      transferred=total.transferred + one.transferred, not_opened=total.not_opened + one.not_opened,
+                      failed=total.failed + one.failed, events=total.events + one.events,
+                      repeats_folded=total.repeats_folded + one.repeats_folded)
+
+
 def _summary(plan: Plan) -> dict:
     return {
         "plan": plan.meta.code,
@@ -152,12 +161,17 @@ def tick(
         "--force", help="Cho phép --now đi trước đồng hồ quá giới hạn HTX_HORIZON_DAYS (mặc định 366 ngày).")] = False,
     plan_code: PlanOpt = None,
 ) -> None:
-    """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi."""
+    """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi (mọi kế hoạch
+    đang theo dõi, hoặc chỉ kế hoạch --plan)."""
     with errors():
         loaded, at = open_config(config), now_of(now)
-        plan, long_catch_up = open_plan(config, plan_code), within_horizon(at, config, force=force)
+        plans = [loaded.pick(plan_code)] if plan_code else list(loaded.plans.values())
+        long_catch_up = within_horizon(at, config, force=force)
         engine = open_engine(config)
-        result = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
+        result = PassResult(now=at)
+        for plan in plans:  # a draft or closed plan's pass does nothing
+            one = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
+            result = _sum(result, one)
         sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, channels=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
@@ -277,6 +291,7 @@ def report(
     now: NowOpt = None,
     json: JsonOpt = False,
     csv: Annotated[bool, typer.Option("--csv", help="In dạng CSV.")] = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Báo cáo kết quả theo đơn vị: bốn nhóm kết quả và tỷ lệ đúng hạn."""
     if ctx.invoked_subcommand:
@@ -284,7 +299,7 @@ def report(
     with errors():
         if start is None or end is None:
             raise ValueError("cần cả --from và --to (hoặc lệnh con: htx-tasks report consolidated)")
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:
             rows = outcome_report(session, plan, start=first, end=last, now=at)

@@ -9,7 +9,7 @@ import typer
 from sqlmodel import Session
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, date_of, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, PlanOpt, date_of, errors, now_of, open_engine, open_plan
 from htx_tasks.core import zones
 from htx_tasks.core.coops import BY_NAME, DERIVED, FIELDS, allowed
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -178,10 +178,11 @@ def kpi(
     config: ConfigOpt = None,
     now: NowOpt = None,
     json: JsonOpt = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Chỉ tiêu mục I.2: giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         today = zones.local_date(at)
         year = year or today.year
         if not 2000 <= year <= today.year:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, PlanOpt, context, errors, now_of, open_engine, open_plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting.service import write
 from htx_tasks.services.reporting import parse_period
@@ -20,11 +20,12 @@ def consolidated(
     config: ConfigOpt = None,
     now: NowOpt = None,
     json: JsonOpt = False,
+    plan_code: PlanOpt = None,
 ) -> None:
     """Báo cáo tổng hợp kết quả thực hiện kế hoạch (Markdown, Excel, Word theo Nghị định 30/2020/NĐ-CP)."""
     with errors():
         chosen = parse_period(period)
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         report, files = write(engine, plan, chosen, out, now=at, var_dir=context(config).settings.var_dir)
         if json:
             output.print_json({"period": chosen.code, "files": {k: str(v) for k, v in files.items()},

@@ -1,0 +1,96 @@
+"""The demonstration plan (config/examples/ke-hoach-minh-hoa) beside the seed plan: a ward with
+items in both gets one digest per pass listing both plans, each under its title; closing the
+demonstration plan ends its items and stops its messages, the seed plan's items untouched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from office import CONFIG_DIR, SEED, office_folder
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from htx_tasks.config import Config, load_config
+from htx_tasks.core.zones import at_local
+from htx_tasks.delivery.dispatcher import dispatch
+from htx_tasks.engine import run_pass
+from htx_tasks.services import Actor
+from htx_tasks.services.plans import ClosePlan, close_plan
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import Occurrence
+
+DEMO_FILE = CONFIG_DIR / "examples" / "ke-hoach-minh-hoa" / "ke-hoach-minh-hoa-ra-soat-htx.yaml"
+DEMO = "ke-hoach-minh-hoa-ra-soat-htx"
+WARD = "phuong-ba-ngoi"
+SEPARATOR = "=" * 72
+D = dt.date.fromisoformat
+
+
+def M(day: str) -> dt.datetime:
+    return at_local(D(day), 7, 30)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    folder = office_folder(tmp_path / "config")
+    shutil.copyfile(DEMO_FILE, folder / "plans" / DEMO_FILE.name)
+    return load_config(folder, tmp_path / "inbox")
+
+
+def messages(config: Config, unit: str) -> list[str]:
+    assert config.channels.inbox_dir is not None
+    path = config.channels.inbox_dir / f"{unit}.txt"
+    return [m for m in path.read_text(encoding="utf-8").split(SEPARATOR) if m.strip()] if path.exists() else []
+
+
+def states(engine: Engine, plan: str) -> dict[int, tuple[str, int]]:
+    with Session(engine) as session:
+        rows = session.execute(select(Occurrence).where(Occurrence.plan_code == plan)).scalars()
+        return {o.id: (o.state, o.version) for o in rows}
+
+
+def test_the_demonstration_plan_is_small_labelled_and_shares_the_seeds_units(config: Config) -> None:
+    demo, seed = config.plans[DEMO], config.plans[SEED]
+    assert "minh họa" in demo.meta.title and "minh họa" in demo.meta.short_title
+    owners = {d.unit for d in demo.source.duties}
+    assert 2 <= len(owners) <= 3 and owners <= set(seed.units) and WARD in owners
+    assert demo.source.units == seed.source.units
+    assert demo.policy_for("mh-ra-soat-htx-phuong", WARD).reminder_days == [3, 0]  # its own rhythm
+    assert seed.policy_for("xa-tuyen-truyen", WARD).reminder_days == [7, 3, 1, 0]
+
+
+def test_a_ward_gets_one_digest_for_both_plans_until_one_is_closed(db_engine: Engine, config: Config) -> None:
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, M("2026-11-16"))
+    dispatch(db_engine, config.plans, M("2026-11-16"), channels=config.channels)
+    (digest,) = messages(config, WARD)  # one message this pass, both plans in it
+    demo_title, seed_title = (f"━━ {config.plans[c].meta.short_title} ━━" for c in (DEMO, SEED))
+    assert "[2 kế hoạch]" in digest.splitlines()[1]
+    assert digest.index(demo_title) < digest.index("Rà soát nhanh hợp tác xã trên địa bàn phường (minh họa)")
+    assert digest.index(seed_title) < digest.index("[III.8.1]")
+    assert digest.count("Kính gửi:") == 1
+    # a unit of the seed plan only hears of the seed plan, as before
+    (only_seed,) = messages(config, "phuong-cam-loc")
+    assert "kế hoạch]" not in only_seed.splitlines()[1] and demo_title not in only_seed
+
+    seed_before = states(db_engine, SEED)
+    with session_scope(db_engine) as session:
+        closed = close_plan(session, config.plans[DEMO], Actor.coordinator("cli:kiem-thu"),
+                            ClosePlan.parse(plan=DEMO, note="Kết thúc trình diễn"), now=M("2026-11-17"))
+    assert closed.ended == len(states(db_engine, DEMO)) == 3
+    assert {s for s, _ in states(db_engine, DEMO).values()} == {"waived"}
+    assert states(db_engine, SEED) == seed_before
+
+    # past the demonstration plan's deadlines and into its next month: nothing more of it; the seed
+    # plan's reminders (7 days before 10/12) go on
+    later = M("2026-12-03")
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, later)
+    dispatch(db_engine, config.plans, later, channels=config.channels)
+    after = messages(config, WARD)[1:]
+    assert after and all("[III.8.1]" in m for m in after)
+    assert all(demo_title not in m and "minh họa" not in m for m in after)
+    assert all("minh họa" not in m for m in messages(config, "phong-kinh-te")[1:])
