@@ -67,33 +67,43 @@ def by_code(plans: Plan | Plans) -> Plans:
     return {plans.meta.code: plans} if isinstance(plans, Plan) else plans
 
 
-def run_pass(engine: Engine, plan: Plan, now: dt.datetime, *, units: set[str] | None = None,
+def run_pass(engine: Engine, plan: Plan | Sequence[Plan], now: dt.datetime, *, units: set[str] | None = None,
              progress: Progress | None = None) -> PassResult:
-    """One complete pass at ``now``; ``units`` limits it to those units' occurrences.
+    """One complete pass at ``now`` over a plan, or over every plan given (the office's pass);
+    ``units`` limits it to those units' occurrences.
+
+    Each plan is mirrored and opens its own periods; a draft or closed plan does neither. The due
+    rows of all the active plans are then advanced together, each under its own plan, in one
+    indexed read per batch: the cost follows what is due, not how many plans there are.
 
     Work is committed in batches (``OPEN_BATCH`` openings, ``BATCH`` advances), so memory stays
     flat however long the gap since the last pass; a pass cut short (the database went away)
     keeps what it committed, and the next pass carries on from there. ``progress`` is called
     after each batch.
     """
+    plans = [plan] if isinstance(plan, Plan) else list(plan)
     result = PassResult(now=now)
     with session_scope(engine) as session:
-        status = sync_plan(session, plan)
-        result.transferred = transfer_succeeded(session, plan, now)
-    if status is not PlanStatus.ACTIVE:  # a draft is not followed yet, a closed plan no more
+        statuses = {each.meta.code: sync_plan(session, each) for each in plans}
+        # units are the office's: one plan's directory moves every plan's work of a succeeded unit
+        result.transferred = transfer_succeeded(session, plans[0], now)
+    # a draft is not followed yet, a closed plan no more
+    active = {each.meta.code: each for each in plans if statuses[each.meta.code] is PlanStatus.ACTIVE}
+    if not active:
         return result
-    stream = openings(plan, now, units, cursors(engine, plan.meta.code), result.not_opened)
+    for each in active.values():
+        stream = openings(each, now, units, cursors(engine, each.meta.code), result.not_opened)
+        while True:
+            with session_scope(engine) as session:
+                opened, more = open_batch(session, each, now, stream, limit=OPEN_BATCH)
+            result.opened += opened
+            if progress and (more or result.opened):
+                progress(result)
+            if not more:
+                break
     while True:
         with session_scope(engine) as session:
-            opened, more = open_batch(session, plan, now, stream, limit=OPEN_BATCH)
-        result.opened += opened
-        if progress and (more or result.opened):
-            progress(result)
-        if not more:
-            break
-    while True:
-        with session_scope(engine) as session:
-            done = advance_due(session, plan, now, result, units=units)
+            done = advance_due(session, active, now, result, units=units)
         if progress and done:
             progress(result)
         if done < BATCH:

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine, exc, select, text
+from sqlalchemy import Engine, event, exc, select, text
 from sqlmodel import Session
 
 from htx_tasks.core.policy import Policy
@@ -101,3 +101,32 @@ def test_a_draft_plan_is_checked_but_not_followed(db_engine: Engine, plan: Plan)
 def test_policy_defaults_of_the_helper_are_the_seeds(plan: Plan) -> None:
     assert other_plan(plan).source.policy == plan.source.policy
     assert isinstance(other_plan(plan, reminder_days=[0]).source.policy, Policy)
+
+
+def test_one_office_pass_advances_every_plans_due_rows_in_one_read(db_engine: Engine, plan: Plan) -> None:
+    """The cost of the advance follows what is due: one read of the due index per batch, however many
+    plans; each row still under its own plan; a draft among them is left out."""
+    others = [other_plan(plan, code=f"ke-hoach-{i}", reminder_days=[0], lead_days=0) for i in range(3)]
+    draft = other_plan(plan, code="ke-hoach-du-thao", status="draft")
+    plans = [plan, *others, draft]
+    run_pass(db_engine, plans, M("2026-11-02"))
+    due_reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if "FROM occurrence" in statement and "next_action_at <=" in statement:
+            due_reads.append(statement)
+
+    event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        result = run_pass(db_engine, plans, M("2027-01-05"))
+    finally:
+        event.remove(db_engine, "before_cursor_execute", count)
+    assert len(due_reads) == 1  # below BATCH due rows: one read for all five plans
+    assert result.advanced == sum(len(rows(db_engine, p.meta.code)) for p in (plan, *others))  # every row was due
+    assert rows(db_engine, "ke-hoach-du-thao") == {}
+    with Session(db_engine) as session:
+        told = session.execute(
+            select(Occurrence.plan_code, Notification.detail).join(Occurrence, Occurrence.id == Notification.occurrence_id)
+            .where(Notification.kind == "reminder", Occurrence.duty_code == "xa-tuyen-truyen")).all()
+    assert {detail for code, detail in told if code != plan.meta.code} == {0}
+    assert {detail for code, detail in told if code == plan.meta.code} - {0}

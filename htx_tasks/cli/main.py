@@ -32,7 +32,7 @@ from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
-from htx_tasks.engine import PassResult, run_pass, sync_plan
+from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource
 from htx_tasks.readings import is_request
@@ -106,15 +106,6 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
 
-def _sum(total: PassResult, one: PassResult) -> PassResult:
-    """Two plans' passes as one line of the CLI."""
-    return PassResult(now=total.now, opened=total.opened + one.opened, advanced=total.advanced + one.advanced,
-                      notifications=total.notifications + one.notifications,
-                      transferred=total.transferred + one.transferred, not_opened=total.not_opened + one.not_opened,
-                      failed=total.failed + one.failed, events=total.events + one.events,
-                      repeats_folded=total.repeats_folded + one.repeats_folded)
-
-
 def _summary(plan: Plan) -> dict:
     return {
         "plan": plan.meta.code,
@@ -168,10 +159,8 @@ def tick(
         plans = [loaded.pick(plan_code)] if plan_code else list(loaded.plans.values())
         long_catch_up = within_horizon(at, config, force=force)
         engine = open_engine(config)
-        result = PassResult(now=at)
-        for plan in plans:  # a draft or closed plan's pass does nothing
-            one = run_pass(engine, plan, at, progress=output.pass_progress if long_catch_up else None)
-            result = _sum(result, one)
+        # one pass for the office: every plan's due items advanced together (a draft or closed plan does nothing)
+        result = run_pass(engine, plans, at, progress=output.pass_progress if long_catch_up else None)
         sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, channels=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
