@@ -175,7 +175,8 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
     for unit in plan.source.units:
         if unit.successor is None or unit.successor.on > today:
             continue
-        holder = plan.current_holder(unit.code, today)
+        holders = plan.holders(unit.code, today)  # a split: the main holder first, then the others
+        holder = holders[0]
         query = select(Occurrence).where(
             OCCURRENCE.c.unit_code == unit.code,
             OCCURRENCE.c.state.in_([s.value for s in (*ACTIVE, State.SUBMITTED)]),
@@ -190,7 +191,7 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
                 if busy:
                     continue
             reason = (
-                f"Chuyển từ {plan.unit_name(unit.code)} sang {plan.unit_name(holder)} "
+                f"Chuyển từ {plan.unit_name(unit.code)} sang {', '.join(plan.unit_name(h) for h in holders)} "
                 f"từ ngày {unit.successor.on:%d/%m/%Y}" + (f" ({unit.successor.why})" if unit.successor.why else "")
             )
             audit(session, occurrence_id=old.id, at=now, actor=ENGINE_ACTOR, action="succeed",
@@ -215,8 +216,25 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
                 moved += 1
             elif target is not None:
                 _join_submission(session, old, target, now, reason)
+            if not submitted:  # a split: each other unit owes the open work too (a report made goes to the first)
+                moved += sum(_share(session, plan, old, other, now, reason) for other in holders[1:])
     session.flush()
     return moved
+
+
+def _share(session: Session, plan: Plan, old: Occurrence, unit_code: str, now: dt.datetime, reason: str) -> bool:
+    """A split: ``unit_code`` takes its own copy of ``old``'s open work, where the unit stood."""
+    copy = new_occurrence(
+        session, plan, plan_code=old.plan_code, duty_code=old.duty_code, unit_code=unit_code, period_key=old.period_key,
+        period_label=old.period_label, deadline=old.deadline, opened_at=now, now=now, reason=reason,
+        original_deadline=old.original_deadline, case_kind=old.case_kind, case_ref=old.case_ref,
+        received_on=old.received_on, predecessor_id=old.id,
+    )
+    if copy is None:  # it owes this period already
+        return False
+    copy.escalation_level, copy.last_action_at, copy.next_action_at = old.escalation_level, old.last_action_at, now
+    session.add(copy)
+    return True
 
 
 def _successor_row(session: Session, old: Occurrence, holder: str, postgres: bool) -> tuple[Occurrence | None, bool]:

@@ -76,9 +76,10 @@ def openings(plan: Plan, now: dt.datetime, units: set[str] | None,
         if duty.recurrence.every is Every.CASE:
             continue
         for assignee in plan.assignees(duty):
-            # whoever holds the duty today: a unit succeeded since the period began is not told
-            holder = plan.current_holder(assignee, today)
-            if units is not None and holder not in units:
+            # whoever holds the duty today: a unit succeeded since the period began is not told; a
+            # unit split in several: each of them
+            holders = plan.holders(assignee, today)
+            if units is not None and not units.intersection(holders):
                 continue
             first_seen = (duty.code, assignee) not in cursors
             after = cursors.get((duty.code, assignee), tracking_from - dt.timedelta(days=400))
@@ -91,8 +92,9 @@ def openings(plan: Plan, now: dt.datetime, units: set[str] | None,
                 if first_seen and period.due < born:
                     not_opened.append(f"{duty.ref} {plan.unit_name(assignee)} kỳ {period.label} (hạn {period.due:%d/%m/%Y})")
                     continue
-                yield duty.code, assignee, holder, period
-            yield duty.code, assignee, holder, None
+                for holder in holders:
+                    yield duty.code, assignee, holder, period
+            yield duty.code, assignee, holders[0], None
 
 
 def open_batch(session: Session, plan: Plan, now: dt.datetime, stream: Iterator[Opening], *,

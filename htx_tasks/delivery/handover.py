@@ -39,9 +39,9 @@ def handovers(session, plan: Plan, found: Mapping[int, Row], now: dt.datetime) -
     if not moved:
         return {}
     today = local_date(now)
-    holders = {r.unit_code for r in moved.values()}
-    before = {code: plan.current_holder(code, today) for code in plan.units}
-    former = [code for code, holder in before.items() if holder in holders and code != holder]
+    taking = {r.unit_code for r in moved.values()}
+    before = {code: plan.holders(code, today) for code in plan.units}  # a split: several
+    former = [code for code, now_held in before.items() if taking.intersection(now_held) and code not in now_held]
     if not former:
         return {}
     query = select(_O.plan_code, _O.duty_code, _O.period_key, _O.unit_code).where(
@@ -49,7 +49,8 @@ def handovers(session, plan: Plan, found: Mapping[int, Row], now: dt.datetime) -
         _O.duty_code.in_(sorted({r.duty_code for r in moved.values()})))
     carried: dict[tuple, set[str]] = defaultdict(set)
     for plan_code, duty, period, unit in session.execute(query):
-        carried[(plan_code, duty, period, before[unit])].add(unit)
+        for holder in before[unit]:
+            carried[(plan_code, duty, period, holder)].add(unit)
     out = {}
     for item, row in moved.items():
         units = sorted(carried.get((row.plan_code, row.duty_code, row.period_key, row.unit_code), ()))

@@ -64,6 +64,21 @@ class Plan:
             seen.add(unit_code)
             unit_code = unit.successor.unit
 
+    def holders(self, unit_code: str, on: dt.date) -> list[str]:
+        """Every unit holding ``unit_code``'s duties on ``on``, the main holder (``current_holder``)
+        first: a split hands them to several units."""
+        out: list[str] = []
+        todo, seen = [unit_code], set()
+        while todo:
+            code = todo.pop(0)
+            unit = self.units.get(code)
+            if unit is None or unit.successor is None or unit.successor.on > on or code in seen:
+                out.append(code)
+                continue
+            seen.add(code)
+            todo[:0] = unit.successor.units
+        return list(dict.fromkeys(out))
+
     def members(self, unit_code: str) -> list[str]:
         """The units that individually own a duty given to ``unit_code`` (a group's members)."""
         unit = self.unit(unit_code)
@@ -76,7 +91,7 @@ class Plan:
         deployment of its own) is followed up by the deployment of the unit it replaced.
         """
         members = self.members(unit_code)
-        holders = [self.current_holder(m, on) for m in members]
+        holders = [h for m in members for h in self.holders(m, on)]
         return list(dict.fromkeys([*members, *holders]))
 
     def assignees(self, duty: Duty) -> list[str]:
@@ -259,6 +274,11 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
         if unit.successor is not None:
             loc = ("units", i, "successor", "unit")
             unknown_unit(loc, unit.successor.unit)
+            for j, code in enumerate(unit.successor.also):
+                unknown_unit(("units", i, "successor", "also", j), code)
+                if code in (unit.code, unit.successor.unit) or unit.successor.also.index(code) != j:
+                    problems.append(doc.problem(("units", i, "successor", "also", j),
+                                                f"đơn vị '{code}' đã có trong danh sách kế thừa"))
             chain, code = [unit.code], unit.successor.unit
             while code in units and code not in chain:
                 chain.append(code)

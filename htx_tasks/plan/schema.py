@@ -29,9 +29,17 @@ class UnitKind(StrEnum):
 
 
 class Successor(Strict):
+    """Who takes a unit's work from a date: merged into or renamed as ``unit``; split, ``unit`` and
+    the units in ``also`` (each owes the unit's open work and its later periods)."""
+
     unit: str
     on: dt.date
     why: str | None = None
+    also: list[str] = []
+
+    @property
+    def units(self) -> list[str]:
+        return [self.unit, *self.also]
 
 
 class Unit(Strict):

@@ -227,7 +227,7 @@ def open_case(session: Session, plan: Plan, actor: Actor, command: OpenCase, *, 
         raise InvalidInput.one("received", f"ngày nhận hồ sơ {vn_date(received)} quá xa: sớm nhất "
                                f"{today - RECEIVED_HORIZON:%d/%m/%Y}")
     unit = command.unit
-    holders = {plan.current_holder(a, today) for a in plan.assignees(duty)}
+    holders = {h for a in plan.assignees(duty) for h in plan.holders(a, today)}
     if unit not in plan.assignees(duty) and unit not in holders:
         raise Refused(f"đơn vị '{unit}' không phụ trách nhiệm vụ '{duty.code}'")
     authorize(plan, actor, Act.OPEN_CASE, owner=unit, what=f"nhiệm vụ '{duty.code}'")
