@@ -157,3 +157,20 @@ def test_draft_refuses_what_is_not_a_plan_text(run_cli, tmp_path: Path, name: st
     result = run_cli("plan", "draft", tmp_path / name, "--out", tmp_path / "nhap")
     assert result.exit_code == 2 and not (tmp_path / "nhap").exists()
     assert words in " ".join(result.stderr.split()), result.stderr
+
+
+def test_an_office_with_no_directory_gets_every_unit_proposed_never_dropped() -> None:
+    from htx_tasks.core.unit_match import UnitDirectory
+    from htx_tasks.intake.errors import Limits
+    from htx_tasks.intake.plandraft import draft_of_text, read_plan_file
+
+    name, text = read_plan_file(SEED, UnitDirectory([]), Limits())
+    draft = draft_of_text(name, text, {}, None)
+    assert [e.get("ref") for e in draft.units] == [f"III.{n}" for n in range(1, 9)]
+    assert all("ĐỀ XUẤT ĐƠN VỊ MỚI" in e.heading for e in draft.units)
+    kinds = {e.get("ref"): e.get("kind") for e in draft.units}
+    assert kinds["III.1"] == "department" and kinds["III.6"] == "centre" and kinds["III.7"] == kinds["III.8"] == "group"
+    assert next(e for e in draft.units if e.get("ref") == "III.7").get("assignment") == "request"
+    assert {d.get("unit") for d in draft.duties} <= {e.get("code") for e in draft.units}
+    assert len(draft.duties) == 16
+    assert sum("cần liệt kê các đơn vị thành viên" in line for line in draft.unread) == 2
