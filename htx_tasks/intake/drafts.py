@@ -141,7 +141,8 @@ def proposed_unit(code: str, name: str, where: list[str], closest: list[str]) ->
     entry = Entry(heading="ĐỀ XUẤT ĐƠN VỊ MỚI (chưa có trong danh bạ): cần cơ quan thường trực xác nhận, sửa mã, loại")
     entry.add("code", code, "mã đề xuất từ tên")
     entry.add("name", name, "xuất hiện ở " + "; ".join(where[:5]) + (f" và {len(where) - 5} nơi khác" if len(where) > 5 else ""))
-    entry.add("kind", guess_kind(name), ("gần nhất trong danh bạ: " + ", ".join(closest)) if closest else "đoán theo tên")
+    entry.add("kind", guess_kind(name), "loại đoán theo tên; " + (("gần nhất trong danh bạ: " + ", ".join(closest)) if closest
+                                                               else "danh bạ không có tên nào gần"))
     return entry
 
 

@@ -75,7 +75,8 @@ def draft_of(result: TableImport, directory: dict[str, DirectoryUnit], policy: d
     for text, info in unknown.items():
         new = unique_code(info["proposed_code"] or text, taken)
         proposed[text] = new
-        draft.units.append(proposed_unit(new, text, info["where"], [f"{c['name']} ({c['score']:g})" for c in info["closest"]]))
+        closest = [f"{c['name']} ({c['score']:g})" for c in info["closest"] if c["score"] >= 50]
+        draft.units.append(proposed_unit(new, text, info["where"], closest))
         draft.unread.append(f"Đơn vị “{text}” chưa có trong danh bạ (ở {info['where'][0]}): đề xuất thêm mã {new}.")
     known: list[str] = []
     codes_taken: set[str] = set()

@@ -97,7 +97,7 @@ def _units_and_duties(draft: Draft, text: PlanText, directory: dict[str, Directo
         else:
             code = unique_code(unit.match.proposed_code or slug(unit.heading), taken)
             entry = proposed_unit(code, unit.match.text, [f"{unit.ref} ({unit.where})"],
-                                  [f"{c.name} ({c.score:g})" for c in unit.match.candidates])
+                                  [f"{c.name} ({c.score:g})" for c in unit.match.candidates if c.score >= 50])
             entry.add("ref", unit.ref, unit.where)
             if unit.request:
                 entry.add("assignment", "request", "“Đề nghị …”: đề nghị phối hợp, không giao việc")
