@@ -174,3 +174,22 @@ def test_an_office_with_no_directory_gets_every_unit_proposed_never_dropped() ->
     assert {d.get("unit") for d in draft.duties} <= {e.get("code") for e in draft.units}
     assert len(draft.duties) == 16
     assert sum("cần liệt kê các đơn vị thành viên" in line for line in draft.unread) == 2
+
+
+def test_header_block_deadlines_and_an_unknown_unit(run_cli, tmp_path: Path) -> None:
+    """A plan with its header block (issuer in capitals on two lines, number, date) and deadlines in its text."""
+    draft, text = drafted(run_cli, ROOT / "tests" / "data" / "plan_with_header.txt", tmp_path / "nhap")
+    assert draft["plan"]["issuer"] == "Ủy ban nhân dân thành phố Cam Ranh"
+    assert draft["plan"]["title"] == "Kế hoạch triển khai chuyển đổi số hợp tác xã năm 2027"
+    assert "125/KH-UBND (dòng 5)" in text and "15/03/2027 (dòng 6)" in text
+    assert [(i["year"], i["comparator"], i["value"]) for i in draft["indicators"]] == [(2030, "gte", 40)]
+    duties = {d["ref"]: d for d in draft["duties"]}
+    assert duties["III.1.1"]["coordinating"] == ["phong-tai-chinh-ke-hoach"]
+    quarterly = duties["III.1.2"]
+    assert quarterly["deadline_source"] == "plan"
+    assert {k: v for k, v in quarterly["recurrence"].items() if k != "why"} == {"every": "quarter", "due_month": 3, "due_day": 15}
+    assert "định kỳ hằng quý, trước ngày 15 tháng cuối quý" in quarterly["recurrence"]["why"], "the phrase is kept"
+    dated = duties["III.1.1"]
+    assert "recurrence" not in dated and "“trước ngày 15/12”" in text, "a year from the plan's date: a person confirms"
+    proposed = next(u for u in draft["units"] if u.get("ref") == "III.2")
+    assert proposed["name"] == "Sở Khoa học và Công nghệ" and duties["III.2.1"]["unit"] == proposed["code"]

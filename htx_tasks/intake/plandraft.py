@@ -10,7 +10,7 @@ from htx_tasks.core.unit_match import DirectoryUnit, MatchKind, UnitDirectory, U
 from htx_tasks.core.vntext import slug
 from htx_tasks.intake.documents import read_document
 from htx_tasks.intake.drafts import Draft, Entry, guess_kind, proposed_unit, unique_code, unit_entries
-from htx_tasks.intake.errors import Limits
+from htx_tasks.intake.errors import Limits, upper_first
 from htx_tasks.intake.plantext import PlanText, TextUnit, read_plan_text
 
 
@@ -37,7 +37,7 @@ def draft_of_text(name: str, text: PlanText, directory: dict[str, DirectoryUnit]
             draft.unread.append(f"Không thấy {label} trong văn bản.")
     for key, label in (("number", "số, ký hiệu văn bản (Số: …/KH-…)"), ("date", "ngày ban hành (…, ngày … tháng … năm …)")):
         if key in header:
-            draft.unread.append(f"{label.capitalize()}: {header[key].value} ({header[key].where}); ghi vào tiêu đề hoặc nhãn.")
+            draft.unread.append(f"{upper_first(label)}: {header[key].value} ({header[key].where}); ghi vào tiêu đề hoặc nhãn.")
         else:
             draft.unread.append(f"Không thấy {label} trong văn bản.")
     draft.plan.add("legal_bases", [b.value for b in text.legal_bases],

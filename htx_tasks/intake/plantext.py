@@ -22,7 +22,7 @@ NUMBERED = re.compile(r"^(\d{1,2})\.\s+(.+)$")
 PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:[-–—]|đến)\s*(\d+(?:[.,]\d+)?)\s*%|(\d+(?:[.,]\d+)?)\s*%")
 DEADLINE_PHRASES = re.compile(
     r"(?:hoàn thành\s+)?(?:trước|chậm nhất|hạn chót)\s+(?:(?:vào\s+)?ngày\s+)?\d{1,2}\s*/\s*\d{1,2}(?:\s*/\s*\d{4})?"
-    r"|định kỳ[^.;,()]*|(?:hằng|hàng)\s+(?:tháng|quý|năm)|thường xuyên"
+    r"|(?:định kỳ|(?:hằng|hàng)\s+(?:tháng|quý|năm))[^.;()]*|thường xuyên"
     r"|trong\s+(?:tháng|quý)\s+[0-9IVX]+(?:\s*/\s*\d{4}|\s+năm\s+\d{4})?|quý\s+[IV]+\s*/\s*\d{4}", re.IGNORECASE)
 SIGNATURE_BREAK = re.compile(r"\s+(?=(?:TM|KT|TL|TUQ)\.\s)|(?<!PHÓ)(?<!KT\.)(?<!TM\.)(?<!TL\.)\s+(?=(?:PHÓ )?CHỦ TỊCH$)")
 PARTNER_END = re.compile(r"\s(?:thực hiện|để|nhằm|trong|tháo gỡ|tham mưu|thường xuyên)\b|[,;.:]")
@@ -91,7 +91,7 @@ def _number(text: str) -> float:
 
 
 def _issuer(text: str) -> str:
-    text = re.sub(r"^UBND\b", "Ủy ban nhân dân", text.strip())
+    text = re.sub(r"^(?:UBND|Ubnd)\b", "Ủy ban nhân dân", text.strip())
     return text[:1].upper() + text[1:]
 
 
@@ -130,7 +130,7 @@ def read_plan_text(paras: list[Para], directory: UnitDirectory) -> PlanText:
             elif year:
                 _targets(plan, BULLET.sub("", text), year, para.where)
         elif section == "III" and unit is not None:
-            _body(plan, unit, para, directory)
+            _body(plan, unit, para, directory, _year(plan))
         elif section == "recipients" and BULLET.match(text):
             plan.recipients.append(Found(BULLET.sub("", text).rstrip(";.").strip(), para.where))
         elif section in ("recipients", "end") and re.match(r"^(?:TM|KT|TL|TUQ)\.\s|^(?:PHÓ )?CHỦ TỊCH$", text):
@@ -160,11 +160,30 @@ def _header(plan: PlanText, para: Para, text: str, key: str, after_title: bool) 
         plan.header["date"] = Found(f"{int(date.group(1)):02d}/{int(date.group(2)):02d}/{date.group(3)}", para.where)
     issued = re.match(r"^((?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+.+?)\s+ban hành\b", text, re.IGNORECASE)
     if issued:
-        plan.header["issuer"] = Found(_issuer(issued.group(1)), para.where, "câu ban hành")
+        if "issuer" not in plan.header:  # the header block's name, when there is one, wins
+            plan.header["issuer"] = Found(_issuer(issued.group(1)), para.where, "câu ban hành")
         return True
-    if re.match(r"^(?:ỦY|UỶ) BAN NHÂN DÂN\b", text) and "issuer" not in plan.header:
-        plan.header["issuer"] = Found(_issuer(text.title().replace("Nhân Dân", "nhân dân").replace("Ban", "ban")), para.where)
+    if re.match(r"^(?:ỦY|UỶ) BAN NHÂN DÂN\b|^UBND [A-ZĐ]", text) and text.upper() == text and "issuer" not in plan.header:
+        plan.header["issuer"] = Found(_issuer(_unshout(text)), para.where, "tiêu đề văn bản")
+        return True
+    issuer = plan.header.get("issuer")
+    if issuer is not None and issuer.value == "Ủy ban nhân dân" and re.match(LOCALITY, text) and text.upper() == text:
+        plan.header["issuer"] = Found(f"Ủy ban nhân dân {_unshout(text)[:1].lower()}{_unshout(text)[1:]}", issuer.where,
+                                      f"tiêu đề văn bản, đến {para.where}")
+        return True
     return bool(number or date)
+
+
+LOCALITY = r"^(?:THÀNH PHỐ|TỈNH|HUYỆN|THỊ XÃ|XÃ|PHƯỜNG|QUẬN|ĐẶC KHU)\b"
+
+
+def _unshout(text: str) -> str:
+    """"ỦY BAN NHÂN DÂN THÀNH PHỐ CAM RANH" → "Ủy ban nhân dân thành phố Cam Ranh": a place keeps its capitals."""
+    lower = text.lower().replace("uỷ", "ủy")
+    place = re.search(r"\b(?:thành phố|tỉnh|huyện|thị xã|xã|phường|quận|đặc khu)\s+(.+)$", lower)
+    if place:
+        lower = lower[:place.start(1)] + place.group(1).title()
+    return lower[:1].upper() + lower[1:]
 
 
 def _targets(plan: PlanText, item: str, year: int, where: str) -> None:
@@ -233,7 +252,12 @@ def _partners(text: str, directory: UnitDirectory) -> list[UnitMatch]:
     return found
 
 
-def _body(plan: PlanText, unit: TextUnit, para: Para, directory: UnitDirectory) -> None:
+def _year(plan: PlanText) -> int | None:
+    date = plan.header.get("date")
+    return int(date.value[-4:]) if date else None
+
+
+def _body(plan: PlanText, unit: TextUnit, para: Para, directory: UnitDirectory, year: int | None) -> None:
     text = para.text.strip()
     bullet = bool(BULLET.match(text))
     body = BULLET.sub("", text).strip()
@@ -255,7 +279,7 @@ def _body(plan: PlanText, unit: TextUnit, para: Para, directory: UnitDirectory) 
                 duty.window = (reading.window, hit.group(0))
         else:
             duty.window = (Window(year=int(hit.group(3))), hit.group(0))
-    duty.deadlines = [read_deadline(m.group(0)) for m in DEADLINE_PHRASES.finditer(body)]
+    duty.deadlines = [read_deadline(m.group(0), year=year) for m in DEADLINE_PHRASES.finditer(body)]
     duty.deadlines = [r for r in duty.deadlines if r.kind is not DeadlineKind.WINDOW]
     duty.ref = "bullet" if bullet else "para"
     unit.duties.append(duty)
