@@ -181,7 +181,8 @@ def test_header_block_deadlines_and_an_unknown_unit(run_cli, tmp_path: Path) -> 
     draft, text = drafted(run_cli, ROOT / "tests" / "data" / "plan_with_header.txt", tmp_path / "nhap")
     assert draft["plan"]["issuer"] == "Ủy ban nhân dân thành phố Cam Ranh"
     assert draft["plan"]["title"] == "Kế hoạch triển khai chuyển đổi số hợp tác xã năm 2027"
-    assert "125/KH-UBND (dòng 5)" in text and "15/03/2027 (dòng 6)" in text
+    assert draft["plan"]["document"] == "Kế hoạch số 125/KH-UBND ngày 15/03/2027 của Ủy ban nhân dân thành phố Cam Ranh"
+    assert "# văn bản ban hành: dòng 5, dòng 6, dòng 1" in text and draft["plan"]["status"] == "draft"
     assert [(i["year"], i["comparator"], i["value"]) for i in draft["indicators"]] == [(2030, "gte", 40)]
     duties = {d["ref"]: d for d in draft["duties"]}
     assert duties["III.1.1"]["coordinating"] == ["phong-tai-chinh-ke-hoach"]

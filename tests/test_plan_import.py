@@ -120,7 +120,7 @@ def test_draft_written_to_out_is_read_by_validate_and_nothing_else_is_written(ru
     assert result.exit_code == 0, result.stderr
     text = (out / "plan.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
-    assert doc["version"] == 1 and len(doc["duties"]) == 11
+    assert doc["version"] == 1 and len(doc["duties"]) == 11 and doc["plan"]["status"] == "draft"
     first = doc["duties"][0]
     assert first["unit"] == "phong-kinh-te" and first["coordinating"] == ["phong-tai-chinh-ke-hoach"]
     assert first["deadline_source"] == "plan" and first["recurrence"]["why"] == "Bảng ghi: “Quý I/2026”"

@@ -65,6 +65,8 @@ def draft_of(result: TableImport, directory: dict[str, DirectoryUnit], policy: d
     header_at = f"dòng tiêu đề {', '.join(str(r + 1) for r in layout.header_rows)}" if layout.header_rows else "--columns"
     draft.plan.add("code", unique_code(Path(result.file).stem, set()), f"mã đề xuất từ tên tệp {result.file}")
     draft.plan.add("timezone", "Asia/Ho_Chi_Minh", "giờ Việt Nam (mọi kế hoạch)")
+    draft.plan.add("status", "draft", "bản nháp: chưa theo dõi, chưa gửi gì cho đến khi cơ quan thường trực kích hoạt "
+                                      "(htx-tasks plan activate)")
     if layout.title_rows:
         draft.plan.add("title", " ".join(layout.title_rows)[:400], "dòng chữ phía trên " + header_at)
     draft.unread.append("Thông tin chung của kế hoạch (cơ quan ban hành, số, ngày, người ký, nơi nhận, căn cứ): bảng "

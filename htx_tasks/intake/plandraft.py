@@ -10,7 +10,7 @@ from htx_tasks.core.unit_match import DirectoryUnit, MatchKind, UnitDirectory, U
 from htx_tasks.core.vntext import slug
 from htx_tasks.intake.documents import read_document
 from htx_tasks.intake.drafts import Draft, Entry, guess_kind, proposed_unit, unique_code, unit_entries
-from htx_tasks.intake.errors import Limits, upper_first
+from htx_tasks.intake.errors import Limits
 from htx_tasks.intake.plantext import PlanText, TextUnit, read_plan_text
 
 
@@ -36,10 +36,16 @@ def draft_of_text(name: str, text: PlanText, directory: dict[str, DirectoryUnit]
         else:
             draft.unread.append(f"Không thấy {label} trong văn bản.")
     for key, label in (("number", "số, ký hiệu văn bản (Số: …/KH-…)"), ("date", "ngày ban hành (…, ngày … tháng … năm …)")):
-        if key in header:
-            draft.unread.append(f"{upper_first(label)}: {header[key].value} ({header[key].where}); ghi vào tiêu đề hoặc nhãn.")
-        else:
+        if key not in header:
             draft.unread.append(f"Không thấy {label} trong văn bản.")
+    if "number" in header or "date" in header:
+        parts = ["Kế hoạch"] + ([f"số {header['number'].value}"] if "number" in header else []) \
+            + ([f"ngày {header['date'].value}"] if "date" in header else []) \
+            + ([f"của {header['issuer'].value}"] if "issuer" in header else [])
+        draft.plan.add("document", " ".join(parts), "văn bản ban hành: " + ", ".join(
+            header[k].where for k in ("number", "date", "issuer") if k in header))
+    draft.plan.add("status", "draft", "bản nháp: chưa theo dõi, chưa gửi gì cho đến khi cơ quan thường trực kích hoạt "
+                                      "(htx-tasks plan activate)")
     draft.plan.add("legal_bases", [b.value for b in text.legal_bases],
                    "các đoạn “Căn cứ …”: " + ", ".join(b.where for b in text.legal_bases) if text.legal_bases else "")
     if "signer" in header or text.signer_office:
