@@ -112,11 +112,11 @@ def start_server(args: argparse.Namespace, env: dict[str, str], settings: Settin
 
 def web_environment(args: argparse.Namespace, settings: Settings) -> dict[str, str]:
     """The link key (a file under var/ made on first use, unless one is configured) and base URL."""
-    from htx_tasks.links import ensure_key_file
+    from htx_tasks.links import default_key_file, ensure_key_file
 
     env = {"HTX_WEB_URL": settings.web_url or f"http://{args.host}:{args.web_port}"}
     if not (settings.link_key or settings.link_key_file or settings.link_secret_block):
-        env["HTX_LINK_KEY_FILE"] = str(ensure_key_file(settings.var_dir.resolve() / "link.key"))
+        env["HTX_LINK_KEY_FILE"] = str(ensure_key_file(default_key_file(settings)))
     return env
 
 

@@ -17,9 +17,10 @@ from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Outcome, State, outcome
 from htx_tasks.core.statuses import NotificationStatus
+from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import at_local, local, local_date
 from htx_tasks.delivery.messages import recipient_name
-from htx_tasks.followup import escalation_label, section_units, step_words
+from htx_tasks.followup import escalation_label, section_units, source_cell, step_words
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource, Duty
 from htx_tasks.readings import is_request
@@ -114,7 +115,7 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
         (requests if is_request(plan, unit.code) else lines).append(UnitLine(
             ref=unit.ref or "", unit=unit.code, name=unit.name, report=report, members=members if unit.members else []))
     rows = status_rows(session, plan, now)
-    ordered = sorted((r for r in rows if r.past), key=lambda r: (r.deadline, r.unit_name, r.id))
+    ordered = sorted((r for r in rows if r.past), key=lambda r: (r.deadline, sort_key(r.unit_name), r.id))
     submitted = [r for r in rows if r.state == State.SUBMITTED.value]
     return Board(now=now, year=year, units=lines, overdue=[r for r in ordered if r.overdue],
                  requests=requests, past_date=[r for r in ordered if r.request],
@@ -210,7 +211,17 @@ def _outcomes(report: UnitReport) -> list:
 
 def _source(plan: Plan, row: StatusRow) -> str:
     duty = plan.duties.get(row.duty)
-    return duty.deadline_source.short if duty else "—"
+    return source_cell(duty) if duty else "—"
+
+
+def provenance_counts(plan: Plan) -> str:
+    """``Nguồn của hạn: …; nguồn nhiệm vụ: …``: how many duties of each kind (board, ``validate``)."""
+    duties = plan.source.duties
+    deadlines = ", ".join(f"{sum(d.deadline_source is src for d in duties)} nhiệm vụ có {src.label.lower()}"
+                          for src in DeadlineSource)
+    added = sum(d.added for d in duties)
+    return (f"Nguồn của hạn: {deadlines}. Nguồn nhiệm vụ: {len(duties) - added} nhiệm vụ Kế hoạch giao, "
+            f"{added} nhiệm vụ do cơ quan thường trực bổ sung để theo dõi.")
 
 
 def render_markdown(board: Board, plan: Plan) -> str:
@@ -240,9 +251,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         [[g.ref, g.title, g.duties, g.report.due, g.report.done_on_time, _rate(g.report), g.report.pending_overdue]
          for g in board.groups],
     )
-    lines += ["", "Nguồn của hạn: " + ", ".join(
-        f"{sum(d.deadline_source is src for d in plan.source.duties)} nhiệm vụ có {src.label.lower()}"
-        for src in DeadlineSource) + "."]
+    lines += ["", provenance_counts(plan)]
     lines += ["", f"## Nhiệm vụ quá hạn ({len(board.overdue)})", ""]
     if board.overdue:
         lines += _table(

@@ -18,10 +18,11 @@ from sqlmodel import Session
 from htx_tasks import services
 from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, State
+from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local, local_date
 from htx_tasks.engine import PassResult, run_pass
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Unit
+from htx_tasks.plan.schema import Duty, Unit
 from htx_tasks.readings import is_request
 from htx_tasks.reports import StatusRow, status_rows
 from htx_tasks.services.inputs import CODE_MAX, clean_text
@@ -118,6 +119,11 @@ class UnitStanding:
         return bool(self.plan.unit(self.unit).members)
 
     @property
+    def request(self) -> bool:
+        """The plan asks this unit (III.7): its table and message speak of requests, not tasks."""
+        return is_request(self.plan, self.plan.members(self.unit)[0])
+
+    @property
     def counts(self) -> Counts:
         counts = Counts()
         for row in self.rows:
@@ -147,7 +153,7 @@ class UnitStanding:
     def message(self) -> str:
         """The final state's message: the counts, in Vietnamese."""
         c = self.counts
-        parts = [f"{c.open} nhiệm vụ đang mở"]
+        parts = [f"{c.open} {'nội dung đề nghị phối hợp' if self.request else 'nhiệm vụ'} đang mở"]
         if c.overdue:
             parts.append(f"{c.overdue} quá hạn" + (f" ({c.escalated} đã báo cấp trên)" if c.escalated else ""))
         if c.past_date:
@@ -155,7 +161,7 @@ class UnitStanding:
         if c.due_soon:
             parts.append(f"{c.due_soon} sắp đến hạn")
         if c.submitted:
-            parts.append(f"{c.submitted} chờ duyệt")
+            parts.append(f"{c.submitted} {'đã gửi thông tin kết quả' if self.request else 'chờ duyệt'}")
         if c.closed:
             parts.append(f"{c.closed} đã đóng trong {RECENTLY_CLOSED.days} ngày qua")
         return f"{self.ref} {self.unit_name}, {local(self.now):%H:%M %d/%m/%Y}: " + ", ".join(parts) + "."
@@ -163,21 +169,23 @@ class UnitStanding:
     def table(self) -> list[dict[str, str | int]]:
         """The rows of the unit's table artifact; a group's table names the member on each row."""
         out = []
+        ask = self.request  # a request's table (III.7) in its own words: a date (mốc), liaising, content
         for row in self.rows:
             duty = self.plan.duties.get(row.duty)
             line: dict[str, str | int] = {"Số": row.id}
             if self.is_group:
-                line["Đơn vị"] = row.unit_name
+                line["Tổ chức" if ask else "Đơn vị"] = row.unit_name
             line.update({
                 "Mục": row.ref,
                 "Kỳ": row.period,
-                "Hạn": row.deadline.strftime("%d/%m/%Y"),
-                "Hạn do": duty.deadline_source.short if duty else "—",
-                "Trạng thái": row.state_label,
-                "Còn / quá hạn": row.cell,
-                "Đôn đốc": self.escalation_label(row),
+                "Mốc" if ask else "Hạn": row.deadline.strftime("%d/%m/%Y"),
+                "Mốc do" if ask else "Hạn do": source_cell(duty) if duty else "—",
+                "Tình trạng" if ask else "Trạng thái": row.state_label,
+                "Còn / đã qua mốc" if ask else "Còn / quá hạn": row.cell,
+                "Trao đổi" if ask else "Đôn đốc": self.escalation_label(row),
                 "Nhắc gần nhất": local(row.last_reminder).strftime("%H:%M %d/%m/%Y") if row.last_reminder else "—",
-                "Nhiệm vụ": _shorten(duty.title if duty else row.duty),
+                "Nội dung đề nghị" if ask else "Nhiệm vụ": _shorten(duty.title if duty else row.duty)
+                + (f" ({duty.origin.label.lower()})" if duty and duty.added else ""),
                 "Phiên bản": row.version,  # what a coordinator's decision on the form sends back
             })
             out.append(line)
@@ -217,8 +225,14 @@ def standing(session: Session, plan: Plan, unit_code: str, now: dt.datetime) -> 
     """The unit's open obligations and those closed recently, classed at ``now``."""
     rows = status_rows(session, plan, now, unit=unit_code, include_closed_since=now - RECENTLY_CLOSED)
     result = UnitStanding(plan=plan, unit=unit_code, now=now, rows=rows)
-    result.rows.sort(key=lambda row: (result.urgency(row), row.deadline, row.unit_name, row.ref, row.id))
+    result.rows.sort(key=lambda row: (result.urgency(row), row.deadline, sort_key(row.unit_name), row.ref, row.id))
     return result
+
+
+def source_cell(duty: Duty) -> str:
+    """A table's "Hạn do" cell: ``cơ quan thường trực``, ``pháp luật (Nghị định số 92/2024/NĐ-CP)``."""
+    short = duty.deadline_source.short
+    return f"{short} ({duty.deadline_basis})" if duty.deadline_basis else short
 
 
 def _shorten(text: str, width: int = TITLE_WIDTH) -> str:

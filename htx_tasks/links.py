@@ -71,7 +71,13 @@ def load_key(settings: Settings) -> str | None:
         block = Secret.load(settings.link_secret_block)
         assert isinstance(block, Secret)  # loaded outside an event loop: Prefect ran its synchronous half
         return str(block.get())
-    return None
+    made = default_key_file(settings)  # the one ``make run`` made, so the CLI signs as its web app checks
+    return made.read_text().strip() if made.is_file() else None
+
+
+def default_key_file(settings: Settings) -> Path:
+    """Where ``make run`` keeps the key it makes when none is configured."""
+    return settings.var_dir.resolve() / "link.key"
 
 
 def ensure_key_file(path: Path) -> Path:

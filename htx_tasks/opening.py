@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import State
 from htx_tasks.core.recurrence import Every, Period, periods_opening
 from htx_tasks.core.zones import at_local, local_date
@@ -90,7 +91,9 @@ def openings(plan: Plan, now: dt.datetime, units: set[str] | None,
                 if period.due < tracking_from or (duty.active and not duty.active.covers(period.start, period.end)):
                     continue
                 if first_seen and period.due < born:
-                    not_opened.append(f"{duty.ref} {plan.unit_name(assignee)} kỳ {period.label} (hạn {period.due:%d/%m/%Y})")
+                    which = wording.period_line(period.label)  # empty for a one-off duty
+                    which = f" kỳ {period.label}" if which.startswith("Kỳ") else (f" {which}" if which else "")
+                    not_opened.append(f"{duty.ref} {plan.unit_name(assignee)}{which} (hạn {period.due:%d/%m/%Y})")
                     continue
                 for holder in holders:
                     yield duty.code, assignee, holder, period

@@ -29,3 +29,12 @@ def facts_of(plan: Plan, row: Occurrence) -> ItemFacts:
 def reading_of(plan: Plan, row: Occurrence, now: dt.datetime) -> Reading:
     """What a reader sees of ``row`` at ``now``."""
     return read(facts_of(plan, row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
+
+
+def provenance(plan: Plan, duty_code: str) -> str:
+    """Where an item comes from, as a page's "Căn cứ" line: the plan's section, or the standing
+    office that added the duty; and a deadline a legal text sets, with its citation."""
+    duty = plan.duty(duty_code)
+    where = f"Mục {duty.ref}, {plan.meta.short_title}"
+    said = f"{duty.origin.label} (theo dõi cùng {where})" if duty.added else where
+    return f"{said}; {duty.deadline_words}" if duty.deadline_basis else said

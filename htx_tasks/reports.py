@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from sqlmodel import Session, col, select
 
+from htx_tasks.core import wording
 from htx_tasks.core.itemview import Reading
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, outcome
 from htx_tasks.core.statuses import NotificationStatus
@@ -47,7 +48,8 @@ class StatusRow:
         assert row.id is not None
         return cls(
             id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), duty=row.duty_code,
-            ref=duty.ref if duty else "", period=row.period_label, deadline=row.deadline, state=seen.state.value,
+            ref=duty.ref if duty else "", period=wording.period_cell(row.period_label), deadline=row.deadline,
+            state=seen.state.value,
             state_label=seen.label, days_left=seen.days_left, working_days_overdue=seen.working_days_overdue,
             escalation_level=row.escalation_level, last_reminder=last_reminder, next_action_at=row.next_action_at,
             version=row.version, request=seen.request, overdue=seen.overdue, past=seen.past, due_soon=seen.due_soon,

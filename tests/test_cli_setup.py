@@ -15,12 +15,13 @@ def test_validate_summarises_the_plan(run_cli) -> None:
     assert "Cấu hình hợp lệ: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU về kinh tế tập thể" in out
     assert "29 đơn vị, 18 nhiệm vụ, 6 chỉ tiêu, 5 nhóm nhiệm vụ" in out
     # the plan sets no deadline in Section III: every one is the standing office's choice
-    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch định, 18 nhiệm vụ có hạn do cơ quan thường trực định" in out
+    assert ("Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch định, 17 nhiệm vụ có hạn do cơ quan thường trực định, "
+            "1 nhiệm vụ có hạn do pháp luật định") in out
     data = as_json(run_cli("validate", "--json"))
     assert {k: data[k] for k in ("ok", "plan", "units", "duties", "indicators", "task_groups")} == {
         "ok": True, "plan": "kh-46-ctr-tu-cam-ranh", "units": 29, "duties": 18, "indicators": 6, "task_groups": 5,
     }
-    assert data["deadline_source"] == {"plan": 0, "coordinator": 18}
+    assert data["deadline_source"] == {"plan": 0, "coordinator": 17, "law": 1}
     assert isinstance(data["warnings"], list)
 
 

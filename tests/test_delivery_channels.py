@@ -58,10 +58,10 @@ def test_smtp_vietnamese_digest_with_secret_from_environment(world, monkeypatch,
     assert "Hạn: Thứ Hai, 21/12/2026 (còn 24 ngày); hạn do cơ quan thường trực định để theo dõi" in body
     # a fresh install on 27/11/2026: III.1.3 (năm 2023) is not opened, nothing is born overdue
     assert "[III.1.3]" not in body and "quá hạn" not in body
-    assert "htx-tasks submit <Số nhiệm vụ> --unit phong-kinh-te" in body
-    assert body.count("   Số nhiệm vụ: ") == 4  # one digest listing its four own items...
+    assert "Cách báo cáo hoàn thành: gửi Phòng Kinh tế (cơ quan thường trực)" in body and "htx-tasks" not in body
+    assert body.count("   Mã theo dõi: ") == 4  # one digest listing its four own items...
     assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in body  # ...then the copies
-    assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 5
+    assert body.count("Đầu mối theo dõi:") == 1 and body.count("cơ quan thường trực") == 7  # whom to answer; III.1 added
 
     # the secret is in no table, no log line, no inbox file
     _assert_secret_nowhere(world, secret, caplog)

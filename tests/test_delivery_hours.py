@@ -80,7 +80,7 @@ def test_nothing_sent_for_submitted_or_waived(world, http):
     assert http.count(f"/{WARD}") == 1 and "Để phối hợp" in http.bodies(f"/{WARD}")[0]["title"]
     message = http.bodies(f"/{KT}")[0]["message"]
     assert "[III.1.2]" not in message and "[III.1.6]" not in message
-    assert message.count("   Số nhiệm vụ: ") == 2  # III.1.5 and the III.1 consolidated report
+    assert message.count("   Mã theo dõi: ") == 2  # III.1.5 and the III.1 consolidated report
     cancelled = {r.occurrence_id for r in world.rows("cancelled")}
     assert {thanh_lap, ha_tang} <= cancelled
 

@@ -25,11 +25,12 @@ def test_a_coordinators_digest_lists_the_most_urgent_and_counts_the_rest(plan):
     items = _overdue(plan, DIGEST_LIMIT + 70)
     message = render_digest(plan, COORDINATOR, items, NOW)
     for body in (message.text, message.markdown):
-        listed = {int(n) for n in re.findall(r"(?:Số: |\(số )(\d+)", body)}
+        listed = {int(n) for n in re.findall(r"(?:Mã theo dõi: |\(mã theo dõi )(\d+)", body)}
         # the longest overdue are listed; the 70 that are least late are not
         assert listed == {1000 + n for n in range(70, DIGEST_LIMIT + 70)}
         assert "và 70 việc khác" in body.replace("**", "")
-        assert "htx-tasks status --overdue" in body
+        assert "bảng theo dõi chung của cơ quan thường trực" in body  # words, not a command
+        assert "htx-tasks" not in body and "Prefect" not in body
         for ward in WARDS:  # each unit's heading still gives its whole count
             name = plan.unit_name(ward)
             assert f"{name} (24 nhiệm vụ; nêu 10 việc cấp bách nhất)" in body
@@ -40,7 +41,7 @@ def test_a_digest_within_the_limit_lists_everything(plan):
     items = _overdue(plan, DIGEST_LIMIT)
     for recipient in (COORDINATOR, LEADERSHIP):
         text = render_digest(plan, recipient, items, NOW).text
-        assert len(re.findall(r"Số: \d+", text)) == DIGEST_LIMIT
+        assert len(re.findall(r"Mã theo dõi: \d+", text)) == DIGEST_LIMIT
         assert "việc khác" not in text and "cấp bách nhất" not in text
         assert f"{plan.unit_name(WARDS[0])} (10 nhiệm vụ)" in text
 
@@ -51,4 +52,4 @@ def test_a_units_own_digest_is_not_cut(plan):
                        period=f"kỳ {n}", deadline=NOW.date() - dt.timedelta(days=n + 10), now=NOW)
              for n in range(DIGEST_LIMIT + 5)]
     text = render_digest(plan, ward, items, NOW).text
-    assert len(re.findall(r"Số nhiệm vụ: \d+", text)) == DIGEST_LIMIT + 5 and "việc khác" not in text
+    assert len(re.findall(r"Mã theo dõi: \d+", text)) == DIGEST_LIMIT + 5 and "việc khác" not in text

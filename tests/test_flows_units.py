@@ -130,8 +130,9 @@ def test_the_board_shows_outcomes_overdue_items_todays_escalations_and_rates(ins
     assert "| II.5 | Huy động các lực lượng xã hội, các tổ chức đoàn thể | 2 | 15 | 0 | 0,0 % | 15 |" in text
     assert "| II.2 | Tiếp tục triển khai có hiệu quả các chính sách khuyến khích, hỗ trợ phát triển kinh tế tập thể " \
            "| 4 | 0 | 0 | — | 0 |" in text
-    assert "Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 18 nhiệm vụ có hạn do cơ quan thường trực " \
-           "định để theo dõi." in text
+    assert ("Nguồn của hạn: 0 nhiệm vụ có hạn do kế hoạch quy định, 17 nhiệm vụ có hạn do cơ quan thường trực "
+            "định để theo dõi, 1 nhiệm vụ có hạn theo quy định của pháp luật. Nguồn nhiệm vụ: 17 nhiệm vụ Kế hoạch "
+            "giao, 1 nhiệm vụ do cơ quan thường trực bổ sung để theo dõi.") in text
     # dated duties whose window is over are listed, not silently dropped
     ended = text.split("## Nhiệm vụ đã hết thời gian áp dụng (")[1].split("\n## ")[0]
     assert ended.startswith("4)") and "| III.1.4 |" in ended and "từ 01/01/2021 đến 31/12/2025" in ended

@@ -42,7 +42,7 @@ def test_indicators_flow_publishes_table_and_charts_and_alerts_once(demo_install
 
     engine, var = demo_install
     state = indicators(year=2026, now=NOW, return_state=True)
-    assert state.name == "Chệch lộ trình"
+    assert (state.type.value, state.name) == ("FAILED", "Chệch lộ trình")  # never shown green
     assert "Số hợp tác xã không còn hoạt động chưa giải thể" in state.message
     assert "DỮ LIỆU MINH HỌA" in state.message
 

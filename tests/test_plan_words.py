@@ -86,7 +86,7 @@ def test_the_organisations_are_asked_never_ordered_and_the_coordinator_liaises(d
     assert "[KH thực hiện CTr 46-CTr/TU] Đề nghị phối hợp: Hội Nông dân thành phố — 1 nội dung" in first
     assert "kính đề nghị quý cơ quan phối hợp thực hiện các nội dung sau" in first
     assert "1. Đề nghị phối hợp — [III.7]" in first
-    assert "Mốc trao đổi kết quả: Thứ Năm, 10/12/2026 (còn 38 ngày đến mốc); hạn do cơ quan thường trực định để theo dõi" in first
+    assert "Mốc trao đổi kết quả: Thứ Năm, 10/12/2026 (còn 38 ngày đến mốc); mốc do cơ quan thường trực định để theo dõi" in first
     assert "Nhắc mốc trao đổi kết quả" in reminder
     # past the date in whole working days, as overdue work is counted (none whole yet on the first morning)
     assert "Trao đổi: Hội Nông dân thành phố" in past and "(đã qua mốc);" in past
@@ -171,7 +171,7 @@ def test_a_communes_difficulty_and_a_cooperatives_land_proposal_open_cases(db_en
 
 
 def test_every_duty_says_who_set_its_deadline(plan: Plan, tmp_path: Path) -> None:
-    assert {d.deadline_source.value for d in plan.source.duties} == {"coordinator"}
+    assert {d.deadline_source.value for d in plan.source.duties} == {"coordinator", "law"}  # III.2.2: the law
     item = make_item(plan, occurrence_id=1, kind="reminder", level=-1, unit="phong-quan-ly-do-thi",
                      duty="qldt-theo-doi-htx", period="quý I/2027", deadline=D("2027-03-15"), now=M("2027-03-08"))
     text = render_digest(plan, "phong-quan-ly-do-thi", [item], M("2027-03-08")).text

@@ -102,3 +102,33 @@ def test_the_board_lists_requests_apart_from_overdue_work(site, plan):
     asked = text.split("## Nội dung đề nghị phối hợp đã qua mốc trao đổi kết quả (6)")[1].split("\n## ")[0]
     assert plan.unit_name(FRONT) not in overdue and plan.unit_name(FRONT) in asked
     assert "quá hạn" not in asked.lower() and "Đã qua mốc trao đổi" in asked
+
+
+def test_the_fronts_message_asks_in_the_name_of_ubnd_and_offers_its_page_in_a_requests_words(plan):
+    from htx_tasks.core.zones import at_local
+    from htx_tasks.delivery.messages import make_item, render_digest
+
+    now = at_local(dt.date(2026, 12, 11), 9)
+    item = make_item(plan, occurrence_id=8, kind="overdue", level=0, unit=FRONT, duty="mttq-tuyen-truyen",
+                     period="6 tháng cuối năm 2026", deadline=dt.date(2026, 12, 10), now=now)
+    message = render_digest(plan, FRONT, [item], now, page_link="https://theodoi.example/u/t")
+    for body in (message.text, message.markdown):
+        assert "nội dung Ủy ban nhân dân thành phố Cam Ranh đề nghị phối hợp" in body
+        assert "Trang của quý cơ quan" in body and "quý cơ quan; vui lòng không chuyển" in body
+        assert "mốc do cơ quan thường trực định để theo dõi" in body
+        assert not ORDER_WORDS.search(body.split("Kính gửi", 1)[1]), body
+        assert "htx-tasks" not in body and "Prefect" not in body
+
+
+def test_the_prefect_table_of_the_organisations_reads_as_requests(site, plan):
+    from htx_tasks.followup import standing
+
+    with Session(site.engine) as session:
+        front = standing(session, plan, "ubmttq-doan-the", PAST)
+    rows = front.table()
+    assert rows and list(rows[0])[:9] == ["Số", "Tổ chức", "Mục", "Kỳ", "Mốc", "Mốc do", "Tình trạng",
+                                          "Còn / đã qua mốc", "Trao đổi"]
+    assert "Nội dung đề nghị" in rows[0] and "Nhiệm vụ" not in rows[0]
+    cells = " ".join(str(v) for row in rows for v in row.values()) + " " + front.message()
+    assert not ORDER_WORDS.search(cells), cells
+    assert "6 nội dung đề nghị phối hợp đang mở" in front.message()

@@ -99,16 +99,23 @@ def test_ward_reports_from_its_message_and_the_coordinator_decides(served, tmp_p
         assert "bien-ban-tuyen-truyen.pdf" in ward.inner_text("main")
 
         ward.goto(f"{unit_link}/o/{second.id}")
-        ward.click("text=Đề nghị gia hạn")
+        ward.click("summary:has-text('Đề nghị gia hạn')")
         ward.fill("#proposed", "2027-01-10")
         ward.fill("#reason", "Chờ số liệu tổng hợp của các hợp tác xã.")
         ward.click("text=Gửi đề nghị gia hạn")
         assert "Đề nghị gia hạn đến 10/01/2027, chờ quyết định" in ward.inner_text("main")
+        ward.click("summary:has-text('Đã nhận, đang thực hiện')")  # the work is in hand: repeats pause
+        ward.fill("#expected", "2026-12-08")
+        ward.fill("#progress", "Đã gửi phiếu khảo sát 12 hợp tác xã, đang tổng hợp.")
+        ward.click("button:has-text('Báo đã nhận, đang thực hiện')")
+        assert "Đã ghi nhận: đơn vị đã nhận, đang thực hiện" in ward.inner_text(".flash.ok")
+        assert "dự kiến hoàn thành 08/12/2026" in ward.inner_text("main")
         shoot(ward, tmp_path, "web-item.png")
 
         coordinator = browser.new_page(viewport=PHONE, locale="vi-VN")
         coordinator.goto(coordinator_link)
         assert "Báo cáo chờ duyệt (1)" in coordinator.inner_text("main")
+        assert "Đơn vị báo đã nhận, đang thực hiện (1)" in coordinator.inner_text("main")
         assert "<b>tháng 11</b>" in coordinator.inner_text(f"#o{first.id} .note")  # shown as typed
         shoot(coordinator, tmp_path, "web-coordinator.png")
         with coordinator.expect_download() as download:

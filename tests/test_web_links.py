@@ -56,10 +56,11 @@ def test_messages_carry_a_working_link_to_the_units_page_and_each_item(site):
         assert site.signer.verify(session, pages[0].split("/")[2], START).subject == WARD
 
 
-def test_without_a_base_url_messages_keep_the_command_line(site):
+def test_without_a_base_url_messages_say_whom_to_answer_in_words(site):
     assert site.settings.web_url is None and site.settings.link_key == KEY
     inbox = deliver(site, START)
-    assert "htx-tasks submit <Số nhiệm vụ> --unit phuong-ba-ngoi" in inbox and "/u/" not in inbox
+    assert "Cách báo cáo hoàn thành: gửi Phòng Kinh tế (cơ quan thường trực), ghi rõ mã theo dõi" in inbox
+    assert "/u/" not in inbox and "htx-tasks" not in inbox and "Prefect" not in inbox
 
 
 def test_links_are_scoped_expiring_and_revocable(site):

@@ -34,7 +34,7 @@ from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import DeadlineSource
+from htx_tasks.plan.schema import DeadlineSource, DutyOrigin
 from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.reports import outcome_report, status_rows
@@ -102,6 +102,8 @@ def validate(config: ConfigOpt = None, json: JsonOpt = False) -> None:
                 f"{count} nhiệm vụ có hạn do {DeadlineSource(src).short} định"
                 for src, count in summary["deadline_source"].items()
             ))
+            output.say("  Nguồn nhiệm vụ: " + ", ".join(
+                f"{count} {DutyOrigin(origin).label.split(',')[0].lower()}" for origin, count in summary["origin"].items()))
         for warning in warnings:
             output.errors.print(f"Cảnh báo: {warning}", highlight=False, markup=False)
 
@@ -116,6 +118,7 @@ def _summary(plan: Plan) -> dict:
         "qualitative": sum(i.kind == "qualitative" for i in plan.source.indicators),
         "deadline_source": {src.value: sum(d.deadline_source is src for d in plan.source.duties)
                             for src in DeadlineSource},
+        "origin": {origin.value: sum(d.origin is origin for d in plan.source.duties) for origin in DutyOrigin},
     }
 
 
@@ -151,6 +154,7 @@ def tick(
     force: Annotated[bool, typer.Option(
         "--force", help="Cho phép --now đi trước đồng hồ quá giới hạn HTX_HORIZON_DAYS (mặc định 366 ngày).")] = False,
     plan_code: PlanOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Liệt kê từng kỳ không mở.")] = False,
 ) -> None:
     """Một lượt chạy: mở kỳ mới, đánh giá hạn, ghi nhận nhắc việc và đôn đốc, rồi gửi đi (mọi kế hoạch
     đang theo dõi, hoặc chỉ kế hoạch --plan)."""
@@ -177,8 +181,7 @@ def tick(
             + (f", {len(result.failed)} lỗi" if result.failed else "") + "."
         )
         if result.not_opened:  # a fresh install, a new duty or unit: nobody is handed work already late
-            output.say(f"Không mở {len(result.not_opened)} kỳ có hạn quá gần lúc bắt đầu theo dõi: "
-                       + "; ".join(result.not_opened) + ".")
+            output.say(output.not_opened(result.not_opened, verbose=verbose))
         if sent is not None:
             delivery.print_dispatch(sent, json=False)
 

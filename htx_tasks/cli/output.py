@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -48,6 +49,15 @@ def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
 def say(text: str, *, markup: bool = False) -> None:
     """Print a line; ``markup`` only for fixed texts of ours (user data may hold '[...]')."""
     console.print(text, markup=markup, highlight=False)
+
+
+def not_opened(lines: list[str], *, verbose: bool = False) -> str:
+    """Periods not opened on a fresh install: a count by item of the plan, or (``--verbose``) the list."""
+    head = f"Không mở {len(lines)} kỳ có hạn quá gần lúc bắt đầu theo dõi"
+    if verbose:
+        return head + ":\n" + "\n".join(f"  - {line}" for line in lines)
+    refs = Counter(line.split(" ", 1)[0] for line in lines)
+    return head + " (" + ", ".join(f"{ref}: {n}" for ref, n in refs.items()) + "); xem danh sách: tick --verbose."
 
 
 def fail(text: str) -> None:

@@ -49,9 +49,15 @@ def server_options(trusted_proxies: str) -> dict:
 
 def _maker(config) -> LinkMaker:
     ctx = context(config)
-    if ctx.links is None:
-        raise Refused(NO_KEY if not ctx.link_key else "chưa đặt HTX_WEB_URL (ví dụ http://127.0.0.1:8300)")
-    return ctx.links
+    if ctx.links is not None:
+        return ctx.links
+    if not ctx.link_key:
+        raise Refused(NO_KEY)
+    settings = ctx.settings  # no HTX_WEB_URL: the address ``make run`` serves the pages at
+    local = settings.model_copy(update={"web_url": f"http://{settings.prefect_host}:{settings.web_port}"})
+    maker = LinkMaker.of(local, ctx.link_key)
+    assert maker is not None
+    return maker
 
 
 @links_app.command("show")

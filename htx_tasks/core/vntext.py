@@ -34,3 +34,45 @@ def fold(text: str) -> str:
 def slug(text: str) -> str:
     """A code in the plan's shape (``^[a-z0-9][a-z0-9-]*$``) made from a name: ``phong-kinh-te``."""
     return "-".join(re.findall(r"[a-z0-9]+", fold(text))) or "don-vi"
+
+
+# --- Vietnamese alphabetical order ---------------------------------------------------------------
+
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
+_LETTER_MARKS = {"\u0306": "ă", "\u0302": "â", "\u031b": "ơ"}  # breve, circumflex, horn on a/e/o/u
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền, hỏi, ngã, sắc, nặng
+
+
+def _letter(base: str, marks: str) -> str:
+    if "\u0306" in marks and base == "a":
+        return "ă"
+    if "\u0302" in marks:
+        return {"a": "â", "e": "ê", "o": "ô"}.get(base, base)
+    if "\u031b" in marks:
+        return {"o": "ơ", "u": "ư"}.get(base, base)
+    return base
+
+
+def sort_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    """Order names as a Vietnamese reader does: ``a ă â b c d đ e ê …``, then by tone (none, huyền,
+    hỏi, ngã, sắc, nặng): ``Cam Thịnh Đông`` before ``Cam Thịnh Tây``, ``Cam Lộc`` before ``Cam Lợi``.
+    Letters outside the alphabet (digits, punctuation) sort before letters, by code point."""
+    letters: list[int] = []
+    tones: list[int] = []
+    for cluster in _clusters(unicodedata.normalize("NFD", text.lower())):
+        base, marks = cluster[0], cluster[1:]
+        letter = _letter(base, marks)
+        letters.append(_RANK[letter] + 0x110000 if letter in _RANK else ord(letter))
+        tones.append(next((_TONES[m] for m in marks if m in _TONES), 0))
+    return tuple(letters), tuple(tones), text
+
+
+def _clusters(decomposed: str) -> list[str]:
+    out: list[str] = []
+    for ch in decomposed:
+        if unicodedata.combining(ch) and out:
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out

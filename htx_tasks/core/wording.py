@@ -104,12 +104,43 @@ def past_cell(days_late: int, working_days_overdue: int, *, request: bool = Fals
     return ("đã qua mốc " if request else "quá hạn ") + lateness(days_late, working_days_overdue)
 
 
+def source_words(words: str, *, request: bool = False) -> str:
+    """Who set a deadline, in the item's register: a request has a date (mốc), not a term (hạn)."""
+    return "mốc" + words[3:] if request and words.startswith("hạn") else words
+
+
 def reported(*, request: bool = False) -> str:
     """What a table says of the timing of work reported and awaiting review."""
     return "đã gửi thông tin kết quả" if request else "đã báo cáo"
 
 
 NO_TIMING = "—"  # closed work: the deadline no longer counts
+
+# --- the period of an item ----------------------------------------------------------------------
+
+TRACKING_CODE = "Mã theo dõi"  # an item's reference (its id): a code to quote, not a count
+ONE_OFF = "một lần"
+
+
+def period_cell(label: str) -> str:
+    """A table's "Kỳ" cell: ``quý I/2027``; a one-off duty (stored as ``hạn 15/01/2027``) reads
+    ``một lần``, its date being in the deadline's column; a case ``hồ sơ HTX-DAT-07`` as stored."""
+    return ONE_OFF if _one_off(label) else label
+
+
+def period_line(label: str) -> str:
+    """A message's or a page's line about the period: ``Kỳ: quý I/2027``, ``Hồ sơ: HTX-DAT-07``;
+    empty for a one-off duty (its deadline line says it all)."""
+    if _one_off(label):
+        return ""
+    if label.startswith("hồ sơ "):
+        return f"Hồ sơ: {label.removeprefix('hồ sơ ')}"
+    return f"Kỳ: {label}"
+
+
+def _one_off(label: str) -> bool:
+    return label.startswith("hạn ") and label[4:5].isdigit()
+
 
 # --- escalation steps (plan.schema.Target) ------------------------------------------------------
 
@@ -137,6 +168,7 @@ _ACTIONS: dict[str, tuple[str, str]] = {
     "waive": ("Miễn thực hiện", "Không tiếp tục đề nghị"),
     "request_extension": ("Đề nghị gia hạn", "Đề nghị lùi mốc"),
     "refuse_extension": ("Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
+    "acknowledge": ("Đã nhận, đang thực hiện", "Đã nhận đề nghị, đang phối hợp thực hiện"),
     "clock": ("Chuyển trạng thái", "Chuyển trạng thái"),
 }
 
@@ -245,6 +277,15 @@ class UnitWords:
     how_to_answer: str  # a digest's closing line when there is no web page
     done_report: str
     done_extension: str
+    page_name: str  # a digest's closing line: the unit's own page
+    page_offers: str
+    page_private: str
+    ack_title: str  # "Đã nhận, đang thực hiện": the unit has the work in hand (not an extension)
+    ack_date: str
+    ack_hint: str
+    ack_button: str
+    ack_shown: str  # "… dự kiến hoàn thành {day}" (the template fills the day in)
+    done_ack: str
 
 
 ASSIGNMENT_WORDS = UnitWords(
@@ -268,6 +309,16 @@ ASSIGNMENT_WORDS = UnitWords(
     how_to_answer="Cách báo cáo hoàn thành",
     done_report="Đã gửi báo cáo. Nhiệm vụ chuyển sang \"chờ duyệt\"; thông báo nhắc việc dừng lại.",
     done_extension="Đã gửi đề nghị gia hạn. Thông báo nhắc việc vẫn tiếp tục cho đến khi có quyết định.",
+    page_name="Trang của đơn vị",
+    page_offers="mọi nhiệm vụ, báo cáo kèm minh chứng, đề nghị gia hạn, báo đã nhận và tiến độ",
+    page_private="Liên kết dành riêng cho đơn vị; vui lòng không chuyển cho người khác.",
+    ack_title="Đã nhận, đang thực hiện",
+    ack_date="Dự kiến hoàn thành ngày",
+    ack_hint=("Không phải đề nghị gia hạn: hạn giữ nguyên. Thông báo nhắc lại tạm dừng đến ngày dự kiến; "
+              "cơ quan thường trực xem được tiến độ đơn vị báo."),
+    ack_button="Báo đã nhận, đang thực hiện",
+    ack_shown="Đơn vị báo đã nhận, đang thực hiện; dự kiến hoàn thành {day}",
+    done_ack="Đã ghi nhận: đơn vị đã nhận, đang thực hiện. Thông báo nhắc lại tạm dừng đến ngày dự kiến; hạn giữ nguyên.",
 )
 REQUEST_WORDS = UnitWords(
     listing="Nội dung kế hoạch đề nghị phối hợp và thông tin kết quả đã gửi, mốc gần nhất lên trước.",
@@ -290,6 +341,16 @@ REQUEST_WORDS = UnitWords(
     how_to_answer="Cách gửi thông tin kết quả",
     done_report="Đã gửi thông tin kết quả. Cơ quan thường trực sẽ tiếp nhận; thông báo nhắc dừng lại.",
     done_extension="Đã gửi đề nghị lùi mốc. Thông báo vẫn theo mốc hiện tại cho đến khi có ý kiến.",
+    page_name="Trang của quý cơ quan",
+    page_offers="các nội dung đề nghị phối hợp, gửi thông tin kết quả, báo đang phối hợp thực hiện, đề nghị lùi mốc",
+    page_private="Liên kết dành riêng cho quý cơ quan; vui lòng không chuyển cho người khác.",
+    ack_title="Đã nhận đề nghị, đang phối hợp thực hiện",
+    ack_date="Dự kiến thông tin kết quả ngày",
+    ack_hint=("Không phải đề nghị lùi mốc: mốc trao đổi giữ nguyên. Thông báo nhắc lại tạm dừng đến ngày dự kiến; "
+              "cơ quan thường trực xem được tiến độ quý cơ quan thông tin."),
+    ack_button="Báo đã nhận, đang phối hợp thực hiện",
+    ack_shown="Đã nhận đề nghị, đang phối hợp thực hiện; dự kiến thông tin kết quả {day}",
+    done_ack="Đã ghi nhận: quý cơ quan đang phối hợp thực hiện. Thông báo nhắc lại tạm dừng đến ngày dự kiến.",
 )
 
 

@@ -99,6 +99,7 @@ def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, 
     with session_scope(engine) as session:  # one transaction: tidy up, count, claim the first batch
         result.review = outbox.set_aside_stuck(session, wall, recipients)
         result.dropped = outbox.drop_closed(session, recipients)
+        result.dropped += outbox.hold_acknowledged(session, local(now).date(), recipients)
         due = outbox.due_counts(session, now, recipients, retries_only)
         if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
             for recipient in [r for r in due if not in_working_hours(plan, now, r)]:

@@ -13,6 +13,7 @@ from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.itemview import ItemFacts, read
 from htx_tasks.core.lifecycle import Kind, State
 from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
+from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local_date
 from htx_tasks.delivery.channels import FALLBACK
 from htx_tasks.plan.loader import Plan
@@ -42,7 +43,7 @@ class Item:
     unit_name: str
     duty_title: str
     ref: str
-    period: str
+    period: str  # a table's cell: "quý I/2027", "một lần", "hồ sơ HTX-DAT-07"
     deadline: str  # "Thứ Sáu, 18/12/2026"
     timing: str  # "còn 3 ngày", "quá hạn 2 ngày làm việc", "đã qua mốc" (``core.itemview``)
     deliverable: str
@@ -58,6 +59,8 @@ class Item:
     past: bool = False  # its term (a request: its date) has passed, read at the time of sending
     words: wording.UnitWords = wording.ASSIGNMENT_WORDS  # the unit's register (a request's own words)
     handed_from: str = ""  # taken over from former units (a merger): "Nhận bàn giao từ: ..."
+    period_line: str = ""  # "Kỳ: quý I/2027", "Hồ sơ: HTX-DAT-07"; empty for a one-off duty
+    origin: str = ""  # a duty the standing office added (not the plan's own): says so
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
@@ -77,12 +80,14 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         skip_note = f"Không qua bước báo {names} vì {plan.unit_name(unit)} chính là {names}."
     return Item(
         occurrence_id=occurrence_id, kind=Kind(kind), level=level, unit=unit,
-        unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=period,
+        unit_name=plan.unit_name(unit), duty_title=spec.title, ref=spec.ref, period=wording.period_cell(period),
+        period_line=wording.period_line(period),
         deadline=format_date_vi(deadline),
         timing=seen.timing or seen.cell,  # work reported meanwhile: "đã báo cáo"
         deliverable=spec.deliverable, kind_title=notice_label(plan, kind, recipient, unit),
         request=request, copy=recipient not in (unit, COORDINATOR, LEADERSHIP),
-        source=spec.deadline_source.label.lower(), note=skip_note, link=link, opinion=note,
+        source=wording.source_words(spec.deadline_words, request=request),
+        origin=spec.origin.label if spec.added else "", note=skip_note, link=link, opinion=note,
         registry=spec.registry_upkeep is not None, due=deadline, past=seen.past,
         words=wording.unit_words(request=request), handed_from=handed_from or "",
     )
@@ -142,6 +147,32 @@ def digest_title(plan: Plan, recipient: str, items: list[Item]) -> str:
     return f"{tag} Nhắc việc: {name} — {len(own)} nhiệm vụ cần lưu ý"
 
 
+# the notices that say where an item stands, least to most pressing: one of them per item in a digest
+_STANDING = {Kind.REMINDER: 0, Kind.ASSIGNED: 1, Kind.OVERDUE: 2, Kind.ESCALATION: 3, Kind.REPEAT: 4}
+
+
+def once_per_item(items: list[Item]) -> list[Item]:
+    """Each item once in a digest: notices held back over a holiday (or a weekend) all fall due on
+    the next working morning, and the reader needs the item once, at its latest step. A decision on
+    a request for more time is news of its own and stays."""
+    kept: dict[tuple[int, bool], Item] = {}
+    out: list[Item] = []
+    for item in items:
+        if item.kind not in _STANDING:
+            out.append(item)
+            continue
+        key = (item.occurrence_id, item.copy)
+        held = kept.get(key)
+        if held is None or (_STANDING[item.kind], item.level) > (_STANDING[held.kind], held.level):
+            kept[key] = item
+    return out + list(kept.values())
+
+
+def unit_order(item: Item) -> tuple:
+    """Units in Vietnamese alphabetical order (``Cam Thịnh Đông`` before ``Cam Thịnh Tây``)."""
+    return sort_key(item.unit_name)
+
+
 def most_urgent(items: list[Item], limit: int) -> list[Item]:
     """The ``limit`` most urgent items: overdue first, then the earliest deadline, the highest step."""
     return sorted(items, key=lambda i: (not i.past, i.due or dt.date.max, -i.level, i.unit_name, i.ref,
@@ -157,13 +188,15 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
     there are and where to see them all (after a long catch-up there can be thousands).
     """
     role = recipient if recipient in (COORDINATOR, LEADERSHIP) else ""
+    items = once_per_item(items)
     title = digest_title(plan, recipient, items)
     totals = {name: len(group) for name, group in _by_unit(sorted(
-        (i for i in items if not i.request), key=lambda i: i.unit_name))}
+        (i for i in items if not i.request), key=unit_order))}
     more = max(0, len(items) - DIGEST_LIMIT) if role else 0
     shown = most_urgent(items, DIGEST_LIMIT) if more else items
-    items = sorted(shown, key=lambda i: (i.unit_name, i.ref, i.occurrence_id))
+    items = sorted(shown, key=lambda i: (unit_order(i), i.ref, i.occurrence_id))
     own = [i for i in items if not i.copy]
+    upkeep = max((i for i in own if i.registry), key=lambda i: i.due or dt.date.min, default=None)
     context = {
         "plan": plan.meta,
         "recipient": recipient,
@@ -183,6 +216,8 @@ def render_digest(plan: Plan, recipient: str, items: list[Item], now: dt.datetim
         "more": more,
         "handover": handover,  # whose open work the unit took over (a merger), said once at the top
         "part": part,  # one plan's part of a digest across plans: no greeting, no closing line
+        # the registry's line, once, naming the period it is asked for (the latest monitoring item's)
+        "registry": upkeep.period if upkeep else "",
     }
     return Message(
         title=title,
@@ -221,7 +256,7 @@ def _copies(items: list[Item]) -> list[tuple[Item, str]]:
     for item in items:
         key = (item.kind_title, item.ref, item.duty_title, item.period, item.deadline)
         lines.setdefault(key, (item, []))[1].append(item.unit_name)
-    return [(item, ", ".join(names)) for item, names in lines.values()]
+    return [(item, ", ".join(sorted(names, key=sort_key))) for item, names in lines.values()]
 
 
 def _by_unit(items: list[Item]) -> list[tuple[str, list[Item]]]:
@@ -238,7 +273,7 @@ def render_indicators(plan: Plan, recipient: str, year: int, lines: list[str], n
          "chưa đạt mức cần đạt trong năm (theo lộ trình, hoặc khoảng mục tiêu phải duy trì):"),
         *lines,
         "",
-        "Chi tiết: htx-tasks kpi, hoặc bảng chỉ tiêu trong Prefect (lượt chạy 'Chỉ tiêu kế hoạch').",
+        f"Chi tiết: bảng chỉ tiêu mục I.2 do {plan.meta.coordinator.title} cập nhật, và trong báo cáo tổng hợp.",
     ])
     return Message(title=title, text=body, markdown=body)
 

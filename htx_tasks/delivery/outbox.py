@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
+from htx_tasks.core.acknowledgement import HELD_FROM_OTHERS, HELD_FROM_UNIT, holds
 from htx_tasks.core.lifecycle import ACTIVE
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.sender import UrlResult
+from htx_tasks.store.answers import Acknowledgement
 from htx_tasks.store.models import LEASE, Delivery, Notification, Occurrence
 
 BACKOFF = (dt.timedelta(minutes=2), dt.timedelta(minutes=10), dt.timedelta(minutes=30), dt.timedelta(hours=2))
@@ -94,6 +96,26 @@ def drop_closed(session, recipients: set[str] | None) -> int:
     if recipients is not None:
         stmt = stmt.where(_N.c.recipient.in_(sorted(recipients)))
     return session.execute(stmt).rowcount or 0
+
+
+def hold_acknowledged(session, today: dt.date, recipients: set[str] | None) -> int:
+    """Repeats an acknowledgement pauses (``core.acknowledgement.holds``) are cancelled, not sent:
+    the unit said it has the work in hand and when it expects to finish. After that date the
+    engine's next repeat goes as usual; a first notice or escalation is never held."""
+    acks = Acknowledgement.__table__  # type: ignore[attr-defined]
+    newest = select(func.max(acks.c.id)).group_by(acks.c.occurrence_id)
+    query = (select(_N.c.id, _N.c.kind, _N.c.recipient, _O.c.unit_code, acks.c.expected_on)
+             .join(_O, _O.c.id == _N.c.occurrence_id).join(acks, acks.c.occurrence_id == _O.c.id)
+             .where(_N.c.status == NotificationStatus.PENDING, acks.c.id.in_(newest),
+                    _N.c.kind.in_(sorted(HELD_FROM_UNIT | HELD_FROM_OTHERS)), acks.c.expected_on >= today))
+    if recipients is not None:
+        query = query.where(_N.c.recipient.in_(sorted(recipients)))
+    held = [r.id for r in session.execute(query).all()
+            if holds(r.kind, to_unit=r.recipient == r.unit_code, until=r.expected_on, today=today)]
+    for start in range(0, len(held), CHUNK):
+        session.execute(update(_N).where(_N.c.id.in_(held[start:start + CHUNK]))
+                        .values(status=NotificationStatus.CANCELLED, next_attempt_at=None))
+    return len(held)
 
 
 def claim(session, now: dt.datetime, recipients: Sequence[str], wall: dt.datetime,

@@ -57,6 +57,7 @@ class Unit(Strict):
 class DeadlineSource(StrEnum):
     PLAN = "plan"  # the plan's text sets the deadline
     COORDINATOR = "coordinator"  # the standing office chose it to follow the duty up
+    LAW = "law"  # a legal text sets it (``deadline_basis`` cites it): Nghị định số 92/2024/NĐ-CP
 
     @property
     def label(self) -> str:
@@ -64,12 +65,31 @@ class DeadlineSource(StrEnum):
 
     @property
     def short(self) -> str:
-        return "kế hoạch" if self is DeadlineSource.PLAN else "cơ quan thường trực"
+        return {DeadlineSource.PLAN: "kế hoạch", DeadlineSource.COORDINATOR: "cơ quan thường trực",
+                DeadlineSource.LAW: "pháp luật"}[self]
 
 
 DEADLINE_SOURCE_LABELS = {
     DeadlineSource.PLAN: "Hạn do kế hoạch quy định",
     DeadlineSource.COORDINATOR: "Hạn do cơ quan thường trực định để theo dõi",
+    DeadlineSource.LAW: "Hạn theo quy định của pháp luật",
+}
+
+
+class DutyOrigin(StrEnum):
+    """Where a duty comes from: the plan's own text, or the standing office that added it."""
+
+    PLAN = "plan"
+    COORDINATOR = "coordinator"  # not in the plan's Section III: added to follow the plan up (the report)
+
+    @property
+    def label(self) -> str:
+        return DUTY_ORIGIN_LABELS[self]
+
+
+DUTY_ORIGIN_LABELS = {
+    DutyOrigin.PLAN: "Nhiệm vụ Kế hoạch giao",
+    DutyOrigin.COORDINATOR: "Nhiệm vụ do cơ quan thường trực bổ sung để theo dõi, Kế hoạch không nêu",
 }
 
 
@@ -129,6 +149,8 @@ class Duty(Strict):
     coordinating: list[str] = []
     deliverable: str
     deadline_source: DeadlineSource
+    deadline_basis: str | None = Field(default=None, min_length=3, max_length=200)  # the legal text (law)
+    origin: DutyOrigin = DutyOrigin.PLAN
     active: Active | None = None
     recurrence: Recurrence
     policy: Policy | None = None
@@ -141,6 +163,27 @@ class Duty(Strict):
             raise FieldError("registry_upkeep", "chỉ dùng cho nhiệm vụ định kỳ (tháng, quý, 6 tháng, năm): "
                              "đơn vị cập nhật sổ theo dõi hợp tác xã mỗi kỳ")
         return self
+
+    @model_validator(mode="after")
+    def _law_needs_its_text(self) -> Duty:
+        if self.deadline_source is DeadlineSource.LAW and not self.deadline_basis:
+            raise FieldError("deadline_basis", "hạn theo pháp luật (deadline_source: law) cần nêu văn bản, "
+                             "ví dụ 'Nghị định số 92/2024/NĐ-CP'")
+        if self.deadline_basis and self.deadline_source is not DeadlineSource.LAW:
+            raise FieldError("deadline_basis", "chỉ dùng khi deadline_source: law")
+        return self
+
+    @property
+    def deadline_words(self) -> str:
+        """Who set the deadline, as a message or a page says it: ``hạn theo Nghị định số 92/2024/NĐ-CP``."""
+        if self.deadline_source is DeadlineSource.LAW:
+            return f"hạn theo {self.deadline_basis}"
+        return self.deadline_source.label.lower()
+
+    @property
+    def added(self) -> bool:
+        """Added by the standing office (not in the plan's text): every surface says so."""
+        return self.origin is DutyOrigin.COORDINATOR
 
     def active_on(self, day: dt.date) -> bool:
         return self.active is None or self.active.first <= day <= self.active.last

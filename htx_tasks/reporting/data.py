@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
@@ -104,9 +105,17 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
 def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:
     rows = [r for r in status_rows(session, plan, until) if period.start <= r.deadline <= period.end and r.overdue]
     reasons = _last_reasons(session, [r.id for r in rows])
-    return [OverdueLine(r.id, r.unit_name, r.ref, plan.duties[r.duty].title if r.duty in plan.duties else r.duty,
+    return [OverdueLine(r.id, r.unit_name, r.ref, _titled(plan, r.duty),
                         r.period, r.deadline, r.working_days_overdue, reasons.get(r.id))
-            for r in sorted(rows, key=lambda r: (r.unit_name, r.deadline, r.id))]
+            for r in sorted(rows, key=lambda r: (sort_key(r.unit_name), r.deadline, r.id))]
+
+
+def _titled(plan: Plan, duty_code: str) -> str:
+    """A duty's title; one the standing office added says so (it is not the plan's own)."""
+    duty = plan.duties.get(duty_code)
+    if duty is None:
+        return duty_code
+    return f"{duty.title} ({duty.origin.label.lower()})" if duty.added else duty.title
 
 
 def _last_reasons(session: Session, ids: list[int]) -> dict[int, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.indicators.wording import amount, gap_text, held_to, number_vi, ratio_text, value_text
 from htx_tasks.registry.files import SYNTHETIC_BANNER
@@ -85,9 +86,10 @@ def duty_table(report: Consolidated) -> Table:
 
 
 def overdue_table(report: Consolidated) -> Table:
-    header = ["Số", "Đơn vị", "Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Quá hạn (ngày làm việc)", "Lý do đơn vị nêu"]
-    rows = [[o.occurrence_id, o.unit_name, o.ref, " ".join(o.title.split()), o.period, o.deadline.strftime("%d/%m/%Y"),
-             o.working_days_overdue, o.reason or "Chưa nêu lý do"] for o in report.overdue]
+    header = [wording.TRACKING_CODE, "Đơn vị", "Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Quá hạn (ngày làm việc)", "Lý do đơn vị nêu"]
+    rows = [[o.occurrence_id, o.unit_name, o.ref, " ".join(o.title.split()), wording.period_cell(o.period),
+             o.deadline.strftime("%d/%m/%Y"), o.working_days_overdue, o.reason or "Chưa nêu lý do"]
+            for o in report.overdue]
     return Table("Nhiệm vụ quá hạn", "Bảng 2. Nhiệm vụ quá hạn và lý do", header, rows)
 
 

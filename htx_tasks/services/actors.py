@@ -44,6 +44,7 @@ class Act(StrEnum):
     EDIT_REGISTRY = "edit_registry"  # a unit updates one organisation it follows
     ACTIVATE_PLAN = "activate_plan"  # the coordinator starts following a plan
     CLOSE_PLAN = "close_plan"  # the coordinator ends a plan: its open items end, its messages stop
+    ACKNOWLEDGE = "acknowledge"  # a unit has the work in hand: repeats pause until the date it gives
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ ACT_LABELS = {
     Act.EDIT_REGISTRY: "cập nhật thông tin hợp tác xã",
     Act.ACTIVATE_PLAN: "bắt đầu theo dõi kế hoạch",
     Act.CLOSE_PLAN: "kết thúc kế hoạch",
+    Act.ACKNOWLEDGE: "báo đã nhận, đang thực hiện",
 }
 
 # Who may take each action. A unit acts only on its own obligations (a group: its members');
@@ -83,6 +85,7 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.EDIT_REGISTRY: frozenset({Role.UNIT, Role.COORDINATOR}),
     Act.ACTIVATE_PLAN: frozenset({Role.COORDINATOR}),
     Act.CLOSE_PLAN: frozenset({Role.COORDINATOR}),
+    Act.ACKNOWLEDGE: frozenset({Role.UNIT}),
 }
 
 

@@ -52,6 +52,7 @@ EXPECTS: dict[Act, frozenset[State]] = {  # the states each action starts from
     Act.EXTEND: ACTIVE,
     Act.WAIVE: ACTIVE | {State.SUBMITTED},
     Act.REQUEST_EXTENSION: ACTIVE,
+    Act.ACKNOWLEDGE: ACTIVE,
     Act.DECIDE_EXTENSION: ACTIVE | {State.SUBMITTED},  # approving still needs an active item (extend)
 }
 

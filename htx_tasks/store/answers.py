@@ -65,3 +65,20 @@ class WebAudit(SQLModel, table=True):
     occurrence_id: int | None = None
     outcome: str = Field(max_length=16)  # done, refused
     detail: str | None = None
+
+
+class Acknowledgement(SQLModel, table=True):
+    """A unit says it has the work in hand, when it expects to finish and how far it has got.
+
+    Not an extension: the deadline stays; repeats about the item pause until ``expected_on``
+    (``core.acknowledgement``). The latest row of an occurrence is the one that counts."""
+
+    __tablename__ = "acknowledgement"
+    id: int | None = Field(default=None, primary_key=True)
+    occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
+    unit_code: str = Field(max_length=64)
+    acknowledged_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
+    expected_on: dt.date
+    note: str
+    deadline_then: dt.date  # the deadline when it was said (it does not move)
+    via: str = Field(max_length=128)

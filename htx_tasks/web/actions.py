@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 from htx_tasks import services
 from htx_tasks.links import Link, Role
 from htx_tasks.services import Actor, InvalidInput, Refused, via_link
+from htx_tasks.services.acknowledgements import Acknowledge
+from htx_tasks.services.acknowledgements import acknowledge as acknowledge_item
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.db import session_scope
@@ -23,7 +25,8 @@ from htx_tasks.store.models import Submission
 from htx_tasks.web import evidence
 from htx_tasks.web.deps import Web
 
-LABELS = {"note": "Nội dung", "evidence": "Đường dẫn minh chứng", "proposed": "Ngày đề nghị gia hạn",
+LABELS = {"note": "Nội dung", "expected": "Ngày dự kiến hoàn thành", "evidence": "Đường dẫn minh chứng",
+          "proposed": "Ngày đề nghị gia hạn",
           "reason": "Lý do", "occurrence": "Số nhiệm vụ", "request": "Số đề nghị", "decision": "Quyết định",
           "approve": "Quyết định", "expected_version": "Phiên bản trang"}
 
@@ -97,6 +100,15 @@ def ask_for_time(web: Web, request: Request, link: Link, command: RequestExtensi
                       command.proposed.isoformat())
     except Refused as exc:
         raise refusal(exc) from None
+
+
+def acknowledge(web: Web, request: Request, link: Link, command: Acknowledge) -> None:
+    try:
+        with session_scope(web.engine) as session:
+            acknowledge_item(session, web.plan, actor_of(link), command, now=web.now())
+            web.audit(session, request, link, "acknowledge", command.occurrence, "done", command.expected.isoformat())
+    except Refused as exc:
+        raise refusal(exc, {"note": "Tiến độ thực hiện"}) from None
 
 
 def review(web: Web, request: Request, link: Link, command: services.ReviewReport) -> None:

@@ -16,7 +16,7 @@ from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
 from htx_tasks.web.deps import PageError, Web
 from htx_tasks.web.forms import read_form
-from htx_tasks.web.queries import extension_queue, review_queue, security_events
+from htx_tasks.web.queries import acknowledged, extension_queue, review_queue, security_events
 from htx_tasks.web.registry import FRESHNESS_CLASS
 from htx_tasks.web.unit import download
 
@@ -40,10 +40,11 @@ def router(web: Web) -> APIRouter:
                         if line.standing and line.standing.freshness is not Freshness.CURRENT]
             registry.sort(key=lambda line: line.standing is None or line.standing.freshness is not Freshness.STALE)  # stale first
             events = security_events(session, web.plan)
+            in_hand = acknowledged(session, web.plan, now)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
-                                  registry=registry, classes=FRESHNESS_CLASS, events=events)
+                                  registry=registry, classes=FRESHNESS_CLASS, events=events, in_hand=in_hand)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}", response_class=HTMLResponse)

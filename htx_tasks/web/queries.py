@@ -13,8 +13,9 @@ from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
 from htx_tasks.core.zones import local
 from htx_tasks.plan.loader import Plan
-from htx_tasks.readings import is_request, reading_of
-from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
+from htx_tasks.readings import is_request, provenance, reading_of
+from htx_tasks.services.acknowledgements import latest as latest_acknowledgements
+from htx_tasks.store.answers import Acknowledgement, EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 SHOWN = [s.value for s in (*ACTIVE, State.SUBMITTED)]
@@ -53,9 +54,15 @@ class ItemView:
     extension: ExtensionRequest | None = None
     submission: Submission | None = None
     files: list[EvidenceFile] = field(default_factory=list)
+    acknowledgement: Acknowledgement | None = None  # the unit's latest "đã nhận, đang thực hiện"
+    period_line: str = ""  # "Kỳ: quý I/2027", "Hồ sơ: HTX-DAT-07"; empty for a one-off duty
 
     @property
     def can_report(self) -> bool:
+        return State(self.state).active
+
+    @property
+    def can_acknowledge(self) -> bool:
         return State(self.state).active
 
     @property
@@ -71,10 +78,12 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
         id=row.id, unit=row.unit_code, unit_name=plan.unit_name(row.unit_code), ref=duty.ref,
         title=duty.title, deliverable=duty.deliverable, period=row.period_label,
         deadline=format_date_vi(row.deadline), deadline_date=row.deadline, timing=seen.timing,
-        state=seen.state.value, state_label=seen.label, provenance=f"Mục {duty.ref}, {plan.meta.short_title}",
+        state=seen.state.value, state_label=seen.label, provenance=provenance(plan, row.duty_code),
         overdue=seen.overdue, version=row.version, words=wording.unit_words(request=seen.request),
         badge="past" if seen.past and seen.request else seen.state.value,
+        period_line=wording.period_line(row.period_label),
     )
+    view.acknowledgement = latest_acknowledgements(session, [row.id]).get(row.id)
     view.extension = session.exec(select(ExtensionRequest).where(
         ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == ExtensionDecision.PENDING)).first()
     if seen.state is State.SUBMITTED:
@@ -123,6 +132,16 @@ def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemVie
     rows = session.exec(select(Occurrence).where(Occurrence.state == State.SUBMITTED.value)
                         .order_by(col(Occurrence.submitted_at), col(Occurrence.id))).all()
     return [item_view(session, plan, row, now) for row in rows]
+
+
+def acknowledged(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+    """Open items whose unit said it has the work in hand, the latest word first (the coordinator's page)."""
+    rows = session.exec(select(Occurrence).join(Acknowledgement, col(Acknowledgement.occurrence_id) == Occurrence.id)
+                        .where(col(Occurrence.state).in_(SHOWN)).order_by(col(Acknowledgement.id).desc())).all()
+    unique: dict[int | None, Occurrence] = {}
+    for row in rows:  # each item once, where its latest acknowledgement puts it
+        unique.setdefault(row.id, row)
+    return [item_view(session, plan, row, now) for row in unique.values()]
 
 
 def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:

@@ -11,11 +11,13 @@ from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from htx_tasks.core import wording
+from htx_tasks.core.acknowledgement import HORIZON_DAYS as ACK_HORIZON_DAYS
 from htx_tasks.core.zones import local_date
 from htx_tasks.links import Link, Role
 from htx_tasks.readings import is_request
 from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
+from htx_tasks.services.acknowledgements import Acknowledge
 from htx_tasks.services.extensions import RequestExtension
 from htx_tasks.store.db import read_scope
 from htx_tasks.store.models import Occurrence, Submission
@@ -28,7 +30,7 @@ from htx_tasks.web.registry import FRESHNESS_CLASS
 
 def done_text(words: wording.UnitWords, done: str | None) -> str | None:
     """The line shown after an action, in the unit's register."""
-    return {"report": words.done_report, "extension": words.done_extension}.get(done or "")
+    return {"report": words.done_report, "extension": words.done_extension, "ack": words.done_ack}.get(done or "")
 
 
 def own_item(web: Web, session: Session, link: Link, occurrence_id: int) -> Occurrence:
@@ -52,10 +54,13 @@ def router(web: Web) -> APIRouter:
             csrf, fresh = web.csrf_for(request, link)
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
-                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", **(form or {})},
+                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", "expected": "", "progress": "",
+                      **(form or {})},
                 done=done_text(view.words, done), unit_name=web.plan.unit_name(link.subject),
                 max_mb=web.max_upload / 1048576, allowed=evidence.ALLOWED_TEXT,
-                min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat())
+                min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat(),
+                ack_min=(local_date(web.now()) + dt.timedelta(days=1)).isoformat(),
+                ack_max=(local_date(web.now()) + dt.timedelta(days=ACK_HORIZON_DAYS)).isoformat())
         return web.with_cookie(response, fresh)
 
     @api.get("/u/{token}", response_class=HTMLResponse)
@@ -85,6 +90,11 @@ def router(web: Web) -> APIRouter:
     async def extension(request: Request, token: str, occurrence_id: int) -> Response:
         form = await read_form(request, max_files=5, max_fields=20)
         return await run_in_threadpool(ask, request, token, occurrence_id, form)
+
+    @api.post("/u/{token}/o/{occurrence_id}/ack")
+    async def ack(request: Request, token: str, occurrence_id: int) -> Response:
+        form = await read_form(request, max_files=0, max_fields=20)
+        return await run_in_threadpool(acknowledge, request, token, occurrence_id, form)
 
     def checked(request: Request, token: str, occurrence_id: int, form) -> Link:
         with read_scope(web.engine) as session:
@@ -127,6 +137,18 @@ def router(web: Web) -> APIRouter:
             web.audit_refusal(request, link, "request_extension", occurrence_id, str(exc))
             return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=extension", status_code=303)
+
+    def acknowledge(request: Request, token: str, occurrence_id: int, form) -> Response:
+        link = checked(request, token, occurrence_id, form)
+        typed = {"expected": text_of(form, "expected"), "progress": text_of(form, "progress")}
+        try:
+            command = actions.parse(Acknowledge, occurrence=occurrence_id, expected=form.get("expected"),
+                                    note=form.get("progress"), expected_version=actions.version_of(form))
+            actions.acknowledge(web, request, link, command)
+        except actions.InputError as exc:
+            web.audit_refusal(request, link, "acknowledge", occurrence_id, str(exc))
+            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+        return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=ack", status_code=303)
 
     @api.get("/u/{token}/f/{file_id}")
     def unit_file(token: str, file_id: int) -> Response:
