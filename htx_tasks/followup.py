@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -68,10 +69,12 @@ def artifact_key(unit_code: str) -> str:
     return key
 
 
-def follow_up(engine: Engine, plan: Plan, unit_code: str, now: dt.datetime) -> PassResult:
-    """One engine pass limited to the unit (a group: all its members; successors too), at ``now``."""
+def follow_up(engine: Engine, plan: Plan, unit_code: str, now: dt.datetime, *,
+              plans: Sequence[Plan] = ()) -> PassResult:
+    """One engine pass limited to the unit (a group: all its members; successors too), at ``now``:
+    over ``plans`` (every plan of the office: units are shared) or ``plan`` alone."""
     plan.unit(unit_code)
-    return run_pass(engine, plan, now, units=set(plan.followed(unit_code, local_date(now))))
+    return run_pass(engine, list(plans) or plan, now, units=set(plan.followed(unit_code, local_date(now))))
 
 
 @dataclass

@@ -130,3 +130,16 @@ def test_one_office_pass_advances_every_plans_due_rows_in_one_read(db_engine: En
             .where(Notification.kind == "reminder", Occurrence.duty_code == "xa-tuyen-truyen")).all()
     assert {detail for code, detail in told if code != plan.meta.code} == {0}
     assert {detail for code, detail in told if code == plan.meta.code} - {0}
+
+
+def test_a_units_follow_up_covers_its_items_of_every_plan(db_engine: Engine, plan: Plan) -> None:
+    """The per-unit follow-up (the Prefect unit flow) passes over every plan, for that unit only."""
+    from htx_tasks.followup import follow_up
+
+    second = other_plan(plan)
+    result = follow_up(db_engine, plan, "phuong-ba-ngoi", M("2026-11-02"), plans=[plan, second])
+    with Session(db_engine) as session:
+        found = session.execute(select(Occurrence.plan_code, Occurrence.unit_code)).all()
+    assert {code for code, _ in found} == {plan.meta.code, OTHER}
+    assert {unit for _, unit in found} == {"phuong-ba-ngoi"}
+    assert result.opened == len(found) == 2 * len(rows(db_engine, OTHER))
