@@ -36,11 +36,14 @@ FORM_LABELS = {
 }
 FIELD_LABELS = {**FORM_LABELS, "to": FORM_LABELS["new_deadline"],  # command field → form label
                 "expected_version": FORM_LABELS["version"]}
+# a coordinator's decision without the version (the services require it): where the form shows it
+FORM_HINTS = {"expected_version": "cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' trong bảng theo dõi của đơn vị), "
+                                  "để không ghi đè quyết định của người khác"}
 
 
 def _not_recorded(exc: Refused, labels: dict[str, str]) -> State:
     """What the services refused, in the form's words: Failed, one line in the log."""
-    reason = exc.render(labels) if isinstance(exc, InvalidInput) else str(exc)
+    reason = exc.render(labels, FORM_HINTS) if isinstance(exc, InvalidInput) else str(exc)
     get_run_logger().error("Không ghi nhận: %s", reason)
     return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
 

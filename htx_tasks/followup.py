@@ -254,9 +254,6 @@ class Action(StrEnum):
 
 
 COORDINATOR_CHOICE = "co-quan-thuong-truc"  # the form's "who records" value for the coordinator
-DECISIONS = (Action.ACCEPT, Action.RETURN, Action.EXTEND, Action.WAIVE)  # need the version the coordinator saw
-VERSION_NEEDED = ("cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' trong bảng theo dõi của đơn vị), "
-                  "để không ghi đè quyết định của người khác")
 
 
 def form_actor(who: str, via: str) -> services.Actor:
@@ -292,8 +289,6 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
     Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
     (Vietnamese message); the caller's transaction then records nothing.
     """
-    if action in DECISIONS and expected_version is None:
-        raise services.InvalidInput.one("expected_version", VERSION_NEEDED)
     seen = {"expected_version": expected_version}
     if action is Action.SUBMIT:
         report = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence, **seen)

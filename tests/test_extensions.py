@@ -37,7 +37,9 @@ def ask(engine, plan, occurrence_id, *, actor=None, proposed=dt.date(2027, 1, 10
 
 def decide(engine, plan, request_id, *, approve=True, note="", actor=COORDINATOR, hours=1):
     with session_scope(engine) as session:
-        command = DecideExtension.parse(request=request_id, approve=approve, note=note)
+        asked = session.get(ExtensionRequest, request_id)
+        version = session.get(Occurrence, asked.occurrence_id).version if asked else 1  # what the coordinator saw
+        command = DecideExtension.parse(request=request_id, approve=approve, note=note, expected_version=version)
         return decide_extension(session, plan, actor, command, now=NOW + dt.timedelta(hours=hours))
 
 

@@ -41,7 +41,8 @@ def reported(db_engine, plan, tmp_path: Path):
         later = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
         extend(session, plan, Actor.coordinator(via_cli()),
                ExtendDeadline.parse(occurrence=later.id, to=dt.date(2027, 1, 15),
-                                    note="Chờ số liệu hợp tác xã sau đại hội thành viên thường niên"),
+                                    note="Chờ số liệu hợp tác xã sau đại hội thành viên thường niên",
+                                    expected_version=later.version),
                now=clock.parse_instant("2026-12-03T09:00"))
     run_pass(db_engine, plan, NOW)
     _, files = write(db_engine, plan, H2, tmp_path / "out", now=NOW, var_dir=tmp_path / "var")

@@ -14,7 +14,7 @@ from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.readings import reading_of
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
 from htx_tasks.store.models import AuditEvent, Notification, Submission
-from tests.webkit import OTHER_WARD, WARD, docx_bytes, make_site, pdf_bytes
+from tests.webkit import OTHER_WARD, WARD, docx_bytes, make_site, pdf_bytes, sent_back
 
 
 @pytest.fixture
@@ -26,15 +26,19 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def open_item(client: TestClient, token: str, occurrence_id: int) -> str:
+def open_item(client: TestClient, token: str, occurrence_id: int, form: str = "report") -> dict[str, str]:
+    """The item page's form to ``form``: its CSRF token and the version it shows."""
     page = client.get(f"/u/{token}/o/{occurrence_id}")
     assert page.status_code == 200
-    return csrf_of(page.text)
+    return sent_back(page.text, f"/u/{token}/o/{occurrence_id}/{form}")
+
+
+def review_form(page: str, coordinator: str, occurrence_id: int) -> dict[str, str]:
+    return sent_back(page, f"/c/{coordinator}/o/{occurrence_id}/review")
 
 
 def report(client, token, occurrence_id, *, note="Đã tổ chức tuyên truyền", files=None, url=None):
-    csrf = open_item(client, token, occurrence_id)
-    data = {"csrf": csrf, "note": note, **({"evidence_url": url} if url else {})}
+    data = {**open_item(client, token, occurrence_id), "note": note, **({"evidence_url": url} if url else {})}
     return client.post(f"/u/{token}/o/{occurrence_id}/report", data=data, files=files or [],
                        follow_redirects=False)
 
@@ -105,7 +109,8 @@ def test_coordinator_accepts_a_report_done_on_time(site):
     page = client.get(f"/c/{coordinator}")
     assert page.status_code == 200 and "Báo cáo chờ duyệt (1)" in page.text
     answer = client.post(f"/c/{coordinator}/o/{item.id}/review",
-                         data={"csrf": csrf_of(page.text), "decision": "accept"}, follow_redirects=False)
+                         data={**review_form(page.text, coordinator, item.id), "decision": "accept"},
+                         follow_redirects=False)
     assert answer.status_code == 303
     assert site.occurrence(item.id).state == State.DONE_ON_TIME.value
     assert "Không có báo cáo chờ duyệt" in client.get(answer.headers["location"]).text
@@ -116,20 +121,21 @@ def test_coordinator_returns_a_report_only_with_a_note(site):
     item = site.items(WARD)[0]
     report(client, site.token(WARD), item.id, url="https://example.org/x")
     coordinator = site.token(COORDINATOR_SUBJECT)
-    csrf = csrf_of(client.get(f"/c/{coordinator}").text)
-    refused = client.post(f"/c/{coordinator}/o/{item.id}/review", data={"csrf": csrf, "decision": "return"})
+    seen = review_form(client.get(f"/c/{coordinator}").text, coordinator, item.id)
+    refused = client.post(f"/c/{coordinator}/o/{item.id}/review", data={**seen, "decision": "return"})
     assert refused.status_code == 400 and "Ý kiến: trả lại báo cáo cần ghi rõ nội dung" in refused.text
+    assert f"Nhiệm vụ số {item.id}: Ý kiến" in refused.text
     assert site.occurrence(item.id).state == State.SUBMITTED.value
     answer = client.post(f"/c/{coordinator}/o/{item.id}/review",
-                         data={"csrf": csrf, "decision": "return", "note": "Bổ sung danh sách"},
+                         data={**seen, "decision": "return", "note": "Bổ sung danh sách"},
                          follow_redirects=False)
     assert answer.status_code == 303 and site.occurrence(item.id).state == State.RETURNED.value
 
 
-def request_more_time(client, token, occurrence_id, proposed: dt.date, reason="Chờ số liệu của HTX"):
-    csrf = open_item(client, token, occurrence_id)
+def request_more_time(client, token, occurrence_id, proposed: dt.date, reason="Chờ số liệu của HTX", seen=None):
+    seen = seen or open_item(client, token, occurrence_id, "extension")
     return client.post(f"/u/{token}/o/{occurrence_id}/extension",
-                       data={"csrf": csrf, "proposed": proposed.isoformat(), "reason": reason},
+                       data={**seen, "proposed": proposed.isoformat(), "reason": reason},
                        follow_redirects=False)
 
 
@@ -138,19 +144,21 @@ def test_extension_request_approved_moves_deadline_with_art_148_shift_and_tells_
     token, item = site.token(WARD), site.items(WARD)[0]
     sunday = dt.date(2027, 1, 10)
     assert sunday.weekday() == 6
-    answer = request_more_time(client, token, item.id, sunday)
+    shown = open_item(client, token, item.id, "extension")  # a second tab keeps this page open
+    answer = request_more_time(client, token, item.id, sunday, seen=shown)
     assert answer.status_code == 303
     page = client.get(answer.headers["location"]).text
     assert "Đề nghị gia hạn đến 10/01/2027, chờ quyết định" in page
     assert State(site.occurrence(item.id).state).active  # reminders continue meanwhile
-    again = request_more_time(client, token, item.id, sunday)
-    assert again.status_code == 400 and "đã có đề nghị gia hạn" in again.text
+    again = request_more_time(client, token, item.id, sunday, seen=shown)
+    assert again.status_code == 409 and "đã có đề nghị gia hạn" in again.text
     coordinator = site.token(COORDINATOR_SUBJECT)
     queue = client.get(f"/c/{coordinator}").text
     assert "Đề nghị gia hạn (1)" in queue and "Chờ số liệu của HTX" in queue
     with Session(site.engine) as session:
         request_id = session.exec(select(ExtensionRequest)).one().id
-    decided = client.post(f"/c/{coordinator}/x/{request_id}", data={"csrf": csrf_of(queue), "decision": "approve"},
+    decided = client.post(f"/c/{coordinator}/x/{request_id}",
+                          data={**sent_back(queue, f"/c/{coordinator}/x/{request_id}"), "decision": "approve"},
                           follow_redirects=False)
     assert decided.status_code == 303
     assert site.occurrence(item.id).deadline == dt.date(2027, 1, 11)  # Sunday → Monday (art. 148)
@@ -164,13 +172,13 @@ def test_extension_refusal_needs_a_note_and_tells_the_unit(site):
     token, item = site.token(WARD), site.items(WARD)[0]
     request_more_time(client, token, item.id, item.deadline + dt.timedelta(days=20))
     coordinator = site.token(COORDINATOR_SUBJECT)
-    csrf = csrf_of(client.get(f"/c/{coordinator}").text)
     with Session(site.engine) as session:
         request_id = session.exec(select(ExtensionRequest)).one().id
-    bare = client.post(f"/c/{coordinator}/x/{request_id}", data={"csrf": csrf, "decision": "refuse"})
+    seen = sent_back(client.get(f"/c/{coordinator}").text, f"/c/{coordinator}/x/{request_id}")
+    bare = client.post(f"/c/{coordinator}/x/{request_id}", data={**seen, "decision": "refuse"})
     assert bare.status_code == 400 and "Ý kiến: không đồng ý gia hạn cần ghi rõ lý do" in bare.text
     answer = client.post(f"/c/{coordinator}/x/{request_id}",
-                         data={"csrf": csrf, "decision": "refuse", "note": "Đề nghị hoàn thành đúng hạn"},
+                         data={**seen, "decision": "refuse", "note": "Đề nghị hoàn thành đúng hạn"},
                          follow_redirects=False)
     assert answer.status_code == 303
     assert site.occurrence(item.id).deadline == item.deadline
@@ -248,5 +256,6 @@ def test_a_page_gone_stale_cannot_overwrite_another_coordinators_decision(site):
     before = site.written()
     stale = second.post(f"/c/{coordinator}/o/{item.id}/review",
                         data={"csrf": csrf_of(page_two), "decision": "return", "note": "Bổ sung", "version": version})
-    assert stale.status_code == 400 and "đã có người xử lý trước" in stale.text
+    assert stale.status_code == 409 and "đã có người xử lý trước" in stale.text
+    assert f"Nhiệm vụ số {item.id}: Nhiệm vụ số" not in stale.text  # the item is named once
     assert site.written() == before and site.occurrence(item.id).state == State.DONE_ON_TIME.value

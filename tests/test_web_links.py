@@ -89,7 +89,8 @@ def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site):
     later = START + dt.timedelta(hours=2)
     with session_scope(site.engine) as session:
         decide_extension(session, site.plan, Actor.coordinator("cli:kiem-thu"),
-                         DecideExtension.parse(request=request.id, approve=True), now=later)
+                         DecideExtension.parse(request=request.id, approve=True,
+                                               expected_version=site.occurrence(item.id).version), now=later)
     told = deliver(site, later).split("Kính gửi")[-1]
     assert "Đồng ý gia hạn" in told and "Hạn: Thứ Hai, 11/01/2027" in told
     assert "đề nghị gia hạn đến 10/01/2027" in told

@@ -140,9 +140,11 @@ def test_a_bad_value_is_refused_naming_the_field_and_the_form_keeps_what_was_typ
         "csrf": csrf_of(page.text), "version": hidden(page.text, "version"), **edit_form(rating="kha")})
     assert rated.status_code == 400 and "Năm xếp loại: có xếp loại thì phải ghi năm xếp loại" in rated.text
     future = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
-        "csrf": csrf_of(page.text), **edit_form(members="30", valid_from="2026-12-01")})
+        "csrf": csrf_of(page.text), "version": hidden(page.text, "version"),
+        **edit_form(members="30", valid_from="2026-12-01")})
     assert future.status_code == 400 and "Ngày hiệu lực: ngày 01/12/2026 chưa đến" in future.text
-    unchanged = client.post(f"/u/{token}/so-htx/HTX-BN1", data={"csrf": csrf_of(page.text), **edit_form()})
+    unchanged = client.post(f"/u/{token}/so-htx/HTX-BN1", data={
+        "csrf": csrf_of(page.text), "version": hidden(page.text, "version"), **edit_form()})
     assert unchanged.status_code == 400 and "Không có thông tin nào thay đổi" in unchanged.text
     assert written(site)[0] == before[0]  # no version, no update, no audit trail row
     with Session(site.engine) as session:

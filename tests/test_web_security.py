@@ -12,7 +12,7 @@ from sqlmodel import Session
 from htx_tasks.links import COORDINATOR_SUBJECT, Signer, revoke
 from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.web.app import create_app
-from tests.webkit import KEY, OTHER_WARD, WARD, make_site, pdf_bytes
+from tests.webkit import KEY, OTHER_WARD, WARD, make_site, pdf_bytes, sent_back
 
 
 @pytest.fixture
@@ -27,10 +27,14 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def post_report(client, token, occurrence_id, *, csrf=None, note="Đã xong", files=None, url="https://example.org/a"):
-    if csrf is None:
-        csrf = csrf_of(client.get(f"/u/{token}/o/{occurrence_id}").text)
-    data = {"note": note, "evidence_url": url, **({"csrf": csrf} if csrf else {})}
+def post_report(client, token, occurrence_id, *, csrf=None, version=None, note="Đã xong", files=None,
+                url="https://example.org/a"):
+    if csrf is None or version is None:
+        page = client.get(f"/u/{token}/o/{occurrence_id}").text
+        shown = sent_back(page, f"/u/{token}/o/{occurrence_id}/report") if "/report\"" in page else {}
+        csrf = shown.get("csrf", "") if csrf is None else csrf
+        version = shown.get("version", "1") if version is None else version
+    data = {"note": note, "evidence_url": url, "version": version, **({"csrf": csrf} if csrf else {})}
     return client.post(f"/u/{token}/o/{occurrence_id}/report", data=data, files=files or [], follow_redirects=False)
 
 
@@ -154,15 +158,15 @@ def test_note_with_script_is_shown_as_typed(site):
 
 def test_one_hundred_rapid_submissions_from_one_link(site):
     client, item, token = TestClient(site.app), site.items(WARD)[0], site.token(WARD)
-    csrf = csrf_of(client.get(f"/u/{token}/o/{item.id}").text)
-    statuses = [post_report(client, token, item.id, csrf=csrf).status_code for _ in range(100)]
-    assert statuses[0] == 303  # the first is the report; then "already submitted", then the limit
-    assert set(statuses[1:30]) == {400} and set(statuses[30:]) == {429}
+    shown = sent_back(client.get(f"/u/{token}/o/{item.id}").text, f"/u/{token}/o/{item.id}/report")
+    statuses = [post_report(client, token, item.id, **shown).status_code for _ in range(100)]
+    assert statuses[0] == 303  # the first is the report; then "somebody got there first", then the limit
+    assert set(statuses[1:30]) == {409} and set(statuses[30:]) == {429}
     before = site.written()
-    refused(site, lambda: post_report(client, token, item.id, csrf=csrf), 429, "quá nhiều lần trong một giờ")
+    refused(site, lambda: post_report(client, token, item.id, **shown), 429, "quá nhiều lần trong một giờ")
     assert site.written()["Submission"] == 1 == before["Submission"]
     site.clock.now += dt.timedelta(hours=1, seconds=1)
-    assert post_report(client, token, item.id, csrf=csrf).status_code == 400  # the hour has passed
+    assert post_report(client, token, item.id, **shown).status_code == 409  # the hour has passed
 
 
 def test_pages_send_protective_headers_and_no_token_in_logs(site, caplog):

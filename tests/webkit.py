@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,14 @@ def docx_bytes() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
+
+
+def sent_back(html: str, action: str) -> dict[str, str]:
+    """The hidden fields of the page's form posting to ``action``: the CSRF token and what the page
+    showed (``version``, ``seen``), which a post sends back as the browser would."""
+    form = re.search(rf'action="{re.escape(action)}".*?</form>', html, re.S)
+    assert form is not None, f"no form posting to {action}"
+    return dict(re.findall(r'type="hidden" name="(csrf|version|seen)" value="([^"]*)"', form.group(0)))
 
 
 @dataclass

@@ -30,16 +30,20 @@ OccurrenceArg = Annotated[str, typer.Argument(help="Số nhiệm vụ (cột 'S�
 NoteOpt = Annotated[str, typer.Option("--note", help="Nội dung.")]
 VersionOpt = Annotated[str | None, typer.Option(
     "--version", help="Phiên bản nhiệm vụ như đã xem (htx-tasks show N, cột 'Phiên bản' của htx-tasks status).")]
-Seen = TypeVar("Seen", bound=OnOccurrence)
+Command = TypeVar("Command", bound=OnOccurrence)
 VERSION_NEEDED = ("cần phiên bản nhiệm vụ như đã xem (htx-tasks show {n}, hoặc cột 'Phiên bản' của htx-tasks status), "
                   "để không ghi đè quyết định của người khác")
 
 
-def _seen(command: Seen) -> Seen:
-    """A coordinator's decision carries the version shown to them; refused (exit 2) without it."""
-    if command.expected_version is None:
-        raise services.InvalidInput.one("expected_version", VERSION_NEEDED.format(n=command.occurrence))
-    return command
+def _parse(model: type[Command], occurrence: str, **values: object) -> Command:
+    """The service's command; a coordinator's decision without ``--version`` (the models require
+    it) is told where the terminal shows it (exit 2)."""
+    try:
+        return model.parse(occurrence=occurrence, **values)
+    except services.InvalidInput as exc:
+        hint = VERSION_NEEDED.format(n=occurrence)
+        raise services.InvalidInput([services.FieldError(e.field, hint) if e.missing and e.field == "expected_version"
+                                     else e for e in exc.errors]) from None
 
 
 def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
@@ -86,8 +90,7 @@ def submit(
     """Đơn vị báo cáo hoàn thành nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence,
-                                              expected_version=version)
+        command = _parse(services.SubmitReport, occurrence, note=note, evidence=evidence, expected_version=version)
         with session_scope(engine) as session:
             row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
         output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; "
@@ -105,8 +108,7 @@ def review(
     """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện (cần --version)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = _seen(services.ReviewReport.parse(occurrence=occurrence, decision=decision, note=note,
-                                                    expected_version=version))
+        command = _parse(services.ReviewReport, occurrence, decision=decision, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: {State(row.state).label_for(request=is_request(plan, row.unit_code))}.")
@@ -123,8 +125,7 @@ def extend(
     """Gia hạn nhiệm vụ (cần --version)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = _seen(services.ExtendDeadline.parse(occurrence=occurrence, to=to, note=note,
-                                                      expected_version=version))
+        command = _parse(services.ExtendDeadline, occurrence, to=to, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.extend(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: hạn mới {format_date_vi(row.deadline)}.")
@@ -135,7 +136,7 @@ def waive(occurrence: OccurrenceArg, note: NoteOpt, version: VersionOpt = None, 
     """Miễn thực hiện nhiệm vụ (ghi rõ lý do; cần --version)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = _seen(services.Waive.parse(occurrence=occurrence, note=note, expected_version=version))
+        command = _parse(services.Waive, occurrence, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.waive(session, plan, Actor.coordinator(via_cli()), command, now=at)
         output.say(f"Nhiệm vụ số {row.id}: miễn thực hiện.")

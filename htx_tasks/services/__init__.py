@@ -17,7 +17,9 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
   ids, dates, control characters live in ``inputs`` only) and raises ``InvalidInput``, whose
   ``errors`` are ``FieldError(field, message)``: show them with ``render(labels)``, your labels.
   Every command on an occurrence takes ``expected_version`` (``Occurrence.version`` as the
-  person saw it); a web page should send it back so a stale page cannot overwrite a decision.
+  person saw it): a coordinator's decision requires it in its model, and the services refuse
+  every action through a web page without it (``require_seen``; the registry's ``seen`` too),
+  so a stale or crafted page cannot overwrite a decision. Front ends pass what they got.
 - Errors: ``Refused`` (not allowed; Vietnamese message); its subclasses ``Conflict`` (somebody
   decided first: "đã có người xử lý trước") and ``InvalidInput``. Nothing is written on any of
   them: the caller's transaction is rolled back, no audit row remains.
@@ -37,11 +39,13 @@ from htx_tasks.services.actors import COORDINATOR_ACTOR, MAY, Act, Actor, Role, 
 from htx_tasks.services.decisions import (
     EXPECTS,
     PREEMPTED,
+    Attachment,
     begin_decision,
     extend,
     get_occurrence,
     lock_occurrence,
     open_case,
+    require_seen,
     review,
     save_decision,
     set_state,
@@ -69,6 +73,7 @@ __all__ = [
     "PREEMPTED",
     "Act",
     "Actor",
+    "Attachment",
     "Command",
     "Conflict",
     "Decision",
@@ -89,6 +94,7 @@ __all__ = [
     "get_occurrence",
     "lock_occurrence",
     "open_case",
+    "require_seen",
     "resolve_notice",
     "review",
     "save_decision",

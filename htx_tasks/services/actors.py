@@ -20,6 +20,7 @@ COORDINATOR_ACTOR = "cơ quan thường trực"  # the audit's name for the coor
 SYSTEM_ACTOR = ENGINE_ACTOR  # the system's name in the audit, the same as the engine's own steps
 VIA_MAX = 128
 PERSON_MAX = 64  # characters of the name a person gives on the Prefect form
+LINK_VIA = "link:"  # how an action through a web page (a signed link) is named
 
 
 class Role(StrEnum):
@@ -114,6 +115,11 @@ class Actor:
         return cls(Role.SYSTEM, via)
 
     @property
+    def on_page(self) -> bool:
+        """The action came from a web page (a signed link): the page sent back what it showed."""
+        return self.via.startswith(LINK_VIA)
+
+    @property
     def name(self) -> str:
         """The name the audit trail shows."""
         if self.role is Role.UNIT:
@@ -141,7 +147,7 @@ def via_form(flow_run_id: object, person: object) -> str:
 
 
 def via_link(link_id: str) -> str:
-    return f"link:{link_id}"[:VIA_MAX]
+    return f"{LINK_VIA}{link_id}"[:VIA_MAX]
 
 
 def authorize(plan: Plan, actor: Actor, act: Act, *, owner: str | None, what: str = "") -> None:

@@ -5,7 +5,10 @@ Each entry takes the caller's session (the caller owns the transaction), the pla
 
 1. locks the occurrence row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite transactions start
    with ``BEGIN IMMEDIATE``), so two decisions on one item are taken one after the other;
-2. checks the version the person saw, when the front end sends it (``expected_version``);
+2. checks the version the person saw (``expected_version``): required of every coordinator's
+   decision (the command models say so) and of every action that comes through a web page
+   (``require_seen``), so that no front door can forget it; a unit's report from the terminal or
+   the Prefect form may omit it (a second report is refused by the item's state);
 3. asks ``authorize`` whether this actor may take this action on this item;
 4. checks the state the action expects; when another person's decision got there first the
    refusal is a ``Conflict`` saying "đã có người xử lý trước", and nothing is written;
@@ -16,6 +19,8 @@ Each entry takes the caller's session (the caller owns the transaction), the pla
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +37,7 @@ from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
     EXTENSION_HORIZON,
     RECEIVED_HORIZON,
+    VERSION_NEEDED,
     Decision,
     ExtendDeadline,
     OpenCase,
@@ -40,6 +46,7 @@ from htx_tasks.services.inputs import (
     Waive,
     vn_date,
 )
+from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.models import Notification, Occurrence, Submission
 from htx_tasks.store.writes import ENGINE_ACTOR, audit
 
@@ -148,18 +155,46 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     row.next_action_at = step.next_action_at
 
 
+SEEN_BY_COORDINATOR = frozenset({Act.ACCEPT, Act.RETURN, Act.EXTEND, Act.WAIVE, Act.DECIDE_EXTENSION})
+
+
+def require_seen(actor: Actor, seen: object, *, field: str = "expected_version", act: Act | None = None) -> None:
+    """Refuse an action without what the person saw: every action through a web page, and every
+    coordinator's decision (the command models declare that one required too)."""
+    if seen is None and (actor.on_page or act in SEEN_BY_COORDINATOR):
+        raise InvalidInput.missing(field, VERSION_NEEDED)
+
+
 def begin_decision(session: Session, plan: Plan, actor: Actor, act: Act, occurrence_id: int,
            expected_version: int | None) -> Occurrence:
+    require_seen(actor, expected_version, act=act)
     row = lock_occurrence(session, occurrence_id, expected_version)
     authorize(plan, actor, act, owner=row.unit_code, what=f"nhiệm vụ số {row.id}")
     require_state(session, row, act)
     return row
 
 
-def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime) -> Occurrence:
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a report; the front end keeps its bytes, under their ``sha256``."""
+
+    sha256: str
+    name: str
+    kind: str  # pdf, docx, xlsx, jpg, png: detected from the content by the front end
+    size: int
+
+
+def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime,
+           attachments: Sequence[Attachment] = ()) -> Occurrence:
     row = begin_decision(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
-    session.add(Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now, note=command.note,
-                           evidence_url=command.evidence))
+    report = Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now, note=command.note,
+                        evidence_url=command.evidence)
+    session.add(report)
+    if attachments:
+        session.flush()  # the report's id, for its files
+        assert report.id is not None
+        session.add_all(EvidenceFile(submission_id=report.id, sha256=a.sha256, name=a.name, kind=a.kind, size=a.size)
+                        for a in attachments)
     set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.note)
     row.submitted_at, row.next_action_at = now, None
     return save_decision(session, row)

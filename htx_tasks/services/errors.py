@@ -18,6 +18,7 @@ class Conflict(Refused):
 class FieldError:
     field: str  # the command model's field name; each front end shows it in its own words
     message: str  # Vietnamese, without the field's name
+    missing: bool = False  # nothing was given: a front end may say where to find it, in its words
 
 
 class InvalidInput(Refused):
@@ -31,6 +32,12 @@ class InvalidInput(Refused):
     def one(cls, field: str, message: str) -> InvalidInput:
         return cls([FieldError(field, message)])
 
-    def render(self, labels: Mapping[str, str]) -> str:
-        """``Nội dung: dài quá 4.000 ký tự``: each field named by the front end's own label."""
-        return "; ".join(f"{labels.get(e.field, e.field)}: {e.message}" for e in self.errors)
+    @classmethod
+    def missing(cls, field: str, message: str) -> InvalidInput:
+        return cls([FieldError(field, message, missing=True)])
+
+    def render(self, labels: Mapping[str, str], hints: Mapping[str, str] | None = None) -> str:
+        """``Nội dung: dài quá 4.000 ký tự``: each field named by the front end's own label; a field
+        not given at all is explained by ``hints`` (where this front end shows it) when there is one."""
+        return "; ".join(f"{labels.get(e.field, e.field)}: "
+                         f"{(hints or {}).get(e.field, e.message) if e.missing else e.message}" for e in self.errors)

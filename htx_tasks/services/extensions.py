@@ -56,6 +56,7 @@ class RequestExtension(OnOccurrence):
 
 
 class DecideExtension(Command):
+    expected_version: int  # the obligation's version the coordinator saw beside the request
     request: int
     approve: bool
     note: str = ""
@@ -126,7 +127,8 @@ def decide_extension(session: Session, plan: Plan, actor: Actor, command: Decide
         raise Conflict(f"đề nghị gia hạn số {request.id} {PREEMPTED}")
     if command.approve:
         note = command.note or "đồng ý đề nghị của đơn vị"
-        row = extend(session, plan, actor, ExtendDeadline.parse(occurrence=row.id, to=request.proposed, note=note),
+        row = extend(session, plan, actor, ExtendDeadline.parse(occurrence=row.id, to=request.proposed, note=note,
+                                                                    expected_version=row.version),
                      now=now)
         session.execute(update(ExtensionRequest).where(col(ExtensionRequest.id) == request.id)
                         .values(new_deadline=row.deadline))

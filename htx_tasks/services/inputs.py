@@ -15,7 +15,8 @@ from enum import StrEnum
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from htx_tasks.services.errors import FieldError, InvalidInput
 
@@ -80,6 +81,26 @@ def check_id(value: object, what: str) -> int:
     return value
 
 
+# what a person saw (an item's version, an organisation's version, the list a page showed) is the
+# proof that they decided on the item as it stands: without it a decision could undo another's
+VERSION_NEEDED = "cần phiên bản như đã xem, để không ghi đè thao tác của người khác"
+
+
+def check_version(value: object, *, required: bool) -> int | None:
+    """A version as the person saw it: a whole number from 1; empty counts as not given."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise PydanticCustomError("missing", VERSION_NEEDED)
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("phải là số nguyên")
+    if not 1 <= value <= ID_MAX:
+        raise ValueError(f"phải từ 1 đến {_vn_number(ID_MAX)}")
+    return value
+
+
 def check_date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -114,24 +135,38 @@ class Decision(StrEnum):
 class Command(BaseModel):
     """An action's inputs, validated once. ``expected_version`` is the occurrence version the
     person saw (the web pages send it back); when it no longer matches, the action is refused
-    with "đã có người xử lý trước"."""
+    with "đã có người xử lý trước". A coordinator's decision declares it required (``Seen``);
+    for the others the service requires it of every action that comes through a page
+    (``decisions.require_seen``); a garbled one is refused here."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     expected_version: int | None = None
 
+    @field_validator("expected_version", mode="before")
+    @classmethod
+    def _expected_version(cls, value: object, info: ValidationInfo) -> int | None:
+        assert info.field_name is not None
+        return check_version(value, required=cls.model_fields[info.field_name].is_required())
+
     @classmethod
     def parse(cls, **values: Any) -> Self:
         try:
             return cls.model_validate(values)
-        except ValidationError as exc:
-            raise InvalidInput([_field_error(e) for e in exc.errors()]) from None
+        except ValidationError as exc:  # what the person typed first, the version the page sent last
+            errors = sorted((_field_error(e) for e in exc.errors()), key=lambda e: e.field == "expected_version")
+            raise InvalidInput(errors) from None
+
+
+MISSING = {"expected_version": VERSION_NEEDED}  # what a missing field means, when "còn thiếu" says too little
 
 
 def _field_error(error: Any) -> FieldError:
     field = str(error["loc"][0]) if error.get("loc") else ""
     if error["type"] == "value_error":
         return FieldError(field, str(error["ctx"]["error"]))
+    if error["type"] == "missing":
+        return FieldError(field, MISSING.get(field, PYDANTIC_MESSAGES["missing"]), missing=True)
     message = PYDANTIC_MESSAGES.get(error["type"], "giá trị không hợp lệ")
     if error["type"] == "enum":
         message += f"; chọn một trong: {error['ctx']['expected'].replace(' or ', ', ')}"
@@ -153,6 +188,12 @@ class OnOccurrence(Command):
         return check_id(value, "số nhiệm vụ")
 
 
+class Seen(OnOccurrence):
+    """A coordinator's decision on an occurrence: the version the coordinator saw is required."""
+
+    expected_version: int
+
+
 class SubmitReport(OnOccurrence):
     note: str
     evidence: str | None = None
@@ -164,7 +205,7 @@ class SubmitReport(OnOccurrence):
         return clean_url(value)
 
 
-class ReviewReport(OnOccurrence):
+class ReviewReport(Seen):
     decision: Decision
     note: str = ""
     _note = _note(required=False)
@@ -176,7 +217,7 @@ class ReviewReport(OnOccurrence):
         return self
 
 
-class ExtendDeadline(OnOccurrence):
+class ExtendDeadline(Seen):
     to: dt.date
     note: str
     _note = _note(required=True)
@@ -187,7 +228,7 @@ class ExtendDeadline(OnOccurrence):
         return check_date(value)
 
 
-class Waive(OnOccurrence):
+class Waive(Seen):
     note: str
     _note = _note(required=True)
 

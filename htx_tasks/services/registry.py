@@ -12,6 +12,7 @@ Either action records a ``RegistryUpdate`` for the unit: that is what the board 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import cast
 
@@ -30,7 +31,7 @@ from htx_tasks.registry.service import to_coop
 from htx_tasks.registry.staleness import period_containing
 from htx_tasks.registry.standing import fingerprint, follow_keys, followed_rows, follows, held_duties, merged_notice
 from htx_tasks.services.actors import Act, Actor, Role, authorize
-from htx_tasks.services.decisions import PREEMPTED
+from htx_tasks.services.decisions import PREEMPTED, require_seen
 from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
 from htx_tasks.services.inputs import CODE_MAX, NOTE_MAX, Command, check_date, clean_text, vn_date
 from htx_tasks.store.models import Occurrence
@@ -43,6 +44,7 @@ VALUE_MAX = 500  # characters of one edited value
 CONFIRM_HORIZON = dt.timedelta(days=93)  # the coordinator may record a confirmation up to a quarter late
 PERSON_SOURCES = ("web", "form", "cli")  # versions written by a person, correctable on the same day
 HEADER_NAMES = {f.header: f.name for f in FIELDS}
+SEEN_FORM = re.compile(r"[0-9a-f]{16}")  # ``standing.fingerprint`` of the list a page showed
 
 
 def _codes(*names: str):
@@ -52,7 +54,8 @@ def _codes(*names: str):
 
 
 class ConfirmRegistry(Command):
-    """The unit's list of organisations is right as it stands (``seen``: the list the page showed)."""
+    """The unit's list of organisations is right as it stands (``seen``: the list the page showed,
+    required through a web page)."""
 
     unit: str
     as_of: dt.date | None = None
@@ -69,7 +72,10 @@ class ConfirmRegistry(Command):
     @field_validator("seen", mode="before")
     @classmethod
     def _seen(cls, value: object) -> str | None:
-        return clean_text(value, limit=64, multiline=False, required=False) or None
+        text = clean_text(value, limit=64, multiline=False, required=False) or None
+        if text is not None and not SEEN_FORM.fullmatch(text):
+            raise ValueError("không đúng dạng dấu của danh sách đã xem; hãy mở lại trang rồi xác nhận")
+        return text
 
     @field_validator("note", mode="before")
     @classmethod
@@ -81,7 +87,7 @@ class EditCoop(Command):
     """New values for some fields of one organisation, true from ``valid_from``.
 
     ``values`` holds the fields as typed (text, as in a spreadsheet cell: "1.500", "Khá", "Có");
-    ``expected_version`` is the id of the version the person saw.
+    ``expected_version`` is the id of the version the person saw: required through a web page.
     """
 
     unit: str
@@ -147,6 +153,7 @@ def _occurrence(session: Session, plan: Plan, unit: str, day: dt.date) -> int | 
 def confirm_registry(session: Session, plan: Plan, actor: Actor, command: ConfirmRegistry, *,
                      now: dt.datetime) -> RegistryUpdate:
     """Record that ``command.unit``'s organisations are right as the registry holds them today."""
+    require_seen(actor, command.seen, field="seen")
     today = local_date(now)
     _check_unit(plan, actor, Act.CONFIRM_REGISTRY, command.unit, today)
     as_of = command.as_of or today
@@ -188,6 +195,7 @@ def lock_latest(session: Session, code: str) -> CoopVersion | None:
 
 def edit_coop(session: Session, plan: Plan, actor: Actor, command: EditCoop, *, now: dt.datetime) -> Edited:
     """Write ``command``'s values as the organisation's version from ``valid_from``."""
+    require_seen(actor, command.expected_version)
     today = local_date(now)
     _check_unit(plan, actor, Act.EDIT_REGISTRY, command.unit, today)
     # on PostgreSQL a writer that waited on the lock finds the row it waited for closed or replaced:

@@ -1,9 +1,11 @@
 """The thin adapter between the pages and the services: one function per action.
 
-Each builds the service's command (its validation is the CLI's and the form's), names the actor
-(the unit or the coordinator, ``via`` the signed link's id) and runs in one transaction: the
-service call, the evidence rows and the web audit line commit together. On a refusal nothing is
-written (files stored for the refused report are removed) and the page shows the reason.
+Each builds the service's command from the form exactly as it came (the version the page showed
+included: the services refuse an action through a page without it, or with a stale one), names
+the actor (the unit or the coordinator, ``via`` the signed link's id) and runs in one
+transaction: the service call, the evidence files and the web audit line commit together. On a
+refusal nothing is written (files stored for the refused report are removed) and the page shows
+the reason: 409 when somebody decided first, 400 otherwise.
 """
 
 from __future__ import annotations
@@ -11,28 +13,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import Request
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.links import Link, Role
-from htx_tasks.services import Actor, InvalidInput, Refused, via_link
+from htx_tasks.services import Actor, Attachment, Conflict, InvalidInput, Refused, via_link
 from htx_tasks.services.acknowledgements import Acknowledge
 from htx_tasks.services.acknowledgements import acknowledge as acknowledge_item
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import Submission
 from htx_tasks.web import evidence
 from htx_tasks.web.deps import Web
 
 LABELS = {"note": "Nội dung", "expected": "Ngày dự kiến hoàn thành", "evidence": "Đường dẫn minh chứng",
           "proposed": "Ngày đề nghị gia hạn",
           "reason": "Lý do", "occurrence": "Số nhiệm vụ", "request": "Số đề nghị", "decision": "Quyết định",
-          "approve": "Quyết định", "expected_version": "Phiên bản trang"}
+          "approve": "Quyết định", "expected_version": "Phiên bản trang", "seen": "Danh sách đã xem"}
+# a page always sends what it showed: without it the post did not come from the page as shown
+HINTS = {"expected_version": "thiếu phiên bản của trang đã xem; vui lòng mở lại trang từ liên kết rồi gửi lại",
+         "seen": "thiếu dấu của danh sách đã xem; vui lòng mở lại trang từ liên kết rồi gửi lại"}
 
 
 class InputError(Exception):
-    """What the visitor typed or sent cannot be accepted (Vietnamese, shown on the form)."""
+    """What the visitor typed or sent cannot be accepted (Vietnamese, shown on the form).
+
+    ``status``: 409 when somebody else decided first, else 400; ``names_item``: the message
+    already names the item ("Nhiệm vụ số 24 …"), so a page does not name it twice."""
+
+    def __init__(self, message: str, status: int = 400, *, names_item: bool = False) -> None:
+        super().__init__(message)
+        self.status, self.names_item = status, names_item
 
 
 def sentence(text: str) -> str:
@@ -41,8 +52,8 @@ def sentence(text: str) -> str:
 
 def refusal(exc: Refused, labels: dict[str, str] | None = None) -> InputError:
     if isinstance(exc, InvalidInput):
-        return InputError(sentence(exc.render({**LABELS, **(labels or {})})))
-    return InputError(sentence(str(exc)))
+        return InputError(sentence(exc.render({**LABELS, **(labels or {})}, HINTS)))
+    return InputError(sentence(str(exc)), 409 if isinstance(exc, Conflict) else 400, names_item=True)
 
 
 def parse(command, labels: dict[str, str] | None = None, **values):
@@ -58,11 +69,6 @@ def actor_of(link: Link) -> Actor:
     return Actor.coordinator(via) if link.role is Role.COORDINATOR else Actor.of_unit(link.subject, via)
 
 
-def version_of(form) -> int | None:
-    value = form.get("version")
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
-
-
 def evidence_file(session: Session, file_id: int) -> EvidenceFile | None:
     return session.get(EvidenceFile, file_id) if 0 < file_id < 2**31 else None
 
@@ -70,18 +76,14 @@ def evidence_file(session: Session, file_id: int) -> EvidenceFile | None:
 def report(web: Web, request: Request, link: Link, command: services.SubmitReport,
            files: list[evidence.Checked]) -> None:
     written: list[Path] = []
+    attachments = [Attachment(sha256=f.sha256, name=f.name, kind=f.kind, size=len(f.data)) for f in files]
     try:
         with session_scope(web.engine) as session:
-            services.submit(session, web.plan, actor_of(link), command, now=web.now())
-            submission = session.exec(select(Submission).where(Submission.occurrence_id == command.occurrence)
-                                      .order_by(col(Submission.id).desc()).limit(1)).one()  # the one just written
-            assert submission.id is not None  # flushed by the service
-            for checked in files:
+            services.submit(session, web.plan, actor_of(link), command, now=web.now(), attachments=attachments)
+            for checked in files:  # the rows are written: their bytes go to disk before the commit
                 path, new = evidence.store(web.evidence_root, checked)
                 if new:
                     written.append(path)
-                session.add(EvidenceFile(submission_id=submission.id, sha256=checked.sha256, name=checked.name,
-                                         kind=checked.kind, size=len(checked.data)))
             web.audit(session, request, link, "report", command.occurrence, "done",
                       f"{len(files)} tệp" + (", có đường dẫn" if command.evidence else ""))
     except BaseException as exc:

@@ -25,6 +25,7 @@ DONE = {"accept": "Đã duyệt báo cáo.", "return": "Đã trả lại báo c�
         "refuse": "Đã từ chối gia hạn; đơn vị sẽ được thông báo."}
 
 COORDINATOR_LABELS = {"note": "Ý kiến"}
+REVIEWS = ("accept", "return")  # the values of the review form's two buttons
 
 
 def router(web: Web) -> APIRouter:
@@ -72,12 +73,15 @@ def router(web: Web) -> APIRouter:
         link = checked(request, token, form)
         decision = form.get("decision")
         try:
+            if decision not in REVIEWS:  # the page's two buttons; their codes are never shown
+                raise actions.InputError("Chọn chấp nhận hoặc trả lại báo cáo.")
             command = actions.parse(ReviewReport, COORDINATOR_LABELS, occurrence=occurrence_id, decision=decision,
-                                    note=form.get("note"), expected_version=actions.version_of(form))
+                                    note=form.get("note"), expected_version=form.get("version"))
             actions.review(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "review", occurrence_id, str(exc))
-            return page(request, token, status=400, error=f"Nhiệm vụ số {occurrence_id}: {exc}")
+            error = str(exc) if exc.names_item else f"Nhiệm vụ số {occurrence_id}: {exc}"
+            return page(request, token, status=exc.status, error=error)
         return RedirectResponse(f"/c/{token}?done={decision}", status_code=303)
 
     def decide_in_thread(request: Request, token: str, request_id: int, form) -> Response:
@@ -87,11 +91,11 @@ def router(web: Web) -> APIRouter:
             if decision not in ("approve", "refuse"):
                 raise actions.InputError("Chọn đồng ý hoặc không đồng ý gia hạn.")
             command = actions.parse(DecideExtension, COORDINATOR_LABELS, request=request_id, approve=decision == "approve",
-                                    note=form.get("note"), expected_version=actions.version_of(form))
+                                    note=form.get("note"), expected_version=form.get("version"))
             actions.decide(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "decide_extension", None, str(exc))
-            return page(request, token, status=400, error=str(exc))
+            return page(request, token, status=exc.status, error=str(exc))
         return RedirectResponse(f"/c/{token}?done={decision}", status_code=303)
 
     @api.get("/c/{token}/f/{file_id}")

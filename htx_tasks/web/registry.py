@@ -24,7 +24,7 @@ from htx_tasks.links import Link, Role
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import fingerprint, followed_rows, merged_notice, unit_upkeep
-from htx_tasks.services import Conflict, Refused
+from htx_tasks.services import Refused
 from htx_tasks.services.registry import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
 from htx_tasks.store.db import read_scope, session_scope
 from htx_tasks.web import actions
@@ -32,7 +32,8 @@ from htx_tasks.web.deps import Event, PageError, Web
 from htx_tasks.web.forms import read_form
 
 PATH = "so-htx"
-LABELS = {f.name: f.header for f in FIELDS} | {"seen": "Danh sách", "values": "Thông tin"}
+LABELS = {f.name: f.header for f in FIELDS} | {"seen": "Danh sách đã xem", "values": "Thông tin",
+                                               "expected_version": "Phiên bản đã xem"}
 DONE = {"confirm": "Đã ghi nhận: danh sách hợp tác xã của đơn vị không thay đổi trong kỳ này. Cảm ơn đơn vị.",
         "edit": "Đã cập nhật thông tin tổ chức; sổ theo dõi lưu phiên bản mới từ ngày hiệu lực."}
 NOT_FOLLOWED = "Tổ chức này không thuộc danh sách hợp tác xã đơn vị theo dõi."
@@ -179,9 +180,9 @@ def router(web: Web) -> APIRouter:
                 web.audit(session, request, link, "registry_confirm", row.occurrence_id, "done",
                           f"{row.organisations} tổ chức")
         except (actions.InputError, Refused) as exc:
-            message = str(exc) if isinstance(exc, actions.InputError) else str(actions.refusal(exc, LABELS))
-            web.audit_refusal(request, link, "registry_confirm", None, message)
-            return list_page(request, token, status=409 if isinstance(exc, Conflict) else 400, error=message)
+            error = exc if isinstance(exc, actions.InputError) else actions.refusal(exc, LABELS)
+            web.audit_refusal(request, link, "registry_confirm", None, str(error))
+            return list_page(request, token, status=error.status, error=str(error))
         return RedirectResponse(f"/u/{token}/{PATH}?done=confirm", status_code=303)
 
     def edit_in_thread(request: Request, token: str, code: str, form: FormData) -> Response:
@@ -192,16 +193,16 @@ def router(web: Web) -> APIRouter:
         valid_from = text_of(form, "valid_from")
         try:
             command = actions.parse(EditCoop, LABELS, unit=link.subject, code=code, valid_from=valid_from,
-                                    values=typed, expected_version=actions.version_of(form))
+                                    values=typed, expected_version=form.get("version"))
             with session_scope(web.engine) as session:
                 done = edit_coop(session, web.plan, actions.actor_of(link), command, now=web.now())
                 web.audit(session, request, link, "registry_edit", done.update.occurrence_id, "done",
                           f"{code}: {', '.join(done.changed)}")
         except (actions.InputError, Refused) as exc:
-            message = str(exc) if isinstance(exc, actions.InputError) else str(actions.refusal(exc, LABELS))
-            web.audit_refusal(request, link, "registry_edit", None, f"{code}: {message}")
-            return edit_page(request, token, code, status=409 if isinstance(exc, Conflict) else 400, error=message,
-                             form=typed, valid_from=valid_from)
+            error = exc if isinstance(exc, actions.InputError) else actions.refusal(exc, LABELS)
+            web.audit_refusal(request, link, "registry_edit", None, f"{code}: {error}")
+            return edit_page(request, token, code, status=error.status, error=str(error), form=typed,
+                             valid_from=valid_from)
         return RedirectResponse(f"/u/{token}/{PATH}?done=edit", status_code=303)
 
     return api

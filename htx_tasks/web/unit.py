@@ -108,7 +108,7 @@ def router(web: Web) -> APIRouter:
         typed = {"note": text_of(form, "note"), "evidence_url": text_of(form, "evidence_url")}
         try:
             command = actions.parse(SubmitReport, occurrence=occurrence_id, note=form.get("note"),
-                                    evidence=form.get("evidence_url"), expected_version=actions.version_of(form))
+                                    evidence=form.get("evidence_url"), expected_version=form.get("version"))
             uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
             files, total = [], 0
             for upload in uploads:
@@ -123,7 +123,8 @@ def router(web: Web) -> APIRouter:
             actions.report(web, request, link, command, files)
         except (actions.InputError, evidence.EvidenceError) as exc:
             web.audit_refusal(request, link, "report", occurrence_id, str(exc))
-            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+            return item_page(request, token, occurrence_id, status=getattr(exc, "status", 400), error=str(exc),
+                             form=typed)
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=report", status_code=303)
 
     def ask(request: Request, token: str, occurrence_id: int, form) -> Response:
@@ -131,11 +132,11 @@ def router(web: Web) -> APIRouter:
         typed = {"reason": text_of(form, "reason"), "proposed": text_of(form, "proposed")}
         try:
             command = actions.parse(RequestExtension, occurrence=occurrence_id, proposed=form.get("proposed"),
-                                    reason=form.get("reason"), expected_version=actions.version_of(form))
+                                    reason=form.get("reason"), expected_version=form.get("version"))
             actions.ask_for_time(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "request_extension", occurrence_id, str(exc))
-            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+            return item_page(request, token, occurrence_id, status=exc.status, error=str(exc), form=typed)
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=extension", status_code=303)
 
     def acknowledge(request: Request, token: str, occurrence_id: int, form) -> Response:
@@ -143,11 +144,11 @@ def router(web: Web) -> APIRouter:
         typed = {"expected": text_of(form, "expected"), "progress": text_of(form, "progress")}
         try:
             command = actions.parse(Acknowledge, occurrence=occurrence_id, expected=form.get("expected"),
-                                    note=form.get("progress"), expected_version=actions.version_of(form))
+                                    note=form.get("progress"), expected_version=form.get("version"))
             actions.acknowledge(web, request, link, command)
         except actions.InputError as exc:
             web.audit_refusal(request, link, "acknowledge", occurrence_id, str(exc))
-            return item_page(request, token, occurrence_id, status=400, error=str(exc), form=typed)
+            return item_page(request, token, occurrence_id, status=exc.status, error=str(exc), form=typed)
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=ack", status_code=303)
 
     @api.get("/u/{token}/f/{file_id}")
