@@ -176,6 +176,38 @@ def test_two_receptions_of_one_case_file_open_it_once(db_engine: Engine, plan: P
         assert session.exec(select(func.count()).select_from(AuditEvent)).one() == PAIRS
 
 
+def test_an_extension_approval_and_a_return_at_once_make_exactly_one_decision(db_engine: Engine, plan: Plan) -> None:
+    """Issue 17: an approval went through after a concurrent return. Both send the version seen."""
+    from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
+    from htx_tasks.store.answers import ExtensionRequest
+
+    requests: dict[int, int] = {}
+    with session_scope(db_engine) as session:
+        for i in range(PAIRS // 2):
+            row = open_case(session, plan, "tckh-thu-tuc", unit=TCKH, kind="dang-ky", received=RECEIVED,
+                            ref=f"gia-han-{i}", now=NOW)
+            asked = request_extension(session, plan, UNIT, RequestExtension.parse(
+                occurrence=row.id, proposed="2027-04-15", reason="Chờ bổ sung"), now=NOW)
+            submit(session, plan, row.id, unit=TCKH, note="Báo cáo", now=NOW)
+            requests[row.id] = asked.id
+    with Session(db_engine) as session:
+        pairs = [(i, session.get(Occurrence, i).version) for i in requests]
+
+    def approve(session, plan, occurrence, version):
+        command = DecideExtension.parse(request=requests[occurrence], approve=True, expected_version=version)
+        return decide_extension(session, plan, COORDINATOR, command, now=NOW)
+
+    url = db_engine.url.render_as_string(hide_password=False)
+    for (occurrence, _), (approved, returned) in zip(pairs, _race(url, plan, pairs, approve, RETURN), strict=True):
+        # first, the approval meets a report awaiting review; after the return, a version gone stale
+        assert returned == ("ok", ""), (occurrence, returned)
+        assert approved[0] in ("Conflict", "Refused") and f"nhiệm vụ số {occurrence}" in approved[1], approved
+        with Session(db_engine) as session:
+            row = session.get(Occurrence, occurrence)
+            asked = session.get(ExtensionRequest, requests[occurrence])
+        assert (row.state, row.deadline, asked.decision) == ("returned", dt.date(2027, 3, 18), "pending"), occurrence
+
+
 @pytest.fixture
 def cli_on_postgresql(pg_url: str, tmp_path: Path, plan: Plan):
     """The module's PostgreSQL database after the first pass, and how to start ``htx-tasks`` processes on it."""

@@ -1,7 +1,7 @@
 """Every state-changing POST of the web app, walked from one table (``htx_tasks.web.routes``).
 
-Each route that acts on what its page showed is sent, with a valid link and CSRF token, without
-that version, with garbled ones and with a stale one: each is refused (400 naming the field, or
+Each route that acts on what its page showed is sent without its CSRF token (403), then, with a
+valid link and CSRF token, without that version, with garbled ones and with a stale one: each is refused (400 naming the field, or
 409 "đã có người xử lý trước") and nothing is written but the web audit line of the refusal.
 The same post with what the page shows now then goes through, so the refusals were the version's.
 """
@@ -198,6 +198,10 @@ def test_a_post_without_a_garbled_or_a_stale_version_is_refused_and_writes_nothi
         data = {**case.form, "csrf": shown["csrf"], **({post.seen: value} if value is not None else {})}
         return case.client.post(case.url, data=data, follow_redirects=False)
 
+    before = snapshot(site)
+    forged = case.client.post(case.url, data={**case.form, post.seen: shown[post.seen]}, follow_redirects=False)
+    assert forged.status_code == 403 and "mã chống giả mạo" in forged.text  # the version alone is not enough
+    assert snapshot(site) == before
     for value in (None, "", *GARBLED):
         before, audited = snapshot(site), refusals(site, post.action)
         answer = send(value)
