@@ -15,9 +15,8 @@ from prefect.states import Completed, Failed, State
 from flows.board import coordinator_board
 from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.units import follow_up_unit
-from htx_tasks import followup
 from htx_tasks.followup import COORDINATOR_CHOICE, Action
-from htx_tasks.services import Actor, InvalidInput, Refused, via_form
+from htx_tasks.services import Actor, InvalidInput, Refused, form, via_form
 from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.db import session_scope
 
@@ -89,9 +88,9 @@ def record_result(
         at = run_time(now)
         with opened() as ctx:
             try:
-                who = followup.form_actor(actor, via_form(runtime.flow_run.id, person))
+                who = form.form_actor(actor, via_form(runtime.flow_run.id, person))
                 with session_scope(ctx.engine) as session:
-                    done = followup.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
+                    done = form.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
                                            evidence=evidence, new_deadline=new_deadline, expected_version=version,
                                            now=at)
             except Refused as exc:

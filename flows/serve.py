@@ -2,8 +2,9 @@
 
 1. Starts ``prefect server start`` on 127.0.0.1 (SQLite under ``var/prefect``, analytics off),
    unless ``--api-url`` names a server that is already running, and waits for ``/api/health``.
-2. Creates or upgrades the task database and loads the plan (as ``htx-tasks init``); an empty
-   cooperative registry gets the synthetic demonstration data (``htx-tasks registry demo``).
+2. Creates or upgrades the task database and loads the plan through the same service as
+   ``htx-tasks init`` (``services.passes.init_database``); an empty cooperative registry gets the
+   synthetic demonstration data (``htx-tasks registry demo``).
 3. Serves the deployments of ``flows.deployments`` (schedules stay active on shutdown), and
    triggers a first follow-up of every unit, then the board, so the UI is not empty.
 4. Ctrl-C stops the runner, then the server it started.
@@ -174,20 +175,15 @@ def stop_server(server: subprocess.Popen | None) -> None:
 
 
 def init_database(ctx: Context) -> str:
-    """Create or upgrade the task database and load the plan (what ``htx-tasks init`` does)."""
+    """Create or upgrade the task database and load every plan: ``htx-tasks init``'s service."""
     from htx_tasks import clock
-    from htx_tasks.engine import sync_plan
     from htx_tasks.registry.files import SYNTHETIC_BANNER
-    from htx_tasks.registry.service import load_demo
-    from htx_tasks.store.db import session_scope, upgrade
+    from htx_tasks.services import passes
 
-    plan, engine = ctx.plan, ctx.engine  # all three files checked before the first write
-    upgrade(engine, plan=plan.meta.code)
-    with session_scope(engine) as session:
-        sync_plan(session, plan)
-        demo = load_demo(session, plan, now=clock.utcnow())  # only into an empty registry
-    if demo is not None:
-        say(f"Sổ theo dõi HTX còn trống: đã nạp {len(demo.created)} tổ chức {SYNTHETIC_BANNER}.")
+    plans, engine = list(ctx.config.plans.values()), ctx.engine  # every file checked before the first write
+    done = passes.init_database(engine, plans, demo=True, now=clock.utcnow())  # demo: only into an empty registry
+    if done.demo is not None:
+        say(f"Sổ theo dõi HTX còn trống: đã nạp {len(done.demo.created)} tổ chức {SYNTHETIC_BANNER}.")
     return engine.url.render_as_string(hide_password=True)
 
 

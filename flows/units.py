@@ -15,6 +15,7 @@ from flows.common import RUN_ERRORS, Context, ended_badly, opened, pass_time, ru
 from flows.tasks import deliver
 from htx_tasks import followup
 from htx_tasks.core import zones
+from htx_tasks.services import passes
 
 FLOW_NAME = "Theo dõi đơn vị"
 
@@ -23,7 +24,7 @@ FLOW_NAME = "Theo dõi đơn vị"
 def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
     """One engine pass for the unit: open periods, advance what is due, record notifications."""
     with worded(ctx.settings):
-        result = followup.follow_up(ctx.engine, ctx.plan, unit, now, plans=list(ctx.config.plans.values()))
+        result = passes.follow_up(ctx.engine, ctx.plan, unit, now, plans=list(ctx.config.plans.values()))
     get_run_logger().info(
         "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
         f", {len(result.failed)} lỗi" if result.failed else "",
@@ -72,6 +73,7 @@ def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> St
     """
     try:
         with opened() as ctx:
+            ctx.plan.unit(unit)  # a mistyped unit on the form: refused (UnknownCode) before any task runs
             at = pass_time(ctx, now, force=force)
             evaluate(ctx, unit, at)
             deliver(ctx, at, set(ctx.plan.followed(unit, zones.local_date(at))))

@@ -16,7 +16,6 @@ from enum import StrEnum
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from htx_tasks import services
 from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import ACTIVE, CLOSED, State
 from htx_tasks.core.vntext import sort_key
@@ -26,7 +25,6 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty, Unit
 from htx_tasks.readings import is_request
 from htx_tasks.reports import StatusRow, status_rows
-from htx_tasks.services.inputs import CODE_MAX, clean_text
 
 RECENTLY_CLOSED = dt.timedelta(days=30)  # closed obligations stay on a unit's table this long
 ARTIFACT_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -254,65 +252,4 @@ class Action(StrEnum):
 
 
 COORDINATOR_CHOICE = "co-quan-thuong-truc"  # the form's "who records" value for the coordinator
-
-
-def form_actor(who: str, via: str) -> services.Actor:
-    """The actor the form's "Người ghi nhận" names: the coordinator, or a unit by its code."""
-    try:
-        who = clean_text(who, limit=CODE_MAX, multiline=False, required=True)
-    except ValueError as exc:
-        raise services.InvalidInput.one("actor", str(exc)) from None
-    if who == COORDINATOR_CHOICE:
-        return services.Actor.coordinator(via)
-    return services.Actor.of_unit(who, via)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    occurrence_id: int
-    unit: str  # the member unit that owns the occurrence
-    section_unit: str  # the Section III unit whose follow-up covers it
-    state_label: str
-    message: str
-
-
-def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: services.Actor,
-           note: str | None, evidence: str | None = None, new_deadline: object = None,
-           expected_version: int | None = None, now: dt.datetime) -> Recorded:
-    """Record one action through the same services as the CLI, as ``actor``.
-
-    As on the command line, a decision (accept, return, extend, waive) carries the version the
-    coordinator saw (``expected_version``, the table's "Phiên bản"): without it the action is
-    refused, and when the occurrence changed since, it is refused with "đã có người xử lý trước".
-    A unit's report may omit it.
-
-    Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
-    (Vietnamese message); the caller's transaction then records nothing.
-    """
-    seen = {"expected_version": expected_version}
-    if action is Action.SUBMIT:
-        report = services.SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence, **seen)
-        row = services.submit(session, plan, actor, report, now=now)
-        message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
-    elif action in (Action.ACCEPT, Action.RETURN):
-        decision = services.Decision.ACCEPT if action is Action.ACCEPT else services.Decision.RETURN
-        review = services.ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note, **seen)
-        row = services.review(session, plan, actor, review, now=now)
-        message = f"Đã {'chấp nhận' if decision is services.Decision.ACCEPT else 'trả lại'} báo cáo."
-    elif action is Action.EXTEND:
-        if new_deadline is None:
-            raise services.InvalidInput.one("to", "gia hạn cần chọn hạn mới")
-        extension = services.ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note, **seen)
-        row = services.extend(session, plan, actor, extension, now=now)
-        message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
-    else:
-        waiver = services.Waive.parse(occurrence=occurrence_id, note=note, **seen)
-        row = services.waive(session, plan, actor, waiver, now=now)
-        message = "Đã miễn thực hiện."
-    label = State(row.state).label_for(request=is_request(plan, row.unit_code))
-    assert row.id is not None  # read from the database
-    return Recorded(
-        occurrence_id=row.id, unit=row.unit_code, section_unit=section_unit_of(plan, row.unit_code),
-        state_label=label,
-        message=f"Nhiệm vụ số {row.id} ({plan.unit_name(row.unit_code)}): {message} Trạng thái: {label}.",
-    )
+# the form's adapter (who records, one action through the services) is htx_tasks.services.form

@@ -23,7 +23,7 @@ from htx_tasks.config import Config
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
-from htx_tasks.services import InvalidInput, Refused
+from htx_tasks.services import InvalidInput, Refused, UnknownCode
 from htx_tasks.services.instants import beyond_horizon, instant_of
 from htx_tasks.services.plans import stored_statuses
 from htx_tasks.settings import SettingsError
@@ -60,13 +60,16 @@ def errors() -> Iterator[None]:
         for line in exc.problems:
             output.errors.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    except InvalidInput as exc:
+    except InvalidInput as exc:  # a value typed wrong: exit 2, the option named
         output.fail(exc.render(CLI_LABELS))
         raise typer.Exit(2) from None
-    except Refused as exc:
+    except UnknownCode as exc:  # a unit or duty code the plan does not hold: typed wrong, exit 2
+        output.fail(str(exc))
+        raise typer.Exit(2) from None
+    except Refused as exc:  # not allowed, or somebody decided first: exit 1, nothing written
         output.fail(str(exc))
         raise typer.Exit(1) from None
-    except (ValueError, KeyError) as exc:
+    except ValueError as exc:  # an option's or a file's value the parsers refused, in Vietnamese
         output.fail(str(exc.args[0]) if exc.args else str(exc))
         raise typer.Exit(2) from None
     except DATABASE_ERRORS as exc:  # what was committed stays; a pass run again resumes where this one stopped

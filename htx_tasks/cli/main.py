@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from sqlmodel import Session
 
-from htx_tasks import services
+from htx_tasks import clock, services
 from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, plans, registry, reporting, web
 from htx_tasks.cli.common import (
     ConfigOpt,
@@ -32,15 +32,14 @@ from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
 from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
-from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource, DutyOrigin
 from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.reports import outcome_report, status_rows
-from htx_tasks.services import Actor, via_cli
+from htx_tasks.services import Actor, passes, via_cli
 from htx_tasks.simulate import simulate as run_simulation
-from htx_tasks.store.db import session_scope, upgrade
+from htx_tasks.store.db import session_scope
 
 app = typer.Typer(
     help="Theo dõi thực hiện kế hoạch của UBND: hạn, nhắc việc, đôn đốc và báo cáo.",
@@ -129,11 +128,8 @@ def init(config: ConfigOpt = None) -> None:
         loaded = open_config(config)
         engine = open_engine(config, require_schema=False)
         # a database made before plans were stored followed the folder's first plan
-        previous = upgrade(engine, plan=next(iter(loaded.plans)))
-        with session_scope(engine) as session:
-            for plan in loaded.plans.values():
-                sync_plan(session, plan)
-        what = "Đã tạo" if previous is None else "Đã cập nhật"
+        done = passes.init_database(engine, list(loaded.plans.values()), now=clock.utcnow())
+        what = "Đã tạo" if done.previous is None else "Đã cập nhật"
         where = engine.url.render_as_string(hide_password=True)
         if len(loaded.plans) == 1:
             plan = loaded.plan
@@ -164,7 +160,7 @@ def tick(
         long_catch_up = within_horizon(at, config, force=force)
         engine = open_engine(config)
         # one pass for the office: every plan's due items advanced together (a draft or closed plan does nothing)
-        result = run_pass(engine, plans, at, progress=output.pass_progress if long_catch_up else None)
+        result = passes.run_pass(engine, plans, at, progress=output.pass_progress if long_catch_up else None)
         sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, channels=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,

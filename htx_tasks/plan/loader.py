@@ -11,6 +11,7 @@ from pathlib import Path
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.policy import Assignment, Policy, Target
 from htx_tasks.core.recurrence import Every
+from htx_tasks.core.refusals import UnknownCode
 from htx_tasks.plan.indicators import check_indicators
 from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, RegistryScope, Unit, UnitKind
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, parse_model
@@ -46,13 +47,13 @@ class Plan:
         try:
             return self.units[code]
         except KeyError:
-            raise KeyError(f"không có đơn vị '{code}' trong kế hoạch") from None
+            raise UnknownCode(f"không có đơn vị '{code}' trong kế hoạch") from None
 
     def duty(self, code: str) -> Duty:
         try:
             return self.duties[code]
         except KeyError:
-            raise KeyError(f"không có nhiệm vụ '{code}' trong kế hoạch") from None
+            raise UnknownCode(f"không có nhiệm vụ '{code}' trong kế hoạch") from None
 
     def current_holder(self, unit_code: str, on: dt.date) -> str:
         """Follow successions: who holds ``unit_code``'s duties on ``on``."""

@@ -52,7 +52,7 @@ from htx_tasks.services.decisions import (
     submit,
     waive,
 )
-from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
+from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused, UnknownCode
 from htx_tasks.services.inputs import (
     Command,
     Decision,
@@ -86,6 +86,7 @@ __all__ = [
     "ResolveNotice",
     "ReviewReport",
     "Role",
+    "UnknownCode",
     "SubmitReport",
     "Waive",
     "authorize",

@@ -158,10 +158,7 @@ def authorize(plan: Plan, actor: Actor, act: Act, *, owner: str | None, what: st
     """
     if actor.role is Role.UNIT:
         assert actor.unit is not None
-        try:
-            plan.unit(actor.unit)
-        except KeyError as exc:
-            raise Refused(str(exc.args[0])) from None
+        plan.unit(actor.unit)  # UnknownCode, a refusal, when the plan has no such unit
     if actor.role not in MAY[act]:
         if actor.role is Role.UNIT and act in (Act.ACCEPT, Act.RETURN):
             raise Refused(f"đơn vị '{actor.unit}' không được tự duyệt báo cáo; chỉ {COORDINATOR_ACTOR} "

@@ -245,11 +245,8 @@ def waive(session: Session, plan: Plan, actor: Actor, command: Waive, *, now: dt
 
 
 def open_case(session: Session, plan: Plan, actor: Actor, command: OpenCase, *, now: dt.datetime) -> Occurrence:
-    try:
-        duty = plan.duty(command.duty)
-        plan.unit(command.unit)
-    except KeyError as exc:
-        raise Refused(str(exc.args[0])) from None
+    duty = plan.duty(command.duty)  # UnknownCode, a refusal, for a code the plan does not hold
+    plan.unit(command.unit)
     if duty.recurrence.every is not Every.CASE:
         raise Refused(f"nhiệm vụ '{duty.code}' không phải loại tiếp nhận hồ sơ (case)")
     today, received = local_date(now), command.received

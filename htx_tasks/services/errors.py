@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from htx_tasks.core.refusals import Conflict, Refused, UnknownCode
 
-class Refused(Exception):
-    """An action that is not allowed, with the reason in Vietnamese. Nothing was written."""
-
-
-class Conflict(Refused):
-    """Somebody else decided first: the item is no longer in the state this action expects."""
+__all__ = ["Conflict", "FieldError", "InvalidInput", "Refused", "UnknownCode"]
 
 
 @dataclass(frozen=True)

@@ -119,10 +119,7 @@ def _source(actor: Actor) -> str:
 
 
 def _check_unit(plan: Plan, actor: Actor, act: Act, unit: str, today: dt.date) -> None:
-    try:
-        plan.unit(unit)
-    except KeyError as exc:
-        raise Refused(str(exc.args[0])) from None
+    plan.unit(unit)  # UnknownCode, a refusal, for a code the plan does not hold
     if notice := merged_notice(plan, unit, today):  # its old link, or anybody acting for it
         raise Refused(notice)
     if actor.role is Role.UNIT and actor.unit not in plan.units:

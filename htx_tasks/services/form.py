@@ -1,0 +1,88 @@
+"""The Prefect form "Ghi nhận kết quả": who records, and one action through the same services.
+
+The form names its actor by a code ("Người ghi nhận": a unit, or ``co-quan-thuong-truc``) and its
+action by what it shows (``followup.Action``); this module turns both into a service call. The
+flow (``flows.record``) only wires it and words the refusals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from htx_tasks.core.lifecycle import State
+from htx_tasks.followup import COORDINATOR_CHOICE, Action, section_unit_of
+from htx_tasks.plan.loader import Plan
+from htx_tasks.readings import is_request
+from htx_tasks.services import decisions
+from htx_tasks.services.actors import Actor
+from htx_tasks.services.errors import InvalidInput
+from htx_tasks.services.inputs import CODE_MAX, Decision, ExtendDeadline, ReviewReport, SubmitReport, Waive, clean_text
+from htx_tasks.store.models import Occurrence
+
+
+def form_actor(who: str, via: str) -> Actor:
+    """The actor the form's "Người ghi nhận" names: the coordinator, or a unit by its code."""
+    try:
+        who = clean_text(who, limit=CODE_MAX, multiline=False, required=True)
+    except ValueError as exc:
+        raise InvalidInput.one("actor", str(exc)) from None
+    if who == COORDINATOR_CHOICE:
+        return Actor.coordinator(via)
+    return Actor.of_unit(who, via)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    occurrence_id: int
+    unit: str  # the member unit that owns the occurrence
+    section_unit: str  # the Section III unit whose follow-up covers it
+    state_label: str
+    message: str
+
+
+def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: Actor,
+           note: str | None, evidence: str | None = None, new_deadline: object = None,
+           expected_version: int | None = None, now: dt.datetime) -> Recorded:
+    """Record one action through the same services as the CLI and the web app, as ``actor``.
+
+    A coordinator's decision (accept, return, extend, waive) carries the version the coordinator
+    saw (``expected_version``, the table's "Phiên bản"): the command models require it, and when
+    the occurrence changed since, the service refuses with "đã có người xử lý trước". A unit's
+    report from the form may omit it (a second report is refused by the item's state).
+
+    Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
+    (Vietnamese message); the caller's transaction then records nothing.
+    """
+    row: Occurrence
+    if action is Action.SUBMIT:
+        report = SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence,
+                                    expected_version=expected_version)
+        row = decisions.submit(session, plan, actor, report, now=now)
+        message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
+    elif action in (Action.ACCEPT, Action.RETURN):
+        decision = Decision.ACCEPT if action is Action.ACCEPT else Decision.RETURN
+        review = ReviewReport.parse(occurrence=occurrence_id, decision=decision, note=note,
+                                    expected_version=expected_version)
+        row = decisions.review(session, plan, actor, review, now=now)
+        message = f"Đã {'chấp nhận' if decision is Decision.ACCEPT else 'trả lại'} báo cáo."
+    elif action is Action.EXTEND:
+        if new_deadline is None:
+            raise InvalidInput.one("to", "gia hạn cần chọn hạn mới")
+        extension = ExtendDeadline.parse(occurrence=occurrence_id, to=new_deadline, note=note,
+                                         expected_version=expected_version)
+        row = decisions.extend(session, plan, actor, extension, now=now)
+        message = f"Đã gia hạn đến {row.deadline:%d/%m/%Y}."
+    else:
+        waiver = Waive.parse(occurrence=occurrence_id, note=note, expected_version=expected_version)
+        row = decisions.waive(session, plan, actor, waiver, now=now)
+        message = "Đã miễn thực hiện."
+    assert row.id is not None
+    label = State(row.state).label_for(request=is_request(plan, row.unit_code))
+    return Recorded(
+        occurrence_id=row.id, unit=row.unit_code, section_unit=section_unit_of(plan, row.unit_code),
+        state_label=label,
+        message=f"Nhiệm vụ số {row.id} ({plan.unit_name(row.unit_code)}): {message} Trạng thái: {label}.",
+    )
