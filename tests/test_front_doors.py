@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 
 from htx_tasks.core.refusals import Refused, UnknownCode
 from htx_tasks.core.zones import at_local
-from htx_tasks.plan.loader import Plan, load_plan
+from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.services import Actor, OpenCase, open_case, passes
 from htx_tasks.store.db import make_engine, session_scope
@@ -24,18 +24,6 @@ from htx_tasks.store.models import DutyRow, UnitRow
 
 NOW = at_local(dt.date(2026, 11, 2), 7, 30)
 CONFIG_DIR = Path(__file__).parents[1] / "config"
-
-
-@pytest.fixture(scope="module")
-def prefect_api():
-    """A temporary Prefect server for this module, flow heartbeats off."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (temporary_settings({PREFECT_SERVER_ANALYTICS_ENABLED: False}),
-          prefect_test_harness(server_startup_timeout=90),
-          temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})):
-        yield
 
 
 def test_plan_look_ups_raise_the_services_own_refusal(plan: Plan) -> None:
@@ -83,15 +71,9 @@ def test_the_cli_maps_a_code_typed_wrong_to_exit_2(run_cli, args, words) -> None
 
 
 def test_a_prefect_follow_up_of_a_mistyped_unit_fails_in_words_without_a_traceback(
-        prefect_api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        installed, caplog: pytest.LogCaptureFixture) -> None:
     from flows.units import follow_up_unit
 
-    monkeypatch.setenv("HTX_CONFIG_DIR", str(CONFIG_DIR))
-    monkeypatch.setenv("HTX_VAR_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("HTX_DATABASE_URL", f"sqlite:///{tmp_path / 'htx.db'}")
-    engine = make_engine(f"sqlite:///{tmp_path / 'htx.db'}")
-    passes.init_database(engine, load_plan(CONFIG_DIR), now=NOW)
-    engine.dispose()
     caplog.set_level(logging.INFO)
     state = follow_up_unit(unit="phuong-khong-co", now="2026-11-02T07:30", return_state=True)
     assert (state.type.value, state.name) == ("FAILED", "Tham số không hợp lệ")
