@@ -61,8 +61,9 @@ def test_the_front_reports_results_in_a_requests_words_and_the_coordinator_reads
     token = site.token(FRONT)
     page = client.get(f"/u/{token}/o/{item.id}").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # the version the page showed
     sent = client.post(f"/u/{token}/o/{item.id}/report", follow_redirects=True,
-                       data={"csrf": csrf, "note": "Đã tuyên truyền tại 12 khu dân cư",
+                       data={"csrf": csrf, "version": version, "note": "Đã tuyên truyền tại 12 khu dân cư",
                              "evidence_url": "https://example.org/ket-qua"})
     text = visible(sent.text)
     assert "Đã gửi thông tin kết quả. Cơ quan thường trực sẽ tiếp nhận" in text

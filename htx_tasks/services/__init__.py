@@ -24,7 +24,9 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
   decided first: "đã có người xử lý trước") and ``InvalidInput``. Nothing is written on any of
   them: the caller's transaction is rolled back, no audit row remains.
 - Entries: ``submit``, ``review``, ``extend``, ``waive``, ``open_case`` (``decisions``) and
-  ``resolve_notice`` (``notices``).
+  ``resolve_notice`` (``notices``); the system's own work: ``passes.init_database``,
+  ``passes.run_pass``, ``passes.follow_up``; the Prefect form's adapter: ``form.record``.
+- A code the plan does not hold raises ``UnknownCode`` (a ``Refused``) from the plan itself.
 
 Adding an action (the web app's "request extension", "decide extension"): add an ``Act`` and its
 roles to ``actors.MAY`` (the only permission table), a command model in ``inputs``, its starting
