@@ -105,7 +105,7 @@ def test_a_stale_page_or_a_missing_csrf_token_writes_nothing(site):
     assert no_csrf.status_code == 403
     stale = client.post(f"{url}/ack", data={**seen, "version": str(int(seen["version"]) - 1),
                                             "expected": "2026-12-21", "progress": "Đang làm"})
-    assert stale.status_code == 400 and "đã có người xử lý trước" in visible(stale.text)
+    assert stale.status_code == 409 and "đã có người xử lý trước" in visible(stale.text)
     with Session(site.engine) as session:
         assert session.exec(select(Acknowledgement)).all() == []
 
