@@ -137,32 +137,34 @@ def _in_period(period: Period):
 
 
 def _notes_of(session: Session, plan: Plan, period: Period, unit: str | None) -> list[Note]:
-    """The owner unit's reports in the period, newest first (at most five)."""
+    """The owner unit's reports on this plan's items in the period, newest first (at most five)."""
     if unit is None:
         return []
     start, end = _in_period(period)
     found = session.exec(select(Submission, Occurrence).join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
                          .where(Submission.unit_code == unit, Submission.submitted_at >= start,
-                                Submission.submitted_at < end)
+                                Submission.submitted_at < end, col(Occurrence.plan_code) == plan.meta.code)
                          .order_by(col(Submission.submitted_at).desc()).limit(5)).all()
     return [Note(plan.unit_name(s.unit_code), _ref(plan, o.duty_code), local_date(s.submitted_at), s.note, "báo cáo")
             for s, o in found]
 
 
 def _difficulties(session: Session, plan: Plan, period: Period) -> list[Note]:
-    """Reasons for extensions, and report notes that name a difficulty or a proposal."""
+    """Reasons for extensions, and report notes that name a difficulty or a proposal, on this plan's items."""
     start, end = _in_period(period)
     notes = []
     for event, occurrence in session.exec(
         select(AuditEvent, Occurrence).join(Occurrence, col(Occurrence.id) == AuditEvent.occurrence_id)
-        .where(AuditEvent.action == "extend", AuditEvent.at >= start, AuditEvent.at < end)
+        .where(AuditEvent.action == "extend", AuditEvent.at >= start, AuditEvent.at < end,
+               col(Occurrence.plan_code) == plan.meta.code)
         .order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
         notes.append(Note(plan.unit_name(occurrence.unit_code), _ref(plan, occurrence.duty_code),
                           local_date(event.at), event.reason or "", "xin gia hạn"))
     for submission, occurrence in session.exec(
         select(Submission, Occurrence).join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
-        .where(Submission.submitted_at >= start, Submission.submitted_at < end)
+        .where(Submission.submitted_at >= start, Submission.submitted_at < end,
+               col(Occurrence.plan_code) == plan.meta.code)
         .order_by(col(Submission.submitted_at), col(Submission.id))
     ).all():
         if DIFFICULTY.search(submission.note or ""):
