@@ -142,6 +142,19 @@ def open_plan(config: Path | None, code: str | None = None) -> Plan:
     return loaded.plan
 
 
+def active_plans(config: Path | None) -> dict[str, Plan]:
+    """The plans being followed, by code (their status in the database when they have one, else as
+    configured); every plan when none is."""
+    loaded = open_config(config)
+    ctx = context(config)
+    stored: dict[str, PlanStatus] = {}
+    if current_revision(ctx.engine) is not None:
+        with read_scope(ctx.engine) as session:
+            stored = stored_statuses(session)
+    active = {c: p for c, p in loaded.plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE}
+    return active or dict(loaded.plans)
+
+
 def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:
     return context(config).database(require_schema=require_schema)
 

@@ -8,7 +8,7 @@ import typer
 
 from htx_tasks import clock
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, context, errors, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, active_plans, context, errors, open_engine, open_plan
 from htx_tasks.links import COORDINATOR_SUBJECT, LinkMaker, revoke
 from htx_tasks.services import Refused
 from htx_tasks.store.db import session_scope
@@ -33,7 +33,8 @@ def serve(
         signer = ctx.signer()
         if signer is None:
             raise Refused(NO_KEY)
-        app = create_app(ctx.database(), ctx.plan, signer, settings=ctx.settings)
+        plans = active_plans(config)  # a unit's page shows its items of every plan being followed
+        app = create_app(ctx.database(), next(iter(plans.values())), signer, settings=ctx.settings, plans=plans)
         settings = ctx.settings
     port = port or settings.web_port
     output.say(f"Trang web: http://{host}:{port} (Ctrl-C để dừng)")

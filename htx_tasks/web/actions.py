@@ -17,11 +17,12 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.links import Link, Role
+from htx_tasks.plan.loader import Plan
 from htx_tasks.services import Actor, Attachment, Conflict, InvalidInput, Refused, via_link
 from htx_tasks.services.acknowledgements import Acknowledge
 from htx_tasks.services.acknowledgements import acknowledge as acknowledge_item
 from htx_tasks.services.extensions import DecideExtension, RequestExtension, decide_extension, request_extension
-from htx_tasks.store.answers import EvidenceFile
+from htx_tasks.store.answers import EvidenceFile, ExtensionRequest
 from htx_tasks.store.db import session_scope
 from htx_tasks.web import evidence
 from htx_tasks.web.deps import Web
@@ -69,6 +70,11 @@ def actor_of(link: Link) -> Actor:
     return Actor.coordinator(via) if link.role is Role.COORDINATOR else Actor.of_unit(link.subject, via)
 
 
+def _plan_of_request(web: Web, session: Session, request_id: int) -> Plan:
+    asked = session.get(ExtensionRequest, request_id) if 0 < request_id < 2**31 else None
+    return web.plan_for(session, asked.occurrence_id) if asked is not None else web.plan
+
+
 def evidence_file(session: Session, file_id: int) -> EvidenceFile | None:
     return session.get(EvidenceFile, file_id) if 0 < file_id < 2**31 else None
 
@@ -79,7 +85,8 @@ def report(web: Web, request: Request, link: Link, command: services.SubmitRepor
     attachments = [Attachment(sha256=f.sha256, name=f.name, kind=f.kind, size=len(f.data)) for f in files]
     try:
         with session_scope(web.engine) as session:
-            services.submit(session, web.plan, actor_of(link), command, now=web.now(), attachments=attachments)
+            services.submit(session, web.plan_for(session, command.occurrence), actor_of(link), command, now=web.now(),
+                            attachments=attachments)
             for checked in files:  # the rows are written: their bytes go to disk before the commit
                 path, new = evidence.store(web.evidence_root, checked)
                 if new:
@@ -97,7 +104,7 @@ def report(web: Web, request: Request, link: Link, command: services.SubmitRepor
 def ask_for_time(web: Web, request: Request, link: Link, command: RequestExtension) -> None:
     try:
         with session_scope(web.engine) as session:
-            request_extension(session, web.plan, actor_of(link), command, now=web.now())
+            request_extension(session, web.plan_for(session, command.occurrence), actor_of(link), command, now=web.now())
             web.audit(session, request, link, "request_extension", command.occurrence, "done",
                       command.proposed.isoformat())
     except Refused as exc:
@@ -107,7 +114,7 @@ def ask_for_time(web: Web, request: Request, link: Link, command: RequestExtensi
 def acknowledge(web: Web, request: Request, link: Link, command: Acknowledge) -> None:
     try:
         with session_scope(web.engine) as session:
-            acknowledge_item(session, web.plan, actor_of(link), command, now=web.now())
+            acknowledge_item(session, web.plan_for(session, command.occurrence), actor_of(link), command, now=web.now())
             web.audit(session, request, link, "acknowledge", command.occurrence, "done", command.expected.isoformat())
     except Refused as exc:
         raise refusal(exc, {"note": "Tiến độ thực hiện"}) from None
@@ -116,7 +123,7 @@ def acknowledge(web: Web, request: Request, link: Link, command: Acknowledge) ->
 def review(web: Web, request: Request, link: Link, command: services.ReviewReport) -> None:
     try:
         with session_scope(web.engine) as session:
-            services.review(session, web.plan, actor_of(link), command, now=web.now())
+            services.review(session, web.plan_for(session, command.occurrence), actor_of(link), command, now=web.now())
             web.audit(session, request, link, command.decision.value, command.occurrence, "done")
     except Refused as exc:
         raise refusal(exc) from None
@@ -125,7 +132,8 @@ def review(web: Web, request: Request, link: Link, command: services.ReviewRepor
 def decide(web: Web, request: Request, link: Link, command: DecideExtension) -> None:
     try:
         with session_scope(web.engine) as session:
-            decided = decide_extension(session, web.plan, actor_of(link), command, now=web.now())
+            plan = _plan_of_request(web, session, command.request)
+            decided = decide_extension(session, plan, actor_of(link), command, now=web.now())
             web.audit(session, request, link, "approve_extension" if command.approve else "refuse_extension",
                       decided.occurrence_id, "done")
     except Refused as exc:

@@ -35,12 +35,13 @@ def page_environment() -> Environment:
 
 
 def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings,
-               now: Callable[[], dt.datetime] = clock.utcnow) -> FastAPI:
+               now: Callable[[], dt.datetime] = clock.utcnow, plans: dict[str, Plan] | None = None) -> FastAPI:
     """The app on ``settings`` (evidence folder and size, rates per hour, the login's limits); its
-    transactions give up waiting for a lock after ``settings.web_lock_wait`` seconds (a 503 page)."""
+    transactions give up waiting for a lock after ``settings.web_lock_wait`` seconds (a 503 page).
+    ``plans``: every plan whose items the pages show, by code (default: ``plan`` alone)."""
     posts = {Role.UNIT: settings.unit_posts_per_hour, Role.COORDINATOR: settings.coordinator_posts_per_hour}
     web = Web(engine=bounded(engine, lock_wait=settings.web_lock_wait), plan=plan, signer=signer, settings=settings,
-              now=now, pages=page_environment(),
+              now=now, pages=page_environment(), plans=dict(plans or {}),
               limits={role.value: RateLimit(per_hour, now) for role, per_hour in posts.items()})
     max_upload = web.max_upload
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)

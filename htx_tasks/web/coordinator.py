@@ -36,12 +36,12 @@ def router(web: Web) -> APIRouter:
         with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.COORDINATOR)
             now = web.now()
-            reviews, extensions = review_queue(session, web.plan, now), extension_queue(session, web.plan, now)
+            reviews, extensions = review_queue(session, web.plans, now), extension_queue(session, web.plans, now)
             registry = [line for line in upkeep_lines(session, web.plan, local_date(now))
                         if line.standing and line.standing.freshness is not Freshness.CURRENT]
             registry.sort(key=lambda line: line.standing is None or line.standing.freshness is not Freshness.STALE)  # stale first
             events = security_events(session, web.plan)
-            in_hand = acknowledged(session, web.plan, now)
+            in_hand = acknowledged(session, web.plans, now)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -24,6 +24,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import Occurrence
 from htx_tasks.web.guard import CSRF_COOKIE, RateLimit, new_csrf_cookie
 
 log = logging.getLogger("htx_tasks.web.audit")
@@ -64,6 +65,20 @@ class Web:
     now: Callable[[], dt.datetime]
     limits: dict[str, RateLimit]
     pages: Environment
+    plans: dict[str, Plan] = field(default_factory=dict)  # every plan shown, by code; ``plan`` is the main one
+
+    def __post_init__(self) -> None:
+        if not self.plans:
+            self.plans = {self.plan.meta.code: self.plan}
+
+    def plan_of(self, code: str) -> Plan:
+        """The plan an item belongs to, read under its own duties (the main plan for an unknown code)."""
+        return self.plans.get(code, self.plan)
+
+    def plan_for(self, session: Session, occurrence_id: int) -> Plan:
+        """The plan of the item ``occurrence_id`` (the main plan when there is no such item: the service refuses)."""
+        row = session.get(Occurrence, occurrence_id) if 0 < occurrence_id < 2**31 else None
+        return self.plan_of(row.plan_code) if row is not None else self.plan
 
     @property
     def evidence_root(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -56,6 +57,7 @@ class ItemView:
     files: list[EvidenceFile] = field(default_factory=list)
     acknowledgement: Acknowledgement | None = None  # the unit's latest "đã nhận, đang thực hiện"
     period_line: str = ""  # "Kỳ: quý I/2027", "Hồ sơ: HTX-DAT-07"; empty for a one-off duty
+    plan_title: str = ""  # the item's plan, shown when the office follows several plans
 
     @property
     def can_report(self) -> bool:
@@ -95,12 +97,39 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
     return view
 
 
-def unit_items(session: Session, plan: Plan, unit: str, now: dt.datetime) -> list[ItemView]:
-    """The unit's open obligations and reports awaiting review, soonest deadline first."""
+@dataclass(frozen=True)
+class PlanItems:
+    """One plan's part of a page: its title and its items."""
+
+    title: str
+    items: list[ItemView]
+
+
+def _views(session: Session, plans: Mapping[str, Plan], rows, now: dt.datetime) -> list[ItemView]:
+    """Each row read under its own plan's duties (rows of a plan not shown are left out); the plan's
+    title on each when there are several plans."""
+    views = []
+    for row in rows:
+        plan = plans.get(row.plan_code)
+        if plan is not None:
+            view = item_view(session, plan, row, now)
+            view.plan_title = plan.meta.short_title if len(plans) > 1 else ""
+            views.append(view)
+    return views
+
+
+def unit_items(session: Session, plans: Mapping[str, Plan], unit: str, now: dt.datetime) -> list[PlanItems]:
+    """The unit's open obligations and reports awaiting review in every plan, each under its own
+    plan (in the order of ``plans``), soonest deadline first; plans with nothing for the unit left out."""
     rows = session.exec(select(Occurrence).where(
-        Occurrence.unit_code == unit, col(Occurrence.state).in_(SHOWN)
+        Occurrence.unit_code == unit, col(Occurrence.state).in_(SHOWN), col(Occurrence.plan_code).in_(list(plans))
     ).order_by(col(Occurrence.deadline), col(Occurrence.id))).all()
-    return [item_view(session, plan, row, now) for row in rows]
+    groups = []
+    for code, plan in plans.items():
+        items = _views(session, {code: plan}, [r for r in rows if r.plan_code == code], now)
+        if items:
+            groups.append(PlanItems(plan.meta.short_title, items))
+    return groups
 
 
 @dataclass(frozen=True)
@@ -128,27 +157,27 @@ def history(session: Session, plan: Plan, occurrence_id: int) -> list[HistoryLin
     return [line for _, line in lines]
 
 
-def review_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+def review_queue(session: Session, plans: Mapping[str, Plan], now: dt.datetime) -> list[ItemView]:
     rows = session.exec(select(Occurrence).where(Occurrence.state == State.SUBMITTED.value)
                         .order_by(col(Occurrence.submitted_at), col(Occurrence.id))).all()
-    return [item_view(session, plan, row, now) for row in rows]
+    return _views(session, plans, rows, now)
 
 
-def acknowledged(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+def acknowledged(session: Session, plans: Mapping[str, Plan], now: dt.datetime) -> list[ItemView]:
     """Open items whose unit said it has the work in hand, the latest word first (the coordinator's page)."""
     rows = session.exec(select(Occurrence).join(Acknowledgement, col(Acknowledgement.occurrence_id) == Occurrence.id)
                         .where(col(Occurrence.state).in_(SHOWN)).order_by(col(Acknowledgement.id).desc())).all()
     unique: dict[int | None, Occurrence] = {}
     for row in rows:  # each item once, where its latest acknowledgement puts it
         unique.setdefault(row.id, row)
-    return [item_view(session, plan, row, now) for row in unique.values()]
+    return _views(session, plans, unique.values(), now)
 
 
-def extension_queue(session: Session, plan: Plan, now: dt.datetime) -> list[ItemView]:
+def extension_queue(session: Session, plans: Mapping[str, Plan], now: dt.datetime) -> list[ItemView]:
     rows = session.exec(select(Occurrence).join(ExtensionRequest, col(ExtensionRequest.occurrence_id) == Occurrence.id)
                         .where(ExtensionRequest.decision == ExtensionDecision.PENDING, col(Occurrence.state).in_(SHOWN))
                         .order_by(col(ExtensionRequest.requested_at))).all()
-    return [item_view(session, plan, row, now) for row in rows]
+    return _views(session, plans, rows, now)
 
 
 @dataclass(frozen=True)

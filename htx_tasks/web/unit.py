@@ -49,8 +49,10 @@ def router(web: Web) -> APIRouter:
         with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
             row = own_item(web, session, link, occurrence_id)
-            view = item_view(session, web.plan, row, web.now())
-            lines = history(session, web.plan, occurrence_id)
+            plan = web.plan_of(row.plan_code)  # the item read under its own plan's duties
+            view = item_view(session, plan, row, web.now())
+            view.plan_title = plan.meta.short_title if len(web.plans) > 1 else ""
+            lines = history(session, plan, occurrence_id)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
@@ -67,10 +69,10 @@ def router(web: Web) -> APIRouter:
     def unit_page(request: Request, token: str) -> Response:
         with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
-            items = unit_items(session, web.plan, link.subject, web.now())
+            groups = unit_items(session, web.plans, link.subject, web.now())
             registry = unit_upkeep(session, web.plan, link.subject, local_date(web.now()))
             _, fresh = web.csrf_for(request, link)  # the cookie the item pages' forms will need
-        response = web.render("unit.html", token=token, items=items, unit_name=web.plan.unit_name(link.subject),
+        response = web.render("unit.html", token=token, groups=groups, unit_name=web.plan.unit_name(link.subject),
                               registry=registry, classes=FRESHNESS_CLASS,
                               words=wording.unit_words(request=is_request(web.plan, link.subject)))
         return web.with_cookie(response, fresh)
