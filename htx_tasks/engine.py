@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Row, select, update
 from sqlmodel import Session, col
 
-from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance
+from htx_tasks.briefing import held_for_briefing, record_briefing
+from htx_tasks.core.lifecycle import ACTIVE, Event, Kind, Snapshot, State, advance, closes_at
 from htx_tasks.core.policy import Assignment, Target
 from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
 from htx_tasks.core.zones import local_date
@@ -108,6 +109,8 @@ def run_pass(engine: Engine, plan: Plan | Sequence[Plan], now: dt.datetime, *, u
             progress(result)
         if done < BATCH:
             break
+    with session_scope(engine) as session:
+        result.notifications += record_briefing(session, plan, now)
     return result
 
 
@@ -289,17 +292,22 @@ def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) 
     return out
 
 
-def snapshot_of(row: Occurrence | Row) -> Snapshot:
+def snapshot_of(row: Occurrence | Row, plan: Plan | None = None) -> Snapshot:
+    """What the lifecycle needs of a row; with ``plan``, also when it closes as missed."""
+    closing = None
+    if plan is not None:
+        policy = plan.policy_for(row.duty_code, row.unit_code)
+        closing = closes_at(row.deadline, plan.next_due(row.duty_code, row.period_key), policy)
     return Snapshot(
         opened_at=row.opened_at, deadline=row.deadline, state=State(row.state),
         escalation_level=row.escalation_level, last_action_at=row.last_action_at,
-        submitted_at=row.submitted_at,
+        submitted_at=row.submitted_at, closes_at=closing,
     )
 
 
 DUE_COLUMNS = tuple(OCCURRENCE.c[name] for name in (  # what advancing needs of a due row
-    "id", "plan_code", "duty_code", "unit_code", "opened_at", "deadline", "state", "escalation_level", "last_action_at",
-    "submitted_at", "version",
+    "id", "plan_code", "duty_code", "unit_code", "opened_at", "deadline", "state", "escalation_level",
+    "last_action_at", "submitted_at", "version", "period_key",
 ))
 
 
@@ -337,6 +345,7 @@ class Advances:
     updates: Columns = field(default_factory=lambda: columns(UPDATE_COLUMNS))
     audits: Columns = field(default_factory=lambda: columns(AUDIT_COLUMNS))
     outbox: Columns = field(default_factory=lambda: columns(NOTIFICATION_COLUMNS))
+    closed: list[int] = field(default_factory=list)  # closed by the clock (missed): their closing time is set
 
 
 def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, result: PassResult) -> Advances:
@@ -348,7 +357,7 @@ def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, res
     for row in rows:
         try:
             own = plans[row.plan_code]
-            step = advance(snapshot_of(row), own.policy_for(row.duty_code, row.unit_code), own.calendar, now)
+            step = advance(snapshot_of(row, own), own.policy_for(row.duty_code, row.unit_code), own.calendar, now)
         except Exception as exc:  # one bad item never stops a pass
             log.exception("occurrence %s could not be advanced", row.id)
             result.failed.append((row.id, str(exc)))
@@ -357,7 +366,10 @@ def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, res
         if step.due:
             notices.add(row, step.due)
         if step.state.value != row.state:
-            _append(out.audits, row.id, row.state, step.state.value, state_reason(step.state, row))
+            _append(out.audits, row.id, row.state, step.state.value,
+                    state_reason(step.state, row, plans[row.plan_code]))
+            if step.state is State.MISSED:
+                out.closed.append(row.id)
         _append(out.updates, row.id, row.version, step.state.value, step.escalation_level, step.last_action_at,
                 step.next_action_at)
     return out
@@ -391,8 +403,10 @@ class _Notices:
                 continue
             self.result.events[event.kind.value] += 1
             key = (event.kind, event.level, event.target, row.unit_code, row.plan_code, row.duty_code)
-            if key not in self.told:
-                self.told[key] = recipients(self.plans[row.plan_code], event, row, self.today)
+            if key not in self.told:  # leadership's own notices wait for the weekly briefing
+                own = self.plans[row.plan_code]
+                self.told[key] = [r for r in recipients(own, event, row, self.today)
+                                  if not held_for_briefing(own, r, row.duty_code, row.unit_code)]
             told += ((event, recipient) for recipient in self.told[key])
         newest: dict[str, dt.datetime] = {}
         for event, recipient in told:
@@ -417,10 +431,17 @@ def write_advances(session: Session, advances: Advances, now: dt.datetime) -> in
     insert_audits(session, advances.audits, at=now, actor=ENGINE_ACTOR, action="clock")
     inserted = insert_notifications(session, advances.outbox)
     update_occurrences(session, advances.updates)
+    for start in range(0, len(advances.closed), 500):
+        session.execute(update(Occurrence).where(col(Occurrence.id).in_(advances.closed[start:start + 500]))
+                        .values(closed_at=now).execution_options(synchronize_session=False))
     return inserted
 
 
-def state_reason(state: State, row: Occurrence | Row) -> str:
+def state_reason(state: State, row: Occurrence | Row, plan: Plan | None = None) -> str:
+    if state is State.MISSED:
+        following = plan.next_due(row.duty_code, row.period_key) if plan else None
+        when = f" (hạn {following:%d/%m/%Y})" if following else ""
+        return f"Không báo cáo: đã đến hạn báo cáo kỳ sau{when}; kỳ này thôi đôn đốc"
     if state in (State.OVERDUE, State.ESCALATED):
         return f"Quá hạn {row.deadline:%d/%m/%Y}"
     if state is State.DUE_SOON:

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.recurrence import Every
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.core.zones import at_local, local
+from htx_tasks.delivery.noise import Noise, measure
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services import Actor, OpenCase, open_case
@@ -45,6 +47,13 @@ class Simulation:
     end: dt.date
     events: list[SimEvent]
     opened: list[dict]
+    briefings: list[tuple[dt.datetime, str]] = dataclasses.field(default_factory=list)  # (local time, recipient)
+
+    def noise(self, plan: Plan) -> list[Noise]:
+        """Per person, what the simulated year asks of them (``delivery.noise``)."""
+        rows: list[tuple[dt.datetime, str, int | None]] = [(e.at, e.recipient, e.occurrence) for e in self.events]
+        rows += [(at, recipient, None) for at, recipient in self.briefings]
+        return measure(plan, rows, self.start, self.end)
 
     def coverage(self, plan: Plan) -> dict:
         units = {e.unit for e in self.events}
@@ -91,13 +100,19 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
                 for n, o in rows
                 if o.id is not None and start <= local(n.due_at).date() <= end  # an id: read from the database
             ]
+            briefings = [
+                (local(n.due_at), n.recipient)
+                for n in session.exec(select(Notification).where(Notification.kind == Kind.BRIEFING.value)
+                                      .order_by(Notification.due_at, Notification.id))
+                if start <= local(n.due_at).date() <= end
+            ]
             opened = [
                 {"occurrence": o.id, "unit": o.unit_code, "duty": o.duty_code, "period": o.period_label,
                  "deadline": o.deadline.isoformat(), "opened_at": local(o.opened_at).isoformat()}
                 for o in session.exec(select(Occurrence).order_by(col(Occurrence.id)))
             ]
         engine.dispose()
-    return Simulation(start, end, events, opened)
+    return Simulation(start, end, events, opened, briefings)
 
 
 def _open_sample_cases(engine, plan: Plan, start: dt.date, now: dt.datetime) -> None:

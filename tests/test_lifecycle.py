@@ -68,16 +68,17 @@ Q1_EVENTS = [
     (M("2027-03-23"), OVERDUE, 0, UNIT, 0),  # next working day after the deadline
     (M("2027-03-25"), ESCALATION, 1, COORDINATOR, 0),  # after 2 full working days overdue
     (M("2027-03-30"), ESCALATION, 2, LEADERSHIP, 0),  # after 5 full working days overdue
-    (M("2027-04-06"), REPEAT, 2, LEADERSHIP, 1),  # weekly while still overdue
-    (M("2027-04-13"), REPEAT, 2, LEADERSHIP, 2),
-    (M("2027-04-20"), REPEAT, 2, LEADERSHIP, 3),
-    (M("2027-04-27"), REPEAT, 2, LEADERSHIP, 4),
-    (M("2027-05-04"), REPEAT, 2, LEADERSHIP, 5),
+    # the unit alone is told again: the backoff's 10th working day (2 and 5 are the escalation days,
+    # which tell the unit too), then monthly, 4 repeats in all
+    (M("2027-04-06"), REPEAT, 2, UNIT, 1),  # 11th working day after 22/3: 10 whole days overdue
+    (M("2027-05-06"), REPEAT, 2, UNIT, 2),  # 30 days later
+    (M("2027-06-07"), REPEAT, 2, UNIT, 3),  # 5/6 is a Saturday
+    (M("2027-07-05"), REPEAT, 2, UNIT, 4),
 ]
 
 
 def test_events_of_a_quarterly_report_in_order(default_policy: Policy) -> None:
-    assert first(Q1, default_policy, len(Q1_EVENTS)) == Q1_EVENTS
+    assert first(Q1, default_policy, len(Q1_EVENTS) + 5) == Q1_EVENTS  # then nothing more: the cap
 
 
 def test_events_across_tet_fall_on_working_days(default_policy: Policy) -> None:
@@ -94,17 +95,18 @@ def test_events_across_tet_fall_on_working_days(default_policy: Policy) -> None:
     ]
 
 
-def test_weekly_repeats_skip_days_off(default_policy: Policy) -> None:
-    # due Thursday 1/4/2027: leadership hears on Friday 9/4; a week later is Hùng Kings' day
+def test_backoff_repeats_skip_days_off(default_policy: Policy) -> None:
+    # due Thursday 1/4/2027: leadership's step on Friday 9/4; the 10th working day skips Hùng Kings' day
     snapshot = Snapshot(opened_at=L("2027-03-01"), deadline=D("2027-04-01"), state=State.OPEN)
-    got = first(snapshot, default_policy, 11)
+    got = first(snapshot, default_policy, 20)
     assert got[5:] == [
         (M("2027-04-02"), OVERDUE, 0, UNIT, 0),
         (M("2027-04-06"), ESCALATION, 1, COORDINATOR, 0),
         (M("2027-04-09"), ESCALATION, 2, LEADERSHIP, 0),
-        (M("2027-04-19"), REPEAT, 2, LEADERSHIP, 1),  # 16/4 Giỗ Tổ Hùng Vương → Monday
-        (M("2027-04-23"), REPEAT, 2, LEADERSHIP, 2),
-        (M("2027-05-04"), REPEAT, 2, LEADERSHIP, 3),  # 30/4, 1/5 (Saturday), 3/5 substitute
+        (M("2027-04-19"), REPEAT, 2, UNIT, 1),  # 16/4 Giỗ Tổ Hùng Vương is not counted
+        (M("2027-05-19"), REPEAT, 2, UNIT, 2),
+        (M("2027-06-18"), REPEAT, 2, UNIT, 3),
+        (M("2027-07-19"), REPEAT, 2, UNIT, 4),  # 18/7 is a Sunday
     ]
 
 
@@ -136,6 +138,7 @@ def test_request_assignment_never_reaches_leadership_and_recalls_at_most_monthly
     assert policy.repeat_every_days == 30  # request_repeat_every_days, not the weekly default
     snapshot = Snapshot(opened_at=L("2027-01-01"), deadline=D("2027-06-10"), state=State.OPEN)
     got = list(islice(events(snapshot, policy, CAL), 12))
+    assert len(got) == 8  # no backoff for a request, 4 recalls at most
     assert all(e.target is not LEADERSHIP for e in got)
     assert max(e.level for e in got) == 1
     assert [(e.at, e.kind, e.level, e.target) for e in got[:6]] == [
@@ -143,8 +146,8 @@ def test_request_assignment_never_reaches_leadership_and_recalls_at_most_monthly
         (M("2027-06-03"), REMINDER, -1, UNIT),  # one gentle reminder, a week before the date
         (M("2027-06-11"), OVERDUE, 0, UNIT),
         (M("2027-06-15"), ESCALATION, 1, COORDINATOR),  # the coordinator's note for liaison
-        (M("2027-07-15"), REPEAT, 1, COORDINATOR),  # then at most monthly
-        (M("2027-08-16"), REPEAT, 1, COORDINATOR),  # 14/8 is a Saturday
+        (M("2027-07-15"), REPEAT, 1, UNIT),  # then at most monthly, to the organisation alone
+        (M("2027-08-16"), REPEAT, 1, UNIT),  # 14/8 is a Saturday
     ]
     for n, repeat in enumerate(got[4:], start=1):  # the n-th recall: 30·n days after the note, moved to a working day
         assert 0 <= (clock_local(repeat.at).date() - D("2027-06-15") - dt.timedelta(days=30 * n)).days <= 3
@@ -160,9 +163,10 @@ def test_nobody_is_escalated_to_itself(plan) -> None:
     assert [(s.after_working_days, s.to) for s in own.escalation] == [(0, UNIT), (5, LEADERSHIP)]
     assert plan.skipped_steps("kt-thanh-lap-htx", "phong-kinh-te") == [COORDINATOR]
     assert plan.skipped_steps("qldt-theo-doi-htx", "phong-quan-ly-do-thi") == []
-    got = first(Q1, own, 6)
+    got = first(Q1, own, 7)
     assert [(at, kind, level, target) for at, kind, level, target, _ in got[4:]] == [
         (M("2027-03-23"), OVERDUE, 0, UNIT),
+        (M("2027-03-25"), REPEAT, 0, UNIT),  # the backoff's 2nd working day: no step tells the unit then
         (M("2027-03-30"), ESCALATION, 1, LEADERSHIP),  # same day as for any other unit
     ]
 
@@ -174,7 +178,7 @@ def test_case_duty_policy_overrides_the_default(plan) -> None:
     assert [(s.after_working_days, s.to) for s in policy.escalation] == [
         (0, UNIT), (1, COORDINATOR), (3, LEADERSHIP)
     ]
-    assert policy.repeat_every_days == 2
+    assert (policy.repeat_after_working_days, policy.repeat_every_days) == ([1, 3, 5], 7)
     assert policy.work_start == dt.time(7, 30)  # inherited from the default
     snapshot = Snapshot(opened_at=L("2027-03-18", 9), deadline=D("2027-03-23"), state=State.OPEN)
     assert first(snapshot, policy, 9) == [
@@ -184,9 +188,9 @@ def test_case_duty_policy_overrides_the_default(plan) -> None:
         (M("2027-03-24"), OVERDUE, 0, UNIT, 0),
         (M("2027-03-25"), ESCALATION, 1, COORDINATOR, 0),
         (M("2027-03-29"), ESCALATION, 2, LEADERSHIP, 0),
-        (M("2027-03-31"), REPEAT, 2, LEADERSHIP, 1),
-        (M("2027-04-02"), REPEAT, 2, LEADERSHIP, 2),
-        (M("2027-04-05"), REPEAT, 2, LEADERSHIP, 3),  # Sunday 4/4 → Monday
+        (M("2027-03-31"), REPEAT, 2, UNIT, 1),  # 5 working days (1 and 3 are the escalation days)
+        (M("2027-04-07"), REPEAT, 2, UNIT, 2),  # then weekly
+        (M("2027-04-14"), REPEAT, 2, UNIT, 3),
     ]
 
 
@@ -240,7 +244,9 @@ def _snap(state: State = State.OPEN, level: int = -1, last: dt.datetime | None =
         pytest.param(_snap(State.ESCALATED, 1, M("2027-03-25")), M("2027-03-30"), [ESCALATION],
                      State.ESCALATED, 2, M("2027-04-06"), id="leadership"),
         pytest.param(_snap(State.ESCALATED, 2, M("2027-03-30")), M("2027-04-06"), [REPEAT], State.ESCALATED,
-                     2, M("2027-04-13"), id="weekly-repeat"),
+                     2, M("2027-05-06"), id="backoff-then-monthly"),
+        pytest.param(_snap(State.ESCALATED, 2, M("2027-07-05")), M("2027-08-05"), [], State.ESCALATED,
+                     2, None, id="capped: nothing more"),
         pytest.param(_snap(), L("2027-03-30", 8),
                      [ASSIGNED, REMINDER, REMINDER, REMINDER, OVERDUE, ESCALATION, ESCALATION],
                      State.ESCALATED, 2, M("2027-04-06"), id="catch-up-after-missed-passes"),
@@ -262,7 +268,7 @@ def test_advance_returns_due_events_state_and_next_action(default_policy, snapsh
 
 
 @pytest.mark.parametrize(
-    "state", [State.SUBMITTED, State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED]
+    "state", [State.SUBMITTED, State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED, State.MISSED]
 )
 def test_advance_leaves_inactive_occurrences_alone(default_policy, state: State) -> None:
     snapshot = _snap(state, 2, M("2027-03-30"))
@@ -290,7 +296,7 @@ def test_passes_at_every_hour_yield_each_event_once_in_order(default_policy) -> 
 def test_next_action_at_is_never_in_the_past(default_policy) -> None:
     snapshot = _snap()
     now = L("2027-01-01")
-    while now <= L("2027-04-15"):
+    while now <= L("2027-07-01"):
         step = advance(snapshot, default_policy, CAL, now)
         assert step.next_action_at is not None and step.next_action_at > now
         snapshot = Snapshot(opened_at=snapshot.opened_at, deadline=snapshot.deadline, state=step.state,
@@ -312,6 +318,7 @@ def test_next_action_at_is_never_in_the_past(default_policy) -> None:
         (State.ESCALATED, None, L("2027-04-01"), Outcome.PENDING_OVERDUE),
         (State.WAIVED, None, L("2027-04-01"), None),
         (State.SUCCEEDED, None, L("2027-04-01"), None),
+        (State.MISSED, None, L("2027-07-01"), Outcome.PENDING_OVERDUE),  # "Không báo cáo" counts as missed
     ],
 )
 def test_outcome_puts_each_occurrence_in_one_of_four_classes(state, submitted_at, now, expected) -> None:

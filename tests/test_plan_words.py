@@ -123,16 +123,23 @@ def test_requests_are_recalled_at_most_monthly(db_engine, plan, var) -> None:
 def test_the_coordinators_own_overdue_work_goes_to_leadership_and_says_why(db_engine, plan, var) -> None:
     for day in ("2026-11-02", "2026-12-22", "2026-12-24", "2026-12-29"):
         tick(db_engine, plan, M(day), var)
+    # leadership hears at its weekly briefing: Monday 04/01/2027, not on Tuesday 29/12
+    assert not [m for m in inbox(var, "leadership") if "\nPhòng Kinh tế (" in m]
+    tick(db_engine, plan, M("2027-01-04"), var)
     with Session(db_engine) as session:
         own = {o.id for o in session.exec(select(Occurrence).where(Occurrence.unit_code == "phong-kinh-te"))}
+        told = {n.due_at for n in session.exec(select(Notification).where(
+            Notification.occurrence_id.in_(own), Notification.recipient == "leadership"))}
         to_coordinator = session.exec(select(Notification).where(
             Notification.occurrence_id.in_(own), Notification.recipient == "coordinator")).all()
     assert own and to_coordinator == []  # Phòng Kinh tế is never "escalated" to itself
+    assert told == {M("2027-01-04")}
     (report,) = [m for m in inbox(var, "leadership") if "\nPhòng Kinh tế (3 nhiệm vụ)" in m]
     assert report.startswith("[KH thực hiện CTr 46-CTr/TU] Báo cáo lãnh đạo: ")
     (own_block,) = [b for b in report.split("\n\n") if b.startswith("Phòng Kinh tế (3 nhiệm vụ)")]
     assert own_block.count("Không qua bước báo cơ quan thường trực vì Phòng Kinh tế chính là cơ quan thường trực.") == 3
-    assert own_block.count("quá hạn 5 ngày làm việc") == 3  # the leadership step kept its own threshold
+    # the leadership step kept its own threshold (5 working days: 29/12); read on Monday 04/01, 8 days
+    assert own_block.count("quá hạn 8 ngày làm việc") == 3
     assert "Không qua bước" not in report.replace(own_block, "")  # other units went through the coordinator
 
 
@@ -251,8 +258,10 @@ def test_titles_name_this_plan_and_what_the_message_is(db_engine, plan, var) -> 
         tick(db_engine, plan, M(day), var)
     titles = {m.splitlines()[0] for f in (var / "inbox").glob("*.txt") for m in inbox(var, f.stem)}
     assert all(t.startswith("[KH thực hiện CTr 46-CTr/TU] ") for t in titles)
-    kinds = {t.split("] ", 1)[1].split(":", 1)[0] for t in titles}
-    assert kinds == {"Nhắc việc", "Đề nghị phối hợp", "Trao đổi", "Đôn đốc", "Báo cáo lãnh đạo", "Để phối hợp"}
+    # one message per person: Phòng Kinh tế's title names each of its sections ("Đôn đốc: …; Để phối hợp: …")
+    kinds = {p.split(":", 1)[0] for t in titles for p in t.split("] ", 1)[1].split("; ") if ":" in p}
+    assert kinds == {"Nhắc việc", "Đề nghị phối hợp", "Trao đổi", "Đôn đốc", "Báo cáo lãnh đạo", "Để phối hợp",
+                     "Tổng hợp tuần"}
     for f in (var / "inbox").glob("*.txt"):
         for message in inbox(var, f.stem):
             assert message.count("Đầu mối theo dõi:") == 1

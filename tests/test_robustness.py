@@ -61,7 +61,8 @@ def test_a_pass_in_small_batches_writes_what_one_big_batch_writes(db_engine: Eng
     assert seen == sorted(seen) and seen[-1] == (result.opened, result.advanced)
 
 
-def test_a_long_catch_up_records_only_the_newest_weekly_repeat(db_engine: Engine, plan: Plan) -> None:
+def test_a_long_catch_up_records_only_the_newest_repeat_and_closes_what_the_next_period_replaced(
+        db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, at_local(dt.date(2026, 11, 2), 7, 30))  # in use since tracking started
     result = run_pass(db_engine, plan, YEAR_LATER)
     assert result.repeats_folded > 0
@@ -69,20 +70,25 @@ def test_a_long_catch_up_records_only_the_newest_weekly_repeat(db_engine: Engine
         repeats = Counter((n.occurrence_id, n.recipient) for n in session.exec(
             select(Notification).where(Notification.kind == Kind.REPEAT.value)))
         assert repeats and set(repeats.values()) == {1}
-        # the one kept is the newest, and its number counts the repeats of the whole gap
-        row = session.exec(select(Occurrence).where(Occurrence.duty_code == "ttvhtt-tuyen-truyen",
-                                                    Occurrence.period_key == "2026-M11")).one()
-        kept = session.exec(select(Notification).where(Notification.occurrence_id == row.id,
-                                                       Notification.kind == Kind.REPEAT.value)).all()
-    fresh = Snapshot(opened_at=row.opened_at, deadline=row.deadline, state=State.OPEN, escalation_level=0,
-                     last_action_at=None, submitted_at=None)
-    policy = plan.policy_for(row.duty_code, row.unit_code)
-    in_gap = [e for e in takewhile(lambda e: e.at <= YEAR_LATER, events(fresh, policy, plan.calendar))
-              if e.kind is Kind.REPEAT]
-    assert len(in_gap) > 40
-    assert [n.detail for n in kept] == [len(in_gap)] * len(kept)
-    assert {n.due_at for n in kept} == {in_gap[-1].at}
-    assert all(n.status == "pending" for n in kept)
+        # a monthly report unanswered when the next month's came due closed as "Không báo cáo"
+        missed = session.exec(select(Occurrence).where(Occurrence.duty_code == "ttvhtt-tuyen-truyen",
+                                                       Occurrence.period_key == "2026-M11")).one()
+        assert missed.state == State.MISSED.value and missed.closed_at == YEAR_LATER
+        assert missed.next_action_at is None
+        kept = session.exec(select(Notification, Occurrence).join(
+            Occurrence, Occurrence.id == Notification.occurrence_id).where(
+            Notification.kind == Kind.REPEAT.value)).all()
+    folded = 0
+    for n, row in kept:  # the one kept is the newest, and its number counts the repeats of the whole gap
+        fresh = Snapshot(opened_at=row.opened_at, deadline=row.deadline, state=State.OPEN, escalation_level=0,
+                         last_action_at=None, submitted_at=None)
+        policy = plan.policy_for(row.duty_code, row.unit_code)
+        in_gap = [e for e in takewhile(lambda e: e.at <= YEAR_LATER, events(fresh, policy, plan.calendar))
+                  if e.kind is Kind.REPEAT]
+        assert n.detail == len(in_gap) <= (policy.repeat_limit or 0)
+        assert n.due_at == in_gap[-1].at and n.status == "pending"
+        folded += len(in_gap) > 1
+    assert folded
 
 
 def test_tick_refuses_a_now_beyond_the_horizon_unless_forced(run_cli, tmp_path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Annotated
 
@@ -243,6 +244,7 @@ def simulate(
     config: ConfigOpt = None,
     json: JsonOpt = False,
     plan_code: PlanOpt = None,
+    noise_only: Annotated[bool, typer.Option("--noise", help="Chỉ in bảng số thư mỗi người nhận.")] = False,
 ) -> None:
     """Chạy thử kế hoạch trong khoảng thời gian (giả định không ai báo cáo), trên CSDL nháp."""
     with errors():
@@ -252,11 +254,17 @@ def simulate(
             raise ValueError("--to phải sau --from")
         result = run_simulation(plan, first, last)
         coverage = result.coverage(plan)
+        noise = result.noise(plan)
         if json:
             output.print_json({
                 "from": first, "to": last, "events": [e.as_json() for e in result.events],
                 "opened": result.opened, "coverage": coverage,
+                "briefings": [{"at": at.isoformat(), "recipient": r} for at, r in result.briefings],
+                "noise": [n.as_json() for n in noise],
             })
+            return
+        if noise_only:
+            _print_noise(first, last, noise, plan.calendar.working_days_between(first - dt.timedelta(days=1), last))
             return
         output.print_table(
             f"Mô phỏng {first:%d/%m/%Y} – {last:%d/%m/%Y}: {len(result.events)} thông báo",
@@ -268,6 +276,18 @@ def simulate(
                 for e in result.events
             ],
         )
+        _print_noise(first, last, noise, plan.calendar.working_days_between(first - dt.timedelta(days=1), last))
+
+
+def _print_noise(first: dt.date, last: dt.date, noise: list, working_days: int) -> None:
+    """Per person: how many messages, on how many days, how long, how often one item comes back."""
+    output.print_table(
+        f"Số thư mỗi người nhận, {first:%d/%m/%Y} – {last:%d/%m/%Y} ({working_days} ngày làm việc; không ai báo cáo)",
+        ["Người nhận", "Số thư", "Ngày có thư", "Nhiều thư nhất trong một ngày", "Thư mỗi tháng",
+         "Lượt nêu nhiệm vụ", "Một nhiệm vụ nêu nhiều nhất", "Thư dài nhất (nhiệm vụ)", "Thư tổng hợp tuần"],
+        [(n.name, n.messages, n.days, n.most_in_a_day, " ".join(str(v) for v in n.per_month.values()),
+          n.items, n.most_per_item, n.busiest, n.briefings) for n in noise],
+    )
 
 
 @report_app.callback(invoke_without_command=True)

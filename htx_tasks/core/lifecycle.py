@@ -34,6 +34,7 @@ class State(StrEnum):
     DONE_LATE = "done_late"
     WAIVED = "waived"
     SUCCEEDED = "succeeded"
+    MISSED = "missed"  # "Không báo cáo": still unanswered when the next period came due
 
     @property
     def active(self) -> bool:
@@ -49,7 +50,7 @@ class State(StrEnum):
 
 
 ACTIVE = frozenset({State.OPEN, State.DUE_SOON, State.OVERDUE, State.ESCALATED, State.RETURNED})
-CLOSED = frozenset({State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED})
+CLOSED = frozenset({State.DONE_ON_TIME, State.DONE_LATE, State.WAIVED, State.SUCCEEDED, State.MISSED})
 
 
 class Outcome(StrEnum):
@@ -70,6 +71,7 @@ class Kind(StrEnum):
     EXTENSION_APPROVED = "ext_approved"  # the coordinator's answer to a request for more time
     EXTENSION_REFUSED = "ext_refused"
     INDICATOR = "indicator"  # a plan indicator off its path (no item: ``Notification.subject``)
+    BRIEFING = "briefing"  # the weekly briefing's summary of what is still overdue (no item)
 
     @property
     def label(self) -> str:
@@ -87,6 +89,7 @@ class Snapshot:
     escalation_level: int = -1
     last_action_at: dt.datetime | None = None
     submitted_at: dt.datetime | None = None
+    closes_at: dt.datetime | None = None  # still unanswered then: closes as missed (``State.MISSED``)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,47 @@ class Event:
     level: int  # escalation level (0 = the unit itself); -1 before the deadline
     target: Target
     detail: int = 0  # days before the deadline for a reminder, repeat number for a repeat
+
+
+def closes_at(deadline: dt.date, next_due: dt.date | None, policy: Policy) -> dt.datetime | None:
+    """When a periodic item still unanswered closes as missed: the morning the next period of its
+    duty comes due (never before its own term has ended); None when the policy keeps it open."""
+    if next_due is None or policy.close_when_next_due is False:
+        return None
+    return max(_morning(next_due, policy), deadline_at(deadline))
+
+
+def _briefings(around: dt.datetime, policy: Policy, calendar: WorkCalendar) -> list[dt.datetime]:
+    """The weekly briefings of the weeks around ``around``: the policy's weekday (default Monday)
+    at its hour (default ``work_start``), a day off moving it to the next working day."""
+    weekday = (policy.briefing_weekday or 1) - 1
+    hour = policy.briefing_time or policy.work_start or dt.time(7, 30)
+    day = local_date(around)
+    monday = day - dt.timedelta(days=day.weekday())
+    slots = {
+        at_local(calendar.working_day_on_or_after(monday + dt.timedelta(days=7 * week + weekday)), hour.hour,
+                 hour.minute)
+        for week in range(-3, 3)
+    }
+    return sorted(slots)
+
+
+def step_at(deadline: dt.date, policy: Policy, calendar: WorkCalendar, target: Target) -> tuple[int, dt.datetime] | None:
+    """The escalation level that reaches ``target`` and when it falls, if the policy has one."""
+    for level, step in enumerate(policy.escalation or []):
+        if step.to is target:
+            return level, _morning(calendar.add_working_days(deadline, step.after_working_days + 1), policy)
+    return None
+
+
+def next_briefing(at: dt.datetime, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
+    """The first weekly briefing at or after ``at``: when leadership hears of a new escalation."""
+    return next(slot for slot in _briefings(at, policy, calendar) if slot >= at)
+
+
+def last_briefing(now: dt.datetime, policy: Policy, calendar: WorkCalendar) -> dt.datetime:
+    """The latest weekly briefing at or before ``now``."""
+    return [slot for slot in _briefings(now, policy, calendar) if slot <= now][-1]
 
 
 def deadline_at(deadline: dt.date) -> dt.datetime:
@@ -126,10 +170,13 @@ def human_time(at: dt.datetime, policy: Policy, calendar: WorkCalendar) -> dt.da
 
 
 def events(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> Iterator[Event]:
-    """Every follow-up event of an active occurrence, in time order. Infinite while overdue.
+    """Every follow-up event of an active occurrence, in time order.
 
     Every notice falls at a working-day morning (or within working hours): the assignment of a
-    period that opens at midnight or on a holiday is given at the next working morning.
+    period that opens at midnight or on a holiday is given at the next working morning. Past the
+    deadline the unit is told on the escalation steps' days and repeated to on the policy's
+    backoff days, then every ``repeat_every_days``, at most ``repeat_limit`` repeats in all
+    (endless when the policy sets no limit).
     """
     timeline = _timeline(snapshot.deadline, policy, calendar)
     yield Event(human_time(snapshot.opened_at, policy, calendar), Kind.ASSIGNED, -1, Target.UNIT)
@@ -138,12 +185,15 @@ def events(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar) -> Iterat
             yield reminder
     yield from timeline.steps
     steps = policy.escalation or []
+    limit = policy.repeat_limit
     if not steps or not policy.repeat_every_days:
         return
-    top = len(steps) - 1
-    for n in count(1):
-        day = calendar.working_day_on_or_after(timeline.last_day + dt.timedelta(days=policy.repeat_every_days * n))
-        yield Event(_morning(day, policy), Kind.REPEAT, top, steps[top].to, detail=n)
+    for n in count(timeline.backoff_repeats + 1):
+        if limit is not None and n > limit:
+            return
+        day = calendar.working_day_on_or_after(
+            timeline.last_day + dt.timedelta(days=policy.repeat_every_days * (n - timeline.backoff_repeats)))
+        yield Event(_morning(day, policy), Kind.REPEAT, len(steps) - 1, Target.UNIT, detail=n)
 
 
 @dataclass(frozen=True)
@@ -152,8 +202,9 @@ class _Timeline:
     occurrences share both, so a pass computes it once for them (``_timeline``)."""
 
     reminders: tuple[Event, ...]  # one per day, the longest offset first; those before the opening are dropped
-    steps: tuple[Event, ...]  # the overdue notice and the escalations
-    last_day: dt.date  # the last step's day: repeats count from it
+    steps: tuple[Event, ...]  # the overdue notice, the escalations and the backoff repeats, in time order
+    last_day: dt.date  # the last of those days: the periodic repeats count from it
+    backoff_repeats: int  # how many of ``steps`` are repeats
     due_soon: dt.datetime
 
 
@@ -173,12 +224,22 @@ def _timeline(deadline: dt.date, policy: Policy, calendar: WorkCalendar) -> _Tim
             seen_days.add(day)
             reminders.append(Event(_morning(day, policy), Kind.REMINDER, -1, Target.UNIT, detail=days))
     steps: list[Event] = []
-    last_day = deadline
-    for level, step in enumerate(policy.escalation or []):
-        last_day = calendar.add_working_days(deadline, step.after_working_days + 1)
-        steps.append(Event(_morning(last_day, policy), Kind.OVERDUE if level == 0 else Kind.ESCALATION, level, step.to))
+    escalation = policy.escalation or []
+    step_days = {step.after_working_days for step in escalation}
+    for level, step in enumerate(escalation):
+        day = calendar.add_working_days(deadline, step.after_working_days + 1)
+        steps.append(Event(_morning(day, policy), Kind.OVERDUE if level == 0 else Kind.ESCALATION, level, step.to))
+    backoff = [d for d in policy.repeat_after_working_days or [] if d not in step_days] if escalation else []
+    limit = policy.repeat_limit
+    backoff = backoff if limit is None else backoff[:limit]
+    for n, days in enumerate(backoff, start=1):
+        level = max(i for i, step in enumerate(escalation) if step.after_working_days <= days)
+        day = calendar.add_working_days(deadline, days + 1)
+        steps.append(Event(_morning(day, policy), Kind.REPEAT, level, Target.UNIT, detail=n))
+    steps.sort(key=lambda e: e.at)
+    last_day = local_date(steps[-1].at) if steps else deadline
     due_soon = at_local(calendar.add_working_days(deadline, -(policy.due_soon_working_days or 0)))
-    timeline = _Timeline(tuple(reminders), tuple(steps), last_day, due_soon)
+    timeline = _Timeline(tuple(reminders), tuple(steps), last_day, len(backoff), due_soon)
     if len(_TIMELINES) >= 4096:
         _TIMELINES.clear()
     _TIMELINES[key] = (policy, calendar, timeline)
@@ -217,6 +278,9 @@ def advance(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.
     """Events due in (last_action_at, now], the resulting state and the next action time."""
     if not snapshot.state.active:
         return Step([], snapshot.state, snapshot.escalation_level, snapshot.last_action_at, None)
+    closes_at = snapshot.closes_at
+    if closes_at is not None and now >= closes_at:  # the next period came due: nothing more is said
+        return Step([], State.MISSED, snapshot.escalation_level, snapshot.last_action_at, None)
     after = snapshot.last_action_at
     due: list[Event] = []
     upcoming: dt.datetime | None = None
@@ -234,6 +298,8 @@ def advance(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.
     for transition in (due_soon_at(snapshot.deadline, policy, calendar), deadline_at(snapshot.deadline)):
         if now < transition and (upcoming is None or transition < upcoming):
             upcoming = transition
+    if closes_at is not None and (upcoming is None or closes_at < upcoming):
+        upcoming = closes_at
     last = due[-1].at if due else snapshot.last_action_at
     return Step(due, state, level, last, upcoming)
 
@@ -242,6 +308,8 @@ def outcome(state: State, deadline: dt.date, submitted_at: dt.datetime | None, n
     """The report class of an occurrence at ``now``; None when it no longer counts (waived, moved)."""
     if state in (State.WAIVED, State.SUCCEEDED):
         return None
+    if state is State.MISSED:  # "Không báo cáo": counted as missed in every rate
+        return Outcome.PENDING_OVERDUE
     end = deadline_at(deadline)
     if state in (State.DONE_ON_TIME, State.DONE_LATE, State.SUBMITTED):
         if state is State.DONE_ON_TIME:

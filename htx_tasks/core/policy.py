@@ -35,7 +35,21 @@ class Policy(Strict):
     reminder_days: list[int] | None = None
     due_soon_working_days: int | None = Field(default=None, ge=0, le=30)
     escalation: list[EscalationStep] | None = None
+    # overdue repeats to the unit: on these working days past the deadline (those an escalation
+    # step already tells the unit are not repeated), then every `repeat_every_days`, at most
+    # `repeat_limit` repeats in all
+    repeat_after_working_days: list[int] | None = None
     repeat_every_days: int | None = Field(default=None, ge=1, le=90)
+    repeat_limit: int | None = Field(default=None, ge=0, le=24)
+    # a periodic item still unanswered when the next period of the duty comes due closes as
+    # "Không báo cáo" (missed); a request never does
+    close_when_next_due: bool | None = None
+    # escalations of an urgent duty reach leadership at once, not in the weekly briefing
+    urgent: bool | None = None
+    # leadership's weekly briefing (and the coordinator's): weekday (1 = thứ Hai … 7 = Chủ nhật)
+    # and hour (default: work_start); a day off moves it to the next working day
+    briefing_weekday: int | None = Field(default=None, ge=1, le=7)
+    briefing_time: dt.time | None = None
     # a request (assignment: request) is recalled at most this often once its date has passed
     request_repeat_every_days: int | None = Field(default=None, ge=7, le=366)
     # a period born within this many days of its deadline (tracking starts, a duty or unit is
@@ -49,6 +63,17 @@ class Policy(Strict):
     def _offsets(cls, value: list[int] | None) -> list[int] | None:
         if value is not None and any(not 0 <= v <= 90 for v in value):
             raise ValueError("reminder_days chỉ nhận số ngày từ 0 đến 90")
+        return value
+
+    @field_validator("repeat_after_working_days")
+    @classmethod
+    def _backoff(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return value
+        if any(not 1 <= v <= 120 for v in value):
+            raise ValueError("repeat_after_working_days chỉ nhận số ngày làm việc từ 1 đến 120")
+        if value != sorted(set(value)):
+            raise ValueError("repeat_after_working_days phải tăng dần, không trùng nhau")
         return value
 
     @field_validator("escalation")

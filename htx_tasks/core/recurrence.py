@@ -179,6 +179,24 @@ def periods_opening(
                 yield period
 
 
+def next_period_due(rule: Recurrence, calendar: WorkCalendar, key: str) -> dt.date | None:
+    """The deadline of the period after the one keyed ``key`` (``2027-Q1`` → quý II/2027's); None
+    for a one-off duty, a case, or a key of another form."""
+    if rule.every not in MONTHS_IN:
+        return None
+    year, _, part = key.partition("-")
+    try:
+        index = int(part[1:]) - 1 if part else 0
+        number = int(year)
+    except ValueError:
+        return None
+    per_year = 12 // MONTHS_IN[rule.every]
+    if not 0 <= index < per_year:
+        return None
+    number, index = (number + 1, 0) if index + 1 == per_year else (number, index + 1)
+    return period_of(rule, calendar, number, index).due
+
+
 def case_deadline(calendar: WorkCalendar, received: dt.date, working_days: int) -> dt.date:
     """A case received on ``received`` is due ``working_days`` working days later."""
     return calendar.add_working_days(received, working_days)

@@ -34,6 +34,7 @@ _STATES: dict[str, tuple[str, str]] = {  # value: (assignment, request)
     "done_late": ("Hoàn thành quá hạn", "Đã trao đổi kết quả"),
     "waived": ("Miễn thực hiện", "Không tiếp tục đề nghị"),
     "succeeded": ("Đã chuyển đơn vị kế thừa", "Đã chuyển đơn vị kế thừa"),
+    "missed": ("Không báo cáo", "Không có thông tin kết quả"),  # closed when the next period came due
 }
 
 
@@ -53,6 +54,7 @@ _KINDS: dict[str, tuple[str, str, str]] = {  # value: (coordinator's name, the u
     "ext_approved": ("Đồng ý gia hạn", "Đồng ý gia hạn", "Đồng ý lùi mốc"),
     "ext_refused": ("Không đồng ý gia hạn", "Không đồng ý gia hạn", "Chưa đồng ý lùi mốc"),
     "indicator": ("Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình"),  # no item
+    "briefing": ("Tổng hợp tuần", "Tổng hợp tuần", "Tổng hợp tuần"),  # the weekly briefing (no item)
 }
 _COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
     "assigned": "Để phối hợp: nhiệm vụ mới",

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, Row
 
 from htx_tasks import clock
+from htx_tasks.briefing import Standing, overdue_by_unit
 from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.zones import local
@@ -33,7 +34,16 @@ from htx_tasks.delivery import outbox
 from htx_tasks.delivery.channels import FALLBACK, Channels
 from htx_tasks.delivery.handover import Handover, handovers
 from htx_tasks.delivery.handover import intro as handover_intro
-from htx_tasks.delivery.messages import Message, make_item, render_across_plans, render_failure, render_indicators
+from htx_tasks.delivery.messages import (
+    Message,
+    combine,
+    make_item,
+    render_across_plans,
+    render_failure,
+    render_indicators,
+    with_briefing,
+)
+from htx_tasks.delivery.noise import digest_of
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
 from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
 from htx_tasks.delivery.weblinks import decision_notes, web_page
@@ -104,8 +114,12 @@ def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, 
         if respect_hours:  # what falls outside a recipient's hours waits for its next working morning
             for recipient in [r for r in due if not in_working_hours(plan, now, r)]:
                 result.deferred += due.pop(recipient)
-        order = sorted(due)
-        first = run.load(session, order[:BATCH], wall) if order else None
+        # one person's tags (Phòng Kinh tế: the unit and the coordinator) are claimed together
+        people: dict[str, list[str]] = defaultdict(list)
+        for recipient in sorted(due):
+            people[digest_of(plan, recipient)].append(recipient)
+        order = [people[p] for p in sorted(people)]
+        first = run.load(session, _flat(order[:BATCH]), wall) if order else None
     if not order:
         return result
     with ThreadPoolExecutor(max_workers=max(1, in_flight or IN_FLIGHT), thread_name_prefix="htx-dispatch") as pool:
@@ -114,7 +128,7 @@ def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, 
                 # a later batch's claim is stamped with the time the pass has run since: its lease
                 # starts when it is claimed, not when the pass began
                 with session_scope(engine) as session:
-                    batch = run.load(session, order[start:start + BATCH],
+                    batch = run.load(session, _flat(order[start:start + BATCH]),
                                      wall + dt.timedelta(seconds=time.monotonic() - started))
             else:
                 batch = first
@@ -133,6 +147,7 @@ class _Batch:
     pages: dict[str, str | None]  # each recipient's web page
     notes: dict[int, str]  # decisions' notes, by row
     handed: dict[int, Handover] = field(default_factory=dict)  # items taken over from former units
+    standing: list[Standing] | None = None  # the weekly briefing's count, when a briefing is in the batch
 
     @property
     def digests(self) -> list[Digest]:
@@ -154,6 +169,21 @@ class _Pass:
         self.prepare([recipient])
         return self.channels.prepared[(recipient, self._values)]
 
+    def route_all(self, digest: Digest) -> list[Target]:
+        """The URLs of every tag whose rows the digest carries (one person's roles that have news
+        today), each address once; ``digest.owners`` records, for each URL it will be sent to, the
+        tag it belongs to."""
+        chosen: dict[object, tuple[Target, str]] = {}
+        for tag in dict.fromkeys(r.recipient for r in digest.rows):
+            for target in self.route(tag):
+                servers = list(target.apprise) if target.apprise is not None else []
+                # one configured URL tagged with both roles is one server: sent to once. (Masked URLs
+                # are no key: two inboxes' look alike.)
+                key = id(servers[0]) if servers else (tag, target.url_id)
+                chosen.setdefault(key, (target, tag))
+        digest.owners = [tag for target, tag in chosen.values() if target.url_id not in digest.already]
+        return [target for target, _ in chosen.values()]
+
     def prepare(self, recipients) -> None:
         """Build the URLs of those recipients who have none yet, in one look at the configuration.
 
@@ -172,11 +202,14 @@ class _Pass:
         if not rows:
             return None
         jobs: dict[str, list[Digest]] = defaultdict(list)
-        for recipient, group in _digests(rows):
+        for recipient, group in _digests(self.plan, rows):
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
         found = outbox.occurrences(session, (r.occurrence_id for r in rows))
-        return _Batch(token, jobs, found, {r: web_page(session, self.plan, self.links, r) for r in jobs},
-                      decision_notes(session, rows), handovers(session, self.plan, found, self.now))
+        tags = {r.recipient for r in rows}
+        briefing = any(r.kind == Kind.BRIEFING for r in rows)
+        return _Batch(token, jobs, found, {r: web_page(session, self.plan, self.links, r) for r in tags},
+                      decision_notes(session, rows), handovers(session, self.plan, found, self.now),
+                      overdue_by_unit(session, self.plan, self.now) if briefing else None)
 
     def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
         """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
@@ -210,20 +243,32 @@ class _Pass:
             recipient = digest.recipient
             try:
                 message = self.render(digest, batch)
-                digest.outcomes = send(self.route(recipient), recipient, message, skip=digest.already,
+                digest.outcomes = send(self.route_all(digest), recipient, message, skip=digest.already,
                                        template=self.template)
             except Exception as exc:  # a broken plug-in or row must not leave rows claimed forever
                 log.exception("delivery to %s failed", recipient)
                 digest.outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), self.template)[:500])]
 
     def render(self, digest: Digest, batch: _Batch) -> Message:
-        plan, recipient = self.plan, digest.recipient
+        """One message: a section per tag the digest carries (the role's first), the weekly
+        briefing's count after the items of the tag it is for."""
+        plan = self.plan
         if digest.rows[0].kind == Kind.INDICATOR:  # a year's indicators off their path (no item)
-            return render_indicators(plan, recipient, digest.rows[0].detail, [r.body or "" for r in digest.rows],
-                                     self.now)
-        page, notes = batch.pages[recipient], batch.notes
-        items, handed = defaultdict(list), {}
+            return render_indicators(plan, digest.recipient, digest.rows[0].detail,
+                                     [r.body or "" for r in digest.rows], self.now)
+        tags: dict[str, list[Row]] = defaultdict(list)
         for r in digest.rows:
+            tags[r.recipient].append(r)
+        sections = [self._section(tag, tags[tag], batch) for tag in sorted(tags, key=lambda t: t in plan.units)]
+        return combine(plan, digest.recipient, sections)
+
+    def _section(self, recipient: str, rows: list[Row], batch: _Batch) -> tuple[str, Message]:
+        plan, page, notes = self.plan, batch.pages.get(recipient), batch.notes
+        items: dict[str, list] = defaultdict(list)
+        handed: dict[int, Handover] = {}
+        for r in rows:
+            if r.kind == Kind.BRIEFING:
+                continue
             occurrence = batch.found[r.occurrence_id]
             plan = self.plans.get(occurrence.plan_code, self.plan)
             handover = batch.handed.get(r.occurrence_id) if r.kind == Kind.ASSIGNED else None
@@ -235,10 +280,17 @@ class _Pass:
                 now=self.now, link=f"{page}/o/{r.occurrence_id}" if page and recipient in plan.units else None,
                 note=notes.get(r.id), recipient=recipient, state=occurrence.state,
                 handed_from=wording.handed_from(handed[r.occurrence_id].names) if r.occurrence_id in handed else None))
-        order = list(self.plans)  # the configuration's order of plans
-        parts = [(self.plans.get(code, self.plan), items[code])
-                 for code in sorted(items, key=lambda c: order.index(c) if c in order else len(order))]
-        return render_across_plans(parts, recipient, self.now, page_link=page, handover=handover_intro(handed))
+        message = None
+        if items:
+            order = list(self.plans)  # the configuration's order of plans
+            parts = [(self.plans.get(code, self.plan), items[code])
+                     for code in sorted(items, key=lambda c: order.index(c) if c in order else len(order))]
+            message = render_across_plans(parts, recipient, self.now, page_link=page, handover=handover_intro(handed))
+        if any(r.kind == Kind.BRIEFING for r in rows):
+            message = with_briefing(self.plan, recipient, message, [i for group in items.values() for i in group],
+                                    batch.standing or [], self.now)
+        assert message is not None  # a section has items or is the briefing
+        return recipient, message
 
     def tell_fallback(self, gave_up: list[tuple[Digest, str]]) -> None:
         """The coordinator's fallback channel hears of each recipient given up on (after its rows
@@ -257,12 +309,18 @@ class _Pass:
         outbox.record_notices(self.engine, notices, FALLBACK, self.now)
 
 
-def _digests(rows: list[Row]):
-    """(recipient, rows) per digest: rows a partly failed digest already took to some URLs go
-    again only to the others, one digest per set of URLs already reached. Indicator alerts go in
-    a message of their own, one per year."""
+def _flat(groups: list[list[str]]) -> list[str]:
+    return [tag for group in groups for tag in group]
+
+
+def _digests(plan: Plan, rows: list[Row]):
+    """(recipient, rows) per digest: one person's tags share one digest (``noise.digest_of``);
+    rows a partly failed digest already took to some URLs go again only to the others, one
+    digest per set of URLs already reached. Indicator alerts go in a message of their own, one
+    per year."""
     groups: dict[tuple[str, str, int | None], list[Row]] = defaultdict(list)
     for row in rows:  # by recipient, then due time and id
         year = row.detail if row.kind == Kind.INDICATOR else None
-        groups[(row.recipient, row.delivered_urls, year)].append(row)
+        person = row.recipient if year is not None else digest_of(plan, row.recipient)
+        groups[(person, row.delivered_urls, year)].append(row)
     return [(recipient, group) for (recipient, _, _), group in groups.items()]

@@ -290,3 +290,70 @@ def render_failure(plan: Plan, recipient: str, error: str, count: int, now: dt.d
         "Xem chi tiết: htx-tasks notify failed"
     )
     return Message(title=title, text=body, markdown=body)
+
+
+FOOTER = "Đầu mối theo dõi:"
+
+
+def with_briefing(plan: Plan, recipient: str, message: Message | None, items: list[Item], standing: list,
+                  now: dt.datetime) -> Message:
+    """The weekly briefing: the items newly escalated (``message``, if any) and then every
+    assignment still past its term, counted by unit (``briefing.Standing``)."""
+    today = format_date_vi(local_date(now))
+    total, units = sum(s.overdue for s in standing), len(standing)
+    head = f"Tổng hợp tuần (đến {today}): {total} nhiệm vụ quá hạn của {units} đơn vị"
+    lines = [f"  - {s.unit_name}: {s.overdue} nhiệm vụ quá hạn" + (f", trong đó {s.escalated} đã báo cấp trên"
+                                                                    if s.escalated else "") for s in standing]
+    if not standing:
+        lines = ["  Không còn nhiệm vụ quá hạn."]
+    title = f"[{plan.meta.label}] Tổng hợp tuần: {total} nhiệm vụ quá hạn của {units} đơn vị (đến {today})"
+    if message is None:
+        text = "\n".join([f"Kính gửi: {recipient_name(plan, recipient)}", "", head + ":", *lines, "",
+                          f"Đầu mối theo dõi: {plan.meta.coordinator.title}. Thông báo tự động, vui lòng không trả lời thư này.",
+                          ""])
+        return Message(title=title, text=text, markdown=text)
+    block = "\n".join([head + ":", *lines, ""])
+    title = f"{message.title}; kèm tổng hợp tuần ({total} nhiệm vụ quá hạn của {units} đơn vị)"
+    return Message(title=title, text=_before_footer(message.text, block), markdown=_before_footer(message.markdown, block))
+
+
+def _before_footer(body: str, block: str) -> str:
+    """``block`` inserted as a paragraph before the footer (at the end when there is none)."""
+    lines = body.rstrip("\n").splitlines()
+    at = next((i for i, line in enumerate(lines) if FOOTER in line), len(lines))
+    return "\n".join([*lines[:at], *block.rstrip("\n").splitlines(), "", *lines[at:]]) + "\n"
+
+
+def combine(plan: Plan, person: str, sections: list[tuple[str, Message]]) -> Message:
+    """One message for a person who plays several roles: a section per role, the role's first;
+    one greeting (the first section's) and one footer (the last's)."""
+    if len(sections) == 1:
+        return sections[0][1]
+    tag = f"[{plan.meta.label}] "
+    title = tag + "; ".join(m.title.removeprefix(tag) for _, m in sections)
+    parts_text: list[str] = []
+    parts_md: list[str] = []
+    last = len(sections)
+    for n, (recipient, message) in enumerate(sections, start=1):
+        heading = _section_heading(plan, recipient, n)
+        parts_text += [heading.upper(), "", _trim(message.text, n > 1, n < last), ""]
+        parts_md += [f"## {heading}", "", _trim(message.markdown, n > 1, n < last), ""]
+    return Message(title=title, text="\n".join(parts_text), markdown="\n".join(parts_md))
+
+
+def _section_heading(plan: Plan, recipient: str, n: int) -> str:
+    if recipient == COORDINATOR:
+        return f"Phần {n}. Với vai trò cơ quan thường trực"
+    if recipient == LEADERSHIP:
+        return f"Phần {n}. Với vai trò lãnh đạo"
+    return f"Phần {n}. Nhiệm vụ của {recipient_name(plan, recipient)}"
+
+
+def _trim(body: str, greeting: bool, footer: bool) -> str:
+    """A section's body without the greeting (said once, first) or the footer (said once, last)."""
+    lines = body.rstrip("\n").splitlines()
+    if greeting and lines and "Kính gửi" in lines[0]:
+        lines = lines[1:]
+    if footer:
+        lines = [line for line in lines if FOOTER not in line]
+    return "\n".join(lines).strip("\n")

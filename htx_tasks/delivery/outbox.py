@@ -45,6 +45,7 @@ class Digest:
     already: set[str]
     started: bool = False  # handed to the sender: if no outcome comes back, nobody knows
     outcomes: list[UrlResult] | None = None
+    owners: list[str] = field(default_factory=list)  # the tag each outcome's URL is configured for, in order
 
     @property
     def ids(self) -> str:
@@ -159,15 +160,16 @@ def record(engine: Engine, token: str, digests: list[Digest], now: dt.datetime) 
         if digest.outcomes is None:
             continue
         ids = digest.ids
-        deliveries += [dict(recipient=digest.recipient, at=now, url=o.url, url_id=o.url_id, status=o.status,
-                            notification_ids=ids, error=o.error) for o in digest.outcomes]
+        owners = digest.owners if len(digest.owners) == len(digest.outcomes) else [digest.recipient] * len(digest.outcomes)
+        deliveries += [dict(recipient=owner, at=now, url=o.url, url_id=o.url_id, status=o.status,
+                            notification_ids=ids, error=o.error) for o, owner in zip(digest.outcomes, owners, strict=True)]
         reached = ",".join(sorted(digest.already | {o.url_id for o in digest.outcomes if o.ok}))
         failures = [o for o in digest.outcomes if not o.ok]
         if not failures:
             sent += [dict(row_id=r.id, reached=reached) for r in digest.rows]
             done.sent += len(digest.rows)
             done.messages += 1
-            done.recipients.append(digest.recipient)
+            done.recipients += sorted({r.recipient for r in digest.rows})  # every tag the digest carried
             continue
         error = failures[-1].error
         gave_up = False

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.policy import Assignment, Policy, Target
-from htx_tasks.core.recurrence import Every
+from htx_tasks.core.recurrence import Every, next_period_due
 from htx_tasks.core.refusals import UnknownCode
 from htx_tasks.plan.indicators import check_indicators
 from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, RegistryScope, Unit, UnitKind
@@ -18,6 +18,10 @@ from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, pars
 
 DEFAULT_CONFIG_DIR = Path("config")
 DEFAULT_REQUEST_REPEAT = 30  # days: a request is recalled at most monthly
+# policy keys with a default of their own (no backoff, no limit, close when the next period is due,
+# briefing on Monday at work_start, nothing urgent)
+OPTIONAL_POLICY = ("repeat_after_working_days", "repeat_limit", "close_when_next_due", "urgent", "briefing_weekday",
+                   "briefing_time")
 PLAN_FILE = "plan.yaml"
 CALENDAR_FILE = "calendar.yaml"
 
@@ -30,6 +34,7 @@ class Plan:
     calendar: WorkCalendar
     config_dir: Path
     _policies: dict[tuple[str, str], Policy] = field(default_factory=dict, compare=False, repr=False)
+    _next_due: dict[tuple[str, str], dt.date | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def meta(self):
@@ -134,7 +139,17 @@ class Plan:
             update["escalation"] = [s for s in steps if s.to is not Target.LEADERSHIP]
             update["repeat_every_days"] = max(policy.repeat_every_days or 0,
                                               policy.request_repeat_every_days or DEFAULT_REQUEST_REPEAT)
+            update["repeat_after_working_days"] = []  # no backoff: a request is never pressed
+            update["close_when_next_due"] = False  # and never "fails"
         return policy.model_copy(update=update)
+
+    def next_due(self, duty_code: str, period_key: str) -> dt.date | None:
+        """The deadline of the duty's period after ``period_key`` (None: one-off, case, unknown duty)."""
+        key = (duty_code, period_key)
+        if key not in self._next_due:
+            duty = self.duties.get(duty_code)
+            self._next_due[key] = next_period_due(duty.recurrence, self.calendar, period_key) if duty else None
+        return self._next_due[key]
 
     def role_unit(self, target: Target) -> str | None:
         """The unit that plays a role (the coordinator's office), if the plan names one."""
@@ -241,7 +256,8 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
     missing = [
         name
         for name, value in plan.policy.model_dump().items()
-        if value is None and name not in ("work_start", "work_end", "request_repeat_every_days", "lead_days")
+        if value is None and name not in ("work_start", "work_end", "request_repeat_every_days", "lead_days",
+                                          *OPTIONAL_POLICY)
     ]
     if missing:
         problems.append(doc.problem(("policy",), f"chính sách mặc định thiếu: {', '.join(missing)}"))

@@ -314,6 +314,9 @@ def parse_model(model: type[M], located: Located) -> M:
             key = (located.line(loc), loc if error["type"] == "missing" else _in_data(loc, located.data))
             problems.setdefault(key, [])
             text = describe_validation(error)
+            field = next((p for p in reversed(loc) if isinstance(p, str)), None)
+            if "policy" in loc and field and field != "policy" and field not in text:
+                text = f"chính sách, trường {field}: {text}"  # the line holds it; the field names what is wrong
             if text not in problems[key]:
                 problems[key].append(text)
         raise ConfigError([Problem(located.file, line, " hoặc ".join(texts))

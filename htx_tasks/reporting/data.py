@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from htx_tasks.core.lifecycle import State, working_days_overdue
 from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -104,10 +105,20 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
 
 def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:
     rows = [r for r in status_rows(session, plan, until) if period.start <= r.deadline <= period.end and r.overdue]
-    reasons = _last_reasons(session, [r.id for r in rows])
-    return [OverdueLine(r.id, r.unit_name, r.ref, _titled(plan, r.duty),
-                        r.period, r.deadline, r.working_days_overdue, reasons.get(r.id))
-            for r in sorted(rows, key=lambda r: (sort_key(r.unit_name), r.deadline, r.id))]
+    # periods closed as "Không báo cáo" (the next period came due) are not done either: listed with the rest
+    missed = session.exec(select(Occurrence).where(
+        Occurrence.plan_code == plan.meta.code, Occurrence.state == State.MISSED.value,
+        col(Occurrence.deadline) >= period.start,
+        col(Occurrence.deadline) <= period.end, col(Occurrence.closed_at) <= until)).all()
+    reasons = _last_reasons(session, [r.id for r in rows] + [o.id for o in missed if o.id is not None])
+    lines = [OverdueLine(r.id, r.unit_name, r.ref, _titled(plan, r.duty),
+                         r.period, r.deadline, r.working_days_overdue, reasons.get(r.id)) for r in rows]
+    lines += [OverdueLine(o.id, plan.unit_name(o.unit_code), _ref(plan, o.duty_code), _titled(plan, o.duty_code),
+                          o.period_label, o.deadline,
+                          working_days_overdue(o.deadline, o.closed_at or until, plan.calendar),
+                          reasons.get(o.id) or State.MISSED.label)
+              for o in missed if o.id is not None and not is_request(plan, o.unit_code)]
+    return sorted(lines, key=lambda r: (sort_key(r.unit_name), r.deadline, r.occurrence_id))
 
 
 def _titled(plan: Plan, duty_code: str) -> str:

@@ -18,6 +18,7 @@ Each entry takes the caller's session (the caller owns the transaction), the pla
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,7 +147,10 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
         .values(status=NotificationStatus.CANCELLED, next_attempt_at=None)
     )
     row.last_action_at = now
-    step = advance(snapshot_of(row), plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
+    snapshot = snapshot_of(row, plan)
+    if snapshot.closes_at is not None and snapshot.closes_at <= now:  # a person's action reopened it: no closing
+        snapshot = dataclasses.replace(snapshot, closes_at=None)
+    step = advance(snapshot, plan.policy_for(row.duty_code, row.unit_code), plan.calendar, now)
     if State(row.state).active and step.state.value != row.state:
         # the clock moves it on at once (due soon, overdue): the trail records that step too
         audit(session, occurrence_id=row.id, at=now, actor=ENGINE_ACTOR, action="clock", from_state=row.state,
