@@ -32,8 +32,8 @@ def held_for_briefing(plan: Plan, recipient: str, duty_code: str, unit_code: str
     return recipient == LEADERSHIP and not plan.policy_for(duty_code, unit_code).urgent
 
 
-def briefing_subject(slot: dt.datetime) -> str:
-    return f"briefing/{local_date(slot).isoformat()}"
+def briefing_subject(plan: Plan, slot: dt.datetime) -> str:
+    return f"briefing/{plan.meta.code}/{local_date(slot).isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ def overdue_by_unit(session: Session, plan: Plan, now: dt.datetime) -> list[Stan
     """Per unit, the open assignments whose term has ended by ``now``, most first."""
     rows = session.execute(
         select(col(Occurrence.unit_code), col(Occurrence.state), func.count())
-        .where(col(Occurrence.state).in_(OPEN), col(Occurrence.deadline) < local_date(now))
+        .where(col(Occurrence.plan_code) == plan.meta.code, col(Occurrence.state).in_(OPEN),
+               col(Occurrence.deadline) < local_date(now))
         .group_by(col(Occurrence.unit_code), col(Occurrence.state))
     ).all()
     counts: dict[str, list[int]] = {}
@@ -71,7 +72,8 @@ def newly_escalated(session: Session, plan: Plan, since: dt.datetime, until: dt.
     # units (a unit's run) records the briefing for every unit, advanced yet or not
     rows = session.execute(
         select(col(Occurrence.id), col(Occurrence.duty_code), col(Occurrence.unit_code), col(Occurrence.deadline))
-        .where(col(Occurrence.state).in_(OPEN), col(Occurrence.deadline) < local_date(until))
+        .where(col(Occurrence.plan_code) == plan.meta.code, col(Occurrence.state).in_(OPEN),
+               col(Occurrence.deadline) < local_date(until))
     ).all()
     out = []
     for occurrence, duty, unit, deadline in rows:
@@ -94,12 +96,13 @@ def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
     slot = last_briefing(now, policy, plan.calendar)
     if local_date(slot) < plan.meta.tracking_from or now - slot > dt.timedelta(days=7):
         return 0
-    subject = briefing_subject(slot)
+    subject = briefing_subject(plan, slot)
     if session.execute(select(col(Notification.id)).where(col(Notification.subject) == subject).limit(1)).first():
         return 0
     # since the last briefing recorded (weeks without a pass, or the first briefing, reach further back)
     previous = session.execute(select(func.max(col(Notification.due_at))).where(
-        col(Notification.kind) == Kind.BRIEFING.value, col(Notification.due_at) < slot)).scalar()
+        col(Notification.kind) == Kind.BRIEFING.value, col(Notification.due_at) < slot,
+        col(Notification.subject).startswith(f"briefing/{plan.meta.code}/"))).scalar()
     previous = previous or dt.datetime.min.replace(tzinfo=dt.UTC)
     rows = [Notification(occurrence_id=occurrence, kind=Kind.ESCALATION.value, level=level, detail=0, due_at=slot,
                          recipient=LEADERSHIP, created_at=now, status=NotificationStatus.PENDING, next_attempt_at=slot)
