@@ -84,6 +84,7 @@ class Counts:
     past_date: int = 0  # requests past their date (never "overdue")
     submitted: int = 0
     closed: int = 0
+    missed: int = 0  # of the closed: "Không báo cáo" (the next period came due)
 
 
 @dataclass
@@ -131,6 +132,7 @@ class UnitStanding:
             state = State(row.state)
             if state in CLOSED:
                 counts.closed += 1
+                counts.missed += state is State.MISSED
             elif state is State.SUBMITTED:
                 counts.submitted += 1
             else:
@@ -164,7 +166,8 @@ class UnitStanding:
         if c.submitted:
             parts.append(f"{c.submitted} {'đã gửi thông tin kết quả' if self.request else 'chờ duyệt'}")
         if c.closed:
-            parts.append(f"{c.closed} đã đóng trong {RECENTLY_CLOSED.days} ngày qua")
+            missed = f", trong đó {c.missed} {State.MISSED.label.lower()}" if c.missed else ""
+            parts.append(f"{c.closed} đã đóng trong {RECENTLY_CLOSED.days} ngày qua{missed}")
         return f"{self.ref} {self.unit_name}, {local(self.now):%H:%M %d/%m/%Y}: " + ", ".join(parts) + "."
 
     def table(self) -> list[dict[str, str | int]]:

@@ -199,3 +199,15 @@ def test_2027_with_nobody_answering_stays_within_the_noise_budget(run_cli, plan:
     assert all(n["most_in_a_day"] == 1 for n in noise.values())
     table = run_cli("simulate", "--from", "2027-03-01", "--to", "2027-03-31", "--noise", env={"COLUMNS": "250"})
     assert "Số thư mỗi người nhận, 01/03/2027 – 31/03/2027 (23 ngày làm việc" in table.stdout, table.stdout
+
+
+def test_a_units_standing_counts_its_missed_periods(db_engine, plan: Plan) -> None:
+    from htx_tasks import followup
+
+    for day in ("2027-01-04", "2027-03-11", "2027-06-10"):
+        run_pass(db_engine, plan, M(day))
+    with Session(db_engine) as session:
+        standing = followup.standing(session, plan, "phuong-ba-ngoi", M("2027-06-11"))
+    assert standing.counts.missed == 2  # III.8.1 and III.8.2 of quý I/2027
+    assert "2 đã đóng trong 30 ngày qua, trong đó 2 không báo cáo" in standing.message()
+    assert {r["Trạng thái"] for r in standing.table() if r["Kỳ"] == "quý I/2027"} == {"Không báo cáo"}
