@@ -102,8 +102,8 @@ def simulate(plan: Plan, start: dt.date, end: dt.date, *, sample_cases: bool = T
             ]
             briefings = [
                 (local(n.due_at), n.recipient)
-                for n in session.exec(select(Notification).where(Notification.kind == Kind.BRIEFING.value)
-                                      .order_by(Notification.due_at, Notification.id))
+                for n in session.exec(select(Notification).where(col(Notification.kind) == Kind.BRIEFING.value)
+                                      .order_by(col(Notification.due_at), col(Notification.id)))
                 if start <= local(n.due_at).date() <= end
             ]
             opened = [

@@ -79,11 +79,11 @@ def test_returned_work_is_followed_up_again(db_engine: Engine, plan: Plan) -> No
                    decision=Decision.ACCEPT, note="x", now=L("2026-12-07", 10))
         row = review(session, plan, target.id, decision=Decision.RETURN, note="Thiếu số liệu", now=L("2026-12-07", 10))
         assert (row.state, row.submitted_at) == ("returned", None)
-        assert row.next_action_at == M("2026-12-09")  # the 1-day reminder before 10/12
-    run_pass(db_engine, plan, M("2026-12-09"))
+        assert row.next_action_at == M("2026-12-10")  # the reminder on the morning of 10/12 (wards: 7, 3, 0 days)
+    run_pass(db_engine, plan, M("2026-12-10"))
     assert [(n.kind, n.detail, n.due_at) for n in notifications(db_engine, Notification.occurrence_id == target.id,
                                                                  Notification.kind == "reminder")] == [
-        ("reminder", 1, M("2026-12-09"))
+        ("reminder", 0, M("2026-12-10"))
     ]
     assert one(db_engine, "xa-tuyen-truyen", "phuong-ba-ngoi").state == "returned"
     run_pass(db_engine, plan, M("2026-12-11"))
