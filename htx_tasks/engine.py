@@ -109,8 +109,9 @@ def run_pass(engine: Engine, plan: Plan | Sequence[Plan], now: dt.datetime, *, u
             progress(result)
         if done < BATCH:
             break
-    with session_scope(engine) as session:
-        result.notifications += record_briefing(session, plan, now)
+    for each in active.values():  # each plan's weekly briefing, recorded once when its time has come
+        with session_scope(engine) as session:
+            result.notifications += record_briefing(session, each, now)
     return result
 
 

@@ -127,7 +127,7 @@ def test_one_office_pass_advances_every_plans_due_rows_in_one_read(db_engine: En
     with Session(db_engine) as session:
         told = session.execute(
             select(Occurrence.plan_code, Notification.detail).join(Occurrence, Occurrence.id == Notification.occurrence_id)
-            .where(Notification.kind == "reminder", Occurrence.duty_code == "xa-tuyen-truyen")).all()
+            .where(Notification.kind == "reminder", Occurrence.duty_code == "qldt-theo-doi-htx")).all()  # default policy
     assert {detail for code, detail in told if code != plan.meta.code} == {0}
     assert {detail for code, detail in told if code == plan.meta.code} - {0}
 
