@@ -122,13 +122,14 @@ def test_another_units_item_cannot_be_acknowledged(site):
 
 def test_repeats_pause_until_the_expected_date_and_first_notices_still_go(site, plan, tmp_path):
     """The ward acknowledges on 27/11 with 28/12/2026; the other ward does not. Passes and
-    delivery every working morning to 08/01/2027: the acknowledged item gets no reminder and no repeat
-    up to 28/12, but its first overdue notice (11/12) and escalations go; repeats resume after."""
+    delivery every working morning to 29/01/2027: the acknowledged item gets no reminder and no repeat
+    up to 28/12, but its first overdue notice (11/12) and escalations go; repeats resume after (the
+    backoff's 10th working day is 25/12, held; the monthly one falls on 25/01/2027)."""
     acked, other = item_of(site, WARD), item_of(site, OTHER_WARD)
     acknowledge(site, WARD, "2026-12-28")
     day = D("2026-11-30")
     with Context(Settings(config_dir=plan.config_dir, var_dir=tmp_path / "out"), engine=site.engine) as ctx:
-        while day <= D("2027-01-08"):
+        while day <= D("2027-01-29"):
             if plan.calendar.is_working_day(day):
                 now = at_local(day, 9)
                 run_pass(site.engine, plan, now)
