@@ -59,7 +59,7 @@ def test_the_demonstration_plan_is_small_labelled_and_shares_the_seeds_units(con
     assert 2 <= len(owners) <= 3 and owners <= set(seed.units) and WARD in owners
     assert demo.source.units == seed.source.units
     assert demo.policy_for("mh-ra-soat-htx-phuong", WARD).reminder_days == [3, 0]  # its own rhythm
-    assert seed.policy_for("xa-tuyen-truyen", WARD).reminder_days == [7, 3, 1, 0]
+    assert seed.policy_for("xa-tuyen-truyen", WARD).reminder_days == [7, 3, 0]  # the seed's ward duties
 
 
 def test_a_ward_gets_one_digest_for_both_plans_until_one_is_closed(db_engine: Engine, config: Config) -> None:
