@@ -18,10 +18,10 @@ from sqlalchemy import Engine, event, exc
 from sqlmodel import Session, select
 
 from htx_tasks import clock
-from htx_tasks import engine as engine_module
 from htx_tasks.core import zones
 from htx_tasks.core.lifecycle import Kind, Snapshot, State, events
 from htx_tasks.core.zones import at_local
+from htx_tasks.engine import base as engine_module  # the batch sizes, read at call time
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.db import make_engine, upgrade
