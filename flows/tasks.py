@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import Context, worded
-from htx_tasks.delivery.dispatcher import dispatch
+from htx_tasks.services.delivery import dispatch
 
 
 @task(name="Gửi thông báo", cache_policy=NO_CACHE)
@@ -17,7 +17,7 @@ def deliver(ctx: Context, now: dt.datetime, recipients: set[str] | None, *,
     """Deliver the recorded notifications due for ``recipients`` (one digest each)."""
     with worded(ctx.settings):
         # every plan of the configuration: a unit's digest carries its items of each, each read under its own
-        result = dispatch(ctx.engine, ctx.config.plans, now, channels=ctx.channels, links=ctx.links,
+        result = dispatch(ctx.engine, ctx.config.plans, now, senders=ctx.channels, links=ctx.links,
                           recipients=recipients, retries_only=retries_only)
     get_run_logger().info(
         "Đã gửi %s thông báo (%s bản tin); %s chờ giờ làm việc, %s thử lại sau, %s thất bại, %s cần kiểm tra.",

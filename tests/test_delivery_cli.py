@@ -39,7 +39,8 @@ def test_cli_channels_dispatch_and_views(world, http):
     assert http.count(f"/{KT}") == 1 and http.count(f"/{KT}-2") == 1
     assert http.bodies(f"/{KT}")[0]["title"] == "[KH thực hiện CTr 46-CTr/TU] Thông báo thử"
     assert "✓" in out.stdout and "inbox://" in out.stdout
-    assert _cli("channels", "test", "khong-co").exit_code == 1
+    typo = _cli("channels", "test", "khong-co")  # a recipient typed wrong: exit 2, the tag named
+    assert typo.exit_code == 2 and "'khong-co' không phải người nhận trong kế hoạch" in typo.output
     down = f"json://127.0.0.1:{free_port()}/down"
     world.write_channels([(http.url("/ward"), WARD), (down, WARD)])
     out = _cli("channels", "test", WARD)

@@ -16,7 +16,7 @@ from receivers import HttpReceiver, free_port
 from sqlmodel import Session, select
 
 from htx_tasks.core.zones import at_local
-from htx_tasks.delivery import dispatcher, sender
+from htx_tasks.delivery import channels, sender
 from htx_tasks.delivery.channels import FALLBACK
 from htx_tasks.delivery.dispatcher import BACKOFF, MAX_ATTEMPTS
 from htx_tasks.engine import run_pass
@@ -174,7 +174,7 @@ def test_row_stuck_in_sending_goes_to_review(world, http, monkeypatch):
         raise KeyboardInterrupt  # not an Exception: nothing in the dispatcher catches it
 
     with monkeypatch.context() as patch:
-        patch.setattr(dispatcher, "send", die)
+        patch.setattr(channels, "send", die)  # what ``Channels.send`` calls
         with pytest.raises(KeyboardInterrupt):
             world.dispatch(NOW, recipients={KT}, wall=NOW)
     assert len(world.rows("sending", KT)) == rows
@@ -215,7 +215,7 @@ def test_rows_being_sent_show_their_lease_and_a_person_resolves_rows_set_aside(w
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(dispatcher, "send", die)
+        patch.setattr(channels, "send", die)  # what ``Channels.send`` calls
         with pytest.raises(KeyboardInterrupt):
             world.dispatch(NOW, recipients={KT}, wall=NOW)
     # while they are being sent, a person sees them and when their lease runs out

@@ -17,7 +17,7 @@ from sqlalchemy import event, insert
 from sqlmodel import Session, select
 
 from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
-from htx_tasks.delivery import dispatcher, sender
+from htx_tasks.delivery import channels, sender
 from htx_tasks.delivery.channels import FALLBACK
 from htx_tasks.delivery.dispatcher import BACKOFF, IN_FLIGHT, MAX_ATTEMPTS
 from htx_tasks.engine import run_pass
@@ -127,14 +127,14 @@ def test_an_interrupted_pass_records_what_went_out_and_hands_back_the_rest(world
         run_pass(world.engine, world.plan, NOW)
         recipients = _pending_recipients(world)
         victim = sorted(recipients)[1]
-        real_send = dispatcher.send
+        real_send = channels.send
 
         def send(route, recipient, *args, **kwargs):
             if recipient == victim:
                 raise KeyboardInterrupt
             return real_send(route, recipient, *args, **kwargs)
 
-        monkeypatch.setattr(dispatcher, "send", send)
+        monkeypatch.setattr(channels, "send", send)  # what ``Channels.send`` calls
         with pytest.raises(KeyboardInterrupt):
             world.dispatch(NOW, in_flight=1)
         reached = Counter(r.path.lstrip("/") for r in receiver.received)

@@ -14,10 +14,10 @@ from htx_tasks.core import zones
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.delivery.channels import coverage_warnings, recipients_of
-from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
-from htx_tasks.delivery.messages import Message, recipient_name
-from htx_tasks.delivery.sender import send
-from htx_tasks.services import Actor, Refused, via_cli
+from htx_tasks.delivery.messages import recipient_name
+from htx_tasks.services import Actor, via_cli
+from htx_tasks.services.delivery import dispatch as run_dispatch
+from htx_tasks.services.delivery import try_channels
 from htx_tasks.services.notices import lease_until, rows_with_status
 from htx_tasks.store.db import session_scope
 
@@ -49,7 +49,7 @@ def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False
     """Gửi các thông báo đến hạn (một bản tổng hợp cho mỗi người nhận)."""
     with errors():
         ctx, at = context(config), now_of(now)
-        print_dispatch(run_dispatch(ctx.database(), ctx.plan, at, channels=ctx.channels, links=ctx.links), json)
+        print_dispatch(run_dispatch(ctx.database(), ctx.plan, at, senders=ctx.channels, links=ctx.links), json)
 
 
 def _view_command(status: NotificationStatus):
@@ -139,14 +139,7 @@ def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 def channels_test(recipient: str, config: ConfigOpt = None) -> None:
     """Gửi một thông báo thử đến mọi kênh của người nhận."""
     with errors():
-        plan, channels = open_plan(config), context(config).channels
-        if recipient not in recipients_of(plan):
-            raise Refused(f"'{recipient}' không phải người nhận trong kế hoạch")
-        name = recipient_name(plan, recipient)
-        body = f"Thông báo thử từ hệ thống theo dõi {plan.meta.short_title} gửi {name}."
-        message = Message(title=f"[{plan.meta.label}] Thông báo thử", text=body, markdown=body)
-        results = send(channels.apprise_for(recipient), recipient, message, skip=set(),
-                       template=channels.template_values())
+        results = try_channels(open_plan(config), recipient, senders=context(config).channels)
         for r in results:
             output.say(f"{'✓' if r.ok else '✗'} {r.url}" + (f" — {r.error}" if r.error else ""))
         if not all(r.ok for r in results):

@@ -31,7 +31,6 @@ from htx_tasks.core import zones
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import Outcome
 from htx_tasks.delivery.channels import coverage_warnings
-from htx_tasks.delivery.dispatcher import dispatch as run_dispatch
 from htx_tasks.delivery.messages import notice_label, recipient_name
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource, DutyOrigin
@@ -39,6 +38,7 @@ from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.reports import outcome_report, status_rows
 from htx_tasks.services import Actor, passes, via_cli
+from htx_tasks.services.delivery import dispatch as run_dispatch
 from htx_tasks.simulate import simulate as run_simulation
 from htx_tasks.store.db import session_scope
 
@@ -162,7 +162,7 @@ def tick(
         engine = open_engine(config)
         # one pass for the office: every plan's due items advanced together (a draft or closed plan does nothing)
         result = passes.run_pass(engine, plans, at, progress=output.pass_progress if long_catch_up else None)
-        sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, channels=loaded.channels,
+        sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, senders=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,

@@ -22,6 +22,7 @@ class Target(StrEnum):
 
 
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
+FALLBACK = "fallback"  # the coordinator's channel that hears of a recipient given up on
 
 
 class EscalationStep(Strict):

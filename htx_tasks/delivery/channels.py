@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -18,9 +19,12 @@ from typing import cast
 import apprise
 from apprise.manager_plugins import NotificationManager
 
-from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
+from htx_tasks.core.policy import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
 from htx_tasks.delivery.inbox import inbox_url
+from htx_tasks.delivery.messages import Message
+from htx_tasks.delivery.sender import Target, send, targets
+from htx_tasks.delivery.ports import Route, UrlResult, recipients_of
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, read_text
 from htx_tasks.settings import Settings
@@ -28,15 +32,8 @@ from htx_tasks.settings import Settings
 log = logging.getLogger(__name__)
 _PLUGINS = NotificationManager()
 CHANNELS_FILE = "channels.yaml"
-FALLBACK = "fallback"
 TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 TOP_KEYS = {"version", "urls", "include", "tag", "asset", "template"}
-
-
-def recipients_of(plan: Plan) -> list[str]:
-    """Every tag the engine can notify: each unit that owns obligations, and the three roles."""
-    leaves = [u.code for u in plan.source.units if not u.members]
-    return [*leaves, COORDINATOR, LEADERSHIP, FALLBACK]
 
 
 @dataclass
@@ -67,6 +64,28 @@ class Channels:
             for recipient in recipients:
                 obj.add(inbox_url(recipient, self.inbox_dir), tag=recipient)
         return obj
+
+    def prepare(self, recipients: Iterable[str], template: Mapping[str, str]) -> None:
+        """Build the URLs of those recipients who have none yet, in one look at the configuration.
+
+        Under the lock (workers and other passes share these channels): Apprise parses its
+        configuration lazily, and a look from another thread during the parse finds nothing."""
+        values = tuple(sorted(template.items()))
+        with self.lock:
+            missing = [r for r in dict.fromkeys(recipients) if (r, values) not in self.prepared]
+            if missing:
+                built = targets(self.apprise_for(*missing), missing, dict(template))
+                self.prepared.update({(r, values): found for r, found in built.items()})
+
+    def routes(self, recipient: str, template: Mapping[str, str]) -> list[Target]:
+        """The recipient's URLs, built once while these channels are in use."""
+        self.prepare([recipient], template)
+        return self.prepared[(recipient, tuple(sorted(template.items())))]
+
+    def send(self, routes: Sequence[Route], recipient: str, message: Message, *, skip: set[str],
+             template: Mapping[str, str]) -> list[UrlResult]:
+        """Send through Apprise (``sender.send``) to the routes this object prepared."""
+        return send([cast(Target, r) for r in routes], recipient, message, skip=skip, template=dict(template))
 
     def template_values(self) -> dict[str, str]:
         """Values of ``${NAME}`` variables: environment first, then a Prefect Secret block."""

@@ -29,9 +29,9 @@ from htx_tasks import clock
 from htx_tasks.briefing import Standing, overdue_by_unit
 from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import Kind
+from htx_tasks.core.policy import FALLBACK
 from htx_tasks.core.zones import local
 from htx_tasks.delivery import outbox
-from htx_tasks.delivery.channels import FALLBACK, Channels
 from htx_tasks.delivery.handover import Handover, handovers
 from htx_tasks.delivery.handover import intro as handover_intro
 from htx_tasks.delivery.messages import (
@@ -45,7 +45,7 @@ from htx_tasks.delivery.messages import (
 )
 from htx_tasks.delivery.noise import digest_of
 from htx_tasks.delivery.outbox import BACKOFF, LEASE, MAX_ATTEMPTS, Digest
-from htx_tasks.delivery.sender import Target, UrlResult, scrub, send, targets
+from htx_tasks.delivery.ports import Route, Senders, UrlResult, scrub
 from htx_tasks.delivery.weblinks import decision_notes, web_page
 from htx_tasks.links import LinkMaker
 from htx_tasks.plan.loader import Plan
@@ -78,11 +78,14 @@ def in_working_hours(plan: Plan, now: dt.datetime, recipient: str | None = None)
     return plan.calendar.is_working_day(moment.date()) and start <= moment.time() < end
 
 
-def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, *, channels: Channels,
+def dispatch(engine: Engine, plan: Plan | Mapping[str, Plan], now: dt.datetime, *, channels: Senders,
              links: LinkMaker | None = None,
              recipients: set[str] | None = None, respect_hours: bool = True, retries_only: bool = False,
              wall: dt.datetime | None = None, in_flight: int | None = None) -> DispatchResult:
     """Deliver what is due at ``now`` through ``channels``; ``recipients`` limits the pass to those tags.
+
+    ``channels`` are the senders the front door built (Apprise's: ``delivery.channels.Channels``,
+    from the context); this module loads no Apprise of its own.
 
     ``plan`` is the plan, or every plan of the configuration by code: a recipient gets one digest
     for all its items, each read under its own plan, grouped by plan (its title first).
@@ -157,43 +160,29 @@ class _Batch:
 class _Pass:
     """What one dispatch pass shares: its time, channels, links, and each recipient's URLs."""
 
-    def __init__(self, engine: Engine, plans: dict[str, Plan], now: dt.datetime, channels: Channels,
+    def __init__(self, engine: Engine, plans: dict[str, Plan], now: dt.datetime, channels: Senders,
                  template: dict[str, str], links: LinkMaker | None, retries_only: bool) -> None:
         self.plans, self.plan = plans, next(iter(plans.values()))
         self.engine, self.now, self.channels = engine, now, channels
         self.template, self.links, self.retries_only = template, links, retries_only
-        self._values = tuple(sorted(template.items()))
 
-    def route(self, recipient: str) -> list[Target]:
-        """The recipient's URLs, built once while the channels are in use (``prepare``)."""
-        self.prepare([recipient])
-        return self.channels.prepared[(recipient, self._values)]
+    def route(self, recipient: str) -> list[Route]:
+        """The recipient's URLs, built once while the channels are in use."""
+        return list(self.channels.routes(recipient, self.template))
 
-    def route_all(self, digest: Digest) -> list[Target]:
+    def route_all(self, digest: Digest) -> list[Route]:
         """The URLs of every tag whose rows the digest carries (one person's roles that have news
         today), each address once; ``digest.owners`` records, for each URL it will be sent to, the
         tag it belongs to."""
-        chosen: dict[object, tuple[Target, str]] = {}
+        chosen: dict[object, tuple[Route, str]] = {}
         for tag in dict.fromkeys(r.recipient for r in digest.rows):
             for target in self.route(tag):
-                servers = list(target.apprise) if target.apprise is not None else []
-                # one configured URL tagged with both roles is one server: sent to once. (Masked URLs
-                # are no key: two inboxes' look alike.)
-                key = id(servers[0]) if servers else (tag, target.url_id)
+                # one configured URL tagged with both roles is one server: sent to once
+                server = target.server
+                key = id(server) if server is not None else (tag, target.url_id)
                 chosen.setdefault(key, (target, tag))
         digest.owners = [tag for target, tag in chosen.values() if target.url_id not in digest.already]
         return [target for target, _ in chosen.values()]
-
-    def prepare(self, recipients) -> None:
-        """Build the URLs of those recipients who have none yet, in one look at the configuration.
-
-        Under the channels' lock (workers and other passes may share them): Apprise parses its
-        configuration lazily, and a look from another thread during the parse finds nothing."""
-        with self.channels.lock:
-            missing = [r for r in recipients if (r, self._values) not in self.channels.prepared]
-            if missing:
-                built = targets(self.channels.apprise_for(*missing), missing, self.template)
-                self.channels.prepared.update({(r, self._values): found for r, found in built.items()})
 
     def load(self, session, recipients: list[str], claimed_at: dt.datetime) -> _Batch | None:
         """Claim the rows due for ``recipients`` and read what their digests show (the caller's
@@ -214,7 +203,7 @@ class _Pass:
     def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
         """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
         try:  # outside the claim's transaction: parsing the channels takes a while
-            self.prepare(batch.jobs)
+            self.channels.prepare(batch.jobs, self.template)
         except Exception:  # each digest meets it again in ``route`` and records it as its failure
             log.exception("channels of %d recipients could not be prepared", len(batch.jobs))
         futures = [pool.submit(self._send_all, digests, batch) for digests in batch.jobs.values()]
@@ -243,8 +232,8 @@ class _Pass:
             recipient = digest.recipient
             try:
                 message = self.render(digest, batch)
-                digest.outcomes = send(self.route_all(digest), recipient, message, skip=digest.already,
-                                       template=self.template)
+                digest.outcomes = self.channels.send(self.route_all(digest), recipient, message,
+                                                     skip=digest.already, template=self.template)
             except Exception as exc:  # a broken plug-in or row must not leave rows claimed forever
                 log.exception("delivery to %s failed", recipient)
                 digest.outcomes = [UrlResult("", recipient, "failure", scrub(str(exc), self.template)[:500])]
@@ -301,7 +290,7 @@ class _Pass:
                 continue
             notice = render_failure(self.plan, digest.recipient, error, len(digest.rows), self.now)
             try:
-                told = send(self.route(FALLBACK), FALLBACK, notice, skip=set(), template=self.template)
+                told = self.channels.send(self.route(FALLBACK), FALLBACK, notice, skip=set(), template=self.template)
             except Exception as exc:  # the rows are recorded as failed already; keep dispatching others
                 log.exception("fallback notice about %s failed", digest.recipient)
                 told = [UrlResult("", FALLBACK, "failure", scrub(str(exc), self.template)[:500])]

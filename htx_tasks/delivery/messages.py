@@ -12,10 +12,9 @@ from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.itemview import ItemFacts, read
 from htx_tasks.core.lifecycle import Kind, State
-from htx_tasks.core.policy import COORDINATOR, LEADERSHIP
+from htx_tasks.core.policy import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local_date
-from htx_tasks.delivery.channels import FALLBACK
 from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import is_request
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql import ColumnElement
 from htx_tasks.core.acknowledgement import HELD_FROM_OTHERS, HELD_FROM_UNIT, holds
 from htx_tasks.core.lifecycle import ACTIVE
 from htx_tasks.core.statuses import NotificationStatus
-from htx_tasks.delivery.sender import UrlResult
+from htx_tasks.delivery.ports import UrlResult
 from htx_tasks.store.answers import Acknowledgement
 from htx_tasks.store.models import LEASE, Delivery, Notification, Occurrence
 

@@ -10,33 +10,15 @@ from dataclasses import dataclass
 import apprise
 
 from htx_tasks.delivery.messages import Message
+from htx_tasks.delivery.ports import UrlResult, scrub
 
 log = logging.getLogger(__name__)
 TIMEOUT = 15.0  # seconds Apprise waits for one URL (``notify(timeout=...)``); see ``send``
 
 
-@dataclass(frozen=True)
-class UrlResult:
-    url_id: str  # stable hash of the full URL: never stored in clear
-    url: str  # masked for logs and the database
-    status: str  # success, failure, timeout
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "success"
-
-
 def url_id(server) -> str:
     """A stable id for a URL, from its masked form: no hash of a secret is ever stored."""
     return hashlib.sha256(server.url(privacy=True).encode()).hexdigest()[:32]
-
-
-def scrub(text: str, secrets: dict[str, str]) -> str:
-    for value in secrets.values():
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text
 
 
 @dataclass(frozen=True)
@@ -48,6 +30,13 @@ class Target:
     markdown: bool = False  # the format this URL renders natively
     apprise: apprise.Apprise | None = None  # holding this URL only; None when it cannot be built
     error: str | None = None  # why it cannot be built (a ``${NAME}`` has no value)
+
+    @property
+    def server(self) -> object | None:
+        """The configured URL (one URL tagged with two roles is one server); masked URLs are no key:
+        two inboxes' look alike."""
+        servers = list(self.apprise) if self.apprise is not None else []
+        return servers[0] if servers else None
 
 
 def targets(obj: apprise.Apprise, recipients: Iterable[str], template: dict[str, str]) -> dict[str, list[Target]]:

@@ -25,7 +25,8 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
   them: the caller's transaction is rolled back, no audit row remains.
 - Entries: ``submit``, ``review``, ``extend``, ``waive``, ``open_case`` (``decisions``) and
   ``resolve_notice`` (``notices``); the system's own work: ``passes.init_database``,
-  ``passes.run_pass``, ``passes.follow_up``; the Prefect form's adapter: ``form.record``.
+  ``passes.run_pass``, ``passes.follow_up``, ``delivery.dispatch`` (the channels are handed in:
+  ``senders=ctx.channels``, so nothing here loads Apprise); the Prefect form's adapter: ``form.record``.
 - A code the plan does not hold raises ``UnknownCode`` (a ``Refused``) from the plan itself.
 
 Adding an action (the web app's "request extension", "decide extension"): add an ``Act`` and its

@@ -2,7 +2,8 @@
 
 The command line (``init``, ``tick``), ``make run`` (``flows.serve``) and the Prefect flows call
 these, never the engine or the store directly, so that each does the same thing the same way.
-Delivery is not here: it needs the channels (Apprise), which the services do not load.
+Delivery is ``services.delivery``: the caller hands it the channels (Apprise), which the services
+do not load themselves.
 """
 
 from __future__ import annotations
