@@ -23,8 +23,8 @@ from htx_tasks.core.policy import COORDINATOR, FALLBACK, LEADERSHIP
 from htx_tasks.delivery import inbox  # noqa: F401  (registers the inbox:// scheme)
 from htx_tasks.delivery.inbox import inbox_url
 from htx_tasks.delivery.messages import Message
-from htx_tasks.delivery.sender import Target, send, targets
 from htx_tasks.delivery.ports import Route, UrlResult, recipients_of
+from htx_tasks.delivery.sender import Target, send, targets
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError, Located, Problem, load_yaml, read_text
 from htx_tasks.settings import Settings
