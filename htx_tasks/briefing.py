@@ -10,6 +10,7 @@ names the week) that the dispatcher renders as the still-overdue count by unit.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -120,3 +121,13 @@ def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
     except IntegrityError:
         return 0
     return len(rows)
+
+
+def briefings_due(session: Session, plans: Iterable[Plan], now: dt.datetime) -> list[Plan]:
+    """The plans whose briefing of the week (the latest slot at or before ``now``) is not recorded
+    yet, in one read for all of them: the office's pass calls ``record_briefing`` only for these,
+    so a pass between two briefings costs one query however many plans there are."""
+    subjects = {briefing_subject(plan, last_briefing(now, plan.source.policy, plan.calendar)): plan for plan in plans}
+    found = session.execute(select(col(Notification.subject)).where(col(Notification.subject).in_(sorted(subjects))))
+    recorded = set(found.scalars())
+    return [plan for subject, plan in subjects.items() if subject not in recorded]

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from htx_tasks.briefing import record_briefing
+from htx_tasks.briefing import briefings_due, record_briefing
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.engine import base
 from htx_tasks.engine.advancing import advance_due
-from htx_tasks.engine.base import PassResult, Progress
-from htx_tasks.engine.mirror import sync_plan
+from htx_tasks.engine.base import PassResult, Plans, Progress
+from htx_tasks.engine.mirror import sync_plans
 from htx_tasks.engine.succession import transfer_succeeded
 from htx_tasks.opening import cursors, open_batch, openings
 from htx_tasks.plan.loader import Plan
@@ -42,23 +42,14 @@ def run_pass(
     plans = [plan] if isinstance(plan, Plan) else list(plan)
     result = PassResult(now=now)
     with session_scope(engine) as session:
-        statuses = {each.meta.code: sync_plan(session, each) for each in plans}
+        statuses = sync_plans(session, plans)
         # units are the office's: one plan's directory moves every plan's work of a succeeded unit
         result.transferred = transfer_succeeded(session, plans[0], now)
     # a draft is not followed yet, a closed plan no more
     active = {each.meta.code: each for each in plans if statuses[each.meta.code] is PlanStatus.ACTIVE}
     if not active:
         return result
-    for each in active.values():
-        stream = openings(each, now, units, cursors(engine, each.meta.code), result.not_opened)
-        while True:
-            with session_scope(engine) as session:
-                opened, more = open_batch(session, each, now, stream, limit=base.OPEN_BATCH)
-            result.opened += opened
-            if progress and (more or result.opened):
-                progress(result)
-            if not more:
-                break
+    _open_periods(engine, active, now, units, result, progress)
     while True:
         with session_scope(engine) as session:
             done = advance_due(session, active, now, result, units=units)
@@ -66,7 +57,31 @@ def run_pass(
             progress(result)
         if done < base.BATCH:
             break
-    for each in active.values():  # each plan's weekly briefing, recorded once when its time has come
+    with session_scope(engine) as session:
+        due = briefings_due(session, active.values(), now)
+    for each in due:  # each plan's weekly briefing, recorded once when its time has come
         with session_scope(engine) as session:
             result.notifications += record_briefing(session, each, now)
     return result
+
+
+def _open_periods(
+    engine: Engine, active: Plans, now: dt.datetime, units: set[str] | None, result: PassResult, progress: Progress | None
+) -> None:
+    """Open every plan's periods begun by ``now``: the cursors of all plans in one read, then up to
+    ``OPEN_BATCH`` openings per transaction, plan after plan (a plan with nothing to open costs
+    no transaction of its own)."""
+    opened_through = cursors(engine, active)
+    pending = [(each, openings(each, now, units, opened_through[code], result.not_opened)) for code, each in active.items()]
+    while pending:
+        with session_scope(engine) as session:
+            room = base.OPEN_BATCH
+            while pending and room > 0:
+                each, stream = pending[0]
+                opened, more = open_batch(session, each, now, stream, limit=room)
+                room -= opened
+                result.opened += opened
+                if not more:
+                    pending.pop(0)
+        if progress and result.opened:
+            progress(result)
