@@ -32,12 +32,12 @@ def statements(engine: Engine, plans: list[Plan], now) -> list[str]:  # noqa: AN
 
 def office(plan: Plan, size: int) -> list[Plan]:
     """The seed plan and ``size - 1`` others over the same units, taking turns between two policies."""
-    return [plan, *(other_plan(plan, code=f"ke-hoach-{i}", **({"reminder_days": [0]} if i % 2 else {}))
-                    for i in range(1, size))]
+    return [plan, *(other_plan(plan, code=f"ke-hoach-{i}", **({"reminder_days": [0]} if i % 2 else {})) for i in range(1, size))]
 
 
 def test_a_pass_with_nothing_due_sends_as_many_statements_for_eight_plans_as_for_two(
-        db_engine: Engine, another_db_engine, plan: Plan) -> None:
+    db_engine: Engine, another_db_engine, plan: Plan
+) -> None:
     """Mirroring the plans, their opening cursors and the weekly briefing's check are one read each
     for all plans; a plan with nothing to open or advance costs no statement of its own."""
     counts = {}
@@ -56,19 +56,20 @@ def natural(engine: Engine) -> tuple[Counter, Counter, Counter, Counter]:
     """What the passes wrote, by natural keys (plan, duty, unit, period): ids depend on batching."""
     with Session(engine) as session:
         occ = {o.id: (o.plan_code, o.duty_code, o.unit_code, o.period_key) for o in session.exec(select(Occurrence))}
-        rows = Counter((*occ[o.id], o.state, o.escalation_level, o.next_action_at)
-                       for o in session.exec(select(Occurrence)))
-        outbox = Counter((occ.get(n.occurrence_id), n.kind, n.level, n.detail, n.due_at, n.recipient, n.status,
-                          n.subject) for n in session.exec(select(Notification)))
+        rows = Counter((*occ[o.id], o.state, o.escalation_level, o.next_action_at) for o in session.exec(select(Occurrence)))
+        outbox = Counter(
+            (occ.get(n.occurrence_id), n.kind, n.level, n.detail, n.due_at, n.recipient, n.status, n.subject)
+            for n in session.exec(select(Notification))
+        )
         trail = Counter((*occ[a.occurrence_id], a.action, a.to_state) for a in session.exec(select(AuditEvent)))
-        cursors = Counter((c.plan_code, c.duty_code, c.unit_code, c.opened_through)
-                          for c in session.exec(select(OpeningCursor)))
+        cursors = Counter((c.plan_code, c.duty_code, c.unit_code, c.opened_through) for c in session.exec(select(OpeningCursor)))
     return rows, outbox, trail, cursors
 
 
 @pytest.mark.parametrize("sizes", [(7, 5)])
 def test_openings_of_several_plans_share_batches_and_write_what_one_batch_per_plan_writes(
-        db_engine: Engine, another_db_engine, plan: Plan, monkeypatch, sizes: tuple[int, int]) -> None:
+    db_engine: Engine, another_db_engine, plan: Plan, monkeypatch, sizes: tuple[int, int]
+) -> None:
     """Small batches that span plans (a batch ends inside one plan, the next carries on into the
     next) open, advance and record exactly what large batches do; each plan keeps its own policy."""
     plans = office(plan, 3)
@@ -79,13 +80,15 @@ def test_openings_of_several_plans_share_batches_and_write_what_one_batch_per_pl
     monkeypatch.setattr(base, "BATCH", sizes[1])
     for now in (M("2026-11-02"), M("2027-01-05")):
         seen: list[int] = []
-        result = run_pass(db_engine, plans, now, progress=lambda r: seen.append(r.opened))
+        result = run_pass(db_engine, plans, now, progress=lambda r, seen=seen: seen.append(r.opened))
         # one report per committed batch of openings, each batch full but the last, counts growing
         assert len(seen) >= result.opened // sizes[0] > 1 and seen == sorted(seen) and seen[-1] == result.opened
     assert natural(db_engine) == natural(whole)
     with Session(db_engine) as session:
         reminders = session.execute(
-            select(Occurrence.plan_code, Notification.detail).join(Occurrence, Occurrence.id == Notification.occurrence_id)
-            .where(Notification.kind == "reminder", Occurrence.duty_code == "qldt-theo-doi-htx")).all()
+            select(Occurrence.plan_code, Notification.detail)
+            .join(Occurrence, Occurrence.id == Notification.occurrence_id)
+            .where(Notification.kind == "reminder", Occurrence.duty_code == "qldt-theo-doi-htx")
+        ).all()
     assert {d for code, d in reminders if code == "ke-hoach-1"} == {0}  # reminders on the day only
     assert {d for code, d in reminders if code == plan.meta.code} - {0}  # the seed plan's ahead of time

@@ -11,6 +11,7 @@ from sqlalchemy import Row, select, update
 from sqlmodel import Session, col
 
 from htx_tasks.core.lifecycle import Snapshot, State, advance, closes_at
+from htx_tasks.core.policy import Policy
 from htx_tasks.engine import base
 from htx_tasks.engine.base import PassResult, Plans, append, by_code
 from htx_tasks.engine.notices import Notices
@@ -32,11 +33,12 @@ from htx_tasks.store.writes import (
 log = logging.getLogger(__name__)
 
 
-def snapshot_of(row: Occurrence | Row, plan: Plan | None = None) -> Snapshot:
-    """What the lifecycle needs of a row; with ``plan``, also when it closes as missed."""
+def snapshot_of(row: Occurrence | Row, plan: Plan | None = None, policy: Policy | None = None) -> Snapshot:
+    """What the lifecycle needs of a row; with ``plan``, also when it closes as missed (under
+    ``policy``, the row's own policy in that plan, looked up when not given)."""
     closing = None
     if plan is not None:
-        policy = plan.policy_for(row.duty_code, row.unit_code)
+        policy = plan.policy_for(row.duty_code, row.unit_code) if policy is None else policy
         closing = closes_at(row.deadline, plan.next_due(row.duty_code, row.period_key), policy)
     return Snapshot(
         opened_at=row.opened_at,
@@ -112,10 +114,11 @@ def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, res
     out = Advances()
     plans = by_code(plan)
     notices = Notices(plans, now, out.outbox, result)
+    policies = _Policies(plans)
     for row in rows:
         try:
-            own = plans[row.plan_code]
-            step = advance(snapshot_of(row, own), own.policy_for(row.duty_code, row.unit_code), own.calendar, now)
+            own, policy = plans[row.plan_code], policies.of(row)
+            step = advance(snapshot_of(row, own, policy), policy, own.calendar, now)
         except Exception as exc:  # one bad item never stops a pass
             log.exception("occurrence %s could not be advanced", row.id)
             result.failed.append((row.id, str(exc)))
@@ -131,6 +134,25 @@ def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, res
             out.updates, row.id, row.version, step.state.value, step.escalation_level, step.last_action_at, step.next_action_at
         )
     return out
+
+
+class _Policies:
+    """Each due row's policy, looked up once per (plan, duty, unit) and shared by value: equal
+    policies of different plans and pairs are one object, so the lifecycle computes a deadline's
+    timeline once for all of them (its cache knows a policy by identity)."""
+
+    def __init__(self, plans: Plans) -> None:
+        self.plans = plans
+        self.by_row: dict[tuple[str, str, str], Policy] = {}
+        self.by_value: dict[str, Policy] = {}
+
+    def of(self, row: Row) -> Policy:
+        key = (row.plan_code, row.duty_code, row.unit_code)
+        found = self.by_row.get(key)
+        if found is None:
+            policy = self.plans[row.plan_code].policy_for(row.duty_code, row.unit_code)
+            found = self.by_row[key] = self.by_value.setdefault(policy.model_dump_json(), policy)
+        return found
 
 
 def write_advances(session: Session, advances: Advances, now: dt.datetime) -> int:

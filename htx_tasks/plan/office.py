@@ -93,6 +93,7 @@ def load_plans(config_dir: Path | str) -> dict[str, Plan]:
         if doc is not None and part is not None:
             parts.append((doc, part))
     plans: dict[str, Plan] = {}
+    office_calendar = _calendar(calendar) if calendar is not None else None  # one for every plan: its day cache too
     if units is not None and units_doc is not None:
         problems += _check_units_alone(units, units_doc)
         duties: dict[str, Located] = {}
@@ -102,8 +103,8 @@ def load_plans(config_dir: Path | str) -> dict[str, Plan]:
                               duties=part.duties)
             problems += [p for p in check_plan(source, _Both(doc, units_doc)) if p.file != units_doc.file]  # type: ignore[arg-type]
             problems += _check_names(doc, part, plans, duties)
-            if calendar is not None:
-                plans[part.plan.code] = Plan(source=source, calendar=_calendar(calendar), config_dir=config_dir)
+            if office_calendar is not None:
+                plans[part.plan.code] = Plan(source=source, calendar=office_calendar, config_dir=config_dir)
     if not parts and not problems:
         problems.append(Problem(config_dir / PLANS_DIR, 0, f"chưa có kế hoạch nào trong {PLANS_DIR}/ "
                                 "(mỗi kế hoạch một tệp <mã kế hoạch>.yaml)"))
