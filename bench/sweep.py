@@ -6,8 +6,9 @@ For each backend (SQLite, and PostgreSQL when a server answers at 127.0.0.1:5432
 see ``bench/sweep_data.py``) the script:
 
 1. creates a throw-away database with the real schema and fills it set-based (one
-   ``INSERT … SELECT`` over a generated series), records the plan's units and duties and marks
-   every opening cursor as opened through ``now`` (the timed pass opens nothing new);
+   ``INSERT … SELECT`` over a generated series), records the plan's units and duties, marks
+   every opening cursor as opened through ``now`` and records the week's briefing (the timed pass
+   opens nothing new and finds the briefing done, as nearly every pass does);
 2. picks ``now`` at the ``--due-fraction`` quantile of ``next_action_at`` (about 1% due);
 3. makes file-level copies (SQLite file copy, PostgreSQL ``CREATE DATABASE … TEMPLATE``), so
    every side starts from identical data;
@@ -22,18 +23,24 @@ Then the scale curve (PostgreSQL, ``--curve-workload``): the pass with 1,000 row
 by side: with 1,000 due the time should stay flat as the table grows; with 1% it grows with the
 due rows, not the stored ones.
 
+Then the many-plans workload (``bench/sweep_plans.py``; ``--only-plans`` runs it alone, ``--no-plans``
+leaves it out): the same (duty, unit) pairs held by one plan or spread over ``--plans`` plans sharing
+``--plans-units`` units, ``--plans-due`` rows due (N) and 2N; it prints the engine ÷ set-based ratio
+of each, and side by side the pass time of the many plans ÷ the one plan at N due (≈ 1 when the
+cost follows the due rows, not the plans) and of 2N due ÷ N due (≈ 2).
+
 Every side gets the same warm-up (a connection, the due range of the index read, the working-day
 calendar loaded); the engine also one empty pass first (query compilation), as a long-running
 worker has. Times are wall-clock (``time.perf_counter``); nothing is asserted about speed.
 
     .venv/bin/python bench/sweep.py [--sizes 100000,1000000] [--backends sqlite,postgresql]
                                     [--workloads assigned,late] [--due-fraction 0.01] [--no-5m]
+                                    [--plans 50] [--plans-due 5000] [--only-plans | --no-plans]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import time
@@ -46,16 +53,12 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from sqlalchemy import delete, func, select  # noqa: E402
-from sweep_data import WORKLOADS, PostgresBackend, SqliteBackend  # noqa: E402
-from sweep_sides import OCC, EngineWorker, bare, scalar, set_based  # noqa: E402
+from sweep_data import WORKLOADS, PostgresBackend, SqliteBackend, due_at, prepare  # noqa: E402
+from sweep_plans import Scenario, measure_plans, ratios  # noqa: E402
+from sweep_sides import EngineWorker, bare, set_based  # noqa: E402
 
-from htx_tasks.core.recurrence import Every  # noqa: E402
-from htx_tasks.core.zones import local_date  # noqa: E402
-from htx_tasks.engine import BATCH, sync_plan  # noqa: E402
-from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
-from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
-from htx_tasks.store.models import OpeningCursor  # noqa: E402
+from htx_tasks.engine import BATCH, Plans  # noqa: E402
+from htx_tasks.plan.office import load_plans  # noqa: E402
 
 CURVE_SIZES = (100_000, 1_000_000, 5_000_000)
 FIXED_DUE = 1_000
@@ -63,12 +66,6 @@ FIXED_DUE = 1_000
 
 def log(message: str) -> None:
     print(message, flush=True)
-
-
-def duty_units(plan: Plan) -> list[tuple[str, str]]:
-    """Every (duty, unit) pair the plan opens periods for; policy_for works on all of them."""
-    return [(duty.code, unit) for duty in plan.source.duties if duty.recurrence.every is not Every.CASE
-            for unit in plan.assignees(duty)]
 
 
 @dataclass
@@ -92,40 +89,7 @@ class Point:
     engine: dict
 
 
-def prepare(backend, size: int, workload: str, plan: Plan) -> tuple[str, float]:
-    """Database ``a`` created, filled and settled; returns its URL and the fill time."""
-    url = backend.create("a")
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        started = time.perf_counter()
-        backend.fill("a", size, workload, duty_units(plan))
-        filled = time.perf_counter() - started
-    finally:
-        engine.dispose()
-    return url, filled
-
-
-def due_at(url: str, plan: Plan, k: int) -> tuple[dt.datetime, dt.datetime, int]:
-    """(now with about ``k`` rows due, an instant before every row, how many are due at now);
-    the plan recorded and every opening cursor moved to now's day."""
-    engine = make_engine(url)
-    try:
-        now = scalar(engine, select(OCC.next_action_at).order_by(OCC.next_action_at).offset(k - 1).limit(1))
-        earliest = scalar(engine, select(func.min(OCC.next_action_at)))
-        due = scalar(engine, select(func.count()).where(OCC.next_action_at <= now))
-        with session_scope(engine) as session:
-            sync_plan(session, plan)  # steady state: the plan's units and duties already recorded
-            session.execute(delete(OpeningCursor))
-            for duty, unit in duty_units(plan):
-                session.add(OpeningCursor(plan_code=plan.meta.code, duty_code=duty, unit_code=unit,
-                                          opened_through=local_date(now)))
-    finally:
-        engine.dispose()
-    return now, earliest - dt.timedelta(seconds=1), due
-
-
-def measure(backend, size: int, workload: str, plan: Plan, fraction: float, repeat: int,
+def measure(backend, size: int, workload: str, plans: Plans, fraction: float, repeat: int,
             fixed_point: bool) -> tuple[Row, list]:
     """One line of the table: the sides interleaved ``repeat`` times (engine, set-based, bare),
     each time on a fresh copy; times are medians, memory the first engine pass's."""
@@ -134,16 +98,16 @@ def measure(backend, size: int, workload: str, plan: Plan, fraction: float, repe
     log(f"{tag} filling ...")
     worker = EngineWorker()
     try:
-        url, row.fill_s = prepare(backend, size, workload, plan)
-        now, before, row.due = due_at(url, plan, max(1, round(size * fraction)))
+        url, row.fill_s = prepare(backend, size, workload, plans)
+        now, before, row.due = due_at(url, plans, max(1, round(size * fraction)))
         log(f"{tag} filled in {row.fill_s:.1f}s; now={now:%Y-%m-%d %H:%M:%S}Z, {row.due:,} due")
         engines, sets, bares = [], [], []
         for _ in range(repeat):
             engines.append(worker.run(backend.clone("a", "e"), now, before))
             backend.drop("e")
-            sets.append(set_based(backend.clone("a", "s"), plan, now))
+            sets.append(set_based(backend.clone("a", "s"), plans, now))
             backend.drop("s")
-            bares.append(bare(backend.clone("a", "b"), plan, now))
+            bares.append(bare(backend.clone("a", "b"), plans, now))
             backend.drop("b")
             log(f"{tag} engine {engines[-1]['seconds']:.3f}s, set-based {sets[-1]['seconds']:.3f}s, "
                 f"bare {bares[-1]['seconds']:.3f}s")
@@ -156,7 +120,7 @@ def measure(backend, size: int, workload: str, plan: Plan, fraction: float, repe
             log(f"    {line}")
         points.append(Point(size, row.due, row.engine))
         if fixed_point and size * fraction > FIXED_DUE:  # the 1,000-due point of the curve, on ``a`` itself
-            now, before, due = due_at(url, plan, FIXED_DUE)
+            now, before, due = due_at(url, plans, FIXED_DUE)
             fresh = EngineWorker()
             try:
                 points.insert(0, Point(size, due, fresh.run(url, now, before)))
@@ -229,17 +193,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--curve-workload", default="late", choices=WORKLOADS)
     parser.add_argument("--no-curve", action="store_true", help="no scale curve")
     parser.add_argument("--no-5m", action="store_true", help="scale curve without the 5M point")
+    many = parser.add_argument_group("many plans (bench/sweep_plans.py)")
+    many.add_argument("--plans", type=int, default=50, help="plans sharing the units")
+    many.add_argument("--plans-units", type=int, default=100, help="units of the office")
+    many.add_argument("--plans-duties", type=int, default=10, help="duties per plan")
+    many.add_argument("--plans-stored", type=int, default=100_000, help="occurrences stored")
+    many.add_argument("--plans-due", type=int, default=5_000, help="N: rows due (and 2N)")
+    many.add_argument("--plans-workload", default="late", choices=WORKLOADS)
+    many.add_argument("--no-plans", action="store_true", help="no many-plans workload")
+    many.add_argument("--only-plans", action="store_true", help="the many-plans workload alone")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     names = [b.strip() for b in args.backends.split(",") if b.strip()]
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     if set(names) - {"sqlite", "postgresql"} or set(workloads) - set(WORKLOADS):
         parser.error("unknown backend or workload")
-    plan = load_plan(ROOT / "config")
+    plans = load_plans(ROOT / "config")
     started = time.perf_counter()
     rows: list[Row] = []
     points: list[Point] = []
-    curve = not args.no_curve and "postgresql" in names
+    offices: list[tuple[str, tuple[Scenario, Scenario, Scenario]]] = []
+    curve = not args.no_curve and "postgresql" in names and not args.only_plans
     for name in names:
         backend = SqliteBackend() if name == "sqlite" else PostgresBackend()
         try:
@@ -248,35 +222,56 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"[{name}] skipped: {reason}")
                 continue
             on_curve = curve and name == "postgresql"
-            for size in sizes:
+            for size in sizes if not args.only_plans else ():
                 for workload in workloads:
                     fixed = on_curve and workload == args.curve_workload and size in CURVE_SIZES
-                    row, found = measure(backend, size, workload, plan, args.due_fraction, args.repeat, fixed)
+                    row, found = measure(backend, size, workload, plans, args.due_fraction, args.repeat, fixed)
                     rows.append(row)
                     points += found if fixed else []
             for size in CURVE_SIZES if on_curve else ():
                 if size in sizes or (size == 5_000_000 and args.no_5m):
                     continue
-                points += curve_points(backend, size, args.curve_workload, plan, args.due_fraction)
+                points += curve_points(backend, size, args.curve_workload, plans, args.due_fraction)
+            if not args.no_plans:
+                offices.append((name, measure_plans(
+                    backend, ROOT / "config", plans=args.plans, units=args.plans_units, duties=args.plans_duties,
+                    stored=args.plans_stored, due=args.plans_due, workload=args.plans_workload, repeat=args.repeat,
+                    log=log)))
         finally:
             backend.close()
     if rows:
         print_tables(rows, sorted(points, key=lambda p: (p.size, p.due)), args.due_fraction, args.curve_workload)
+    if offices:
+        print_plans(offices, args.plans_workload)
     log(f"total run time {time.perf_counter() - started:.0f}s")
-    return 0 if all(r.ok for r in rows) else 1
+    return 0 if all(r.ok for r in rows) and all(s.ok for _, found in offices for s in found) else 1
 
 
-def curve_points(backend, size: int, workload: str, plan: Plan, fraction: float) -> list[Point]:
+def print_plans(offices: list[tuple[str, tuple[Scenario, Scenario, Scenario]]], workload: str) -> None:
+    """The many-plans table (medians), then the ratios that matter, measured side by side."""
+    log(f"\nMany plans, one office (workload {workload}; bench/sweep_plans.py): the same (duty, unit) pairs in one "
+        "plan or spread over many plans sharing the units; each side on its own copy.")
+    log("Times are medians; the ratios below are medians of the ratios of runs made in the same round.")
+    table(("backend", "plans", "stored", "due rows", "engine s", "set-based s", "engine/set-based", "checked"), [
+        (name, str(s.plans), f"{s.stored:,}", f"{s.due:,}", f"{s.engine_s:.3f}", f"{s.set_s:.3f}",
+         f"{s.engine_s / s.set_s:.2f}x", "ok" if s.ok else "MISMATCH")
+        for name, found in offices for s in found
+    ])
+    for name, (one, many, double) in offices:
+        table((f"{name}: ratio", "measured", "expected"), ratios(one, many, double))
+
+
+def curve_points(backend, size: int, workload: str, plans: Plans, fraction: float) -> list[Point]:
     """A curve point on one database: the pass with 1,000 due, then on from there with ~1% due,
     each in a fresh engine process."""
     tag = f"[{backend.name} {size:,} {workload}]"
     log(f"{tag} filling (scale curve) ...")
     try:
-        url, filled = prepare(backend, size, workload, plan)
+        url, filled = prepare(backend, size, workload, plans)
         log(f"{tag} filled in {filled:.1f}s")
         out = []
         for k in (FIXED_DUE, round(size * fraction)):
-            now, before, due = due_at(url, plan, k)
+            now, before, due = due_at(url, plans, k)
             worker = EngineWorker()
             try:
                 out.append(Point(size, due, worker.run(url, now, before)))

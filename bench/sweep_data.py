@@ -4,8 +4,9 @@ Both backends get the same rows from the same integer formulas (a recursive CTE 
 ``generate_series`` on PostgreSQL), so a million rows take seconds and five million stay within
 a minute; the occurrence table's secondary indexes are dropped for the fill and rebuilt after.
 
-Workloads (every row is an occurrence of one of the shipped plan's real (duty, unit) pairs, its
-deadline ``day`` spread over 2027):
+Workloads (every row is an occurrence of one of the given (plan, duty, unit) triples: the shipped
+plan's real (duty, unit) pairs, or the many-plans office of ``bench/sweep_plans.py``; its deadline
+``day`` spread over 2027):
 
 - ``assigned``: open, nothing sent yet, the "assigned" notice due at the opening instant
   (``next_action_at = opened_at``, 7-60 days before the deadline);
@@ -16,27 +17,48 @@ deadline ``day`` spread over 2027):
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import shutil
 import sqlite3
+import sys
 import tempfile
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import delete, func, select  # noqa: E402
+
+from htx_tasks.briefing import record_briefing  # noqa: E402
+from htx_tasks.core.recurrence import Every  # noqa: E402
+from htx_tasks.core.zones import local_date  # noqa: E402
+from htx_tasks.engine import Plans, sync_plan  # noqa: E402
+from htx_tasks.store.db import make_engine, session_scope, upgrade  # noqa: E402
+from htx_tasks.store.models import Occurrence, OpeningCursor  # noqa: E402
+
+OCC = Occurrence.__table__.c
 
 PG_HOST, PG_PORT, PG_USER, PG_ADMIN_DB = "127.0.0.1", 5432, "postgres", "test"
 WORKLOADS = ("assigned", "late")
 COLUMNS = ("duty_code", "unit_code", "period_key", "period_label", "opened_at", "deadline", "original_deadline",
            "state", "escalation_level", "last_action_at", "next_action_at", "plan_code")
-PLAN = "kh-46-ctr-tu-cam-ranh"  # the shipped plan's code (config/plan.yaml): the rows are its occurrences
 BASE = "2026-12-31 17:00:00"  # local midnight of 1/1/2027 (Asia/Ho_Chi_Minh, no DST) as naive UTC
 FIRST_DAY = "2027-01-01"
 MORNING = 27_000  # 07:30 local, in seconds after local midnight
 
 
-def fill_sql(dialect: str, size: int, workload: str, pairs: list[tuple[str, str]]) -> str:
-    """One ``WITH … INSERT … SELECT`` writing ``size`` rows of ``workload``."""
+Triple = tuple[str, str, str]  # (plan, duty, unit)
+
+
+def fill_sql(dialect: str, size: int, workload: str, pairs: list[Triple]) -> str:
+    """One ``WITH … INSERT … SELECT`` writing ``size`` rows of ``workload``; row ``i`` is an occurrence
+    of the ``i % len(pairs)``-th (plan, duty, unit)."""
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}")
-    values = ", ".join(f"({n}, '{duty}', '{unit}')" for n, (duty, unit) in enumerate(pairs))
+    values = ", ".join(f"({n}, '{plan}', '{duty}', '{unit}')" for n, (plan, duty, unit) in enumerate(pairs))
     if dialect == "postgresql":
         series = f"s(i) AS (SELECT generate_series(1::bigint, {size}::bigint))"
 
@@ -60,12 +82,12 @@ def fill_sql(dialect: str, size: int, workload: str, pairs: list[tuple[str, str]
         state, last, nxt = "'due_soon'", ts("v.d - 1", str(MORNING)), ts("v.d + 1", "v.late")
     return f"""
 WITH RECURSIVE {series},
-pair(n, duty, unit) AS (VALUES {values}),
+pair(n, plan, duty, unit) AS (VALUES {values}),
 v AS (SELECT i, (i * 7919) % 365 AS d, 7 + (i * 104729) % 54 AS lead, (i * 15485863) % 86400 AS sec,
              (i * 7877) % 1036800 AS late, i % {len(pairs)} AS n FROM s)
 INSERT INTO occurrence ({", ".join(COLUMNS)})
 SELECT p.duty, p.unit, 'bench-' || v.i, 'Bench ' || v.i, {opened}, {day("v.d")}, {day("v.d")},
-       {state}, -1, {last}, {nxt}, '{PLAN}'
+       {state}, -1, {last}, {nxt}, p.plan
 FROM v JOIN pair p ON p.n = v.n
 """
 
@@ -88,7 +110,7 @@ class SqliteBackend:
     def create(self, label: str) -> str:
         return self.url(label)
 
-    def fill(self, label: str, size: int, workload: str, pairs: list[tuple[str, str]]) -> None:
+    def fill(self, label: str, size: int, workload: str, pairs: list[Triple]) -> None:
         # a connection of its own: its bulk-load pragmas never reach the engine's pooled ones
         conn = sqlite3.connect(self.path(label), isolation_level=None)
         try:
@@ -155,7 +177,7 @@ class PostgresBackend:
         self.created.add(label)
         return self.url(label)
 
-    def fill(self, label: str, size: int, workload: str, pairs: list[tuple[str, str]]) -> None:
+    def fill(self, label: str, size: int, workload: str, pairs: list[Triple]) -> None:
         with self.connect(label) as conn:
             conn.execute("SET maintenance_work_mem = '256MB'")
             indexes = conn.execute(
@@ -192,3 +214,53 @@ class PostgresBackend:
             for label in list(self.created):
                 self.drop(label)
             self.admin.close()
+
+
+def triples(plans: Plans) -> list[Triple]:
+    """Every (plan, duty, unit) the plans open periods for; policy_for works on all of them."""
+    return [(plan.meta.code, duty.code, unit) for plan in plans.values() for duty in plan.source.duties
+            if duty.recurrence.every is not Every.CASE for unit in plan.assignees(duty)]
+
+
+def prepare(backend, size: int, workload: str, plans: Plans, label: str = "a") -> tuple[str, float]:
+    """Database ``label`` created, filled with occurrences of the plans and settled; returns its URL
+    and the fill time."""
+    url = backend.create(label)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        started = time.perf_counter()
+        backend.fill(label, size, workload, triples(plans))
+        filled = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return url, filled
+
+
+def due_at(url: str, plans: Plans, k: int) -> tuple[dt.datetime, dt.datetime, int]:
+    """(now with about ``k`` rows due, an instant before every row, how many are due at now); the
+    database brought to the steady state of a pass at now: the plans recorded, every opening cursor
+    moved to now's day, the weekly briefings of ``before`` and now recorded (a pass records each
+    once a week; the timed pass finds them done, as nearly every pass does)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            now = conn.execute(select(OCC.next_action_at).order_by(OCC.next_action_at).offset(k - 1).limit(1)).scalar()
+            earliest = conn.execute(select(func.min(OCC.next_action_at))).scalar()
+            due = conn.execute(select(func.count()).where(OCC.next_action_at <= now)).scalar()
+        assert isinstance(now, dt.datetime) and isinstance(earliest, dt.datetime) and isinstance(due, int)
+        before = earliest - dt.timedelta(seconds=1)
+        with session_scope(engine) as session:
+            for plan in plans.values():
+                sync_plan(session, plan)  # steady state: the plan's units and duties already recorded
+            session.execute(delete(OpeningCursor))
+            for plan_code, duty, unit in triples(plans):
+                session.add(OpeningCursor(plan_code=plan_code, duty_code=duty, unit_code=unit,
+                                          opened_through=local_date(now)))
+        for at in (before, now):
+            with session_scope(engine) as session:
+                for plan in plans.values():
+                    record_briefing(session, plan, at)
+    finally:
+        engine.dispose()
+    return now, before, due

@@ -32,8 +32,8 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import Engine, func, select  # noqa: E402
 
 from htx_tasks.core.zones import local_date  # noqa: E402
-from htx_tasks.engine import DUE_COLUMNS, PassResult, plan_advances, run_pass  # noqa: E402
-from htx_tasks.plan.loader import Plan, load_plan  # noqa: E402
+from htx_tasks.engine import DUE_COLUMNS, PassResult, Plans, plan_advances, run_pass  # noqa: E402
+from htx_tasks.plan.office import load_plans  # noqa: E402
 from htx_tasks.store.db import make_engine  # noqa: E402
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence  # noqa: E402
 from htx_tasks.store.writes import ENGINE_ACTOR  # noqa: E402
@@ -46,19 +46,22 @@ def scalar(engine: Engine, query) -> object:
         return conn.execute(query).scalar()
 
 
-def warm(engine: Engine, plan: Plan, now: dt.datetime) -> None:
+def warm(engine: Engine, plans: Plans, now: dt.datetime) -> None:
     """The same warm-up for every side: a connection open, the due range of the index read, and
     what a long-running worker has loaded already (the holidays package, the day cache)."""
     with engine.connect() as conn:
         conn.execute(select(func.count()).where(OCC.next_action_at <= now)).scalar()
     today = local_date(now)
-    for offset in range(-60, 400):
-        plan.calendar.is_working_day(today + dt.timedelta(days=offset))
+    for plan in plans.values():
+        for offset in range(-60, 400):
+            plan.calendar.is_working_day(today + dt.timedelta(days=offset))
 
 
 def digest(engine: Engine) -> dict:
     """Counts and a hash of what a pass writes: the occurrences it changed (version > 1), every
-    audit line and every outbox row, read back through the models' types on both backends."""
+    audit line and every outbox row, read back through the models' types on both backends; and
+    ``items sha256``, the same without the outbox rows of no item (the weekly briefings' counts,
+    one per plan), to compare passes over the same items held by different plans."""
     queries = {
         "occurrences changed": select(OCC.id, OCC.state, OCC.escalation_level, OCC.last_action_at,
                                       OCC.next_action_at, OCC.version).where(OCC.version > 1).order_by(OCC.id),
@@ -70,13 +73,15 @@ def digest(engine: Engine) -> dict:
     }
     out: dict = {}
     with engine.connect() as conn:
-        sha = hashlib.sha256()
+        sha, items = hashlib.sha256(), hashlib.sha256()
         for name, query in queries.items():
             rows = conn.execute(query).all()
             out[name] = len(rows)
             for row in rows:
                 sha.update(repr(tuple(row)).encode())
-    out["sha256"] = sha.hexdigest()[:16]
+                if row[0] is not None:  # the occurrence's id (an outbox row of no item: a briefing)
+                    items.update(repr(tuple(row)).encode())
+    out["sha256"], out["items sha256"] = sha.hexdigest()[:16], items.hexdigest()[:16]
     return out
 
 
@@ -93,9 +98,10 @@ class EngineWorker:
         self.process = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True)
 
-    def run(self, url: str, now: dt.datetime, before: dt.datetime) -> dict:
+    def run(self, url: str, now: dt.datetime, before: dt.datetime, config: Path = ROOT / "config") -> dict:
+        """One pass at ``now`` over every plan of the configuration folder ``config``."""
         assert self.process.stdin and self.process.stdout
-        self.process.stdin.write(json.dumps([url, now.isoformat(), before.isoformat()]) + "\n")
+        self.process.stdin.write(json.dumps([url, now.isoformat(), before.isoformat(), str(config)]) + "\n")
         self.process.stdin.flush()
         report = json.loads(self.process.stdout.readline() or '{"error": "the engine process died"}')
         if "error" in report:
@@ -108,7 +114,7 @@ class EngineWorker:
         self.process.wait()
 
 
-def _engine_child(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -> dict:
+def _engine_child(url: str, plans: Plans, now: dt.datetime, before: dt.datetime) -> dict:
     engine = make_engine(url)
     full_collections: list[int] = []
 
@@ -117,8 +123,9 @@ def _engine_child(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -
             full_collections.append(1)
 
     try:
-        warm(engine, plan, now)
-        run_pass(engine, plan, before)  # an empty pass: connection, compiled queries
+        warm(engine, plans, now)
+        office = list(plans.values())
+        run_pass(engine, office, before)  # an empty pass: connection, compiled queries
         try:
             with open("/proc/self/clear_refs", "w") as refs:
                 refs.write("5")  # peak RSS := current RSS
@@ -128,7 +135,7 @@ def _engine_child(url: str, plan: Plan, now: dt.datetime, before: dt.datetime) -
         rss = _memory()["VmRSS"]
         gc.callbacks.append(count)
         started = time.perf_counter()
-        result: PassResult = run_pass(engine, plan, now)
+        result: PassResult = run_pass(engine, office, now)
         seconds = time.perf_counter() - started
         gc.callbacks.remove(count)
         peak = _memory()["VmHWM"]
@@ -156,15 +163,15 @@ def _driver(engine: Engine, values: list) -> list:
     return out
 
 
-def set_based(url: str, plan: Plan, now: dt.datetime) -> dict:
+def set_based(url: str, plans: Plans, now: dt.datetime) -> dict:
     """Time the engine's writes done set-based (see the module's docstring); returns the digest."""
     engine = make_engine(url)
     try:
-        warm(engine, plan, now)
+        warm(engine, plans, now)
         due = select(*DUE_COLUMNS).where(OCC.next_action_at <= now).order_by(OCC.next_action_at, OCC.id)
         with engine.connect() as conn:
             rows = conn.execute(due).all()
-        writes = plan_advances(plan, rows, now, PassResult(now=now))  # untimed: the values to write
+        writes = plan_advances(plans, rows, now, PassResult(now=now))  # untimed: the values to write
         up = {k: _driver(engine, v) for k, v in writes.updates.items()}
         aud = {k: _driver(engine, v) for k, v in writes.audits.items()}
         out = {k: _driver(engine, v) for k, v in writes.outbox.items()}
@@ -238,11 +245,11 @@ SQLITE_OUTBOX = ("INSERT INTO notification (occurrence_id, kind, level, detail, 
                  "ON CONFLICT (occurrence_id, kind, level, due_at, recipient) DO NOTHING")
 
 
-def bare(url: str, plan: Plan, now: dt.datetime) -> dict:
+def bare(url: str, plans: Plans, now: dt.datetime) -> dict:
     """Time the bare indexed SELECT + executemany UPDATE of the due rows (no audit, no outbox)."""
     engine = make_engine(url)
     try:
-        warm(engine, plan, now)
+        warm(engine, plans, now)
         at, p = _driver(engine, [now])[0], "?" if engine.dialect.name == "sqlite" else "%s"
         select_sql = f"SELECT id, next_action_at FROM occurrence WHERE next_action_at <= {p} ORDER BY next_action_at"
         update_sql = f"UPDATE occurrence SET next_action_at = {p}, last_action_at = {p} WHERE id = {p}"
@@ -265,12 +272,14 @@ def bare(url: str, plan: Plan, now: dt.datetime) -> dict:
         engine.dispose()
 
 
-if __name__ == "__main__":  # the engine worker: [url, now, before] per line in, a JSON report per line out
-    worker_plan = load_plan(ROOT / "config")
+if __name__ == "__main__":  # the engine worker: [url, now, before, config] per line in, a JSON report per line out
+    offices: dict[str, Plans] = {}  # loaded once per configuration folder, as a long-running worker has them
     for line in sys.stdin:
-        target, at, earlier = json.loads(line)
+        target, at, earlier, folder = json.loads(line)
         try:
-            out = _engine_child(target, worker_plan, dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(earlier))
+            if folder not in offices:
+                offices[folder] = load_plans(folder)
+            out = _engine_child(target, offices[folder], dt.datetime.fromisoformat(at), dt.datetime.fromisoformat(earlier))
         except Exception:  # reported to the bench, which stops
             out = {"error": traceback.format_exc()}
         print(json.dumps(out), flush=True)
