@@ -179,7 +179,7 @@ async def unit_client(run: Run, base: str, prep: dict, unit: str, poster: bool) 
         if values is None:
             run.reportable.append(item)
             return
-        data = {"csrf": values[0], "version": values[1], "note": "Đã thực hiện, báo cáo kèm đường dẫn",
+        data = {"csrf": values[0], "version": values[1], "results": "Đã thực hiện, báo cáo kèm đường dẫn",
                 "evidence_url": "https://example.org/bien-ban.pdf"}
         posted = await run.hit(client, "report POST", "POST", f"{path}/report", data=data)
         (run.submitted if posted is not None and posted.status_code == 303 else run.reportable).append(item)

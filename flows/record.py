@@ -28,6 +28,10 @@ FORM_LABELS = {
     "person": "Họ tên người thao tác",
     "action": "Việc cần ghi",
     "note": "Nội dung / lý do",
+    "results": "Kết quả đạt được (khi đơn vị báo cáo)",
+    "difficulties": "Khó khăn, vướng mắc (khi đơn vị báo cáo)",
+    "proposals": "Đề xuất, kiến nghị (khi đơn vị báo cáo)",
+    "figures": "Số liệu kết quả (mã số liệu: giá trị)",
     "evidence": "Đường dẫn minh chứng",
     "new_deadline": "Hạn mới (khi gia hạn)",
     "version": "Phiên bản nhiệm vụ như đã xem (cột Phiên bản)",
@@ -42,6 +46,9 @@ FORM_HINTS = {"expected_version": "cần phiên bản nhiệm vụ như đã xem
 
 def _not_recorded(exc: Refused, labels: dict[str, str]) -> State:
     """What the services refused, in the form's words: Failed, one line in the log."""
+    if isinstance(exc, InvalidInput):  # one figure is named by its key (services.reportform.FIGURE)
+        labels = {**labels, **{e.field: f"Số liệu '{e.field.removeprefix('figure:')}'"
+                               for e in exc.errors if e.field.startswith("figure:")}}
     reason = exc.render(labels, FORM_HINTS) if isinstance(exc, InvalidInput) else str(exc)
     get_run_logger().error("Không ghi nhận: %s", reason)
     return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
@@ -62,6 +69,10 @@ def record_result(
     person: str,
     action: Action = Action.SUBMIT,
     note: str = "",
+    results: str = "",
+    difficulties: str = "",
+    proposals: str = "",
+    figures: dict[str, float | str] | None = None,
     evidence: str | None = None,
     new_deadline: dt.date | None = None,
     version: int | None = None,
@@ -76,7 +87,13 @@ def record_result(
         person: Họ tên người thao tác (bắt buộc): nhật ký ghi tên này cùng số lượt chạy.
         action: Việc cần ghi: đơn vị báo cáo hoàn thành; cơ quan thường trực chấp nhận, trả lại, gia hạn
             hoặc miễn thực hiện.
-        note: Nội dung báo cáo, nhận xét khi duyệt, hoặc lý do gia hạn, miễn thực hiện.
+        note: Nhận xét khi duyệt, hoặc lý do gia hạn, miễn thực hiện (khi đơn vị báo cáo: ghi kết quả ở ô
+            kết quả đạt được; ô này chỉ thay cho ô đó khi ô đó để trống).
+        results: Kết quả đạt được, khi đơn vị báo cáo.
+        difficulties: Khó khăn, vướng mắc, khi đơn vị báo cáo (để trống nếu không có).
+        proposals: Đề xuất, kiến nghị, khi đơn vị báo cáo (để trống nếu không có).
+        figures: Số liệu kết quả nhiệm vụ nêu, dạng mã số liệu: giá trị, ví dụ {"htx-theo-doi": 12}
+            (mã số liệu: htx-tasks show N).
         evidence: Đường dẫn minh chứng (http:// hoặc https://), khi đơn vị báo cáo.
         new_deadline: Hạn mới, chỉ dùng khi gia hạn.
         version: Phiên bản nhiệm vụ như đã xem (cột "Phiên bản" trong bảng theo dõi của đơn vị), bắt buộc khi
@@ -90,9 +107,11 @@ def record_result(
             try:
                 who = form.form_actor(actor, via_form(runtime.flow_run.id, person))
                 with session_scope(ctx.engine) as session:
+                    parts = form.ReportParts(results=results, difficulties=difficulties, proposals=proposals,
+                                             figures=figures)
                     done = form.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
-                                           evidence=evidence, new_deadline=new_deadline, expected_version=version,
-                                           now=at)
+                                       evidence=evidence, new_deadline=new_deadline, expected_version=version,
+                                       report=parts, now=at)
             except Refused as exc:
                 return _not_recorded(exc, FIELD_LABELS)
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words

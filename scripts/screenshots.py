@@ -74,7 +74,7 @@ def seed_demo(now: dt.datetime) -> None:
         with session_scope(engine) as session:
             ident = occurrence(session, duty, unit)
             services.submit(session, plan, Actor.of_unit(unit, VIA), services.SubmitReport.parse(
-                occurrence=ident, note=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}"), now=submitted)
+                occurrence=ident, results=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}"), now=submitted)
             if accepted is not None:
                 services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
                     occurrence=ident, decision=Decision.ACCEPT, note="Đạt yêu cầu"), now=accepted)
@@ -116,7 +116,7 @@ def _case(engine, plan, ref, received, opened_at, submit_at=None, accept_at=None
             duty="tckh-thu-tuc", unit=unit.unit, kind="dang-ky", received=received, ref=ref), now=opened_at)
         if submit_at is not None:
             services.submit(session, plan, unit, services.SubmitReport.parse(
-                occurrence=row.id, note="Đã cấp giấy chứng nhận"), now=submit_at)
+                occurrence=row.id, results="Đã cấp giấy chứng nhận"), now=submit_at)
             services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
                 occurrence=row.id, decision=Decision.ACCEPT, note="Đúng thời hạn"), now=accept_at)
 

@@ -23,7 +23,7 @@ def seen(session: Session, occurrence: int) -> int:
 
 def submit(session: Session, plan: Plan, occurrence: int, *, unit: str, note: str, evidence: str | None = None,
            now: dt.datetime, actor: Actor | None = None) -> Occurrence:
-    command = services.SubmitReport.parse(occurrence=occurrence, note=note, evidence=evidence,
+    command = services.SubmitReport.parse(occurrence=occurrence, results=note, evidence=evidence,
                                           expected_version=seen(session, occurrence))
     return services.submit(session, plan, actor or Actor.of_unit(unit, VIA), command, now=now)
 

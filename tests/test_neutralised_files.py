@@ -118,7 +118,7 @@ def test_consolidated_report_keeps_units_text_inert_in_xlsx_and_markdown(engine,
         second = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
         for row, note in ((first, FORMULA), (second, HOSTILE_MD)):
             submit(session, plan, Actor.of_unit(row.unit_code, via_link("abc")),
-                   SubmitReport.parse(occurrence=row.id, note=note, evidence="https://example.org/a",
+                   SubmitReport.parse(occurrence=row.id, results=note, evidence="https://example.org/a",
                                       expected_version=row.version),  # what the unit's page showed
                    now=clock.parse_instant("2026-12-02T09:00"))
     report, files = write(engine, plan, parse_period("2026-H2"), tmp_path / "out",

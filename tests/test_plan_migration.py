@@ -36,12 +36,20 @@ def M(day: str) -> dt.datetime:
     return at_local(D(day), 7, 30)
 
 
+# what later migrations changed, read as the single-plan schema had it: i20_unit_reports renamed the
+# report's note to its results and added its other parts
+LATER = {"submission": {"results": "note", "difficulties": None, "proposals": None, "figures": None}}
+
+
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every row of every table that holds the plan's history, plan codes left out, in key order."""
     out = {}
     with engine.connect() as conn:
         for table in TABLES:
-            columns = sorted(c["name"] for c in inspect(conn).get_columns(table) if c["name"] != "plan_code")
+            later = LATER.get(table, {})
+            names = [c["name"] for c in inspect(conn).get_columns(table) if c["name"] != "plan_code"
+                     and later.get(c["name"], c["name"]) is not None]
+            columns = sorted(names, key=lambda name: later.get(name, name))
             key = ", ".join(inspect(conn).get_pk_constraint(table)["constrained_columns"])
             rows = conn.execute(text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}"))
             out[table] = [tuple(r) for r in rows]

@@ -43,7 +43,8 @@ def test_the_report_of_one_plan_leaves_out_the_other_plans_items(db_engine: Engi
         summary = next(r for r in rows if r.unit_code == "phong-kinh-te")  # owner of a qualitative indicator
         ward = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
         submit(session, demo, Actor.of_unit("phong-kinh-te", via_cli()),
-               SubmitReport.parse(occurrence=summary.id, note=DEMO_NOTE, expected_version=summary.version), now=M("2026-11-17"))
+               SubmitReport.parse(occurrence=summary.id, results=DEMO_NOTE, expected_version=summary.version),
+               now=M("2026-11-17"))
         extend(session, demo, Actor.coordinator(via_cli()),
                ExtendDeadline.parse(occurrence=ward.id, to=dt.date(2026, 12, 10), note=DEMO_REASON,
                                     expected_version=ward.version),

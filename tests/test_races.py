@@ -47,12 +47,12 @@ def _review(decision: Decision) -> Action:
 
 
 def _submit(session, plan, occurrence, _version):  # a unit's report from the terminal may omit the version
-    command = services.SubmitReport.parse(occurrence=occurrence, note="Đã cấp giấy chứng nhận")
+    command = services.SubmitReport.parse(occurrence=occurrence, results="Đã cấp giấy chứng nhận")
     return services.submit(session, plan, UNIT, command, now=NOW)
 
 
 def _submit_seen(session, plan, occurrence, version):  # from a page: the version it showed
-    command = services.SubmitReport.parse(occurrence=occurrence, note="Đã cấp giấy chứng nhận",
+    command = services.SubmitReport.parse(occurrence=occurrence, results="Đã cấp giấy chứng nhận",
                                           expected_version=version)
     return services.submit(session, plan, Actor.of_unit(TCKH, "link:kiem-thu"), command, now=NOW)
 

@@ -115,7 +115,7 @@ def test_the_four_communes_open_work_moves_to_nam_cam_ranh_with_one_notice(
     with Session(db_engine) as session:
         report = session.execute(select(Submission).where(Submission.occurrence_id == carried.id)).scalars().one()
         reasons = session.execute(select(AuditEvent.reason).where(AuditEvent.action == "succeed")).scalars().all()
-    assert report.note == "Đã tuyên truyền" and report.decision == "pending"
+    assert report.results == "Đã tuyên truyền" and report.decision == "pending"
     assert len(reasons) == len(held)
     assert all("sang UBND xã Nam Cam Ranh từ ngày 01/07/2025 (sáp nhập vào xã Nam Cam Ranh theo Nghị quyết số "
                "1667/NQ-UBTVQH15)" in r for r in reasons)

@@ -38,7 +38,7 @@ def review_form(page: str, coordinator: str, occurrence_id: int) -> dict[str, st
 
 
 def report(client, token, occurrence_id, *, note="Đã tổ chức tuyên truyền", files=None, url=None):
-    data = {**open_item(client, token, occurrence_id), "note": note, **({"evidence_url": url} if url else {})}
+    data = {**open_item(client, token, occurrence_id), "results": note, **({"evidence_url": url} if url else {})}
     return client.post(f"/u/{token}/o/{occurrence_id}/report", data=data, files=files or [],
                        follow_redirects=False)
 
@@ -91,7 +91,7 @@ def test_report_needs_a_note_and_some_evidence(site):
     token, item = site.token(WARD), site.items(WARD)[0]
     before = site.written()
     empty = report(client, token, item.id, note="   ", url="https://example.org/a")
-    assert empty.status_code == 400 and "Nội dung: không được để trống" in empty.text
+    assert empty.status_code == 400 and "Kết quả đạt được: không được để trống" in empty.text
     bare = report(client, token, item.id, note="xong")
     assert bare.status_code == 400 and "Cần gửi kèm minh chứng" in bare.text
     bad_url = report(client, token, item.id, url="javascript:alert(1)")

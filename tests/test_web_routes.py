@@ -133,7 +133,7 @@ def edit_case(site) -> Case:
 def review_case(site) -> Case:
     item, coordinator = active_item(site), site.token(COORDINATOR_SUBJECT)
     with session_scope(site.engine) as session:
-        submit(session, site.plan, Actor.of_unit(WARD, CLI), SubmitReport.parse(occurrence=item.id, note="Báo cáo"),
+        submit(session, site.plan, Actor.of_unit(WARD, CLI), SubmitReport.parse(occurrence=item.id, results="Báo cáo"),
                now=site.clock.now)
     return Case(TestClient(site.app), f"/c/{coordinator}/o/{item.id}/review", f"/c/{coordinator}",
                 {"decision": "accept", "note": "Đạt"}, bump(site, item.id), "Phiên bản trang")

@@ -36,7 +36,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSO
 # the CLI's words for the command models' fields (htx_tasks.services.inputs)
 CLI_LABELS = {
     "occurrence": "OCCURRENCE (số nhiệm vụ)", "notification": "NOTIFICATION (số thông báo)",
-    "note": "--note", "evidence": "--evidence", "to": "--to", "decision": "DECISION", "outcome": "--as",
+    "note": "--note", "results": "--results", "difficulties": "--difficulties", "proposals": "--proposals",
+    "figures": "--figure", "evidence": "--evidence", "to": "--to", "decision": "DECISION", "outcome": "--as",
     "duty": "DUTY", "unit": "--unit", "received": "--received", "ref": "--ref", "kind": "--kind",
     "expected_version": "--version", "now": "--now", "period": "--period",
 }
@@ -61,7 +62,9 @@ def errors() -> Iterator[None]:
             output.errors.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except InvalidInput as exc:  # a value typed wrong: exit 2, the option named
-        output.fail(exc.render(CLI_LABELS))
+        figures = {e.field: f"--figure {e.field.removeprefix('figure:')}" for e in exc.errors
+                   if e.field.startswith("figure:")}  # one figure: services.reportform.FIGURE
+        output.fail(exc.render({**CLI_LABELS, **figures}))
         raise typer.Exit(2) from None
     except UnknownCode as exc:  # a unit or duty code the plan does not hold: typed wrong, exit 2
         output.fail(str(exc))

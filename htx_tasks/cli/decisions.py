@@ -46,6 +46,19 @@ def _parse(model: type[Command], occurrence: str, **values: object) -> Command:
                                      else e for e in exc.errors]) from None
 
 
+def figure_options(given: list[str]) -> dict[str, str]:
+    """``--figure key=value`` options as key → value as typed; the service reads the numbers."""
+    out: dict[str, str] = {}
+    for text in given:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            raise services.InvalidInput.one("figures", f"'{text}' không đúng dạng mã=giá trị (ví dụ htx-theo-doi=12)")
+        if key.strip() in out:
+            raise services.InvalidInput.one("figures", f"số liệu '{key.strip()}' ghi hai lần")
+        out[key.strip()] = value
+    return out
+
+
 def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
     """Xem một nhiệm vụ trước khi quyết định: trạng thái, hạn, phiên bản (dùng cho --version)."""
     with errors():
@@ -60,7 +73,8 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
                 "deadline": row.deadline, "original_deadline": row.original_deadline, "state": row.state,
                 "state_now": seen.state.value, "state_label": seen.label, "timing": seen.timing,
                 "request": seen.request, "version": row.version,
-                "extension_request": request.proposed if request else None}
+                "extension_request": request.proposed if request else None,
+                "figures": [f.model_dump() for f in duty.report.figures] if duty else []}
         if json:
             output.print_json(data)
             return
@@ -74,6 +88,8 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
         output.say(f"  Trạng thái: {seen.label}")
         if request:
             output.say("  " + words.extension_pending.format(day=f"{request.proposed:%d/%m/%Y}"))
+        for f in duty.report.figures if duty else []:
+            output.say(f"  {words.report_figures} (submit --figure {f.key}=…): {f.label} ({f.unit})")
         output.say(f"  Phiên bản: {row.version} — quyết định trên nhiệm vụ này ghi kèm --version {row.version}, "
                    f"ví dụ htx-tasks extend {row.id} --to YYYY-MM-DD --note \"…\" --version {row.version}")
 
@@ -81,16 +97,23 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
 def submit(
     occurrence: OccurrenceArg,
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo.")],
-    note: NoteOpt,
+    results: Annotated[str, typer.Option("--results", "--note", help="Kết quả đạt được (bắt buộc).")],
+    difficulties: Annotated[str, typer.Option("--difficulties", help="Khó khăn, vướng mắc.")] = "",
+    proposals: Annotated[str, typer.Option("--proposals", help="Đề xuất, kiến nghị.")] = "",
+    figure: Annotated[list[str] | None, typer.Option(
+        "--figure", help="Số liệu kết quả, dạng mã=giá trị (ví dụ htx-theo-doi=12); ghi nhiều lần cho nhiều số liệu. "
+                         "Mã số liệu của từng nhiệm vụ: htx-tasks show N.")] = None,
     evidence: Annotated[str | None, typer.Option("--evidence", help="Đường dẫn minh chứng.")] = None,
     version: VersionOpt = None,
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Đơn vị báo cáo hoàn thành nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
+    """Đơn vị báo cáo kết quả thực hiện nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
-        command = _parse(services.SubmitReport, occurrence, note=note, evidence=evidence, expected_version=version)
+        command = _parse(services.SubmitReport, occurrence, results=results, difficulties=difficulties,
+                         proposals=proposals, figures=figure_options(figure or []), evidence=evidence,
+                         expected_version=version)
         with session_scope(engine) as session:
             row = services.submit(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
         output.say(f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)} cho nhiệm vụ số {row.id}; "

@@ -118,6 +118,14 @@ def reported(*, request: bool = False) -> str:
 
 NO_TIMING = "—"  # closed work: the deadline no longer counts
 
+
+def figure_text(value: float, unit: str) -> str:
+    """A figure a unit reported: ``1.250 hợp tác xã``, ``2,5 triệu đồng`` (dot for thousands,
+    comma for decimals, at most two decimals)."""
+    whole, _, decimals = f"{value:,.2f}".partition(".")
+    decimals = decimals.rstrip("0")
+    return whole.replace(",", ".") + (f",{decimals}" if decimals else "") + f" {unit}"
+
 # --- the period of an item ----------------------------------------------------------------------
 
 TRACKING_CODE = "Mã theo dõi"  # an item's reference (its id): a code to quote, not a count
@@ -266,7 +274,11 @@ class UnitWords:
     deadline: str
     deliverable: str
     report_title: str
-    report_note: str
+    report_results: str  # the report's parts (``plan.unitreport``): results, figures, difficulties, proposals
+    report_figures: str
+    report_difficulties: str
+    report_proposals: str
+    report_optional: str  # under the parts a unit may leave empty
     report_button: str
     reported_at: str
     extension_title: str
@@ -298,7 +310,11 @@ ASSIGNMENT_WORDS = UnitWords(
     deadline="Hạn",
     deliverable="Sản phẩm",
     report_title="Báo cáo hoàn thành",
-    report_note="Nội dung báo cáo (bắt buộc)",
+    report_results="Kết quả đạt được",
+    report_figures="Số liệu kết quả",
+    report_difficulties="Khó khăn, vướng mắc",
+    report_proposals="Đề xuất, kiến nghị",
+    report_optional="Để trống nếu không có.",
     report_button="Gửi báo cáo",
     reported_at="Báo cáo lúc",
     extension_title="Đề nghị gia hạn",
@@ -330,7 +346,11 @@ REQUEST_WORDS = UnitWords(
     deadline="Mốc trao đổi kết quả",
     deliverable="Nội dung đề nghị",
     report_title="Trao đổi kết quả",
-    report_note="Thông tin kết quả (bắt buộc)",
+    report_results="Kết quả phối hợp thực hiện",
+    report_figures="Số liệu kết quả",
+    report_difficulties="Khó khăn, vướng mắc",
+    report_proposals="Đề xuất, kiến nghị",
+    report_optional="Để trống nếu không có.",
     report_button="Gửi thông tin kết quả",
     reported_at="Gửi thông tin lúc",
     extension_title="Đề nghị lùi mốc",

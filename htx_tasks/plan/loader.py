@@ -311,6 +311,9 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
             unknown_unit(("duties", i, "coordinating", j), code)
         if duty.registry_upkeep is not None and duty.unit in units:
             problems += _upkeep_problems(doc, i, duty, units)
+        keys = [f.key for f in duty.report.figures]
+        problems += [doc.problem(("duties", i, "report", "figures", j, "key"), f"số liệu '{key}' bị trùng")
+                     for j, key in enumerate(keys) if keys.index(key) != j]
         if duty.recurrence.every is Every.CASE:
             kinds = [k.code for k in duty.recurrence.case_kinds or []]
             for j, code in enumerate(kinds):

@@ -17,6 +17,7 @@ from htx_tasks.core.recurrence import MONTHS_IN, Recurrence
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.core.strict import CODE, FieldError, Strict
 from htx_tasks.plan.targets import Indicator
+from htx_tasks.plan.unitreport import DEFAULT_REPORT, ReportForm
 
 
 class UnitKind(StrEnum):
@@ -156,6 +157,8 @@ class Duty(Strict):
     policy: Policy | None = None
     # a monitoring duty whose units confirm or update their organisations in the registry each period
     registry_upkeep: RegistryScope | None = None
+    # what the unit's report asks for: results and evidence always; figures, difficulties, proposals
+    report: ReportForm = DEFAULT_REPORT
 
     @model_validator(mode="after")
     def _upkeep_needs_periods(self) -> Duty:

@@ -156,7 +156,7 @@ def _notes_of(session: Session, plan: Plan, period: Period, unit: str | None) ->
                          .where(Submission.unit_code == unit, Submission.submitted_at >= start,
                                 Submission.submitted_at < end, col(Occurrence.plan_code) == plan.meta.code)
                          .order_by(col(Submission.submitted_at).desc()).limit(5)).all()
-    return [Note(plan.unit_name(s.unit_code), _ref(plan, o.duty_code), local_date(s.submitted_at), s.note, "báo cáo")
+    return [Note(plan.unit_name(s.unit_code), _ref(plan, o.duty_code), local_date(s.submitted_at), s.results, "báo cáo")
             for s, o in found]
 
 
@@ -178,9 +178,9 @@ def _difficulties(session: Session, plan: Plan, period: Period) -> list[Note]:
                col(Occurrence.plan_code) == plan.meta.code)
         .order_by(col(Submission.submitted_at), col(Submission.id))
     ).all():
-        if DIFFICULTY.search(submission.note or ""):
+        if DIFFICULTY.search(submission.results or ""):
             notes.append(Note(plan.unit_name(submission.unit_code), _ref(plan, occurrence.duty_code),
-                              local_date(submission.submitted_at), submission.note, "báo cáo"))
+                              local_date(submission.submitted_at), submission.results, "báo cáo"))
     return notes
 
 

@@ -47,6 +47,7 @@ from htx_tasks.services.inputs import (
     Waive,
     vn_date,
 )
+from htx_tasks.services.reportform import check_report
 from htx_tasks.store.answers import EvidenceFile
 from htx_tasks.store.models import Notification, Occurrence, Submission
 from htx_tasks.store.writes import ENGINE_ACTOR, audit
@@ -191,15 +192,17 @@ class Attachment:
 def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime,
            attachments: Sequence[Attachment] = ()) -> Occurrence:
     row = begin_decision(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
-    report = Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now, note=command.note,
-                        evidence_url=command.evidence)
+    figures = check_report(plan.duty(row.duty_code), command)  # what the duty asks (InvalidInput)
+    report = Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now,
+                        results=command.results, difficulties=command.difficulties, proposals=command.proposals,
+                        figures=figures, evidence_url=command.evidence)
     session.add(report)
     if attachments:
         session.flush()  # the report's id, for its files
         assert report.id is not None
         session.add_all(EvidenceFile(submission_id=report.id, sha256=a.sha256, name=a.name, kind=a.kind, size=a.size)
                         for a in attachments)
-    set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.note)
+    set_state(session, row, State.SUBMITTED, now=now, actor=actor, action="submit", reason=command.results)
     row.submitted_at, row.next_action_at = now, None
     return save_decision(session, row)
 

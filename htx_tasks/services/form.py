@@ -43,10 +43,25 @@ class Recorded:
     message: str
 
 
+@dataclass(frozen=True)
+class ReportParts:
+    """What the form's report fields hold (a unit's report only): results, difficulties,
+    proposals, figures (key → number or text as typed)."""
+
+    results: str | None = None
+    difficulties: str | None = None
+    proposals: str | None = None
+    figures: dict | None = None
+
+
 def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: Actor,
            note: str | None, evidence: str | None = None, new_deadline: object = None,
-           expected_version: int | None = None, now: dt.datetime) -> Recorded:
+           expected_version: int | None = None, report: ReportParts = ReportParts(),
+           now: dt.datetime) -> Recorded:
     """Record one action through the same services as the CLI and the web app, as ``actor``.
+
+    A unit's report takes its parts from ``report``; its results may be typed in ``note`` instead
+    (the form's one text field before reports had parts), not in both.
 
     A coordinator's decision (accept, return, extend, waive) carries the version the coordinator
     saw (``expected_version``, the table's "Phiên bản"): the command models require it, and when
@@ -58,9 +73,12 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
     """
     row: Occurrence
     if action is Action.SUBMIT:
-        report = SubmitReport.parse(occurrence=occurrence_id, note=note, evidence=evidence,
-                                    expected_version=expected_version)
-        row = decisions.submit(session, plan, actor, report, now=now)
+        if (report.results or "").strip() and (note or "").strip():
+            raise InvalidInput.one("note", "kết quả đã ghi ở ô kết quả đạt được; để trống ô này khi đơn vị báo cáo")
+        command = SubmitReport.parse(occurrence=occurrence_id, results=(report.results or "").strip() or note,
+                                     difficulties=report.difficulties, proposals=report.proposals,
+                                     figures=report.figures, evidence=evidence, expected_version=expected_version)
+        row = decisions.submit(session, plan, actor, command, now=now)
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
         decision = Decision.ACCEPT if action is Action.ACCEPT else Decision.RETURN

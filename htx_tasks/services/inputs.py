@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from htx_tasks.plan.unitreport import FIGURES_MAX
 from htx_tasks.services.errors import FieldError, InvalidInput
 
 NOTE_MAX = 4000  # characters of a report, a review note, a reason
@@ -195,14 +196,60 @@ class Seen(OnOccurrence):
 
 
 class SubmitReport(OnOccurrence):
-    note: str
+    """A unit's report: results (required), difficulties, proposals, figures as typed, evidence.
+
+    Figures stay as typed here (key → text or number): whether a key exists and whether its value
+    must be whole is the duty's (``plan.unitreport``), checked by ``services.reportform``."""
+
+    results: str
+    difficulties: str = ""
+    proposals: str = ""
+    figures: dict[str, str | int | float] = {}
     evidence: str | None = None
-    _note = _note(required=True)
+
+    @field_validator("results", mode="before")
+    @classmethod
+    def _results(cls, value: object) -> str:
+        return clean_text(value, limit=NOTE_MAX, multiline=True, required=True)
+
+    @field_validator("difficulties", "proposals", mode="before")
+    @classmethod
+    def _optional_text(cls, value: object) -> str:
+        return clean_text(value, limit=NOTE_MAX, multiline=True, required=False)
+
+    @field_validator("figures", mode="before")
+    @classmethod
+    def _figures(cls, value: object) -> dict[str, str | int | float]:
+        return typed_figures(value)
 
     @field_validator("evidence", mode="before")
     @classmethod
     def _evidence(cls, value: object) -> str | None:
         return clean_url(value)
+
+
+FIGURE_TEXT_MAX = 32  # characters of one figure as typed
+
+
+def typed_figures(value: object) -> dict[str, str | int | float]:
+    """Figures as typed: key → stripped text or number; a figure left empty is not reported."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError("phải là danh sách mã số liệu = giá trị")  # noqa: TRY004 (a field error for pydantic)
+    out: dict[str, str | int | float] = {}
+    for key, raw in value.items():
+        key = clean_text(key, limit=CODE_MAX, multiline=False, required=True)
+        if raw is None or isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise ValueError(f"số liệu '{key}' phải là một số")
+        if isinstance(raw, str):
+            raw = clean_text(raw, limit=FIGURE_TEXT_MAX, multiline=False, required=False)
+            if not raw:
+                continue
+        out[key] = raw
+    if len(out) > FIGURES_MAX:
+        raise ValueError(f"nhiều quá {FIGURES_MAX} số liệu")
+    return out
 
 
 class ReviewReport(Seen):

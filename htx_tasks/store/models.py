@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
@@ -96,8 +96,11 @@ class Occurrence(SQLModel, table=True):
 
 
 class Submission(SQLModel, table=True):
-    """A unit's report of completion, with evidence, and what became of it.
+    """A unit's report, with evidence, and what became of it.
 
+    The report holds what its duty asks (``plan.unitreport.ReportForm``): the results achieved,
+    the figures the duty declares (``figures``: key → whole or decimal number), difficulties and
+    obstacles, proposals and recommendations (empty when not asked or nothing to say).
     ``decision`` is "pending" exactly while the occurrence is "submitted" (the occurrence's state
     is the one home of "awaiting review"); accept, return and waive close it.
     """
@@ -106,7 +109,11 @@ class Submission(SQLModel, table=True):
     occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
     unit_code: str = Field(max_length=64)
     submitted_at: dt.datetime = Field(sa_column=utc_column(nullable=False))
-    note: str
+    results: str  # "Kết quả đạt được" (before migration p20: the report's one free-text note)
+    difficulties: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "Khó khăn, vướng mắc"
+    proposals: str = Field(default="", sa_column_kwargs={"server_default": ""})  # "Đề xuất, kiến nghị"
+    figures: dict[str, int | float] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'")))
     evidence_url: str | None = None
     decision: str = Field(default=SubmissionDecision.PENDING, max_length=16)  # core.statuses.SubmissionDecision
     decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column())

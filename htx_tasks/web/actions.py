@@ -80,7 +80,7 @@ def evidence_file(session: Session, file_id: int) -> EvidenceFile | None:
 
 
 def report(web: Web, request: Request, link: Link, command: services.SubmitReport,
-           files: list[evidence.Checked]) -> None:
+           files: list[evidence.Checked], labels: dict[str, str] | None = None) -> None:
     written: list[Path] = []
     attachments = [Attachment(sha256=f.sha256, name=f.name, kind=f.kind, size=len(f.data)) for f in files]
     try:
@@ -92,12 +92,13 @@ def report(web: Web, request: Request, link: Link, command: services.SubmitRepor
                 if new:
                     written.append(path)
             web.audit(session, request, link, "report", command.occurrence, "done",
-                      f"{len(files)} tệp" + (", có đường dẫn" if command.evidence else ""))
+                      f"{len(files)} tệp" + (", có đường dẫn" if command.evidence else "")
+                      + (f", {len(command.figures)} số liệu" if command.figures else ""))
     except BaseException as exc:
         for path in written:  # the transaction rolled back: the files it stored go too
             path.unlink(missing_ok=True)
         if isinstance(exc, Refused):
-            raise refusal(exc) from None
+            raise refusal(exc, labels) from None
         raise
 
 

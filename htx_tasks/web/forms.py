@@ -20,7 +20,8 @@ from htx_tasks.web.deps import PageError
 NEVER_KEPT = {"password"}
 HIDDEN = {"csrf", "version", "seen", "decision", "tech"}  # sent back as they came, not shown
 LABELS = {f.name: f.header for f in FIELDS} | {
-    "note": "Nội dung", "evidence_url": "Đường dẫn minh chứng", "reason": "Lý do",
+    "note": "Nội dung", "results": "Kết quả đạt được", "difficulties": "Khó khăn, vướng mắc",
+    "proposals": "Đề xuất, kiến nghị", "evidence_url": "Đường dẫn minh chứng", "reason": "Lý do",
     "proposed": "Ngày đề nghị gia hạn (năm-tháng-ngày)"}
 
 

@@ -14,6 +14,7 @@ from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
 from htx_tasks.core.zones import local
 from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.unitreport import DEFAULT_REPORT, ReportForm
 from htx_tasks.readings import is_request, provenance, reading_of
 from htx_tasks.services.acknowledgements import latest as latest_acknowledgements
 from htx_tasks.store.answers import Acknowledgement, EvidenceFile, ExtensionRequest, WebAudit
@@ -58,6 +59,14 @@ class ItemView:
     acknowledgement: Acknowledgement | None = None  # the unit's latest "đã nhận, đang thực hiện"
     period_line: str = ""  # "Kỳ: quý I/2027", "Hồ sơ: HTX-DAT-07"; empty for a one-off duty
     plan_title: str = ""  # the item's plan, shown when the office follows several plans
+    report_form: ReportForm = DEFAULT_REPORT  # what the duty's report asks (figures, difficulties, proposals)
+
+    @property
+    def figure_lines(self) -> list[tuple[str, str]]:
+        """The figures of the report shown: (label, ``12 hợp tác xã``), in the duty's order."""
+        given = self.submission.figures if self.submission else {}
+        return [(f.label, wording.figure_text(given[f.key], f.unit)) for f in self.report_form.figures
+                if f.key in given]
 
     @property
     def can_report(self) -> bool:
@@ -83,7 +92,7 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
         state=seen.state.value, state_label=seen.label, provenance=provenance(plan, row.duty_code),
         overdue=seen.overdue, version=row.version, words=wording.unit_words(request=seen.request),
         badge="past" if seen.past and seen.request else seen.state.value,
-        period_line=wording.period_line(row.period_label),
+        period_line=wording.period_line(row.period_label), report_form=duty.report,
     )
     view.acknowledgement = latest_acknowledgements(session, [row.id]).get(row.id)
     view.extension = session.exec(select(ExtensionRequest).where(

@@ -14,11 +14,13 @@ from htx_tasks.core import wording
 from htx_tasks.core.acknowledgement import HORIZON_DAYS as ACK_HORIZON_DAYS
 from htx_tasks.core.zones import local_date
 from htx_tasks.links import Link, Role
+from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import is_request
 from htx_tasks.registry.standing import unit_upkeep
 from htx_tasks.services import SubmitReport
 from htx_tasks.services.acknowledgements import Acknowledge
 from htx_tasks.services.extensions import RequestExtension
+from htx_tasks.services.reportform import FIGURE
 from htx_tasks.store.db import read_scope
 from htx_tasks.store.models import Occurrence, Submission
 from htx_tasks.web import actions, evidence
@@ -56,8 +58,8 @@ def router(web: Web) -> APIRouter:
             csrf, fresh = web.csrf_for(request, link)
             response = web.render(
                 "item.html", status=status, token=token, item=view, history=lines, csrf=csrf, error=error,
-                form={"note": "", "evidence_url": "", "reason": "", "proposed": "", "expected": "", "progress": "",
-                      **(form or {})},
+                form={"results": "", "difficulties": "", "proposals": "", "figures": {}, "evidence_url": "",
+                      "reason": "", "proposed": "", "expected": "", "progress": "", **(form or {})},
                 done=done_text(view.words, done), unit_name=web.plan.unit_name(link.subject),
                 max_mb=web.max_upload / 1048576, allowed=evidence.ALLOWED_TEXT,
                 min_date=(view.deadline_date + dt.timedelta(days=1)).isoformat(),
@@ -98,19 +100,29 @@ def router(web: Web) -> APIRouter:
         form = await read_form(request, max_files=0, max_fields=20)
         return await run_in_threadpool(acknowledge, request, token, occurrence_id, form)
 
-    def checked(request: Request, token: str, occurrence_id: int, form) -> Link:
+    def checked(request: Request, token: str, occurrence_id: int, form) -> tuple[Link, Occurrence]:
         with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.UNIT)
-            own_item(web, session, link, occurrence_id)
+            row = own_item(web, session, link, occurrence_id)
         web.guard_post(request, link, form)
-        return link
+        return link, row
 
     def submit(request: Request, token: str, occurrence_id: int, form) -> Response:
-        link = checked(request, token, occurrence_id, form)
-        typed = {"note": text_of(form, "note"), "evidence_url": text_of(form, "evidence_url")}
+        link, row = checked(request, token, occurrence_id, form)
+        plan = web.plan_of(row.plan_code)
+        labels = report_labels(plan, row)
+        # a page opened before reports had parts sends its one text as "note": it is the results
+        results = form.get("results") if "results" in form else form.get("note")
+        figures = {name.removeprefix(FIGURE): form.get(name) for name in form if name.startswith(FIGURE)}
+        typed = {"results": text_of(form, "results" if "results" in form else "note"),
+                 "difficulties": text_of(form, "difficulties"), "proposals": text_of(form, "proposals"),
+                 "figures": {key: text_of(form, FIGURE + key) for key in figures},
+                 "evidence_url": text_of(form, "evidence_url")}
         try:
-            command = actions.parse(SubmitReport, occurrence=occurrence_id, note=form.get("note"),
-                                    evidence=form.get("evidence_url"), expected_version=form.get("version"))
+            command = actions.parse(SubmitReport, labels, occurrence=occurrence_id, results=results,
+                                    difficulties=form.get("difficulties"), proposals=form.get("proposals"),
+                                    figures=figures, evidence=form.get("evidence_url"),
+                                    expected_version=form.get("version"))
             uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
             files, total = [], 0
             for upload in uploads:
@@ -122,7 +134,7 @@ def router(web: Web) -> APIRouter:
                     raise actions.InputError(f"Tổng dung lượng tệp vượt {web.max_upload / 1048576:.0f} MB.")
             if not command.evidence and not files:
                 raise actions.InputError("Cần gửi kèm minh chứng: đường dẫn hoặc tệp.")
-            actions.report(web, request, link, command, files)
+            actions.report(web, request, link, command, files, labels)
         except (actions.InputError, evidence.EvidenceError) as exc:
             web.audit_refusal(request, link, "report", occurrence_id, str(exc))
             return item_page(request, token, occurrence_id, status=getattr(exc, "status", 400), error=str(exc),
@@ -130,7 +142,7 @@ def router(web: Web) -> APIRouter:
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=report", status_code=303)
 
     def ask(request: Request, token: str, occurrence_id: int, form) -> Response:
-        link = checked(request, token, occurrence_id, form)
+        link, _ = checked(request, token, occurrence_id, form)
         typed = {"reason": text_of(form, "reason"), "proposed": text_of(form, "proposed")}
         try:
             command = actions.parse(RequestExtension, occurrence=occurrence_id, proposed=form.get("proposed"),
@@ -142,7 +154,7 @@ def router(web: Web) -> APIRouter:
         return RedirectResponse(f"/u/{token}/o/{occurrence_id}?done=extension", status_code=303)
 
     def acknowledge(request: Request, token: str, occurrence_id: int, form) -> Response:
-        link = checked(request, token, occurrence_id, form)
+        link, _ = checked(request, token, occurrence_id, form)
         typed = {"expected": text_of(form, "expected"), "progress": text_of(form, "progress")}
         try:
             command = actions.parse(Acknowledge, occurrence=occurrence_id, expected=form.get("expected"),
@@ -165,6 +177,15 @@ def router(web: Web) -> APIRouter:
         return download(web, stored)
 
     return api
+
+
+def report_labels(plan: Plan, row: Occurrence) -> dict[str, str]:
+    """The report form's words for its fields, in the unit's register; each figure by its label."""
+    words = wording.unit_words(request=is_request(plan, row.unit_code))
+    duty = plan.duties.get(row.duty_code)
+    figures = {FIGURE + f.key: f.label for f in duty.report.figures} if duty else {}
+    return {"results": words.report_results, "difficulties": words.report_difficulties,
+            "proposals": words.report_proposals, "figures": words.report_figures, **figures}
 
 
 def text_of(form, name: str) -> str:
