@@ -45,24 +45,38 @@ def report(session, plan: Plan, number: int, unit: str, *, now: dt.datetime = NO
     services.submit(session, plan, Actor.of_unit(unit, via_cli()), command_, now=now)
 
 
-def test_the_migration_renames_the_note_to_the_results_and_folds_the_parts_back_going_down(
-        db_engine: Engine, plan: Plan) -> None:
+def test_the_migration_renames_the_note_to_the_results_and_folds_the_parts_back_going_down(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, NOV)
     with session_scope(db_engine) as session:
         ids = items(session, "xa-tuyen-truyen")
-        report(session, plan, ids[WARDS[0]], WARDS[0], results="Tổ chức 3 hội nghị",
-               figures={"buoi-tuyen-truyen": "3"}, difficulties="Thiếu tài liệu", proposals="Cấp thêm tài liệu")
+        report(
+            session,
+            plan,
+            ids[WARDS[0]],
+            WARDS[0],
+            results="Tổ chức 3 hội nghị",
+            figures={"buoi-tuyen-truyen": "3"},
+            difficulties="Thiếu tài liệu",
+            proposals="Cấp thêm tài liệu",
+        )
         report(session, plan, ids[WARDS[1]], WARDS[1], results="Đã tuyên truyền")
     command.downgrade(alembic_config(db_engine), BEFORE)
     columns = {c["name"] for c in inspect(db_engine).get_columns("submission")}
     assert "note" in columns and not columns & {"results", "difficulties", "proposals", "figures"}
     with db_engine.begin() as conn:
         notes = conn.execute(text("SELECT note FROM submission ORDER BY id")).scalars().all()
-        conn.execute(text("INSERT INTO submission (occurrence_id, unit_code, submitted_at, note, decision) "
-                          "VALUES (:o, :u, :at, 'Báo cáo cũ, một đoạn', 'pending')"),
-                     {"o": ids[WARDS[2]], "u": WARDS[2], "at": dt.datetime(2026, 11, 27, 3)})
-    assert notes == ["Tổ chức 3 hội nghị\n\nSố liệu: buoi-tuyen-truyen = 3\n\nKhó khăn, vướng mắc: Thiếu tài liệu"
-                     "\n\nĐề xuất, kiến nghị: Cấp thêm tài liệu", "Đã tuyên truyền"]
+        conn.execute(
+            text(
+                "INSERT INTO submission (occurrence_id, unit_code, submitted_at, note, decision) "
+                "VALUES (:o, :u, :at, 'Báo cáo cũ, một đoạn', 'pending')"
+            ),
+            {"o": ids[WARDS[2]], "u": WARDS[2], "at": dt.datetime(2026, 11, 27, 3)},
+        )
+    assert notes == [
+        "Tổ chức 3 hội nghị\n\nSố liệu: buoi-tuyen-truyen = 3\n\nKhó khăn, vướng mắc: Thiếu tài liệu"
+        "\n\nĐề xuất, kiến nghị: Cấp thêm tài liệu",
+        "Đã tuyên truyền",
+    ]
     command.upgrade(alembic_config(db_engine), "head")
     with Session(db_engine) as session:
         rows = session.exec(select(Submission).order_by(Submission.id)).all()
@@ -76,8 +90,16 @@ def test_reports_in_period_reads_each_report_of_the_periods_due_in_the_window(db
         ids = items(session, "xa-tuyen-truyen")
         report(session, plan, ids[WARDS[0]], WARDS[0], results="Lần đầu", figures={"luot-nguoi": 120})
         review(session, plan, ids[WARDS[0]], decision=Decision.RETURN, note="Bổ sung", now=NOV)
-        report(session, plan, ids[WARDS[0]], WARDS[0], results="Lần hai", figures={"luot-nguoi": "150"},
-               difficulties="Thiếu kinh phí", now=NOV + dt.timedelta(hours=2))
+        report(
+            session,
+            plan,
+            ids[WARDS[0]],
+            WARDS[0],
+            results="Lần hai",
+            figures={"luot-nguoi": "150"},
+            difficulties="Thiếu kinh phí",
+            now=NOV + dt.timedelta(hours=2),
+        )
         report(session, plan, ids[WARDS[1]], WARDS[1], results="Đã tuyên truyền")
         review(session, plan, ids[WARDS[1]], decision=Decision.ACCEPT, note="Đạt", now=NOV)
         # an extension moves the deadline out of the year; the period still belongs to it
@@ -97,11 +119,18 @@ def test_reports_in_period_reads_each_report_of_the_periods_due_in_the_window(db
     ]
     first = year[0]
     assert (first.plan_code, first.duty_code, first.duty_ref, first.deadline, first.period_label) == (
-        plan.meta.code, "xa-tuyen-truyen", "III.8.1", D("2026-12-10"), "quý IV/2026")
+        plan.meta.code,
+        "xa-tuyen-truyen",
+        "III.8.1",
+        D("2026-12-10"),
+        "quý IV/2026",
+    )
     assert first.submitted_at == NOV.astimezone(dt.UTC) and first.submitted_at.tzinfo is not None
     label = plan.duty(first.duty_code).report.figure("luot-nguoi")  # labels are the plan's: the caller reads them
     assert label is not None and (label.label, label.unit) == (
-        "Số lượt cán bộ, công chức và Nhân dân được tuyên truyền", "lượt người")
+        "Số lượt cán bộ, công chức và Nhân dân được tuyên truyền",
+        "lượt người",
+    )
     with pytest.raises(Exception):  # noqa: B017, PT011 (a frozen dataclass refuses any assignment)
         first.results = "sửa"  # type: ignore[misc]
 
@@ -122,14 +151,21 @@ def line_of(tmp_path: Path, words: str) -> int:
     return next(i for i, line in enumerate(lines, start=1) if words in line)
 
 
-@pytest.mark.parametrize(("old", "new", "where", "message"), [
-    ("{key: luot-nguoi,", "{key: buoi-tuyen-truyen,", "key: buoi-tuyen-truyen, label: \"Số lượt",
-     "số liệu 'buoi-tuyen-truyen' bị trùng"),
-    ("{key: luot-nguoi,", "{key: Luot_Nguoi,", "Luot_Nguoi", "Luot_Nguoi"),
-    ("unit: \"lượt người\"}", "unit: \"lượt người\", whole: maybe}", "whole: maybe", "cần true hoặc false"),
-    ("unit: \"lượt người\"}", "unit: \"lượt người\", target: 10}", "target: 10", "target"),
-    ("unit: \"buổi\"}", "unit: \"\"}", "unit: \"\"}", "cần ít nhất 1 ký tự"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            "{key: luot-nguoi,",
+            "{key: buoi-tuyen-truyen,",
+            'key: buoi-tuyen-truyen, label: "Số lượt',
+            "số liệu 'buoi-tuyen-truyen' bị trùng",
+        ),
+        ("{key: luot-nguoi,", "{key: Luot_Nguoi,", "Luot_Nguoi", "Luot_Nguoi"),
+        ('unit: "lượt người"}', 'unit: "lượt người", whole: maybe}', "whole: maybe", "cần true hoặc false"),
+        ('unit: "lượt người"}', 'unit: "lượt người", target: 10}', "target: 10", "target"),
+        ('unit: "buổi"}', 'unit: ""}', 'unit: ""}', "cần ít nhất 1 ký tự"),
+    ],
+)
 def test_a_report_block_the_plan_gets_wrong_is_refused_with_its_line(tmp_path: Path, old, new, where, message):
     problems = broken_plan(tmp_path, old, new).problems
     line = line_of(tmp_path, where)
@@ -149,9 +185,28 @@ def test_submit_on_the_command_line_takes_each_part_and_show_lists_the_figures(r
     shown = ok(ready("show", number, "--now", "2026-12-01T09:00"))
     assert "Số liệu kết quả (submit --figure buoi-tuyen-truyen=…): Số buổi tuyên truyền (buổi)" in shown
     assert [f["key"] for f in as_json(ready("show", number, "--json"))["figures"]] == ["buoi-tuyen-truyen", "luot-nguoi"]
-    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--results", "Tổ chức 2 hội nghị",
-             "--figure", "buoi-tuyen-truyen=2", "--figure", "luot-nguoi=300", "--difficulties", "Mưa bão",
-             "--proposals", "Hỗ trợ tài liệu", "--evidence", "https://example.test/bc.pdf", "--now", "2026-12-01T09:00"))
+    ok(
+        ready(
+            "submit",
+            number,
+            "--unit",
+            "phuong-ba-ngoi",
+            "--results",
+            "Tổ chức 2 hội nghị",
+            "--figure",
+            "buoi-tuyen-truyen=2",
+            "--figure",
+            "luot-nguoi=300",
+            "--difficulties",
+            "Mưa bão",
+            "--proposals",
+            "Hỗ trợ tài liệu",
+            "--evidence",
+            "https://example.test/bc.pdf",
+            "--now",
+            "2026-12-01T09:00",
+        )
+    )
     from htx_tasks.store.db import make_engine
 
     engine = make_engine(cli_env["HTX_DATABASE_URL"])
@@ -159,7 +214,23 @@ def test_submit_on_the_command_line_takes_each_part_and_show_lists_the_figures(r
         stored = session.exec(select(Submission)).one()
     engine.dispose()
     assert (stored.results, stored.figures, stored.difficulties, stored.proposals) == (
-        "Tổ chức 2 hội nghị", {"buoi-tuyen-truyen": 2, "luot-nguoi": 300}, "Mưa bão", "Hỗ trợ tài liệu")
-    twice = ready("submit", number, "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "luot-nguoi=1",
-                  "--figure", "luot-nguoi=2", "--now", "2026-12-01T09:00")
+        "Tổ chức 2 hội nghị",
+        {"buoi-tuyen-truyen": 2, "luot-nguoi": 300},
+        "Mưa bão",
+        "Hỗ trợ tài liệu",
+    )
+    twice = ready(
+        "submit",
+        number,
+        "--unit",
+        "phuong-ba-ngoi",
+        "--results",
+        "x",
+        "--figure",
+        "luot-nguoi=1",
+        "--figure",
+        "luot-nguoi=2",
+        "--now",
+        "2026-12-01T09:00",
+    )
     assert twice.exit_code == 2 and "--figure: số liệu 'luot-nguoi' ghi hai lần" in twice.stderr

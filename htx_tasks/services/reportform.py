@@ -22,8 +22,9 @@ FIGURE_MAX = 10**12  # no figure a unit reports is larger
 WHOLE = re.compile(r"^\d+$")
 DECIMAL = re.compile(r"^\d+([.,]\d+)?$")
 NOT_WHOLE = "phải là số nguyên không âm, chỉ gồm chữ số, không có dấu phân cách (ví dụ 12)"
-NOT_DECIMAL = ("phải là số không âm, ví dụ 12 hoặc 12,5 (dấu phẩy hoặc dấu chấm trước phần thập phân, "
-               "không có dấu phân cách hàng nghìn)")
+NOT_DECIMAL = (
+    "phải là số không âm, ví dụ 12 hoặc 12,5 (dấu phẩy hoặc dấu chấm trước phần thập phân, không có dấu phân cách hàng nghìn)"
+)
 NOT_ASKED = {"difficulties": "khó khăn, vướng mắc", "proposals": "đề xuất, kiến nghị"}
 
 
@@ -52,15 +53,19 @@ def check_report(duty: Duty, command: SubmitReport) -> dict[str, int | float]:
     errors: list[FieldError] = []
     for name, words in NOT_ASKED.items():
         if getattr(command, name) and not getattr(form, name):
-            errors.append(FieldError(name, f"báo cáo mục {duty.ref} không có phần {words}; "
-                                           "nếu cần, ghi vào phần kết quả"))
+            errors.append(FieldError(name, f"báo cáo mục {duty.ref} không có phần {words}; nếu cần, ghi vào phần kết quả"))
     figures: dict[str, int | float] = {}
     for key, raw in command.figures.items():
         figure = form.figure(key)
         if figure is None:
             known = ", ".join(f.key for f in form.figures)
-            errors.append(FieldError("figures", f"báo cáo mục {duty.ref} không có số liệu '{key}'"
-                                     + (f"; các số liệu: {known}" if known else "; mục này không có số liệu")))
+            errors.append(
+                FieldError(
+                    "figures",
+                    f"báo cáo mục {duty.ref} không có số liệu '{key}'"
+                    + (f"; các số liệu: {known}" if known else "; mục này không có số liệu"),
+                )
+            )
             continue
         try:
             figures[key] = figure_value(figure, raw)

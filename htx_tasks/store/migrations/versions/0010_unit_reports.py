@@ -35,21 +35,32 @@ def folded(results: str, difficulties: str, proposals: str, figures: dict) -> st
     parts = [results]
     if figures:
         parts.append("Số liệu: " + "; ".join(f"{key} = {value}" for key, value in figures.items()))
-    parts += [f"{heading}: {text}" for name, heading in HEADINGS
-              if (text := {"difficulties": difficulties, "proposals": proposals}[name])]
+    parts += [
+        f"{heading}: {text}"
+        for name, heading in HEADINGS
+        if (text := {"difficulties": difficulties, "proposals": proposals}[name])
+    ]
     return "\n\n".join(parts)
 
 
 def downgrade() -> None:
-    submission = sa.table("submission", sa.column("id", sa.Integer()), sa.column("results", AutoString()),
-                          sa.column("difficulties", AutoString()), sa.column("proposals", AutoString()),
-                          sa.column("figures", sa.JSON()))
+    submission = sa.table(
+        "submission",
+        sa.column("id", sa.Integer()),
+        sa.column("results", AutoString()),
+        sa.column("difficulties", AutoString()),
+        sa.column("proposals", AutoString()),
+        sa.column("figures", sa.JSON()),
+    )
     conn = op.get_bind()
     for row in conn.execute(sa.select(submission)).mappings().all():
         if not (row["difficulties"] or row["proposals"] or row["figures"]):
             continue
-        conn.execute(sa.update(submission).where(submission.c.id == row["id"]).values(
-            results=folded(row["results"], row["difficulties"], row["proposals"], row["figures"] or {})))
+        conn.execute(
+            sa.update(submission)
+            .where(submission.c.id == row["id"])
+            .values(results=folded(row["results"], row["difficulties"], row["proposals"], row["figures"] or {}))
+        )
     for name in ("figures", "proposals", "difficulties"):
         op.drop_column("submission", name)
     op.execute("ALTER TABLE submission RENAME COLUMN results TO note")
