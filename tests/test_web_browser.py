@@ -91,7 +91,7 @@ def test_ward_reports_from_its_message_and_the_coordinator_decides(served, tmp_p
         assert site.plan.unit_name(WARD) in ward.inner_text("h1")
         shoot(ward, tmp_path, "web-unit.png")
         ward.click(f'a[href$="/o/{first.id}"]')
-        ward.fill("#note", "Đã tổ chức 3 buổi tuyên truyền tại các khu dân cư <b>tháng 11</b>.")
+        ward.fill("#results", "Đã tổ chức 3 buổi tuyên truyền tại các khu dân cư <b>tháng 11</b>.")
         ward.set_input_files("#files", str(evidence))
         ward.click("text=Gửi báo cáo")
         assert "chờ duyệt" in ward.inner_text(".flash.ok")
