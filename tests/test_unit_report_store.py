@@ -109,7 +109,16 @@ def test_reports_in_period_reads_each_report_of_the_periods_due_in_the_window(db
         year = reports_in_period(session, plan.meta.code, D("2026-07-01"), D("2026-12-31"))
         next_half = reports_in_period(session, plan.meta.code, D("2027-01-01"), D("2027-06-30"))
         other_plan = reports_in_period(session, "ke-hoach-khac", D("2026-07-01"), D("2026-12-31"))
+        edges = [
+            len(reports_in_period(session, plan.meta.code, start, end))
+            for start, end in (
+                (D("2026-12-10"), D("2026-12-10")),
+                (D("2026-12-11"), D("2026-12-31")),
+                (D("2026-07-01"), D("2026-12-09")),
+            )
+        ]
     assert next_half == [] and other_plan == []
+    assert edges == [4, 0, 0]  # both ends included: the quarter's deadline is 10/12
     got = [(r.unit_code, r.results, r.decision, r.latest, r.figures, r.difficulties) for r in year]
     assert got == [
         (WARDS[0], "Lần đầu", SubmissionDecision.RETURN, False, {"luot-nguoi": 120}, ""),
