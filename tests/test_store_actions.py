@@ -25,7 +25,7 @@ def test_submit_is_refused_for_a_unit_that_does_not_own_the_occurrence(db_engine
         with pytest.raises(Refused, match="không phụ trách"):
             submit(session, plan, target.id, unit="phuong-cam-linh", note="Đã tuyên truyền", evidence=None,
                    now=L("2026-12-01", 9))
-        with pytest.raises(Refused, match="note: không được để trống"):
+        with pytest.raises(Refused, match="results: không được để trống"):
             submit(session, plan, target.id, unit="phuong-ba-ngoi", note="  ", evidence=None, now=L("2026-12-01", 9))
         with pytest.raises(Refused, match="không có nhiệm vụ số 999"):
             submit(session, plan, 999, unit="phuong-ba-ngoi", note="x", evidence=None, now=L("2026-12-01", 9))
