@@ -28,7 +28,8 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
     state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
-                          note="Đã tổ chức 3 hội nghị tuyên truyền", evidence="https://camranh.gov.vn/tt/1",
+                          results="Đã tổ chức 3 hội nghị tuyên truyền", figures={"buoi-tuyen-truyen": 3, "luot-nguoi": "240"},
+                          difficulties="Thiếu tài liệu", evidence="https://camranh.gov.vn/tt/1",
                           now="2026-12-08T09:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "chờ cơ quan thường trực duyệt" in state.message
     ward_row = next(r for r in table(followup.artifact_key(WARDS)) if r["Số"] == occurrence)
@@ -41,7 +42,10 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     assert state.name == "Đã ghi nhận" and "Hoàn thành đúng hạn" in state.message
     with Session(installed) as session:
         assert session.get(Occurrence, occurrence).state == "done_on_time"
-        assert session.exec(select(Submission.evidence_url)).one() == "https://camranh.gov.vn/tt/1"
+        report = session.exec(select(Submission)).one()
+    assert (report.evidence_url, report.results, report.difficulties, report.proposals, report.figures) == (
+        "https://camranh.gov.vn/tt/1", "Đã tổ chức 3 hội nghị tuyên truyền", "Thiếu tài liệu", "",
+        {"buoi-tuyen-truyen": 3, "luot-nguoi": 240})
     # the audit names who did what, as what, and that it came through the form
     assert _audit(installed, occurrence)[-2:] == [
         ("submit", "phuong-ba-ngoi", "unit", "form"), ("accept", "cơ quan thường trực", "coordinator", "form")]
