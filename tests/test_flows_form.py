@@ -69,7 +69,7 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
         (COORD, Action.EXTEND, {"new_deadline": dt.date(2026, 12, 1)}, "Hạn mới (khi gia hạn): hạn mới 01/12/2026 đã qua"),
         (COORD, Action.EXTEND, {"new_deadline": dt.date(9999, 12, 31)},
          "Hạn mới (khi gia hạn): hạn mới 31/12/9999 quá xa: chậm nhất 09/12/2027"),
-        ("phuong-ba-ngoi", Action.SUBMIT, {"note": " "}, "Kết quả đạt được (khi đơn vị báo cáo): không được để trống"),
+        ("phuong-ba-ngoi", Action.SUBMIT, {"note": " "}, "Nội dung / lý do: không được để trống"),  # results in the note
         ("phuong-ba-ngoi", Action.SUBMIT, {"note": "", "results": "x" * 4001},
          "Kết quả đạt được (khi đơn vị báo cáo): dài quá 4.000 ký tự (đang có 4.001)"),
         ("phuong-ba-ngoi", Action.SUBMIT, {"results": "Đã tuyên truyền"},  # and "Lý do" in the note

@@ -18,7 +18,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.readings import is_request
 from htx_tasks.services import decisions
 from htx_tasks.services.actors import Actor
-from htx_tasks.services.errors import InvalidInput
+from htx_tasks.services.errors import FieldError, InvalidInput
 from htx_tasks.services.inputs import CODE_MAX, Decision, ExtendDeadline, ReviewReport, SubmitReport, Waive, clean_text
 from htx_tasks.store.models import Occurrence
 
@@ -54,6 +54,23 @@ class ReportParts:
     figures: dict | None = None
 
 
+def _report(occurrence_id: object, report: ReportParts, note: str | None, evidence: str | None,
+            expected_version: int | None) -> SubmitReport:
+    """The unit's report; results typed in the note are refused in the note's name."""
+    in_note = not (report.results or "").strip()
+    if not in_note and (note or "").strip():
+        raise InvalidInput.one("note", "kết quả đã ghi ở ô kết quả đạt được; để trống ô này khi đơn vị báo cáo")
+    try:
+        return SubmitReport.parse(occurrence=occurrence_id, results=note if in_note else report.results,
+                                  difficulties=report.difficulties, proposals=report.proposals,
+                                  figures=report.figures, evidence=evidence, expected_version=expected_version)
+    except InvalidInput as exc:
+        if not in_note:
+            raise
+        raise InvalidInput([FieldError("note", e.message, e.missing) if e.field == "results" else e
+                            for e in exc.errors]) from None
+
+
 def record(session: Session, plan: Plan, action: Action, occurrence_id: object, *, actor: Actor,
            note: str | None, evidence: str | None = None, new_deadline: object = None,
            expected_version: int | None = None, report: ReportParts = ReportParts(),
@@ -73,11 +90,7 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
     """
     row: Occurrence
     if action is Action.SUBMIT:
-        if (report.results or "").strip() and (note or "").strip():
-            raise InvalidInput.one("note", "kết quả đã ghi ở ô kết quả đạt được; để trống ô này khi đơn vị báo cáo")
-        command = SubmitReport.parse(occurrence=occurrence_id, results=(report.results or "").strip() or note,
-                                     difficulties=report.difficulties, proposals=report.proposals,
-                                     figures=report.figures, evidence=evidence, expected_version=expected_version)
+        command = _report(occurrence_id, report, note, evidence, expected_version)
         row = decisions.submit(session, plan, actor, command, now=now)
         message = f"Đã ghi nhận báo cáo của {plan.unit_name(row.unit_code)}; chờ cơ quan thường trực duyệt."
     elif action in (Action.ACCEPT, Action.RETURN):
