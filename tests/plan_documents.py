@@ -95,11 +95,16 @@ def office_or_skip() -> str:
     return soffice
 
 
-def to_pdf(docx: Path) -> Path:
-    """The Word document printed to PDF by LibreOffice headless, as an office would."""
+def to_pdf(docx: Path, *, password: str | None = None) -> Path:
+    """The Word document printed to PDF by LibreOffice headless, as an office would; with ``password``,
+    exported as an encrypted PDF that opens only with that password (Writer's PDF export options)."""
     soffice = office_or_skip()
     profile = docx.parent / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+    target = "pdf"
+    if password is not None:
+        target = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+                  f'"DocumentOpenPassword":{{"type":"string","value":"{password}"}}}}')
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
                     "--outdir", str(docx.parent), str(docx)], check=True, capture_output=True, timeout=180)
     pdf = docx.with_suffix(".pdf")
     assert pdf.exists(), "LibreOffice made no PDF"

@@ -148,6 +148,22 @@ def test_pdf_without_text_layer_is_refused(run_cli, tmp_path: Path) -> None:
     assert "ban-quet.pdf" in message and "không có lớp chữ" in message and "1 trang" in message
 
 
+def test_encrypted_pdf_is_refused_naming_the_file(run_cli, tmp_path: Path) -> None:
+    import pdfplumber
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    locked = to_pdf(seed_docx(tmp_path / "co-mat-khau.docx"), password="mat-khau-123")
+    assert b"/Encrypt" in locked.read_bytes()
+    with pytest.raises(PdfminerException), pdfplumber.open(locked) as pdf:  # really encrypted: no text without the password
+        pdf.pages[0].extract_text()
+    out = tmp_path / "nhap"
+    result = run_cli("plan", "draft", locked, "--out", out)
+    assert result.exit_code == 2 and not out.exists(), (result.exit_code, result.stdout, result.stderr)
+    message = " ".join(result.stderr.split())
+    assert message.startswith("Lỗi:") and "co-mat-khau.pdf" in message and "được bảo vệ (mã hóa)" in message
+    assert "Traceback" not in message and not (tmp_path / "x.db").exists()
+
+
 @pytest.mark.parametrize("name, content, words", [
     ("bang.csv", "STT,Nội dung\n1,Việc\n", "không phải văn bản thuần"),
     ("anh.pdf", "%PDF-1.4\n%garbage", "PDF hỏng"),
