@@ -17,7 +17,7 @@ def deliver(ctx: Context, now: dt.datetime, recipients: set[str] | None, *,
     """Deliver the recorded notifications due for ``recipients`` (one digest each)."""
     with worded(ctx.settings):
         # every plan of the configuration: a unit's digest carries its items of each, each read under its own
-        result = dispatch(ctx.engine, ctx.config.plans, now, senders=ctx.channels, links=ctx.links,
+        result = dispatch(ctx.engine, ctx.office_plans(), now, senders=ctx.channels, links=ctx.links,
                           recipients=recipients, retries_only=retries_only)
     get_run_logger().info(
         "Đã gửi %s thông báo (%s bản tin); %s chờ giờ làm việc, %s thử lại sau, %s thất bại, %s cần kiểm tra.",

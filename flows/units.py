@@ -24,7 +24,7 @@ FLOW_NAME = "Theo dõi đơn vị"
 def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
     """One engine pass for the unit: open periods, advance what is due, record notifications."""
     with worded(ctx.settings):
-        result = passes.follow_up(ctx.engine, ctx.plan, unit, now, plans=list(ctx.config.plans.values()))
+        result = passes.follow_up(ctx.engine, ctx.plan, unit, now, plans=list(ctx.office_plans().values()))
     get_run_logger().info(
         "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
         f", {len(result.failed)} lỗi" if result.failed else "",

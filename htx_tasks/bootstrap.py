@@ -23,9 +23,10 @@ from htx_tasks.config import Config, load_config
 from htx_tasks.delivery.channels import Channels
 from htx_tasks.links import LinkMaker, Signer, load_key, signer_of
 from htx_tasks.plan.loader import Plan
+from htx_tasks.services.draftplan import stored_plans
 from htx_tasks.services.errors import Refused
 from htx_tasks.settings import Settings
-from htx_tasks.store.db import current_revision, make_engine, masked
+from htx_tasks.store.db import current_revision, make_engine, masked, read_scope
 
 NOT_INITIALISED = "cơ sở dữ liệu chưa được khởi tạo; hãy chạy 'htx-tasks init' trước"
 
@@ -54,6 +55,16 @@ class Context:
     @property
     def channels(self) -> Channels:
         return self.config.channels
+
+    def office_plans(self) -> dict[str, Plan]:
+        """Every plan of the office by code: the configuration's, then those the coordinator activated
+        from a reviewed draft (they live in the database, over the configuration's directory of units)."""
+        plans = dict(self.config.plans)
+        if current_revision(self.engine) is None:
+            return plans
+        with read_scope(self.engine) as session:
+            stored = stored_plans(session, next(iter(plans.values())))
+        return plans | {code: plan for code, plan in stored.items() if code not in plans}
 
     @cached_property
     def engine(self) -> Engine:

@@ -133,6 +133,10 @@ def open_plan(config: Path | None, code: str | None = None) -> Plan:
     """The plan named by ``--plan``; without it the only plan, or the only one being followed (its
     status in the database when it has one, else as configured)."""
     loaded = open_config(config)
+    if code is not None and code not in loaded.plans:  # a plan activated from a reviewed draft lives in the database
+        everyone = office_plans(config)
+        if code in everyone:
+            return everyone[code]
     if code is not None or len(loaded.plans) == 1:
         return loaded.pick(code)
     ctx = context(config)
@@ -145,17 +149,22 @@ def open_plan(config: Path | None, code: str | None = None) -> Plan:
     return loaded.plan
 
 
+def office_plans(config: Path | None) -> dict[str, Plan]:
+    """Every plan, by code: the configuration's and those activated from a reviewed draft."""
+    return context(config).office_plans()
+
+
 def active_plans(config: Path | None) -> dict[str, Plan]:
     """The plans being followed, by code (their status in the database when they have one, else as
     configured); every plan when none is."""
-    loaded = open_config(config)
     ctx = context(config)
+    plans = ctx.office_plans()
     stored: dict[str, PlanStatus] = {}
     if current_revision(ctx.engine) is not None:
         with read_scope(ctx.engine) as session:
             stored = stored_statuses(session)
-    active = {c: p for c, p in loaded.plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE}
-    return active or dict(loaded.plans)
+    active = {c: p for c, p in plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE}
+    return active or plans
 
 
 def open_engine(config: Path | None, *, require_schema: bool = True) -> Engine:

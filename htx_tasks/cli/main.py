@@ -22,6 +22,7 @@ from htx_tasks.cli.common import (
     date_of,
     errors,
     now_of,
+    office_plans,
     open_config,
     open_engine,
     open_plan,
@@ -157,12 +158,15 @@ def tick(
     đang theo dõi, hoặc chỉ kế hoạch --plan)."""
     with errors():
         loaded, at = open_config(config), now_of(now)
-        plans = [loaded.pick(plan_code)] if plan_code else list(loaded.plans.values())
         long_catch_up = within_horizon(at, config, force=force)
         engine = open_engine(config)
+        everyone = office_plans(config)  # the configuration's plans and those activated from a reviewed draft
+        if plan_code and plan_code not in everyone:
+            loaded.pick(plan_code)  # names the plans there are
+        plans = [everyone[plan_code]] if plan_code else list(everyone.values())
         # one pass for the office: every plan's due items advanced together (a draft or closed plan does nothing)
         result = passes.run_pass(engine, plans, at, progress=output.pass_progress if long_catch_up else None)
-        sent = None if no_dispatch else run_dispatch(engine, loaded.plans, at, senders=loaded.channels,
+        sent = None if no_dispatch else run_dispatch(engine, everyone, at, senders=loaded.channels,
                                                      links=context(config).links)
         data = {"now": at, "opened": result.opened, "advanced": result.advanced,
                 "notifications": result.notifications, "transferred": result.transferred,

@@ -25,6 +25,9 @@ class Entry:
 
     fields: list[tuple[str, Value, str]] = field(default_factory=list)
     heading: str = ""  # a comment line above the item
+    # for a duty, what the coordinator's review shows beside it (``services.drafts``): where it came from
+    # (``source``), the unit and deadline as written and as understood, whether the unit is surely known
+    review: dict[str, Any] = field(default_factory=dict)
 
     def add(self, key: str, value: Value, note: str = "") -> Entry:
         if value is not None and value != [] and value != "":

@@ -114,9 +114,23 @@ def draft_of(result: TableImport, directory: dict[str, DirectoryUnit], policy: d
         if not duty.product:
             draft.unread.append(f"{duty.where}: bảng không ghi sản phẩm (deliverable).")
         _deadline(entry, duty, draft)
+        entry.review = _review(result.file, duty, lead, directory)
         draft.duties.append(entry)
     draft.units = unit_entries(known, directory, {}) + draft.units
     return draft
+
+
+def _review(file: str, duty: Any, lead: str | None, directory: dict[str, DirectoryUnit]) -> dict[str, Any]:
+    reading = duty.deadline
+    return {
+        "source": f"{file}, {duty.where}", "unit_text": duty.lead.text if duty.lead else "",
+        "unit_note": duty.lead.understood if duty.lead else "Bảng không ghi đơn vị chủ trì.",
+        "unit_sure": bool(lead and lead in directory and duty.lead and not duty.lead.needs_review),
+        "deadline_phrase": duty.deadline_text or "",
+        "deadline_note": (f"{reading.understood} (độ tin cậy {reading.confidence:g})" if reading
+                          else "Bảng không ghi thời hạn."),
+        "flags": list(duty.flags),
+    }
 
 
 def _deadline(entry: Entry, duty: Any, draft: Draft) -> None:

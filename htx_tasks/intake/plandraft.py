@@ -165,6 +165,14 @@ def _duty(draft: Draft, unit: TextUnit, duty: Any, code: str, codes: set[str], d
         found = "; ".join(f"“{r.phrase}” ({r.understood})" for r in duty.deadlines)
         if found:
             draft.unread.append(f"{duty.ref} ({duty.where}): cần chọn chu kỳ hoặc hạn (recurrence); văn bản ghi {found}")
+    entry.review = {
+        "source": f"{draft.source}, {duty.where}", "unit_text": unit.heading, "unit_note": unit.match.understood,
+        "unit_sure": code in directory and not unit.match.needs_review, "request": unit.request,
+        "deadline_phrase": "; ".join(r.phrase for r in duty.deadlines),
+        "deadline_note": ("; ".join(f"{r.understood} (độ tin cậy {r.confidence:g})" for r in duty.deadlines)
+                          or "Văn bản không đặt hạn cho việc này."),
+        "flags": [],
+    }
     return entry
 
 

@@ -46,6 +46,7 @@ class Act(StrEnum):
     ACTIVATE_PLAN = "activate_plan"  # the coordinator starts following a plan
     CLOSE_PLAN = "close_plan"  # the coordinator ends a plan: its open items end, its messages stop
     ACKNOWLEDGE = "acknowledge"  # a unit has the work in hand: repeats pause until the date it gives
+    REVIEW_DRAFT = "review_draft"  # the coordinator brings a plan read from a file in and corrects its rows
 
     @property
     def label(self) -> str:
@@ -67,6 +68,7 @@ ACT_LABELS = {
     Act.ACTIVATE_PLAN: "bắt đầu theo dõi kế hoạch",
     Act.CLOSE_PLAN: "kết thúc kế hoạch",
     Act.ACKNOWLEDGE: "báo đã nhận, đang thực hiện",
+    Act.REVIEW_DRAFT: "rà soát kế hoạch nháp",
 }
 
 # Who may take each action. A unit acts only on its own obligations (a group: its members');
@@ -87,6 +89,7 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.ACTIVATE_PLAN: frozenset({Role.COORDINATOR}),
     Act.CLOSE_PLAN: frozenset({Role.COORDINATOR}),
     Act.ACKNOWLEDGE: frozenset({Role.UNIT}),
+    Act.REVIEW_DRAFT: frozenset({Role.COORDINATOR}),
 }
 
 

@@ -34,6 +34,41 @@ class PlanRow(SQLModel, table=True):
     document: str = ""  # the issuing document: number and date, issuer
     status: str = Field(default=PlanStatus.ACTIVE, max_length=16)  # core.statuses.PlanStatus
     status_at: dt.datetime | None = Field(default=None, sa_column=utc_column())
+    # A plan read from a file into the database (``plan import|draft --into-db``) lives here rather than in
+    # the configuration folder: ``draft`` holds what the file gave beyond its rows (JSON: the plan's header,
+    # the units it proposes), ``source`` the whole plan the coordinator activated (JSON, ``PlanFile``'s
+    # shape). ``version`` moves on every change to the draft: a page sends back the one it showed.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default=text("1")))
+    draft: str | None = None
+    source: str | None = None
+
+
+class DraftRow(SQLModel, table=True):
+    """One duty of a draft plan as read from its file, with where it came from and what the
+    coordinator made of it (unit fixed, deadline set, asked rather than ordered, dropped)."""
+
+    __tablename__ = "draft_row"
+    id: int | None = Field(default=None, primary_key=True)
+    plan_code: str = Field(foreign_key="plan.code", max_length=64, index=True)
+    position: int
+    code: str = Field(max_length=64)  # the duty's code once the plan is followed
+    ref: str = Field(max_length=32)
+    title: str
+    source: str  # where in the file: "dòng 89", "trang 'Phụ lục', dòng 7"
+    unit_text: str = ""  # the unit as the file names it
+    unit_code: str | None = Field(default=None, max_length=64)
+    unit_note: str = ""  # what the reader understood: matched name and score, or why not
+    unit_sure: bool = False  # a known unit matched surely, or the coordinator chose it
+    coordinating: str = "[]"  # JSON list of unit codes
+    deadline_phrase: str = ""  # the deadline as the file words it
+    deadline_note: str = ""  # what the reader understood, or why it is flagged
+    recurrence: str | None = None  # JSON of the plan's ``recurrence`` once read or set
+    deadline_source: str = Field(default="coordinator", max_length=16)
+    active: str | None = None  # JSON of the plan's ``active`` window
+    deliverable: str = ""
+    request: bool = False  # the plan asks this unit (Đề nghị …) rather than orders it
+    dropped: bool = False
+    flags: str = ""  # what a person must look at, one per line
 
 
 class UnitRow(SQLModel, table=True):
