@@ -164,6 +164,22 @@ def test_encrypted_pdf_is_refused_naming_the_file(run_cli, tmp_path: Path) -> No
     assert "Traceback" not in message and not (tmp_path / "x.db").exists()
 
 
+def test_encrypted_word_document_is_refused_naming_the_file(run_cli, tmp_path: Path) -> None:
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = io.BytesIO(seed_docx(tmp_path / "goc.docx").read_bytes())
+    locked = tmp_path / "co-mat-khau.docx"
+    with locked.open("wb") as handle:
+        OOXMLFile(plain).encrypt("mat-khau-123", handle)
+    out = tmp_path / "nhap"
+    result = run_cli("plan", "draft", locked, "--out", out)
+    assert result.exit_code == 2 and not out.exists(), (result.exit_code, result.stdout, result.stderr)
+    message = " ".join(result.stderr.split())
+    assert "co-mat-khau.docx" in message and "bảo vệ bằng mật khẩu" in message and "Traceback" not in message
+
+
 @pytest.mark.parametrize("name, content, words", [
     ("bang.csv", "STT,Nội dung\n1,Việc\n", "không phải văn bản thuần"),
     ("anh.pdf", "%PDF-1.4\n%garbage", "PDF hỏng"),

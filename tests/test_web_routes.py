@@ -23,12 +23,14 @@ from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.registry import service
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.services import Actor, SubmitReport, submit
+from htx_tasks.services.drafts import draft_view
 from htx_tasks.services.extensions import RequestExtension, request_extension
 from htx_tasks.services.registry import EditCoop, edit_coop
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 from htx_tasks.web.routes import POSTS, Post
+from tests.test_plan_review import QUARTERLY, drafted, edit
 from tests.test_web_registry import edit_form, organisations
 from tests.webkit import START, WARD, make_site, sent_back
 
@@ -149,6 +151,37 @@ def decide_case(site) -> Case:
                 {"decision": "approve", "note": ""}, bump(site, item.id), "Phiên bản trang")
 
 
+def bump_draft(site, code: str) -> Callable[[], None]:
+    def change() -> None:  # another coordinator's page saved a row of the same draft
+        with site.engine.begin() as conn:
+            conn.execute(text("UPDATE plan SET version = version + 1 WHERE code = :code"), {"code": code})
+    return change
+
+
+def draft_rows(site) -> tuple[str, list]:
+    code = drafted(site.engine, site.plan)
+    with Session(site.engine) as session:
+        view = draft_view(session, code)
+    assert view is not None
+    return code, view.rows
+
+
+def draft_row_case(site) -> Case:
+    (code, rows), coordinator = draft_rows(site), site.token(COORDINATOR_SUBJECT)
+    page = f"/c/{coordinator}/ke-hoach/{code}"
+    return Case(TestClient(site.app), f"{page}/dong/{rows[1].id}", page,
+                {"unit": "phong-kinh-te", "deadline": QUARTERLY}, bump_draft(site, code), "Phiên bản trang")
+
+
+def activate_case(site) -> Case:
+    (code, rows), coordinator = draft_rows(site), site.token(COORDINATOR_SUBJECT)
+    for row in rows:
+        if row.recurrence is None:
+            edit(site.engine, site.plan, code, row, deadline=QUARTERLY)
+    page = f"/c/{coordinator}/ke-hoach/{code}"
+    return Case(TestClient(site.app), f"{page}/kich-hoat", page, {}, bump_draft(site, code), "Phiên bản trang")
+
+
 CASES: dict[str, Callable[..., Case]] = {
     "/u/{token}/o/{occurrence_id}/report": report_case,
     "/u/{token}/o/{occurrence_id}/extension": extension_case,
@@ -157,6 +190,8 @@ CASES: dict[str, Callable[..., Case]] = {
     "/u/{token}/so-htx/{code}": edit_case,
     "/c/{token}/o/{occurrence_id}/review": review_case,
     "/c/{token}/x/{request_id}": decide_case,
+    "/c/{token}/ke-hoach/{code}/dong/{row_id}": draft_row_case,
+    "/c/{token}/ke-hoach/{code}/kich-hoat": activate_case,
 }
 SEEN = [p for p in POSTS if p.seen]
 

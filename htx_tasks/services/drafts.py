@@ -40,6 +40,7 @@ DEADLINE_MAX = 200  # characters of a deadline typed on the review page
 TITLE_MAX = 2000  # characters of a duty's title kept from the file
 DEFAULT_DELIVERABLE = "Báo cáo kết quả thực hiện nhiệm vụ"
 NEW_UNIT = "ĐỀ XUẤT ĐƠN VỊ MỚI"
+SET_ON_REVIEW = "Cơ quan thường trực định khi rà soát:"
 
 
 def as_json(value: Any) -> str:
@@ -94,6 +95,14 @@ class DraftView:
 
     def coordinating(self, row: DraftRow) -> list[str]:
         return list(json.loads(row.coordinating or "[]"))
+
+    @staticmethod
+    def deadline(row: DraftRow) -> str:
+        """The deadline the row will be followed with: the file's, read, or the one the coordinator set."""
+        if row.recurrence is None:
+            return ""
+        why = str(json.loads(row.recurrence).get("why") or "")
+        return why if why.startswith(SET_ON_REVIEW) else row.deadline_note
 
 
 def _year_of(head: dict[str, Any], now: dt.datetime) -> int:
@@ -224,8 +233,8 @@ def edit_row(session: Session, office: Plan, actor: Actor, command: EditDraftRow
                 or (reading.rule is not None and not reading.rule.complete)):
             raise InvalidInput.one("deadline", f"chưa dùng được “{command.deadline}”: {reading.understood} Ghi một "
                                    "ngày (31/03/2027) hoặc một chu kỳ có ngày hạn (hằng quý, trước ngày 15 tháng cuối quý)")
-        row.recurrence = as_json({**recurrence, "why": f"Cơ quan thường trực định khi rà soát: “{command.deadline}”"})
-        row.deadline_source, row.deadline_note = "coordinator", f"Cơ quan thường trực định: {reading.understood}"
+        row.recurrence = as_json({**recurrence, "why": f"{SET_ON_REVIEW} “{command.deadline}”: {reading.understood}"})
+        row.deadline_source = "coordinator"  # the file's own words and their reading stay as they were
         row.flags = _without(row.flags, "Thời hạn:")
         changes.append(f"thời hạn: {reading.understood}")
     if command.request != row.request:

@@ -11,6 +11,7 @@ from htx_tasks.links import Link, Role
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import upkeep_lines
 from htx_tasks.services import ReviewReport
+from htx_tasks.services.drafts import drafts
 from htx_tasks.services.extensions import DecideExtension
 from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
@@ -42,10 +43,12 @@ def router(web: Web) -> APIRouter:
             registry.sort(key=lambda line: line.standing is None or line.standing.freshness is not Freshness.STALE)  # stale first
             events = security_events(session, web.plan)
             in_hand = acknowledged(session, web.plans, now)
+            waiting = drafts(session)
             csrf, fresh = web.csrf_for(request, link)
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
-                                  registry=registry, classes=FRESHNESS_CLASS, events=events, in_hand=in_hand)
+                                  registry=registry, classes=FRESHNESS_CLASS, events=events, in_hand=in_hand,
+                                  drafts=waiting)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}", response_class=HTMLResponse)

@@ -32,6 +32,8 @@ POSTS = (
     Post("/u/{token}/so-htx/{code}", "registry_edit", "version"),
     Post("/c/{token}/o/{occurrence_id}/review", "review", "version"),
     Post("/c/{token}/x/{request_id}", "decide_extension", "version"),
+    Post("/c/{token}/ke-hoach/{code}/dong/{row_id}", "edit_draft_row", "version"),  # the draft's version
+    Post("/c/{token}/ke-hoach/{code}/kich-hoat", "activate_plan", "version"),
     Post("/dang-nhap", "login", None, "a password gives a new link: there is no shown state to go stale"),
     Post("/c/{token}/dang-xuat", "logout", None, "ends the session of its own link, whatever the pages showed"),
 )
