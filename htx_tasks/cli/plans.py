@@ -9,6 +9,7 @@ import typer
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, office_plans, open_config, open_engine
 from htx_tasks.core.lifecycle import State
+from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.services import Actor, via_cli
 from htx_tasks.services.draftplan import activate_draft
 from htx_tasks.services.drafts import ActivateDraft, DraftView, draft_view
@@ -51,7 +52,7 @@ def _show_draft(view: DraftView) -> None:
 def _where(line: PlanLine) -> str:
     if line.configured:
         return ""
-    return " (bản nháp chờ rà soát)" if line.status and line.status.value == "draft" else " (không còn trong cấu hình)"
+    return " (bản nháp chờ rà soát)" if line.status is PlanStatus.DRAFT else " (không còn trong cấu hình)"
 
 
 def plans(config: ConfigOpt = None, json: JsonOpt = False) -> None:
@@ -72,7 +73,7 @@ def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None
         line = next((x for x in _lines(config) if x.code == code), None)
         if line is None:
             raise ValueError(f"không có kế hoạch mã '{code}'")
-        view = _draft(config, code) if line.status and line.status.value == "draft" else None
+        view = _draft(config, code) if line.status is PlanStatus.DRAFT else None
         if json:
             output.print_json({**_as_json(line), **({"version": view.row.version} if view else {})})
             return

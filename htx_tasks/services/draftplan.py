@@ -124,7 +124,8 @@ def plan_of(own_part: dict[str, Any], office: Plan) -> Plan:
     source = PlanFile.model_validate(doc)
     problems = check_plan(source, Located(Path(f"kế hoạch {own_part['plan']['code']}"), doc))
     if problems:
-        raise Refused("; ".join(p.message for p in problems))
+        raise Refused(f"kế hoạch '{own_part['plan']['code']}' (lưu trong cơ sở dữ liệu) không dùng được với danh bạ đơn "
+                      "vị hiện hành: " + "; ".join(p.message for p in problems))
     return Plan(source=source, calendar=office.calendar, config_dir=office.config_dir)
 
 

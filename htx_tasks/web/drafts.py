@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.links import Link, Role
 from htx_tasks.services import Refused
 from htx_tasks.services.draftplan import activate_draft
@@ -45,7 +46,7 @@ def router(web: Web) -> APIRouter:
             names = dict(directory) | {u["code"]: u["name"] for u in view.proposed}
             response = web.render("draft.html", status=status, token=token, view=view, csrf=csrf, error=error,
                                   done=DONE.get(done or ""), directory=directory, names=names,
-                                  deadline_max=DEADLINE_MAX, is_draft=view.row.status == "draft")
+                                  deadline_max=DEADLINE_MAX, is_draft=view.row.status == PlanStatus.DRAFT)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}/ke-hoach/{code}", response_class=HTMLResponse)
