@@ -164,9 +164,12 @@ def test_the_cli_imports_into_review_and_activates_with_the_version_it_showed(ru
     result = run_cli("plan", "import", table, "--into-db", "--year", "2027")
     assert result.exit_code == 0, result.output
     assert "Đã đưa kế hoạch nháp 'phan-cong' vào rà soát (chưa mở, chưa gửi việc nào)" in " ".join(result.stdout.split())
+    again = run_cli("plan", "import", table, "--into-db", "--year", "2027")
+    assert again.exit_code == 1 and "đã có kế hoạch mã 'phan-cong'" in " ".join(again.stderr.split())
     tick = json.loads(run_cli("tick", "--now", "2026-11-02T07:30", "--no-dispatch", "--json").stdout)
     listed = {p["code"]: p for p in json.loads(run_cli("plans", "--json").stdout)}
     assert listed["phan-cong"]["status"] == "draft" and listed["phan-cong"]["open"] == 0 and tick["opened"] > 0
+    assert "(bản nháp chờ rà soát)" in " ".join(run_cli("plans").stdout.split())
     shown = json.loads(run_cli("plan", "show", "phan-cong", "--json").stdout)
     assert shown["version"] == 1
     table_view = " ".join(run_cli("plan", "show", "phan-cong").stdout.split())
