@@ -1,7 +1,7 @@
 """plan drafts: a plan read from a file lives in the database until the coordinator activates it
 
 Revision ID: i19_plan_drafts
-Revises: i16_acknowledgement
+Revises: i20_unit_reports
 Create Date: 2026-12-05
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision = "i19_plan_drafts"
-down_revision = "i16_acknowledgement"
+down_revision = "i20_unit_reports"
 branch_labels = None
 depends_on = None
 
