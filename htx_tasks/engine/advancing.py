@@ -133,6 +133,7 @@ def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, res
         append(
             out.updates, row.id, row.version, step.state.value, step.escalation_level, step.last_action_at, step.next_action_at
         )
+    notices.finish()
     return out
 
 

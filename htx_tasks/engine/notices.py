@@ -18,6 +18,8 @@ from htx_tasks.store.models import Occurrence
 from htx_tasks.store.writes import NOTIFICATION_COLUMNS, Columns, columns, insert_notifications
 
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
+KIND_VALUES = {kind: kind.value for kind in Kind}  # looked up per outbox row: a dict is quicker than the enum
+PENDING, SUPERSEDED = NotificationStatus.PENDING, NotificationStatus.SUPERSEDED
 
 
 def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) -> list[str]:
@@ -38,7 +40,8 @@ def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) 
 
 
 class Notices:
-    """Outbox rows for the events due, one per event and recipient, appended column-wise.
+    """Outbox rows for the events due, one per event and recipient, collected as rows and handed
+    over column-wise by ``finish``.
 
     A catch-up over months of overdue would record every weekly repeat of the gap; the newest
     one says it all (its number counts the others), so only it is recorded. Of several events
@@ -47,43 +50,49 @@ class Notices:
     """
 
     def __init__(self, plans: Plans, now: dt.datetime, outbox: Columns, result: PassResult) -> None:
-        self.plans, self.now, self.today, self.result = plans, now, local_date(now), result
-        self.columns = [outbox[c].append for c in NOTIFICATION_COLUMNS]
+        self.plans, self.now, self.today, self.result, self.outbox = plans, now, local_date(now), result, outbox
+        self.rows: list[tuple] = []  # one per outbox row, in NOTIFICATION_COLUMNS' order
         self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, plan, duty): few per pass
 
     def add(self, row: Row, due: list[Event]) -> None:
-        newest_repeat = max((e.at for e in due if e.kind is Kind.REPEAT), default=None)
-        told: list[tuple[Event, str]] = []
+        repeats = [e.at for e in due if e.kind is Kind.REPEAT]
+        newest_repeat = max(repeats) if repeats else None
+        counted = self.result.events
+        told: list[tuple[Event, str, str]] = []  # (event, its kind's value, recipient)
         for event in due:
             if event.kind is Kind.REPEAT and event.at != newest_repeat:
                 self.result.repeats_folded += 1
                 continue
-            self.result.events[event.kind.value] += 1
+            kind = KIND_VALUES[event.kind]
+            counted[kind] += 1
             key = (event.kind, event.level, event.target, row.unit_code, row.plan_code, row.duty_code)
-            if key not in self.told:  # leadership's own notices wait for the weekly briefing
+            heard = self.told.get(key)
+            if heard is None:  # leadership's own notices wait for the weekly briefing
                 own = self.plans[row.plan_code]
-                self.told[key] = [
+                heard = self.told[key] = [
                     r
                     for r in recipients(own, event, row, self.today)
                     if not held_for_briefing(own, r, row.duty_code, row.unit_code)
                 ]
-            told += ((event, recipient) for recipient in self.told[key])
+            told += ((event, kind, recipient) for recipient in heard)
         newest: dict[str, dt.datetime] = {}
-        for event, recipient in told:
+        for event, _, recipient in told:
             if recipient not in newest or event.at > newest[recipient]:
                 newest[recipient] = event.at
-        occurrence, kind, level, detail, due_at, to, created, status, next_attempt = self.columns
-        for event, recipient in told:
-            current = event.at == newest[recipient]
-            occurrence(row.id)
-            kind(event.kind.value)
-            level(event.level)
-            detail(event.detail)
-            due_at(event.at)
-            to(recipient)
-            created(self.now)
-            status(NotificationStatus.PENDING if current else NotificationStatus.SUPERSEDED)
-            next_attempt(event.at if current else None)
+        now, append = self.now, self.rows.append
+        for event, kind, recipient in told:
+            if event.at == newest[recipient]:
+                append((row.id, kind, event.level, event.detail, event.at, recipient, now, PENDING, event.at))
+            else:
+                append((row.id, kind, event.level, event.detail, event.at, recipient, now, SUPERSEDED, None))
+
+    def finish(self) -> None:
+        """Hand the rows collected over to the outbox's columns."""
+        if not self.rows:
+            return
+        for name, values in zip(NOTIFICATION_COLUMNS, zip(*self.rows, strict=True), strict=True):
+            self.outbox[name].extend(values)
+        self.rows = []
 
 
 def record_notifications(session: Session, rows: list[dict]) -> int:
