@@ -137,7 +137,7 @@ def check(row: Row, e: dict, sides: dict, plain: dict) -> None:
     same = e["digest"] == sides["digest"]
     good = (same and e["advanced"] == row.due == sides["selected"] and e["digest"]["occurrences changed"] == row.due
             and e["still_due"] == 0 and not e["failed"] and e["opened"] == 0 and e["transferred"] == 0
-            and e["notifications"] == sides["inserted"] == e["digest"]["outbox rows"])
+            and e["notifications"] == sides["inserted"])  # the digest holds the briefing recorded before
     row.ok &= good
     row.checks.append(f"engine:    advanced={e['advanced']} failed={e['failed']} opened={e['opened']} still_due="
                       f"{e['still_due']} notifications={e['notifications']} events={e['events']}")
