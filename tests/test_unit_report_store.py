@@ -228,6 +228,11 @@ def test_submit_on_the_command_line_takes_each_part_and_show_lists_the_figures(r
         "Mưa bão",
         "Hỗ trợ tài liệu",
     )
+    shown = ok(ready("show", number, "--now", "2026-12-01T10:00"))
+    assert "Báo cáo lúc 09:00 01/12/2026 (chờ duyệt): Tổ chức 2 hội nghị" in shown
+    assert "Số lượt cán bộ, công chức và Nhân dân được tuyên truyền: 300 lượt người" in shown
+    assert "Khó khăn, vướng mắc: Mưa bão" in shown and "Đề xuất, kiến nghị: Hỗ trợ tài liệu" in shown
+    assert as_json(ready("show", number, "--json"))["report"]["figures"] == {"buoi-tuyen-truyen": 2, "luot-nguoi": 300}
     twice = ready(
         "submit",
         number,

@@ -20,10 +20,13 @@ from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, ope
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import State
+from htx_tasks.core.statuses import SubmissionDecision
+from htx_tasks.core.zones import local
 from htx_tasks.readings import is_request, reading_of
 from htx_tasks.services import Actor, via_cli
 from htx_tasks.services.extensions import pending_request
 from htx_tasks.services.inputs import OnOccurrence
+from htx_tasks.store.answers import latest_report
 from htx_tasks.store.db import session_scope
 
 OccurrenceArg = Annotated[str, typer.Argument(help="Số nhiệm vụ (cột 'Số' của htx-tasks status).")]
@@ -67,6 +70,7 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
         with Session(engine) as session:
             row = services.get_occurrence(session, number)
             request = pending_request(session, number)
+            report = latest_report(session, number)
         duty = plan.duties.get(row.duty_code)
         seen = reading_of(plan, row, at)  # where it stands now, not where the last pass left it
         data = {"id": row.id, "unit": row.unit_code, "duty": row.duty_code, "period": row.period_label,
@@ -74,7 +78,10 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
                 "state_now": seen.state.value, "state_label": seen.label, "timing": seen.timing,
                 "request": seen.request, "version": row.version,
                 "extension_request": request.proposed if request else None,
-                "figures": [f.model_dump() for f in duty.report.figures] if duty else []}
+                "figures": [f.model_dump() for f in duty.report.figures] if duty else [],
+                "report": None if report is None else {
+                    "submitted_at": report.submitted_at, "decision": report.decision, "results": report.results,
+                    "figures": report.figures, "difficulties": report.difficulties, "proposals": report.proposals}}
         if json:
             output.print_json(data)
             return
@@ -90,6 +97,14 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
             output.say("  " + words.extension_pending.format(day=f"{request.proposed:%d/%m/%Y}"))
         for f in duty.report.figures if duty else []:
             output.say(f"  {words.report_figures} (submit --figure {f.key}=…): {f.label} ({f.unit})")
+        if report is not None:
+            decision = SubmissionDecision(report.decision).label
+            output.say(f"  {words.reported_at} {local(report.submitted_at):%H:%M %d/%m/%Y} ({decision}): {report.results}")
+            parts = [*(f"{label}: {text}" for label, text in (duty.report.lines(report.figures) if duty else [])),
+                     *(f"{name}: {text}" for name, text in ((words.report_difficulties, report.difficulties),
+                                                            (words.report_proposals, report.proposals)) if text)]
+            for part in parts:
+                output.say(f"    {part}")
         output.say(f"  Phiên bản: {row.version} — quyết định trên nhiệm vụ này ghi kèm --version {row.version}, "
                    f"ví dụ htx-tasks extend {row.id} --to YYYY-MM-DD --note \"…\" --version {row.version}")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from htx_tasks.core.strict import CODE, Strict
+from htx_tasks.core.wording import figure_text
 
 FIGURE_KEY_MAX = 48  # characters of a figure's key
 FIGURES_MAX = 10  # figures one report asks (the web form, with its other fields, stays within 20)
@@ -32,6 +33,10 @@ class ReportForm(Strict):
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
+
+    def lines(self, figures: dict[str, int | float]) -> list[tuple[str, str]]:
+        """The reported figures as a reader sees them: (label, ``12 hợp tác xã``), in the duty's order."""
+        return [(f.label, figure_text(figures[f.key], f.unit)) for f in self.figures if f.key in figures]
 
     @property
     def labels(self) -> dict[str, str]:

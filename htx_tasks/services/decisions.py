@@ -48,7 +48,7 @@ from htx_tasks.services.inputs import (
     vn_date,
 )
 from htx_tasks.services.reportform import check_report
-from htx_tasks.store.answers import EvidenceFile
+from htx_tasks.store.answers import EvidenceFile, latest_report
 from htx_tasks.store.models import Notification, Occurrence, Submission
 from htx_tasks.store.writes import ENGINE_ACTOR, audit
 
@@ -101,9 +101,7 @@ def require_state(session: Session, row: Occurrence, act: Act) -> None:
         if act is Act.SUBMIT:
             raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: đã có báo cáo chờ duyệt")
         raise Refused(f"nhiệm vụ số {n} đang có báo cáo chờ duyệt; hãy chấp nhận hoặc trả lại trước khi {act.label}")
-    last = session.execute(
-        select(Submission).where(col(Submission.occurrence_id) == n).order_by(col(Submission.id).desc()).limit(1)
-    ).scalars().first()
+    last = latest_report(session, n) if n is not None else None
     if last is not None and last.decided_at is not None:
         decided = SubmissionDecision(last.decision).label
         raise Conflict(f"nhiệm vụ số {n} {PREEMPTED}: báo cáo đã được {decided} "

@@ -87,6 +87,12 @@ class Acknowledgement(SQLModel, table=True):
     via: str = Field(max_length=128)
 
 
+def latest_report(session: Session, occurrence_id: int) -> Submission | None:
+    """The item's last report (awaiting review, or what became of the last one sent)."""
+    return session.exec(select(Submission).where(col(Submission.occurrence_id) == occurrence_id)
+                        .order_by(col(Submission.id).desc()).limit(1)).first()
+
+
 @dataclass(frozen=True)
 class UnitReportRow:
     """One unit's report on one item, as the consolidated report compiles it.

@@ -17,7 +17,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.unitreport import DEFAULT_REPORT, ReportForm
 from htx_tasks.readings import is_request, provenance, reading_of
 from htx_tasks.services.acknowledgements import latest as latest_acknowledgements
-from htx_tasks.store.answers import Acknowledgement, EvidenceFile, ExtensionRequest, WebAudit
+from htx_tasks.store.answers import Acknowledgement, EvidenceFile, ExtensionRequest, WebAudit, latest_report
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 SHOWN = [s.value for s in (*ACTIVE, State.SUBMITTED)]
@@ -64,9 +64,7 @@ class ItemView:
     @property
     def figure_lines(self) -> list[tuple[str, str]]:
         """The figures of the report shown: (label, ``12 hợp tác xã``), in the duty's order."""
-        given = self.submission.figures if self.submission else {}
-        return [(f.label, wording.figure_text(given[f.key], f.unit)) for f in self.report_form.figures
-                if f.key in given]
+        return self.report_form.lines(self.submission.figures) if self.submission else []
 
     @property
     def can_report(self) -> bool:
@@ -98,8 +96,7 @@ def item_view(session: Session, plan: Plan, row: Occurrence, now: dt.datetime) -
     view.extension = session.exec(select(ExtensionRequest).where(
         ExtensionRequest.occurrence_id == row.id, ExtensionRequest.decision == ExtensionDecision.PENDING)).first()
     if seen.state is State.SUBMITTED:
-        view.submission = session.exec(select(Submission).where(
-            Submission.occurrence_id == row.id).order_by(col(Submission.id).desc())).first()
+        view.submission = latest_report(session, row.id)
         if view.submission is not None:
             view.files = list(session.exec(select(EvidenceFile).where(
                 EvidenceFile.submission_id == view.submission.id)).all())
