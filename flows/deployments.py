@@ -249,7 +249,9 @@ def record_description(plan: Plan) -> str:
     return "\n".join([
         "**Ghi nhận kết quả** thực hiện nhiệm vụ: bấm **Run** rồi điền biểu mẫu.",
         "",
-        (f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành (kèm đường dẫn minh chứng); "
+        (f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành: kết quả đạt được, số liệu kết quả nhiệm vụ nêu "
+         "(mã số liệu: giá trị; xem bằng htx-tasks show N), khó khăn, vướng mắc, đề xuất, kiến nghị, kèm đường dẫn "
+         "minh chứng; "
          f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. "
          "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
          f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
