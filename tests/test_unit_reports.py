@@ -167,6 +167,8 @@ def test_a_part_the_duty_does_not_ask_is_refused_by_the_service(site, plan):
     from htx_tasks.store.db import session_scope
 
     number = open_case(site, plan, "tckh-thu-tuc", "phong-tai-chinh-ke-hoach", "dang-ky", "HS-9")
+    page = TestClient(site.app).get(f"/u/{site.token('phong-tai-chinh-ke-hoach')}/o/{number}").text
+    assert 'name="results"' in page and 'name="difficulties"' not in page and 'name="proposals"' not in page
     command = services.SubmitReport.parse(
         occurrence=number, results="Đã cấp giấy chứng nhận", difficulties="Hồ sơ thiếu", proposals="Không"
     )
