@@ -196,6 +196,8 @@ def test_the_front_exchanges_results_in_a_requests_words_with_its_figures(site):
     assert "Trao đổi kết quả" in form and "Kết quả phối hợp thực hiện (bắt buộc)" in form
     assert "Số hội viên được vận động tham gia hợp tác xã (hội viên)" in form and "Gửi thông tin kết quả" in form
     assert not re.search(r"báo cáo|nhiệm vụ|hạn\b|giao", form, re.IGNORECASE), form
+    unknown = post_report(client, token, item, results="x", **{"figure:htx-theo-doi": "3"})
+    assert "Số liệu kết quả: thông tin kết quả mục III.7 không có số liệu 'htx-theo-doi'" in visible(unknown.text)
     sent = post_report(
         client,
         token,

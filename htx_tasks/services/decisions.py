@@ -33,6 +33,7 @@ from htx_tasks.core.statuses import NotificationStatus, SubmissionDecision
 from htx_tasks.core.zones import local, local_date
 from htx_tasks.engine import new_occurrence, snapshot_of, state_reason
 from htx_tasks.plan.loader import Plan
+from htx_tasks.readings import is_request
 from htx_tasks.services.actors import Act, Actor, authorize
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
 from htx_tasks.services.inputs import (
@@ -190,7 +191,8 @@ class Attachment:
 def submit(session: Session, plan: Plan, actor: Actor, command: SubmitReport, *, now: dt.datetime,
            attachments: Sequence[Attachment] = ()) -> Occurrence:
     row = begin_decision(session, plan, actor, Act.SUBMIT, command.occurrence, command.expected_version)
-    figures = check_report(plan.duty(row.duty_code), command)  # what the duty asks (InvalidInput)
+    figures = check_report(plan.duty(row.duty_code), command,  # what the duty asks (InvalidInput)
+                           request=is_request(plan, row.unit_code))
     report = Submission(occurrence_id=command.occurrence, unit_code=row.unit_code, submitted_at=now,
                         results=command.results, difficulties=command.difficulties, proposals=command.proposals,
                         figures=figures, evidence_url=command.evidence)

@@ -47,13 +47,15 @@ def figure_value(figure: Figure, raw: str | int | float) -> int | float:
     return int(value) if value == int(value) else value
 
 
-def check_report(duty: Duty, command: SubmitReport) -> dict[str, int | float]:
-    """The report's figures as numbers; ``InvalidInput`` naming every field the duty refuses."""
+def check_report(duty: Duty, command: SubmitReport, *, request: bool = False) -> dict[str, int | float]:
+    """The report's figures as numbers; ``InvalidInput`` naming every field the duty refuses, in
+    the unit's register (a request's results are exchanged, not reported)."""
     form = duty.report
+    what = f"{'thông tin kết quả' if request else 'báo cáo'} mục {duty.ref}"
     errors: list[FieldError] = []
     for name, words in NOT_ASKED.items():
         if getattr(command, name) and not getattr(form, name):
-            errors.append(FieldError(name, f"báo cáo mục {duty.ref} không có phần {words}; nếu cần, ghi vào phần kết quả"))
+            errors.append(FieldError(name, f"{what} không có phần {words}; nếu cần, ghi vào phần kết quả"))
     figures: dict[str, int | float] = {}
     for key, raw in command.figures.items():
         figure = form.figure(key)
@@ -62,8 +64,7 @@ def check_report(duty: Duty, command: SubmitReport) -> dict[str, int | float]:
             errors.append(
                 FieldError(
                     "figures",
-                    f"báo cáo mục {duty.ref} không có số liệu '{key}'"
-                    + (f"; các số liệu: {known}" if known else "; mục này không có số liệu"),
+                    f"{what} không có số liệu '{key}'" + (f"; các số liệu: {known}" if known else "; mục này không có số liệu"),
                 )
             )
             continue
