@@ -14,9 +14,8 @@ from htx_tasks.core import zones
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting import render
 from htx_tasks.reporting.data import Period
-from htx_tasks.reporting.service import write
-from htx_tasks.services import InvalidInput
-from htx_tasks.services.reporting import parse_period
+from htx_tasks.services import Actor, InvalidInput
+from htx_tasks.services.reporting import parse_period, publish
 
 FLOW_NAME = "Báo cáo tổng hợp"
 REPORT_KEY = "bao-cao-tong-hop"
@@ -31,7 +30,8 @@ def default_period(now: dt.datetime) -> str:
 @task(name="Lập báo cáo tổng hợp", cache_policy=NO_CACHE)
 def compose(ctx: Context, period: Period, now: dt.datetime) -> dict[str, str]:
     out = ctx.settings.var_dir / "reports" / period.code
-    report, files = write(ctx.engine, ctx.plan, period, out, now=now, var_dir=ctx.settings.var_dir)
+    report, files = publish(ctx.engine, ctx.plan, Actor.system("flow:bao-cao"), period, out, now=now,
+                           var_dir=ctx.settings.var_dir)
     banner = f"**{SYNTHETIC_BANNER}** (phần chỉ tiêu). " if report.synthetic else ""
     listing = "\n".join(f"- `{path}`" for path in files.values())
     create_markdown_artifact(
@@ -54,7 +54,7 @@ def _run_name() -> str:
 @flow(name=FLOW_NAME, flow_run_name=_run_name,
       description="Báo cáo tổng hợp kết quả thực hiện kế hoạch của cơ quan thường trực (6 tháng, năm).")
 def consolidated_report(period: str | None = None, now: str | None = None) -> State:
-    """Lập báo cáo tổng hợp: Markdown (artifact), Excel và Word theo Nghị định 30/2020/NĐ-CP.
+    """Lập báo cáo tổng hợp: dự thảo (giữ phần đã biên tập), Word và PDF theo Nghị định 30/2020/NĐ-CP, Markdown (artifact), Excel.
 
     Args:
         period: Kỳ báo cáo: 2026-H1, 2026-H2 hoặc 2026 (cả năm). Để trống: 6 tháng đầu năm nếu chạy

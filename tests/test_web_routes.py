@@ -26,6 +26,7 @@ from htx_tasks.services import Actor, SubmitReport, submit
 from htx_tasks.services.drafts import draft_view
 from htx_tasks.services.extensions import RequestExtension, request_extension
 from htx_tasks.services.registry import EditCoop, edit_coop
+from htx_tasks.services.reporting import CompileDraft, compile_draft
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
@@ -151,6 +152,20 @@ def decide_case(site) -> Case:
                 {"decision": "approve", "note": ""}, bump(site, item.id), "Phiên bản trang")
 
 
+def draft_bump(site) -> Callable[[], None]:
+    def change() -> None:  # another coordinator's edit moved the draft on
+        with site.engine.begin() as conn:
+            conn.execute(text("UPDATE report_draft SET version = version + 1"))
+    return change
+
+
+def draft_case(site, step: str, form: dict[str, str]) -> Case:
+    coordinator = site.token(COORDINATOR_SUBJECT)
+    with session_scope(site.engine) as session:  # the draft the page shows (its version is what goes stale)
+        compile_draft(session, site.plan, Actor.coordinator(CLI), CompileDraft.parse(period="2026-H2"),
+                      now=site.clock.now)
+    page = f"/c/{coordinator}/bao-cao/2026-H2"
+    return Case(TestClient(site.app), f"{page}/{step}", page, form, draft_bump(site), "Phiên bản dự thảo")
 def bump_draft(site, code: str) -> Callable[[], None]:
     def change() -> None:  # another coordinator's page saved a row of the same draft
         with site.engine.begin() as conn:
@@ -190,6 +205,11 @@ CASES: dict[str, Callable[..., Case]] = {
     "/u/{token}/so-htx/{code}": edit_case,
     "/c/{token}/o/{occurrence_id}/review": review_case,
     "/c/{token}/x/{request_id}": decide_case,
+    "/c/{token}/bao-cao/{period}/soan": lambda site: draft_case(site, "soan", {}),
+    "/c/{token}/bao-cao/{period}/sua": lambda site: draft_case(site, "sua", {
+        "t-phuong-huong": "Tiếp tục hướng dẫn thành lập hợp tác xã", "recipients": "Thành ủy Cam Ranh",
+        "number": "15"}),
+    "/c/{token}/bao-cao/{period}/xuat": lambda site: draft_case(site, "xuat", {}),
     "/c/{token}/ke-hoach/{code}/dong/{row_id}": draft_row_case,
     "/c/{token}/ke-hoach/{code}/kich-hoat": activate_case,
 }

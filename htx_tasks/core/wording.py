@@ -378,3 +378,19 @@ REQUEST_WORDS = UnitWords(
 
 def unit_words(*, request: bool = False) -> UnitWords:
     return REQUEST_WORDS if request else ASSIGNMENT_WORDS
+
+
+def report_silence(*, request: bool = False) -> str:
+    """What the consolidated report says, plainly, where a unit sent nothing in the period."""
+    return "chưa có thông tin kết quả" if request else "chưa có báo cáo"
+
+
+def report_source(*, request: bool = False) -> str:
+    """What the consolidated report calls a unit's words it quotes: a report, or results shared on request."""
+    return "thông tin kết quả" if request else "báo cáo"
+
+
+def report_task(ref: str, title: str, *, request: bool = False) -> str:
+    """A task's line in the consolidated report: the plan asks the Front and the organisations."""
+    said = " ".join(title.split())
+    return f"{ref}. Nội dung đề nghị phối hợp: {said}" if request else f"{ref}. {said}"

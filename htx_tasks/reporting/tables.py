@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from htx_tasks.core import wording
-from htx_tasks.core.lifecycle import Outcome
+from htx_tasks.core.lifecycle import Outcome, State
+from htx_tasks.indicators.service import Kpi
 from htx_tasks.indicators.wording import amount, gap_text, held_to, number_vi, ratio_text, value_text
+from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
-from htx_tasks.reporting.data import Consolidated
+from htx_tasks.reporting.data import Consolidated, Period
 
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 SYMBOL = "BC-UBND"  # báo cáo của Ủy ban nhân dân; the number is given by the clerk on issue
@@ -48,12 +50,16 @@ def place(issuer: str) -> str:
 
 
 def date_line(report: Consolidated) -> str:
-    d = report.made_on
-    return f"{place(report.plan.meta.issuer)}, ngày {d.day:02d} tháng {d.month:02d} năm {d.year}"
+    """Left blank until the coordinator sets the day on the draft (the report is dated when signed)."""
+    return f"{place(report.plan.meta.issuer)}, ngày … tháng … năm …"
 
 
 def title_lines(report: Consolidated) -> tuple[str, str]:
-    return ("BÁO CÁO", f"Kết quả thực hiện {report.plan.meta.short_title} {report.period.label}")
+    return title_lines_of(report.plan, report.period)
+
+
+def title_lines_of(plan: Plan, period: Period) -> tuple[str, str]:
+    return ("BÁO CÁO", f"Kết quả thực hiện {plan.meta.short_title} {period.label}")
 
 
 def intro(report: Consolidated) -> str:
@@ -104,7 +110,10 @@ def request_table(report: Consolidated) -> Table:
 
 
 def indicator_table(report: Consolidated) -> Table:
-    kpi = report.kpi
+    return indicators_of(report.plan, report.kpi)
+
+
+def indicators_of(plan: Plan, kpi: Kpi) -> Table:
     header = ["Chỉ tiêu", "Mục tiêu", "Năm gốc", f"Giá trị năm {kpi.year}", "Tử số/mẫu số",
               f"Mức cần đạt năm {kpi.year}", "Chênh lệch", "Đánh giá", "Đơn vị chủ trì", "Dữ liệu"]
     rows: list[list[object]] = []
@@ -113,7 +122,7 @@ def indicator_table(report: Consolidated) -> Table:
         rows.append([
             i.title, f"{r.target} năm {i.year}", f"{i.baseline_year}: {amount(i, r.baseline.value)}",
             value_text(i, m), ratio_text(m), held_to(i, kpi.year, a), gap_text(i, a.gap), r.standing.label,
-            report.plan.unit_name(i.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
+            plan.unit_name(i.owner or ""), "minh họa" if kpi.synthetic else "sổ theo dõi",
         ])
     title = f"Bảng 4. Chỉ tiêu mục I.2, sổ theo dõi tại ngày {kpi.on:%d/%m/%Y} ({kpi.organisations} tổ chức)"
     return Table("Chỉ tiêu", title, header, rows)
@@ -150,3 +159,13 @@ def summary(report: Consolidated) -> str:
     requests = f" Kế hoạch đề nghị phối hợp {asked} nội dung; đã có thông tin kết quả {informed}." if asked else ""
     return (f"Trong kỳ có {total.assigned} nhiệm vụ được giao, {total.due} nhiệm vụ đến hạn; tỷ lệ hoàn thành đúng "
             f"hạn: {rate}; {len(report.overdue)} nhiệm vụ còn quá hạn.{requests} {off} chỉ tiêu chệch lộ trình.")
+
+
+def tracking_table(rows: list, total) -> Table:
+    """Bảng: the work the plan directs, due in the period, in one table (``results.Tracking`` rows)."""
+    header = ["Đơn vị", "Đến hạn trong kỳ", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn", State.MISSED.label,
+              "Chưa hoàn thành", "Trong đó quá hạn"]
+    body: list[list[object]] = [[r.unit_name, r.due, r.on_time, r.late, r.missed, r.open, r.overdue]
+                                for r in [*rows, total]]
+    return Table("Theo dõi thực hiện", "Bảng 2. Số liệu theo dõi thực hiện nhiệm vụ Kế hoạch giao các đơn vị",
+                 header, body)

@@ -46,6 +46,9 @@ class Act(StrEnum):
     ACTIVATE_PLAN = "activate_plan"  # the coordinator starts following a plan
     CLOSE_PLAN = "close_plan"  # the coordinator ends a plan: its open items end, its messages stop
     ACKNOWLEDGE = "acknowledge"  # a unit has the work in hand: repeats pause until the date it gives
+    COMPILE_REPORT = "compile_report"  # the coordinator compiles (or recompiles) the consolidated report's draft
+    EDIT_REPORT = "edit_report"  # the coordinator edits the draft: its parts, number, date, recipients
+    EXPORT_REPORT = "export_report"  # the coordinator writes the draft to Word and PDF for signing
     REVIEW_DRAFT = "review_draft"  # the coordinator brings a plan read from a file in and corrects its rows
 
     @property
@@ -68,6 +71,9 @@ ACT_LABELS = {
     Act.ACTIVATE_PLAN: "bắt đầu theo dõi kế hoạch",
     Act.CLOSE_PLAN: "kết thúc kế hoạch",
     Act.ACKNOWLEDGE: "báo đã nhận, đang thực hiện",
+    Act.COMPILE_REPORT: "tổng hợp báo cáo kết quả thực hiện kế hoạch",
+    Act.EDIT_REPORT: "biên tập dự thảo báo cáo",
+    Act.EXPORT_REPORT: "xuất báo cáo để trình ký",
     Act.REVIEW_DRAFT: "rà soát kế hoạch nháp",
 }
 
@@ -89,6 +95,10 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.ACTIVATE_PLAN: frozenset({Role.COORDINATOR}),
     Act.CLOSE_PLAN: frozenset({Role.COORDINATOR}),
     Act.ACKNOWLEDGE: frozenset({Role.UNIT}),
+    # the scheduled report flow compiles and exports too (it never edits, and never overwrites an edit)
+    Act.COMPILE_REPORT: frozenset({Role.COORDINATOR, Role.SYSTEM}),
+    Act.EDIT_REPORT: frozenset({Role.COORDINATOR}),
+    Act.EXPORT_REPORT: frozenset({Role.COORDINATOR, Role.SYSTEM}),
     Act.REVIEW_DRAFT: frozenset({Role.COORDINATOR}),
 }
 

@@ -17,7 +17,7 @@ from htx_tasks.links import Role, Signer
 from htx_tasks.plan.loader import Plan
 from htx_tasks.settings import Settings
 from htx_tasks.store.db import bounded
-from htx_tasks.web import coordinator, drafts, faults, login, registry, unit
+from htx_tasks.web import coordinator, drafts, faults, login, registry, report, unit
 from htx_tasks.web.deps import PageError, Web
 from htx_tasks.web.guard import BodyLimit, RateLimit, SecurityHeaders
 from htx_tasks.web.queries import when
@@ -80,6 +80,7 @@ def create_app(engine: Engine, plan: Plan, signer: Signer, *, settings: Settings
     app.include_router(unit.router(web))
     app.include_router(registry.router(web))
     app.include_router(coordinator.router(web))
+    app.include_router(report.router(web))
     app.include_router(drafts.router(web))
     app.include_router(login.router(web))
     def render_limit(message: str) -> bytes:

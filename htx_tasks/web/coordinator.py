@@ -13,6 +13,7 @@ from htx_tasks.registry.standing import upkeep_lines
 from htx_tasks.services import ReviewReport
 from htx_tasks.services.drafts import drafts
 from htx_tasks.services.extensions import DecideExtension
+from htx_tasks.services.reporting import parse_period
 from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
 from htx_tasks.web.deps import PageError, Web
@@ -45,7 +46,9 @@ def router(web: Web) -> APIRouter:
             in_hand = acknowledged(session, web.plans, now)
             waiting = drafts(session)
             csrf, fresh = web.csrf_for(request, link)
-            response = web.render("coordinator.html", status=status, token=token, reviews=reviews,
+            today = local_date(now)
+            reports = [parse_period(code) for code in (f"{today.year}-H{1 if today.month <= 6 else 2}", str(today.year))]
+            response = web.render("coordinator.html", status=status, token=token, reviews=reviews, reports=reports,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
                                   registry=registry, classes=FRESHNESS_CLASS, events=events, in_hand=in_hand,
                                   drafts=waiting)

@@ -32,6 +32,9 @@ POSTS = (
     Post("/u/{token}/so-htx/{code}", "registry_edit", "version"),
     Post("/c/{token}/o/{occurrence_id}/review", "review", "version"),
     Post("/c/{token}/x/{request_id}", "decide_extension", "version"),
+    Post("/c/{token}/bao-cao/{period}/soan", "report_compile", "version"),  # the draft's version (0: none yet)
+    Post("/c/{token}/bao-cao/{period}/sua", "report_edit", "version"),
+    Post("/c/{token}/bao-cao/{period}/xuat", "report_export", "version"),
     Post("/c/{token}/ke-hoach/{code}/dong/{row_id}", "edit_draft_row", "version"),  # the draft's version
     Post("/c/{token}/ke-hoach/{code}/kich-hoat", "activate_plan", "version"),
     Post("/dang-nhap", "login", None, "a password gives a new link: there is no shown state to go stale"),

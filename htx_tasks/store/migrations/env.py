@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import htx_tasks.registry.models  # noqa: F401  (registers the registry tables)
 import htx_tasks.store.answers  # noqa: F401  (registers the web tables)
+import htx_tasks.store.drafts  # noqa: F401  (registers the report drafts)
 import htx_tasks.store.models  # noqa: F401  (registers the tables)
 
 config = context.config

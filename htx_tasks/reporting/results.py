@@ -1,0 +1,189 @@
+"""What the units reported in a period, by Section III unit and task and by Section II group, and
+the tracking figures: the facts the consolidated report's draft is written from (no wording).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from htx_tasks.core.lifecycle import Outcome, State, outcome
+from htx_tasks.core.zones import at_local, local_date
+from htx_tasks.indicators.service import Kpi, evaluate
+from htx_tasks.plan.loader import Plan
+from htx_tasks.plan.schema import Duty
+from htx_tasks.readings import is_request
+from htx_tasks.reporting.data import Period
+from htx_tasks.store.models import Occurrence, Submission
+
+UNCOUNTED = (State.WAIVED.value, State.SUCCEEDED.value)  # moved to a successor or waived: not this unit's
+
+
+@dataclass(frozen=True)
+class Said:
+    """One unit's report on one item: its own words, attributed."""
+
+    occurrence_id: int
+    duty_code: str
+    unit_code: str
+    unit_name: str
+    on: dt.date
+    results: str
+    difficulties: str = ""
+    proposals: str = ""
+
+
+@dataclass(frozen=True)
+class DutyResults:
+    duty: Duty
+    said: list[Said]
+    silent: list[str]  # the units with an item in the period and no report, by name
+
+
+@dataclass(frozen=True)
+class UnitResults:
+    code: str
+    name: str
+    ref: str
+    request: bool  # the plan asks this unit (III.7): an exchange of results, not a report owed
+    duties: list[DutyResults]
+
+
+@dataclass
+class Tracking:
+    """One unit's items due in the period: on time, late, missed ("Không báo cáo"), still open."""
+
+    unit_name: str
+    due: int = 0
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0
+    open: int = 0
+    overdue: int = 0  # of the open ones, past their term
+
+
+@dataclass
+class Results:
+    plan: Plan
+    period: Period
+    as_of: dt.datetime
+    units: list[UnitResults]
+    groups: list[tuple[str, str, list[DutyResults]]]  # Section II: ref, title, its duties' results
+    tracking: list[Tracking]
+    kpi: Kpi
+    said: list[Said] = field(default_factory=list)
+
+    @property
+    def total(self) -> Tracking:
+        total = Tracking("Tổng cộng")
+        for row in self.tracking:
+            for name in ("due", "on_time", "late", "missed", "open", "overdue"):
+                setattr(total, name, getattr(total, name) + getattr(row, name))
+        return total
+
+
+def reports_in(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[Said]:
+    """The latest report on each of the plan's items, sent in the period (a returned one is not counted)."""
+    start, end = at_local(period.start), at_local(period.end + dt.timedelta(days=1))
+    rows = session.exec(
+        select(Submission, Occurrence)
+        .join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
+        .where(
+            col(Occurrence.plan_code) == plan.meta.code,
+            Submission.submitted_at >= start,
+            Submission.submitted_at < end,
+            Submission.submitted_at <= until,
+            Submission.decision != "return",
+        )
+        .order_by(col(Submission.submitted_at), col(Submission.id))
+    ).all()
+    latest: dict[int, Said] = {}
+    for submission, occurrence in rows:
+        assert occurrence.id is not None
+        latest[occurrence.id] = Said(
+            occurrence.id,
+            occurrence.duty_code,
+            submission.unit_code,
+            plan.unit_name(submission.unit_code),
+            local_date(submission.submitted_at),
+            submission.note,
+        )
+    return list(latest.values())
+
+
+def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Results:
+    """The period's results as of ``now`` (or the period's end, if earlier)."""
+    until = min(now, at_local(period.end + dt.timedelta(days=1)))
+    items = [
+        o
+        for o in session.exec(
+            select(Occurrence).where(
+                col(Occurrence.plan_code) == plan.meta.code,
+                col(Occurrence.deadline) >= period.start,
+                col(Occurrence.deadline) <= period.end,
+                col(Occurrence.state).not_in(UNCOUNTED),
+            )
+        ).all()
+        if _plans_own(plan, o.duty_code)
+    ]
+    said = [s for s in reports_in(session, plan, period, until) if _plans_own(plan, s.duty_code)]
+    by_duty: dict[str, DutyResults] = {}
+    for code in sorted({o.duty_code for o in items} | {s.duty_code for s in said}):
+        reported = [s for s in said if s.duty_code == code]
+        named = {s.unit_code for s in reported}
+        silent = sorted({plan.unit_name(o.unit_code) for o in items if o.duty_code == code and o.unit_code not in named})
+        by_duty[code] = DutyResults(plan.duty(code), reported, silent)
+    units = []
+    for unit in plan.source.units:
+        if unit.ref is None:
+            continue  # a member (a ward, an organisation): reported under its Section III unit
+        duties = [by_duty[d.code] for d in plan.source.duties if d.unit == unit.code and d.code in by_duty]
+        units.append(UnitResults(unit.code, unit.name, unit.ref or "", is_request(plan, unit.code), duties))
+    groups = [(g.ref, g.title, [by_duty[c] for c in g.duties if c in by_duty]) for g in plan.source.task_groups]
+    return Results(
+        plan,
+        period,
+        until,
+        units,
+        groups,
+        _tracking(plan, units, items, until),
+        evaluate(session, plan, period.year, today=min(local_date(now), period.end)),
+        said,
+    )
+
+
+def _plans_own(plan: Plan, duty_code: str) -> bool:
+    """A duty of the plan's Section III. The standing office's own additions (among them this very
+    report, III.1) are followed, but the report states what the plan asked."""
+    duty = plan.duties.get(duty_code)
+    return duty is not None and not duty.added
+
+
+def _tracking(plan: Plan, units: list[UnitResults], items, until: dt.datetime) -> list[Tracking]:
+    """One row per Section III unit the plan directs; the bodies it asks (III.7) owe no deadline."""
+    rows = []
+    for unit in units:
+        if unit.request:
+            continue
+        row = Tracking(unit.name)
+        owned = {unit.code, *plan.members(unit.code)}
+        for item in items:
+            if item.unit_code not in owned or plan.duty(item.duty_code).unit != unit.code:
+                continue
+            klass = outcome(State(item.state), item.deadline, item.submitted_at, until)
+            if klass is None or (klass is Outcome.PENDING_IN_TIME and item.deadline > local_date(until)):
+                continue  # not yet due
+            row.due += 1
+            if item.state == State.MISSED.value:
+                row.missed += 1
+            elif klass is Outcome.DONE_ON_TIME:
+                row.on_time += 1
+            elif klass is Outcome.DONE_LATE:
+                row.late += 1
+            else:
+                row.open += 1
+                row.overdue += klass is Outcome.PENDING_OVERDUE
+        rows.append(row)
+    return rows
