@@ -9,6 +9,8 @@ from pathlib import Path
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Cm
 
 from htx_tasks.core import wording
@@ -49,6 +51,9 @@ def table(document, data: Table) -> None:
     first = 16.5 * (0.3 if count > 3 else 1 / count)
     f.widths(grid, [first] + [(16.5 - first) / (count - 1)] * (count - 1))
     size = 11 if count <= 7 else 9
+    header = OxmlElement("w:tblHeader")  # the header row again on each page the table runs onto
+    header.set(qn("w:val"), "true")
+    grid.rows[0]._tr.get_or_add_trPr().append(header)
     for cell, name in zip(grid.rows[0].cells, data.header, strict=True):
         f.font(cell.paragraphs[0].add_run(name), size, bold=True)
     for row in data.rows or [["Không có", *[""] * (count - 1)]]:

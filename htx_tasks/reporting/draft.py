@@ -107,8 +107,8 @@ def _sentence(text: str) -> str:
 
 def overview(results: Results) -> str:
     total, period = results.total, results.period
-    reported = len({s.unit_code for s in results.said})
     asked = [u for u in results.units if u.request]
+    reported = len({s.unit_code for u in results.units if not u.request for d in u.duties for s in d.said})
     exchanged = sum(len(d.said) for u in asked for d in u.duties)
     as_of = results.as_of.date() if results.as_of.date() <= period.end else period.end
     lines = [f"Tính đến ngày {as_of:%d/%m/%Y}, {reported} đơn vị đã gửi báo cáo kết quả thực hiện trong kỳ."]
@@ -131,13 +131,16 @@ def overview(results: Results) -> str:
 def group_text(duties: list[DutyResults]) -> str:
     if not duties:
         return "Trong kỳ không có nhiệm vụ thuộc nhóm này đến hạn."
-    refs = ", ".join(sorted({d.duty.ref for d in duties}))
-    done = sorted({s.unit_name for d in duties for s in d.said})
-    silent = sorted({name for d in duties for name in d.silent} - set(done))
-    text = f"Gồm các nhiệm vụ {refs}."
-    text += f" Đã có báo cáo của: {', '.join(done)}." if done else " Chưa có báo cáo của đơn vị nào."
-    if silent:
-        text += f" Chưa có báo cáo: {', '.join(silent)}."
+    text = f"Gồm các nhiệm vụ {', '.join(sorted({d.duty.ref for d in duties}))}."
+    for request in (False, True):
+        mine = [d for d in duties if d.request is request]
+        if not mine:
+            continue
+        done = sorted({s.unit_name for d in mine for s in d.said})
+        silent = sorted({name for d in mine for name in d.silent} - set(done))
+        source, silence = wording.report_source(request=request), wording.report_silence(request=request)
+        text += f" Đã có {source} của: {', '.join(done)}." if done else ""
+        text += f" {_sentence(silence)[:-1]}: {', '.join(silent)}." if silent else ""
     return text
 
 

@@ -40,6 +40,7 @@ class DutyResults:
     duty: Duty
     said: list[Said]
     silent: list[str]  # the units with an item in the period and no report, by name
+    request: bool = False  # the plan asks (III.7): results shared on request, not a report owed
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Re
         reported = [s for s in said if s.duty_code == code]
         named = {s.unit_code for s in reported}
         silent = sorted({plan.unit_name(o.unit_code) for o in items if o.duty_code == code and o.unit_code not in named})
-        by_duty[code] = DutyResults(plan.duty(code), reported, silent)
+        by_duty[code] = DutyResults(plan.duty(code), reported, silent, is_request(plan, plan.duty(code).unit))
     units = []
     for unit in plan.source.units:
         if unit.ref is None:
