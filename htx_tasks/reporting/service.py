@@ -55,11 +55,6 @@ def stored_parts(session: Session, draft_id: int) -> list[d.Merged]:
                      edited=p.edited, offered=p.offered) for p in parts_of(session, draft_id)]
 
 
-def intro(plan: Plan, period: Period) -> str:
-    return (f"Thực hiện {' '.join(plan.meta.title.split())}, {plan.meta.issuer} báo cáo kết quả thực hiện "
-            f"{period.label} (từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y}) như sau:")
-
-
 def notice(kpi: Kpi) -> str | None:
     return (f"{SYNTHETIC_BANNER}: số liệu chỉ tiêu được tính từ sổ theo dõi minh họa, không dùng để báo cáo "
             "chính thức.") if kpi.synthetic else None
@@ -76,7 +71,7 @@ def export(session: Session, plan: Plan, period: Period, draft: ReportDraft, *, 
     charts = draw_all(results.kpi, var_dir)
     indicators = t.indicators_of(plan, results.kpi)
     indicators = dataclasses.replace(indicators, title="Bảng 1." + indicators.title.split(".", 1)[1])
-    sheet = docx.Sheet(head=head, subject=t.title_lines_of(plan, period)[1], intro=intro(plan, period),
+    sheet = docx.Sheet(head=head, subject=t.title_lines_of(plan, period)[1], intro=t.intro_of(plan, period),
                        notice=notice(results.kpi), parts=stored_parts(session, draft.id),
                        tracking=t.tracking_table(results.tracking, results.total), indicators=indicators,
                        charts=[charts[r.indicator.code] for r in results.kpi.results if r.indicator.code in charts])

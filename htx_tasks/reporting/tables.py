@@ -63,10 +63,12 @@ def title_lines_of(plan: Plan, period: Period) -> tuple[str, str]:
 
 
 def intro(report: Consolidated) -> str:
-    meta = report.plan.meta
-    text = (f"Thực hiện {' '.join(meta.title.split())}, {meta.issuer} báo cáo kết quả thực hiện "
-            f"{report.period.label} (từ {report.period.start:%d/%m/%Y} đến {report.period.end:%d/%m/%Y}) như sau:")
-    return text
+    return intro_of(report.plan, report.period)
+
+
+def intro_of(plan: Plan, period: Period) -> str:
+    return (f"Thực hiện {' '.join(plan.meta.title.split())}, {plan.meta.issuer} báo cáo kết quả thực hiện "
+            f"{period.label} (từ {period.start:%d/%m/%Y} đến {period.end:%d/%m/%Y}) như sau:")
 
 
 def synthetic_notice(report: Consolidated) -> str | None:
