@@ -37,6 +37,13 @@ REPORTS = {
     "ubmttq-thanh-pho": "Đã lồng ghép tuyên truyền kinh tế tập thể trong 3 hội nghị của Mặt trận.",
 }
 
+MORE = {
+    "phong-kinh-te": {"difficulties": "Thiếu cán bộ chuyên trách kinh tế tập thể ở các xã.",
+                      "proposals": "Đề nghị Sở Tài chính bố trí kinh phí tập huấn cho hợp tác xã.",
+                      "figure:htx-duoc-huong-dan": "2", "figure:htx-thanh-lap-moi": "1"},
+    "phuong-ba-ngoi": {"difficulties": "Hợp tác xã chưa quan tâm bán hàng qua thương mại điện tử."},
+}
+
 
 class Clock:
     def __init__(self, now: dt.datetime) -> None:
@@ -105,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                                 .order_by(Occurrence.deadline)).first()
         assert item is not None
         page = f"/u/{link}/o/{item.id}"
-        form = {**hidden(client.get(page).text, f"{page}/report"), "note": text,
-                "evidence_url": "https://example.org/bien-ban"}
+        form = {**hidden(client.get(page).text, f"{page}/report"), "results": text,
+                "evidence_url": "https://example.org/bien-ban", **MORE.get(unit, {})}
         assert client.post(f"{page}/report", data=form, follow_redirects=False).status_code == 303
     clock.now = clocks.parse_instant("2026-12-28T09:00")
     run_pass(engine, plan, clock.now)

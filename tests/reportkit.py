@@ -39,7 +39,7 @@ def followed(engine: Engine, plan: Plan, reports: dict[str, str] | None = None) 
                 session,
                 plan,
                 Actor.of_unit(unit, via_link(f"l-{unit}")),
-                SubmitReport.parse(occurrence=row.id, note=note, expected_version=row.version),
+                SubmitReport.parse(occurrence=row.id, results=note, expected_version=row.version),
                 now=clock.parse_instant("2026-12-02T09:00"),
             )
             items[unit] = row.id

@@ -98,7 +98,7 @@ def test_the_coordinators_edits_survive_a_new_compilation(db_engine, plan) -> No
             plan,
             Actor.of_unit("phuong-cam-loc", via_link("l")),
             SubmitReport.parse(
-                occurrence=row.id, note="Đã phổ biến Nghị quyết 20 tới 3 tổ dân phố", expected_version=row.version
+                occurrence=row.id, results="Đã phổ biến Nghị quyết 20 tới 3 tổ dân phố", expected_version=row.version
             ),
             now=LATER,
         )

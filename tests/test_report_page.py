@@ -22,7 +22,7 @@ def test_the_coordinator_edits_and_exports_the_draft_on_the_page(db_engine, plan
     item = next(o for o in site.items(WARD) if o.deadline.month == 12)
     with session_scope(db_engine) as session:
         submit(session, plan, Actor.of_unit(WARD, via_link("l")), SubmitReport.parse(
-            occurrence=item.id, note=HOSTILE, expected_version=item.version), now=site.clock.now)
+            occurrence=item.id, results=HOSTILE, expected_version=item.version), now=site.clock.now)
     client, token = TestClient(site.app), site.token(COORDINATOR_SUBJECT)
     assert "/bao-cao/2026-H2" in client.get(f"/c/{token}").text  # reached from the coordinator's page
     page = f"/c/{token}/bao-cao/2026-H2"
@@ -31,7 +31,7 @@ def test_the_coordinator_edits_and_exports_the_draft_on_the_page(db_engine, plan
     assert client.post(f"{page}/soan", data=sent_back(shown, f"{page}/soan")).status_code == 200  # followed 303
     shown = client.get(page).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script>alert" not in shown
-    assert "Theo báo cáo của <strong>UBND phường Ba Ngòi</strong> ngày 27/11/2026" in shown
+    assert "<strong>Theo báo cáo của UBND phường Ba Ngòi ngày 27/11/2026:</strong>" in shown
     key = f"kq-{item.id}"
     form = {**sent_back(shown, f"{page}/sua"), f"t-{key}": "Đã tuyên truyền tại 2 khu dân cư.",
             "t-phuong-huong": "Tiếp tục hướng dẫn các xã thành lập hợp tác xã.",

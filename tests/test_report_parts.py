@@ -22,10 +22,18 @@ from tests.office import CONFIG_DIR
 from tests.plan_documents import office_or_skip
 from tests.webkit import make_site, sent_back
 
-SENT = {  # unit → (its results, as typed on its page)
+SENT = {  # unit → its results, as typed on its page
     "phong-kinh-te": "Đã hướng dẫn 2 hợp tác xã nông nghiệp thành lập mới tại xã Cam Lập",
     "phuong-ba-ngoi": "Đã tuyên truyền Luật Hợp tác xã năm 2023 tại 4 khu dân cư",
     "ubmttq-thanh-pho": "Đã lồng ghép tuyên truyền kinh tế tập thể trong 3 hội nghị của Mặt trận",
+}
+
+
+MORE = {  # what two of them add: difficulties, proposals, the duty's figures
+    "phong-kinh-te": {"difficulties": "Thiếu cán bộ chuyên trách kinh tế tập thể ở các xã",
+                      "proposals": "Đề nghị Sở Tài chính bố trí kinh phí tập huấn cho hợp tác xã",
+                      "figure:htx-duoc-huong-dan": "2", "figure:htx-thanh-lap-moi": "1"},
+    "phuong-ba-ngoi": {"difficulties": "Hợp tác xã chưa quan tâm bán hàng qua thương mại điện tử"},
 }
 
 
@@ -34,7 +42,7 @@ def _report_through_the_page(site, unit: str, text: str) -> None:
     item = next(o for o in site.items(unit) if o.deadline.year == 2026 and o.deadline.month >= 7)
     page = f"/u/{token}/o/{item.id}"
     shown = sent_back(client.get(page).text, f"{page}/report")
-    form = {**shown, "note": text, "evidence_url": "https://example.org/bien-ban"}
+    form = {**shown, "results": text, "evidence_url": "https://example.org/bien-ban", **MORE.get(unit, {})}
     answer = client.post(f"{page}/report", data=form, follow_redirects=False)
     assert answer.status_code == 303, answer.text[answer.text.find("flash err") :][:400]
 
@@ -90,6 +98,8 @@ def test_each_section_iii_unit_has_its_results_or_says_it_has_none(printed, plan
     for text in SENT.values():
         assert " ".join(text.split()) in pdf
     assert "Chưa có báo cáo: UBND phường Cam Linh" in pdf
+    for said in ("- Số hợp tác xã được hướng dẫn thành lập: 2 hợp tác xã.", "- Số hợp tác xã thành lập mới: 1 hợp tác xã."):
+        assert said in body and said in pdf  # the duty's figures, with their units, under the unit's words
 
 
 def test_the_indicators_tracking_difficulties_and_frame_are_in_both_files(printed, plan) -> None:
@@ -110,6 +120,16 @@ def test_the_indicators_tracking_difficulties_and_frame_are_in_both_files(printe
     body = _body(document)
     for heading in ("II. KHÓ KHĂN, VƯỚNG MẮC", "III. ĐỀ XUẤT, KIẾN NGHỊ", "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"):
         assert heading in body and heading in pdf
+    hard, asks, plans = (body.index(h) for h in ("II. KHÓ KHĂN, VƯỚNG MẮC", "III. ĐỀ XUẤT, KIẾN NGHỊ",
+                                                   "IV. PHƯƠNG HƯỚNG, NHIỆM VỤ KỲ TỚI"))
+    difficulties, proposals = body[hard:asks], body[asks:plans]
+    for unit, more in MORE.items():  # each unit's own words under its name, in the section they belong to
+        name = plan.unit_name(unit)
+        assert f"Theo báo cáo của {name} ngày 02/12/2026:" in difficulties and more["difficulties"] in difficulties
+        assert more["difficulties"] in pdf
+    assert "Đề nghị Sở Tài chính bố trí kinh phí tập huấn cho hợp tác xã" in proposals
+    assert "Theo báo cáo của Phòng Kinh tế ngày 02/12/2026:" in proposals and len(proposals) == 3
+    assert "Đề nghị Sở Tài chính bố trí kinh phí tập huấn cho hợp tác xã" in pdf
     assert len(document.inline_shapes) >= 1  # the indicators' charts
     for line in (
         "ỦY BAN NHÂN DÂN",

@@ -13,7 +13,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm
 
-from htx_tasks.core import wording
 from htx_tasks.reporting import docx_parts as f
 from htx_tasks.reporting import draft as d
 from htx_tasks.reporting.tables import Table
@@ -35,13 +34,6 @@ class Sheet:
     charts: list[Path] = field(default_factory=list)
 
 
-def attribution(part: d.Part, edited: bool) -> str:
-    """'Theo báo cáo của UBND phường Ba Ngòi ngày 10/12/2026:' — a unit's words stay its own."""
-    day = f" ngày {part.said_on:%d/%m/%Y}" if part.said_on else ""
-    said = f"Theo {wording.report_source(request=part.request)} của {part.author}{day}"
-    return said + (" (cơ quan thường trực biên tập)" if edited else "") + ":"
-
-
 def table(document, data: Table) -> None:
     f.para(document, data.title, 13, bold=True, align=LEFT)
     grid = document.add_table(rows=1, cols=len(data.header))
@@ -57,7 +49,9 @@ def table(document, data: Table) -> None:
     for cell, name in zip(grid.rows[0].cells, data.header, strict=True):
         f.font(cell.paragraphs[0].add_run(name), size, bold=True)
     for row in data.rows or [["Không có", *[""] * (count - 1)]]:
-        for cell, value in zip(grid.add_row().cells, row, strict=True):
+        added = grid.add_row()
+        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never splits across pages
+        for cell, value in zip(added.cells, row, strict=True):
             f.font(cell.paragraphs[0].add_run("" if value is None else str(value)), size)
     f.para(document, "", 6, space_after=0)
 
@@ -78,7 +72,7 @@ def _parts(document, sheet: Sheet, section: str) -> None:
                 f.para(document, line, bold=depth == 0, italic=depth > 0, align=LEFT)
         shown = lines
         if part.author:
-            f.para(document, attribution(part, merged.edited), 13, italic=True, align=LEFT, space_after=2)
+            f.para(document, d.attribution(part, edited=merged.edited), 13, italic=True, align=LEFT, space_after=2)
         _text(document, part.text)
 
 

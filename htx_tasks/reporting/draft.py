@@ -75,7 +75,9 @@ def compose(results: Results) -> list[Part]:
         for duty in unit.duties:
             task = wording.report_task(duty.duty.ref, duty.duty.title, request=unit.request)
             for said in duty.said:
-                parts.append(_quote(f"kq-{said.occurrence_id}", UNITS, f"{heading}\n{task}", said, said.results, unit.request))
+                figures = "".join(f"\n- {label}: {value}." for label, value in said.figures)
+                text = said.results + figures
+                parts.append(_quote(f"kq-{said.occurrence_id}", UNITS, f"{heading}\n{task}", said, text, unit.request))
             if duty.silent or not duty.said:
                 silence = wording.report_silence(request=unit.request)
                 names = f": {', '.join(duty.silent)}" if duty.silent else ""
@@ -95,6 +97,13 @@ def compose(results: Results) -> list[Part]:
             parts.append(Part(f"{key}-chung", section, "", f"Trong kỳ, các đơn vị chưa báo cáo {what}."))
     parts.append(Part("phuong-huong", DIRECTIONS, "", ""))
     return parts
+
+
+def attribution(part: Part, *, edited: bool = False) -> str:
+    """'Theo báo cáo của UBND phường Ba Ngòi ngày 02/12/2026:': a unit's words stay its own, edited or not."""
+    day = f" ngày {part.said_on:%d/%m/%Y}" if part.said_on else ""
+    said = f"Theo {wording.report_source(request=part.request)} của {part.author}{day}"
+    return said + (" (cơ quan thường trực biên tập)" if edited else "") + ":"
 
 
 def _quote(key: str, section: str, heading: str, said: Said, text: str, request: bool) -> Part:

@@ -9,14 +9,17 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import Outcome, State, outcome
+from htx_tasks.core.statuses import SubmissionDecision
 from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty
 from htx_tasks.readings import is_request
 from htx_tasks.reporting.data import Period
-from htx_tasks.store.models import Occurrence, Submission
+from htx_tasks.store.answers import reports_in_period
+from htx_tasks.store.models import Occurrence
 
 UNCOUNTED = (State.WAIVED.value, State.SUCCEEDED.value)  # moved to a successor or waived: not this unit's
 
@@ -33,6 +36,7 @@ class Said:
     results: str
     difficulties: str = ""
     proposals: str = ""
+    figures: list[tuple[str, str]] = field(default_factory=list)  # the duty's figures: label, "2 hợp tác xã"
 
 
 @dataclass(frozen=True)
@@ -86,32 +90,18 @@ class Results:
 
 
 def reports_in(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[Said]:
-    """The latest report on each of the plan's items, sent in the period (a returned one is not counted)."""
-    start, end = at_local(period.start), at_local(period.end + dt.timedelta(days=1))
-    rows = session.exec(
-        select(Submission, Occurrence)
-        .join(Occurrence, col(Occurrence.id) == Submission.occurrence_id)
-        .where(
-            col(Occurrence.plan_code) == plan.meta.code,
-            Submission.submitted_at >= start,
-            Submission.submitted_at < end,
-            Submission.submitted_at <= until,
-            Submission.decision != "return",
-        )
-        .order_by(col(Submission.submitted_at), col(Submission.id))
-    ).all()
-    latest: dict[int, Said] = {}
-    for submission, occurrence in rows:
-        assert occurrence.id is not None
-        latest[occurrence.id] = Said(
-            occurrence.id,
-            occurrence.duty_code,
-            submission.unit_code,
-            plan.unit_name(submission.unit_code),
-            local_date(submission.submitted_at),
-            submission.note,
-        )
-    return list(latest.values())
+    """The latest report on each of the plan's items of the period (``store.answers.reports_in_period``)
+    sent by ``until``; one the coordinator returned for completion is not quoted."""
+    out = []
+    for row in reports_in_period(session, plan.meta.code, period.start, period.end):
+        if not row.latest or row.submitted_at > until or row.decision is SubmissionDecision.RETURN:
+            continue
+        duty = plan.duties.get(row.duty_code)
+        figures = [(f.label, wording.figure_text(row.figures[f.key], f.unit))
+                   for f in (duty.report.figures if duty else []) if f.key in row.figures]
+        out.append(Said(row.occurrence_id, row.duty_code, row.unit_code, plan.unit_name(row.unit_code),
+                        local_date(row.submitted_at), row.results, row.difficulties, row.proposals, figures))
+    return out
 
 
 def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Results:

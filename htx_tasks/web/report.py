@@ -96,6 +96,7 @@ def router(web: Web) -> APIRouter:
             notes=notes,
             hint=d.DIRECTIONS_HINT,
             directions=d.DIRECTIONS,
+            attribution=d.attribution,
         )
         return web.with_cookie(response, fresh)
 
@@ -153,7 +154,7 @@ def router(web: Web) -> APIRouter:
         return RedirectResponse(f"/c/{token}/bao-cao/{chosen.code}?done={step}", status_code=303)
 
     async def posted(request: Request, token: str, period: str, step: str) -> Response:
-        form = await read_form(request, max_files=0, max_fields=600, max_part_size=16 * 1024)
+        form = await read_form(request, max_files=0, max_fields=600)
         return await run_in_threadpool(act, request, token, period, form, step)
 
     @api.post("/c/{token}/bao-cao/{period}/soan")
