@@ -1,7 +1,7 @@
 """report drafts: the consolidated report of a plan and period, versioned, in parts the coordinator edits
 
 Revision ID: i20_report_drafts
-Revises: i20_unit_reports
+Revises: i19_plan_drafts
 Create Date: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 from htx_tasks.store.types import UTCDateTime
 
 revision = "i20_report_drafts"
-down_revision = "i20_unit_reports"
+down_revision = "i19_plan_drafts"
 branch_labels = None
 depends_on = None
 
