@@ -63,28 +63,7 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
                 to_state=State.SUCCEEDED.value,
                 reason=reason,
             )
-            copy = (
-                None
-                if target is not None
-                else new_occurrence(
-                    session,
-                    plan,
-                    plan_code=old.plan_code,
-                    duty_code=old.duty_code,
-                    unit_code=holder,
-                    period_key=old.period_key,
-                    period_label=old.period_label,
-                    deadline=old.deadline,
-                    opened_at=now,
-                    now=now,
-                    reason=reason,
-                    original_deadline=old.original_deadline,
-                    case_kind=old.case_kind,
-                    case_ref=old.case_ref,
-                    received_on=old.received_on,
-                    predecessor_id=old.id,
-                )
-            )
+            copy = None if target is not None else _copy(session, plan, old, holder, now, reason)
             old.state, old.closed_at, old.next_action_at = State.SUCCEEDED.value, now, None
             session.add(old)
             if copy is not None:
@@ -107,7 +86,17 @@ def transfer_succeeded(session: Session, plan: Plan, now: dt.datetime) -> int:
 
 def _share(session: Session, plan: Plan, old: Occurrence, unit_code: str, now: dt.datetime, reason: str) -> bool:
     """A split: ``unit_code`` takes its own copy of ``old``'s open work, where the unit stood."""
-    copy = new_occurrence(
+    copy = _copy(session, plan, old, unit_code, now, reason)
+    if copy is None:  # it owes this period already
+        return False
+    copy.escalation_level, copy.last_action_at, copy.next_action_at = old.escalation_level, old.last_action_at, now
+    session.add(copy)
+    return True
+
+
+def _copy(session: Session, plan: Plan, old: Occurrence, unit_code: str, now: dt.datetime, reason: str) -> Occurrence | None:
+    """``old``'s duty and period, opened now for ``unit_code`` in ``old``'s plan (None: it has it already)."""
+    return new_occurrence(
         session,
         plan,
         plan_code=old.plan_code,
@@ -125,11 +114,6 @@ def _share(session: Session, plan: Plan, old: Occurrence, unit_code: str, now: d
         received_on=old.received_on,
         predecessor_id=old.id,
     )
-    if copy is None:  # it owes this period already
-        return False
-    copy.escalation_level, copy.last_action_at, copy.next_action_at = old.escalation_level, old.last_action_at, now
-    session.add(copy)
-    return True
 
 
 def _successor_row(session: Session, old: Occurrence, holder: str, postgres: bool) -> tuple[Occurrence | None, bool]:
