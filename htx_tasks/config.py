@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from htx_tasks.core.refusals import BadInput, UnknownCode
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.delivery.channels import Channels, load_channels
 from htx_tasks.plan.loader import Plan
@@ -19,8 +20,8 @@ from htx_tasks.plan.yamlio import ConfigError, Problem
 from htx_tasks.settings import Settings
 
 
-class NoSinglePlan(ValueError):
-    """A command needs one plan and the folder holds several, or none by the name given (``--plan``)."""
+class NoSinglePlan(BadInput):
+    """A command needs one plan and the folder holds several: ``--plan`` must name one."""
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,13 @@ class Config:
     @property
     def plan(self) -> Plan:
         """The plan a command runs on when none is named: the only plan, or the only one whose
-        configuration starts it active; NoSinglePlan otherwise."""
+        configuration starts it active; NoSinglePlan otherwise (``UnknownCode`` for a code not held)."""
         return self.pick(None)
 
     def pick(self, code: str | None) -> Plan:
         if code is not None:
             if code not in self.plans:
-                raise NoSinglePlan(f"không có kế hoạch mã '{code}'; các kế hoạch: " + ", ".join(self.plans))
+                raise UnknownCode(f"không có kế hoạch mã '{code}'; các kế hoạch: " + ", ".join(self.plans))
             return self.plans[code]
         if len(self.plans) == 1:
             return next(iter(self.plans.values()))

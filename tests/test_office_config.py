@@ -11,6 +11,7 @@ import pytest
 from office import SEED, line_of, office_folder
 
 from htx_tasks.config import NoSinglePlan, load_config
+from htx_tasks.core.refusals import UnknownCode
 from htx_tasks.plan.loader import load_plan
 from htx_tasks.plan.yamlio import ConfigError
 
@@ -78,7 +79,7 @@ def test_two_plans_share_the_units_and_keep_their_own_policy(folder: Path) -> No
     with pytest.raises(NoSinglePlan, match="--plan"):
         _ = config.plan  # two active plans: a command must be told which
     assert config.pick(SECOND) is second
-    with pytest.raises(NoSinglePlan, match="không có kế hoạch mã 'khong-co'"):
+    with pytest.raises(UnknownCode, match="không có kế hoạch mã 'khong-co'"):  # a code typed wrong
         config.pick("khong-co")
 
 

@@ -23,12 +23,14 @@ from htx_tasks.config import Config
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
-from htx_tasks.services import InvalidInput, Refused, UnknownCode
+from htx_tasks.services import BadInput, InvalidInput, Refused, UnknownCode
 from htx_tasks.services.instants import beyond_horizon, instant_of
 from htx_tasks.services.plans import stored_statuses
 from htx_tasks.settings import SettingsError
 from htx_tasks.store.db import DATABASE_ERRORS, current_revision, database_failure, read_scope
 
+USAGE_EXIT = 2  # typed wrong: an option, a file, a code the plan does not hold, settings or configuration
+REFUSED_EXIT = 1  # not allowed, or somebody decided first: nothing written
 DATABASE_EXIT = 3  # the database could not be reached or dropped the connection: try again later
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Thư mục cấu hình (mặc định: config/).")]
@@ -48,33 +50,33 @@ NowOpt = Annotated[str | None, typer.Option("--now", help="Thời điểm tính 
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Turn known failures into a Vietnamese message and a non-zero exit."""
+    """Turn the error kinds of the services (``htx_tasks.core.refusals``), the configuration and the
+    settings into a Vietnamese message and an exit code; anything else is a bug and propagates."""
     try:
         yield
     except ConfigError as exc:
         output.fail(f"cấu hình không hợp lệ ({len(exc.problems)} lỗi):")
         for problem in exc.problems:
             output.errors.print(f"  {problem}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(USAGE_EXIT) from None
     except SettingsError as exc:
         output.fail(f"biến môi trường không hợp lệ ({len(exc.problems)} lỗi):")
         for line in exc.problems:
             output.errors.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(USAGE_EXIT) from None
     except InvalidInput as exc:  # a value typed wrong: exit 2, the option named
         figures = {e.field: f"--figure {e.field.removeprefix('figure:')}" for e in exc.errors
                    if e.field.startswith("figure:")}  # one figure: services.reportform.FIGURE
         output.fail(exc.render({**CLI_LABELS, **figures}))
-        raise typer.Exit(2) from None
-    except UnknownCode as exc:  # a unit or duty code the plan does not hold: typed wrong, exit 2
+        raise typer.Exit(USAGE_EXIT) from None
+    except (BadInput, UnknownCode) as exc:  # typed wrong (an option, a file, a unit or duty code): exit 2
         output.fail(str(exc))
-        raise typer.Exit(2) from None
+        raise typer.Exit(USAGE_EXIT) from None
     except Refused as exc:  # not allowed, or somebody decided first: exit 1, nothing written
         output.fail(str(exc))
-        raise typer.Exit(1) from None
-    except ValueError as exc:  # an option's or a file's value the parsers refused, in Vietnamese
-        output.fail(str(exc.args[0]) if exc.args else str(exc))
-        raise typer.Exit(2) from None
+        raise typer.Exit(REFUSED_EXIT) from None
+    # no ``except ValueError``: one that gets here is a bug, shown as such (a traceback, exit 1),
+    # never dressed up as the person's mistake
     except DATABASE_ERRORS as exc:  # what was committed stays; a pass run again resumes where this one stopped
         output.fail(database_failure(exc, context(None).settings.database_url))
         raise typer.Exit(DATABASE_EXIT) from None
@@ -185,4 +187,4 @@ def date_of(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{option}: ngày không hợp lệ '{text}' (định dạng YYYY-MM-DD)") from None
+        raise BadInput(f"{option}: ngày không hợp lệ '{text}' (định dạng YYYY-MM-DD)") from None

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, context, errors, open_plan
+from htx_tasks.services import BadInput, Refused
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_IN_URL = re.compile(r"://[^/@:\s]+:[^/@\s]+@")  # user:password@ in a URL
@@ -25,7 +26,7 @@ SECRET_IN_URL = re.compile(r"://[^/@:\s]+:[^/@\s]+@")  # user:password@ in a URL
 def _flows_module():
     """The ``flows`` package lives next to ``htx_tasks`` in the project, not in site-packages."""
     if not (PROJECT_ROOT / "flows" / "deployments.py").exists():
-        raise ValueError(f"không tìm thấy thư mục flows/ của dự án (tìm ở {PROJECT_ROOT})")
+        raise Refused(f"không tìm thấy thư mục flows/ của dự án (tìm ở {PROJECT_ROOT})")
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
     from flows import deployments
@@ -38,7 +39,7 @@ def _env_pairs(values: list[str]) -> dict[str, str]:
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not name:
-            raise ValueError(f"--env cần dạng TÊN=GIÁ_TRỊ, nhận được '{value}'")
+            raise BadInput(f"--env cần dạng TÊN=GIÁ_TRỊ, nhận được '{value}'")
         env[name] = text
         if SECRET_IN_URL.search(text):
             output.errors.print(
@@ -80,7 +81,7 @@ def deploy(
     """Đăng ký các deployment (đơn vị Mục III, bảng theo dõi chung, ghi nhận kết quả) vào work pool."""
     with errors():
         if not context(config).settings.prefect_api_url:
-            raise ValueError("chưa đặt PREFECT_API_URL (ví dụ http://may-chu:4200/api) của Prefect server dùng chung")
+            raise BadInput("chưa đặt PREFECT_API_URL (ví dụ http://may-chu:4200/api) của Prefect server dùng chung")
         plan = open_plan(config)
         variables = _env_pairs(env or [])
         deployments = _flows_module()

@@ -255,7 +255,7 @@ def simulate(
         plan = open_plan(config, plan_code)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         if last < first:
-            raise ValueError("--to phải sau --from")
+            raise services.BadInput("--to phải sau --from")
         result = run_simulation(plan, first, last)
         coverage = result.coverage(plan)
         noise = result.noise(plan)
@@ -310,7 +310,7 @@ def report(
         return
     with errors():
         if start is None or end is None:
-            raise ValueError("cần cả --from và --to (hoặc lệnh con: htx-tasks report consolidated)")
+            raise services.BadInput("cần cả --from và --to (hoặc lệnh con: htx-tasks report consolidated)")
         plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:

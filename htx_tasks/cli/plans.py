@@ -10,7 +10,7 @@ from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, office_plans, open_config, open_engine
 from htx_tasks.core.lifecycle import State
 from htx_tasks.core.statuses import PlanStatus
-from htx_tasks.services import Actor, via_cli
+from htx_tasks.services import Actor, UnknownCode, via_cli
 from htx_tasks.services.draftplan import activate_draft
 from htx_tasks.services.drafts import ActivateDraft, DraftView, draft_view
 from htx_tasks.services.plans import ClosePlan, PlanLine, activate_plan, close_plan, plan_lines
@@ -72,7 +72,7 @@ def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None
     with errors():
         line = next((x for x in _lines(config) if x.code == code), None)
         if line is None:
-            raise ValueError(f"không có kế hoạch mã '{code}'")
+            raise UnknownCode(f"không có kế hoạch mã '{code}'")
         view = _draft(config, code) if line.status is PlanStatus.DRAFT else None
         if json:
             output.print_json({**_as_json(line), **({"version": view.row.version} if view else {})})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from htx_tasks.core.refusals import BadInput
 from htx_tasks.settings import Settings
 
 
-class IntakeError(ValueError):
+class IntakeError(BadInput):
     """A file that cannot be read: the message names the file and, where known, sheet, row, column."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from htx_tasks.core.cells import append_row, from_csv, to_csv
 from htx_tasks.core.coops import FIELDS, Type, allowed
+from htx_tasks.core.refusals import BadInput
 
 DATA_SHEET = "Danh sách tổ chức"
 HELP_SHEET = "Hướng dẫn"
@@ -63,14 +64,14 @@ class FileRefused(Exception):
 def file_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise ValueError(f"{path.name}: chỉ nhận tệp .csv hoặc .xlsx (định dạng theo phần mở rộng)")
+        raise BadInput(f"{path.name}: chỉ nhận tệp .csv hoặc .xlsx (định dạng theo phần mở rộng)")
     return suffix
 
 
 def read_rows(path: Path) -> tuple[list[str], list[RawRow]]:
     """The header row and the data rows of ``path`` (blank rows skipped)."""
     if not path.is_file():
-        raise ValueError(f"không tìm thấy tệp '{path}'")
+        raise BadInput(f"không tìm thấy tệp '{path}'")
     if file_format(path) == ".csv":
         return _read_csv(path)
     return _read_xlsx(path)

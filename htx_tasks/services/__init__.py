@@ -21,12 +21,14 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
   every action through a web page without it (``require_seen``; the registry's ``seen`` too),
   so a stale or crafted page cannot overwrite a decision. Front ends pass what they got.
 - Errors: ``Refused`` (not allowed; Vietnamese message); its subclasses ``Conflict`` (somebody
-  decided first: "đã có người xử lý trước") and ``InvalidInput``. Nothing is written on any of
-  them: the caller's transaction is rolled back, no audit row remains.
+  decided first: "đã có người xử lý trước"), ``UnknownCode`` (a code the plan does not hold),
+  ``BadInput`` (what was typed cannot be used) and its ``InvalidInput`` (naming each field).
+  Nothing is written on any of them: the caller's transaction is rolled back, no audit row remains.
 - Entries: ``submit``, ``review``, ``extend``, ``waive``, ``open_case`` (``decisions``) and
   ``resolve_notice`` (``notices``); the system's own work: ``passes.init_database``,
   ``passes.run_pass``, ``passes.follow_up``, ``delivery.dispatch`` (the channels are handed in:
-  ``senders=ctx.channels``, so nothing here loads Apprise); the Prefect form's adapter: ``form.record``.
+  ``senders=ctx.channels``, so nothing here loads Apprise); the coordinator's login:
+  ``login.check`` then ``login.issue`` (a fresh signed link); the Prefect form's adapter: ``form.record``.
 - A code the plan does not hold raises ``UnknownCode`` (a ``Refused``) from the plan itself.
 
 Adding an action (the web app's "request extension", "decide extension"): add an ``Act`` and its
@@ -55,7 +57,7 @@ from htx_tasks.services.decisions import (
     submit,
     waive,
 )
-from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused, UnknownCode
+from htx_tasks.services.errors import BadInput, Conflict, FieldError, InvalidInput, Refused, UnknownCode
 from htx_tasks.services.inputs import (
     Command,
     Decision,
@@ -77,6 +79,7 @@ __all__ = [
     "Act",
     "Actor",
     "Attachment",
+    "BadInput",
     "Command",
     "Conflict",
     "Decision",

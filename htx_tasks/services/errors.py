@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from htx_tasks.core.refusals import Conflict, Refused, UnknownCode
+from htx_tasks.core.refusals import BadInput, Conflict, Refused, UnknownCode
 
-__all__ = ["Conflict", "FieldError", "InvalidInput", "Refused", "UnknownCode"]
+__all__ = ["BadInput", "Conflict", "FieldError", "InvalidInput", "Refused", "UnknownCode"]
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,8 @@ class FieldError:
     missing: bool = False  # nothing was given: a front end may say where to find it, in its words
 
 
-class InvalidInput(Refused):
-    """One or more inputs break the rules of ``htx_tasks.services.inputs``."""
+class InvalidInput(BadInput):
+    """One or more inputs break the rules of ``htx_tasks.services.inputs``, each named by its field."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
