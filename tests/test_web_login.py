@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from htx_tasks.links import COORDINATOR_SUBJECT, revoke
+from htx_tasks.services import login as services_login
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.web import login
@@ -130,14 +131,14 @@ def test_guessing_slows_down_per_account_whatever_the_forwarded_address_and_neve
 
 def test_the_password_is_checked_off_the_event_loop(site, monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    real = login.check_password
+    real = services_login.check_password
 
     def slow_check(password: str, stored: str) -> bool:
         entered.set()
         release.wait(30)
         return real(password, stored)
 
-    monkeypatch.setattr(login, "check_password", slow_check)
+    monkeypatch.setattr(services_login, "check_password", slow_check)  # what the login service checks with
     with served(site.app) as client:
         csrf = csrf_of(client.get("/dang-nhap").text)
         outcome = {}

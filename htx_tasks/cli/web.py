@@ -97,7 +97,7 @@ def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, mã n
 @links_app.command("hash-password")
 def hash_password() -> None:
     """Tạo giá trị HTX_COORDINATOR_PASSWORD_HASH cho trang đăng nhập của cơ quan thường trực."""
-    from htx_tasks.web.login import hash_password as make_hash
+    from htx_tasks.services.login import hash_password as make_hash
 
     password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
     if len(password) < 12:

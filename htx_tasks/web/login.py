@@ -1,7 +1,9 @@
-"""The coordinator's login: a password whose hash comes from the settings gives a fresh link.
+"""The coordinator's login page: a password whose hash comes from the settings gives a fresh link.
 
-``HTX_COORDINATOR_PASSWORD_HASH`` holds ``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>``
-(``htx-tasks links hash-password`` makes one). Without it the page says to use the link printed
+The password check and the link are the service's (``htx_tasks.services.login``): this page reads
+the form, slows down guessing and writes the audit. ``HTX_COORDINATOR_PASSWORD_HASH`` holds
+``pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>`` (``htx-tasks links hash-password`` makes
+one). Without it the page says to use the link printed
 by ``make run`` or ``htx-tasks links show coordinator``. The board artifact links here, so no
 credential is ever stored in Prefect.
 
@@ -15,42 +17,26 @@ refusal is a web audit line.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import math
-import secrets
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from htx_tasks.links import COORDINATOR_SUBJECT, LOGOUT, Role
+from htx_tasks.services import login as service
+from htx_tasks.services.login import WrongPassword, check_password, hash_password
 from htx_tasks.store.db import read_scope, session_scope
 from htx_tasks.web.deps import Event, PageError, Web, client_of
 from htx_tasks.web.forms import read_form
 from htx_tasks.web.guard import CSRF_COOKIE, Backoff, new_csrf_cookie
 
-ITERATIONS = 240_000
 LOGIN_PATH = "/dang-nhap"
 LOGIN_FORM_ID = "login"  # what the login form's CSRF token is bound to (there is no link yet)
 DONE = {"logout": "Đã đăng xuất: liên kết của phiên làm việc vừa rồi không dùng được nữa."}
 
 
-def hash_password(password: str, iterations: int = ITERATIONS) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        scheme, iterations, salt, expected = stored.split("$")
-        if scheme != "pbkdf2_sha256":
-            return False
-        digest = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations))
-    except ValueError:
-        return False
-    return hmac.compare_digest(digest.hex(), expected)
+__all__ = ["LOGIN_PATH", "check_password", "hash_password", "router"]
 
 
 def router(web: Web) -> APIRouter:
@@ -98,18 +84,17 @@ def router(web: Web) -> APIRouter:
             raise PageError(429, f"Đăng nhập sai nhiều lần liên tiếp. Vui lòng thử lại sau {seconds} giây.",
                             "Tạm dừng đăng nhập", retry_after=seconds,
                             event=Event("login_limited", COORDINATOR_SUBJECT, outcome="limited"))
-        stored = web.settings.coordinator_password_hash or ""
-        password = form.get("password")
-        if not stored or not isinstance(password, str) or not check_password(password, stored):
+        try:  # the hash is slow on purpose: checked here, in the worker thread, outside any transaction
+            service.check(form.get("password"), web.settings.coordinator_password_hash)
+        except WrongPassword as exc:
             tries.failed(keys)
             web.record(request, Event("login_failed", COORDINATOR_SUBJECT, outcome="failed"))
-            return page(request, 403, "Mật khẩu không đúng.")
+            return page(request, 403, str(exc))
         tries.succeeded(keys)
         with session_scope(web.engine) as session:
-            issued = web.signer.issue(session, Role.COORDINATOR, COORDINATOR_SUBJECT, hours=web.settings.login_hours)
-            link = web.signer.verify(session, issued, web.now())
-            web.audit(session, request, link, "login", None, "done")
-        return RedirectResponse(f"/c/{issued}", status_code=303)
+            issued = service.issue(session, web.signer, hours=web.settings.login_hours, now=web.now())
+            web.audit(session, request, issued.link, "login", None, "done")
+        return RedirectResponse(f"/c/{issued.token}", status_code=303)
 
     def log_out(request: Request, token: str, form) -> Response:
         with read_scope(web.engine) as session:
