@@ -39,17 +39,17 @@ FORM_LABELS = {
 }
 FIELD_LABELS = {**FORM_LABELS, "to": FORM_LABELS["new_deadline"],  # command field → form label
                 "expected_version": FORM_LABELS["version"]}
-# a coordinator's decision without the version (the services require it): where the form shows it
+# an action without the version (the services require it of every one): where the form's user finds it
 FORM_HINTS = {"expected_version": "cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' trong bảng theo dõi của đơn vị), "
                                   "để không ghi đè quyết định của người khác"}
 
 
-def _not_recorded(exc: Refused, labels: dict[str, str]) -> State:
+def _not_recorded(exc: Refused, labels: dict[str, str], hints: dict[str, str] | None = None) -> State:
     """What the services refused, in the form's words: Failed, one line in the log."""
     if isinstance(exc, InvalidInput):  # one figure is named by its key (services.reportform.FIGURE)
         labels = {**labels, **{e.field: f"Số liệu '{e.field.removeprefix('figure:')}'"
                                for e in exc.errors if e.field.startswith("figure:")}}
-    reason = exc.render(labels, FORM_HINTS) if isinstance(exc, InvalidInput) else str(exc)
+    reason = exc.render(labels, hints or FORM_HINTS) if isinstance(exc, InvalidInput) else str(exc)
     get_run_logger().error("Không ghi nhận: %s", reason)
     return Failed(name="Không ghi nhận", message=f"Không ghi nhận: {reason}")
 
@@ -96,9 +96,9 @@ def record_result(
             (mã số liệu: htx-tasks show N).
         evidence: Đường dẫn minh chứng (http:// hoặc https://), khi đơn vị báo cáo.
         new_deadline: Hạn mới, chỉ dùng khi gia hạn.
-        version: Phiên bản nhiệm vụ như đã xem (cột "Phiên bản" trong bảng theo dõi của đơn vị), bắt buộc khi
-            cơ quan thường trực chấp nhận, trả lại, gia hạn, miễn thực hiện. Nếu nhiệm vụ đã thay đổi từ lúc
-            xem, không ghi gì: "đã có người xử lý trước".
+        version: Phiên bản nhiệm vụ như đã xem (cột "Phiên bản" trong bảng theo dõi của đơn vị), bắt buộc với
+            mọi việc: đơn vị báo cáo, cơ quan thường trực chấp nhận, trả lại, gia hạn, miễn thực hiện. Nếu nhiệm
+            vụ đã thay đổi từ lúc xem, không ghi gì: "đã có người xử lý trước".
         now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
     """
     try:
@@ -126,10 +126,15 @@ REGISTRY_FLOW_NAME = "Xác nhận sổ theo dõi HTX"
 REGISTRY_FORM = {
     "unit": "Đơn vị xác nhận danh sách hợp tác xã",
     "person": FORM_LABELS["person"],
+    "seen": "Dấu danh sách như đã xem (cột 'Dấu danh sách' của mục Sổ HTX, bảng theo dõi chung)",
     "as_of": "Ngày đơn vị xác nhận (để trống: hôm nay)",
     "note": "Ghi chú (đơn vị xác nhận qua điện thoại, văn bản số…)",
     "now": FORM_LABELS["now"],
 }
+
+
+REGISTRY_HINTS = {"seen": "cần dấu danh sách như đã xem (cột 'Dấu danh sách' của mục Sổ HTX, bảng theo dõi chung), "
+                          "để không xác nhận một danh sách đã đổi"}
 
 
 def _registry_run_name() -> str:
@@ -138,13 +143,15 @@ def _registry_run_name() -> str:
 
 @flow(name=REGISTRY_FLOW_NAME, flow_run_name=_registry_run_name,
       description="Cơ quan thường trực ghi nhận thay đơn vị: danh sách hợp tác xã đơn vị theo dõi không thay đổi.")
-def confirm_registry_form(unit: str, person: str, as_of: dt.date | None = None, note: str = "",
+def confirm_registry_form(unit: str, person: str, seen: str = "", as_of: dt.date | None = None, note: str = "",
                           now: str | None = None) -> State:
     """Ghi nhận đơn vị đã xác nhận danh sách hợp tác xã mình theo dõi không thay đổi, rồi cập nhật bảng chung.
 
     Args:
         unit: Mã đơn vị theo dõi hợp tác xã (Phòng Kinh tế, Phòng Quản lý đô thị, từng xã, phường).
         person: Họ tên người thao tác (bắt buộc): nhật ký ghi tên này cùng số lượt chạy.
+        seen: Dấu danh sách như đã xem (bắt buộc): cột "Dấu danh sách" của mục Sổ HTX trong bảng theo dõi
+            chung. Nếu danh sách đã đổi từ lúc xem, không ghi gì: "đã có người xử lý trước".
         as_of: Ngày đơn vị xác nhận; để trống: hôm nay.
         note: Ghi chú: đơn vị xác nhận bằng cách nào.
         now: Thời điểm ghi nhận (ISO 8601, giờ Việt Nam nếu không ghi múi giờ). Để trống: lúc bấm chạy.
@@ -153,14 +160,14 @@ def confirm_registry_form(unit: str, person: str, as_of: dt.date | None = None, 
         at = run_time(now)
         with opened() as ctx:
             try:
-                command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
+                command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note, seen=seen)
                 with session_scope(ctx.engine) as session:
                     row = confirm_registry(session, ctx.plan,
                                            Actor.coordinator(via_form(runtime.flow_run.id, person)), command, now=at)
                     message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
                                f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
             except Refused as exc:
-                return _not_recorded(exc, REGISTRY_FORM)
+                return _not_recorded(exc, REGISTRY_FORM, REGISTRY_HINTS)
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     get_run_logger().info(message)

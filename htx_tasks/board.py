@@ -354,9 +354,9 @@ def registry_section(board: Board) -> list[str]:
         s = u.standing
         rows.append([u.duty.ref, u.unit_name, u.organisations, f"{u.last:%d/%m/%Y}" if u.last else "Chưa có",
                      s.period.label if s else "—", f"{s.period.due:%d/%m/%Y}" if s else "—",
-                     FRESHNESS_MARK[s.freshness] if s else "Chưa đến kỳ theo dõi"])
+                     FRESHNESS_MARK[s.freshness] if s else "Chưa đến kỳ theo dõi", f"`{u.seen}`"])
     return lines + _table(["Mục", "Đơn vị", "Số tổ chức theo dõi", "Cập nhật gần nhất", "Kỳ", "Hạn cập nhật",
-                           "Tình trạng"], rows)
+                           "Tình trạng", "Dấu danh sách (để xác nhận)"], rows)
 
 
 def summary(board: Board) -> str:

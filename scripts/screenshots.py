@@ -73,11 +73,13 @@ def seed_demo(now: dt.datetime) -> None:
     def report(duty: str, unit: str, submitted: dt.datetime, accepted: dt.datetime | None, note: str) -> None:
         with session_scope(engine) as session:
             ident = occurrence(session, duty, unit)
-            services.submit(session, plan, Actor.of_unit(unit, VIA), services.SubmitReport.parse(
-                occurrence=ident, results=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}"), now=submitted)
+            row = services.submit(session, plan, Actor.of_unit(unit, VIA), services.SubmitReport.parse(
+                occurrence=ident, results=note, evidence=f"https://camranh.gov.vn/bao-cao/{ident}",
+                expected_version=session.get(Occurrence, ident).version), now=submitted)
             if accepted is not None:
                 services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
-                    occurrence=ident, decision=Decision.ACCEPT, note="Đạt yêu cầu"), now=accepted)
+                    occurrence=ident, decision=Decision.ACCEPT, note="Đạt yêu cầu", expected_version=row.version),
+                    now=accepted)
 
     actions = {
         dt.date(2026, 11, 24): lambda: report("ttvhtt-tuyen-truyen", "trung-tam-vhtt-tt", at(24, 11, 10),
@@ -115,10 +117,11 @@ def _case(engine, plan, ref, received, opened_at, submit_at=None, accept_at=None
         row = services.open_case(session, plan, unit, services.OpenCase.parse(
             duty="tckh-thu-tuc", unit=unit.unit, kind="dang-ky", received=received, ref=ref), now=opened_at)
         if submit_at is not None:
-            services.submit(session, plan, unit, services.SubmitReport.parse(
-                occurrence=row.id, results="Đã cấp giấy chứng nhận"), now=submit_at)
+            row = services.submit(session, plan, unit, services.SubmitReport.parse(
+                occurrence=row.id, results="Đã cấp giấy chứng nhận", expected_version=row.version), now=submit_at)
             services.review(session, plan, Actor.coordinator(VIA), services.ReviewReport.parse(
-                occurrence=row.id, decision=Decision.ACCEPT, note="Đúng thời hạn"), now=accept_at)
+                occurrence=row.id, decision=Decision.ACCEPT, note="Đúng thời hạn", expected_version=row.version),
+                now=accept_at)
 
 
 def free_port() -> int:

@@ -16,10 +16,12 @@ from clikit import NOW, as_json, occurrence_id, ok, version_of
 
 def test_submit_and_accept(ready) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
-    wrong = ready("submit", number, "--unit", "phuong-cam-linh", "--note", "Báo cáo", "--now", "2026-12-01T09:00")
+    seen = version_of(ready, number)
+    wrong = ready("submit", number, "--unit", "phuong-cam-linh", "--note", "Báo cáo", "--version", seen,
+                  "--now", "2026-12-01T09:00")
     assert wrong.exit_code == 1
     assert f"Lỗi: đơn vị 'phuong-cam-linh' không phụ trách nhiệm vụ số {number}" in wrong.stderr
-    out = ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo quý IV",
+    out = ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo quý IV", "--version", seen,
                    "--evidence", "https://example.test/bc.pdf", "--now", "2026-12-01T09:00"))
     assert f"Đã ghi nhận báo cáo của UBND phường Ba Ngòi cho nhiệm vụ số {number}" in out
     rows = as_json(ready("status", "--json", "--unit", "phuong-ba-ngoi", "--now", "2026-12-01T10:00"))
@@ -33,7 +35,8 @@ def test_submit_and_accept(ready) -> None:
 
 def test_return_extend_and_waive(ready) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-cam-loc")
-    ok(ready("submit", number, "--unit", "phuong-cam-loc", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
+    ok(ready("submit", number, "--unit", "phuong-cam-loc", "--note", "Báo cáo", "--version", version_of(ready, number),
+             "--now", "2026-12-01T09:00"))
     out = ok(ready("review", number, "return", "--note", "Thiếu số liệu", "--now", "2026-12-02T09:00",
                    "--version", version_of(ready, number)))
     assert f"Nhiệm vụ số {number}: Trả lại để hoàn thiện." in out
@@ -92,11 +95,12 @@ def test_two_extensions_decided_on_the_same_view_record_only_the_first(ready, cl
 
 
 @pytest.mark.parametrize("args", [
+    ["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x"],
     ["extend", "{n}", "--to", "2027-01-15", "--note", "x"],
     ["waive", "{n}", "--note", "x"],
     ["review", "{n}", "accept", "--note", "x"],
 ])
-def test_a_coordinators_decision_without_the_version_seen_is_refused(ready, cli_env, args) -> None:
+def test_an_action_without_the_version_seen_is_refused(ready, cli_env, args) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
     trail = _trail(cli_env, number)
     result = ready(*[a.replace("{n}", str(number)) for a in args], "--now", "2026-12-02T09:00")
@@ -144,7 +148,8 @@ def test_case_open_sets_a_deadline_in_working_days(ready) -> None:
 
 def test_report_as_json_and_csv(ready) -> None:
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
-    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "BC", "--now", "2026-12-01T09:00"))
+    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "BC", "--version", version_of(ready, number),
+             "--now", "2026-12-01T09:00"))
     ok(ready("review", number, "accept", "--note", "Đạt", "--now", "2026-12-02T09:00", "--version", version_of(ready, number)))
     args = ("report", "--from", "2026-12-01", "--to", "2026-12-31", "--now", "2026-12-11T12:00")
     rows = {r["unit"]: r for r in as_json(ready(*args, "--json"))}
@@ -192,27 +197,28 @@ HUGE = str(10**20)
          "--to: hạn mới 09/12/2026 phải sau hạn hiện tại 10/12/2026"),
         (["extend", "{n}", "--to", "31/12/2026", "--note", "x", "--version", "{v}"],
          "--to: ngày không hợp lệ '31/12/2026' (định dạng YYYY-MM-DD)"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x" * 4001],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x" * 4001, "--version", "{v}"],
          "--results: dài quá 4.000 ký tự (đang có 4.001)"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07"],  # --note: the old name of --results
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "chuông\x07", "--version", "{v}"],  # the old name
          "--results: có ký tự điều khiển không được phép (U+0007) ở vị trí 7"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--difficulties", "x" * 4001],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--difficulties", "x" * 4001, "--version", "{v}"],
          "--difficulties: dài quá 4.000 ký tự (đang có 4.001)"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--proposals", "a\x07"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--proposals", "a\x07", "--version", "{v}"],
          "--proposals: có ký tự điều khiển không được phép (U+0007) ở vị trí 2"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "buoi-tuyen-truyen=-3"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "buoi-tuyen-truyen=-3", "--version", "{v}"],
          "--figure buoi-tuyen-truyen: phải là số nguyên không âm"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "luot-nguoi=2,5"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "luot-nguoi=2,5", "--version", "{v}"],
          "--figure luot-nguoi: phải là số nguyên không âm"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "so-htx=3"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "so-htx=3", "--version", "{v}"],
          "--figure: báo cáo mục III.8.1 không có số liệu 'so-htx'; các số liệu: buoi-tuyen-truyen, luot-nguoi"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "buoi-tuyen-truyen"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--results", "x", "--figure", "buoi-tuyen-truyen", "--version", "{v}"],
          "--figure: 'buoi-tuyen-truyen' không đúng dạng mã=giá trị"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "javascript:alert(1)"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "javascript:alert(1)", "--version", "{v}"],
          "--evidence: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "file:///etc/passwd"],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "file:///etc/passwd", "--version", "{v}"],
          "--evidence: chỉ nhận đường dẫn bắt đầu bằng http:// hoặc https://"),
-        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--evidence", "https://a.vn/" + "x" * 10_000],
+        (["submit", "{n}", "--unit", "phuong-ba-ngoi", "--note", "x", "--version", "{v}",
+          "--evidence", "https://a.vn/" + "x" * 10_000],
          "--evidence: dài quá 2.000 ký tự (đang có 10.013)"),
         (["case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2026-12-02",
           "--ref", "HS\x001"], "--ref: có ký tự điều khiển không được phép (U+0000) ở vị trí 3"),
@@ -240,7 +246,8 @@ def test_the_audit_names_the_cli_user_of_each_decision(ready, cli_env, monkeypat
     monkeypatch.setenv("USER", "nguyen-van-a")
     monkeypatch.setenv("LOGNAME", "nguyen-van-a")
     number = occurrence_id(ready, "xa-tuyen-truyen", "phuong-ba-ngoi")
-    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo", "--now", "2026-12-01T09:00"))
+    ok(ready("submit", number, "--unit", "phuong-ba-ngoi", "--note", "Báo cáo", "--version", version_of(ready, number),
+             "--now", "2026-12-01T09:00"))
     ok(ready("review", number, "return", "--note", "Thiếu", "--now", "2026-12-01T10:00", "--version", version_of(ready, number)))
     ok(ready("waive", number, "--note", "Sáp nhập", "--now", "2026-12-01T11:00", "--version", version_of(ready, number)))
     engine = make_engine(cli_env["HTX_DATABASE_URL"])

@@ -31,6 +31,7 @@ def item(db_engine, plan) -> Occurrence:
 
 def ask(engine, plan, occurrence_id, *, actor=None, proposed=dt.date(2027, 1, 10), **extra):
     with session_scope(engine) as session:
+        extra.setdefault("expected_version", session.get(Occurrence, occurrence_id).version)  # as the page showed
         command = RequestExtension.parse(occurrence=occurrence_id, proposed=proposed, reason="Chờ số liệu", **extra)
         return request_extension(session, plan, actor or Actor.of_unit(WARD, VIA), command, now=NOW)
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from flows import deployments
+from flows.board import coordinator_board
 from flows.record import confirm_registry_form, record_result
 from flows.units import follow_up_unit
 from htx_tasks import followup
@@ -20,6 +21,7 @@ from htx_tasks.board import BOARD_KEY
 from htx_tasks.followup import Action
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.models import RegistryUpdate
+from htx_tasks.registry.standing import fingerprint
 from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
 
@@ -30,7 +32,7 @@ def test_the_form_records_a_completion_and_the_board_shows_it(installed: Engine)
     state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
                           results="Đã tổ chức 3 hội nghị tuyên truyền", figures={"buoi-tuyen-truyen": 3, "luot-nguoi": "240"},
                           difficulties="Thiếu tài liệu", evidence="https://camranh.gov.vn/tt/1",
-                          now="2026-12-08T09:00", return_state=True)
+                          version=_version(installed, occurrence), now="2026-12-08T09:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "chờ cơ quan thường trực duyệt" in state.message
     ward_row = next(r for r in table(followup.artifact_key(WARDS)) if r["Số"] == occurrence)
     assert ward_row["Trạng thái"] == "Đã báo cáo, chờ duyệt"
@@ -104,7 +106,7 @@ def test_a_unit_cannot_accept_its_own_report_through_the_form(installed: Engine)
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
     record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT, note="Đã tuyên truyền",
-                  now="2026-12-08T09:00", return_state=True)
+                  version=_version(installed, occurrence), now="2026-12-08T09:00", return_state=True)
     before = _audit(installed, occurrence)
     state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.ACCEPT, note="Tự duyệt",
                           version=_version(installed, occurrence), now="2026-12-08T09:05", return_state=True)
@@ -186,13 +188,24 @@ def test_a_coordinators_decision_through_the_form_needs_the_version_seen(install
     follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
     occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
     record_result(person=PERSON, occurrence=occurrence, actor=WARD, action=Action.SUBMIT, note="Đã tuyên truyền",
-                  now="2026-12-08T09:00", return_state=True)
+                  version=_version(installed, occurrence), now="2026-12-08T09:00", return_state=True)
     before = (_audit(installed, occurrence), _version(installed, occurrence))
     state = record_result(person=PERSON, occurrence=occurrence, actor=COORD, action=action, note="Lý do",
                           now="2026-12-08T10:00", return_state=True, **extra)
     assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
     assert ("Phiên bản nhiệm vụ như đã xem (cột Phiên bản): cần phiên bản nhiệm vụ như đã xem (cột 'Phiên bản' "
             "trong bảng theo dõi của đơn vị)") in state.message
+    assert (_audit(installed, occurrence), _version(installed, occurrence)) == before
+
+
+def test_a_units_report_through_the_form_needs_the_version_seen_too(installed: Engine) -> None:
+    follow_up_unit(unit=WARDS, now="2026-12-07T07:30", return_state=True)
+    occurrence = _ward_occurrence(installed, "phuong-ba-ngoi")
+    before = (_audit(installed, occurrence), _version(installed, occurrence))
+    state = record_result(person=PERSON, occurrence=occurrence, actor=WARD, action=Action.SUBMIT, note="Đã tuyên truyền",
+                          now="2026-12-08T09:00", return_state=True)
+    assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
+    assert "Phiên bản nhiệm vụ như đã xem (cột Phiên bản): cần phiên bản nhiệm vụ như đã xem" in state.message
     assert (_audit(installed, occurrence), _version(installed, occurrence)) == before
 
 
@@ -209,7 +222,8 @@ def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: 
         occurrence = _ward_occurrence(engine, "phuong-ba-ngoi")
         before = count(engine, AuditEvent)
         state = record_result(person=PERSON, occurrence=occurrence, actor="phuong-ba-ngoi", action=Action.SUBMIT,
-                              note="Đã tuyên\x00 truyền", now="2026-12-08T09:00", return_state=True)
+                              note="Đã tuyên\x00 truyền", version=_version(engine, occurrence), now="2026-12-08T09:00",
+                              return_state=True)
         assert (state.type.value, state.name) == ("FAILED", "Không ghi nhận")
         assert "Nội dung / lý do: có ký tự điều khiển không được phép (U+0000) ở vị trí 9" in state.message
         assert count(engine, AuditEvent) == before
@@ -224,8 +238,16 @@ def test_a_nul_in_a_note_through_the_form_on_postgresql_is_refused(prefect_api: 
 def test_the_registry_form_records_a_units_confirmation_on_its_behalf(installed: Engine, plan: Plan) -> None:
     [spec] = [s for s in deployments.specs(plan) if s.flow is confirm_registry_form]
     assert spec.choices["unit"][:2] == [KT, "phong-quan-ly-do-thi"] and len(spec.choices["unit"]) == 17
-    state = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", note="Phường báo qua điện thoại", now="2026-11-27T09:00",
-                                  return_state=True)
+    unseen = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", now="2026-11-27T09:00", return_state=True)
+    assert unseen.name == "Không ghi nhận"
+    assert ("Dấu danh sách như đã xem (cột 'Dấu danh sách' của mục Sổ HTX, bảng theo dõi chung): cần dấu danh sách "
+            "như đã xem") in unseen.message
+    coordinator_board(now="2026-11-27T08:00", return_state=True)
+    mark = fingerprint([])  # the ward follows no organisation yet: the empty list's mark
+    assert f"| III.8.2 | UBND phường Ba Ngòi | 0 | Chưa có | quý IV/2026 | 10/12/2026 | Chưa cập nhật | `{mark}` |" \
+        in markdown(BOARD_KEY)  # where the coordinator reads it
+    state = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", seen=mark, note="Phường báo qua điện thoại",
+                                  now="2026-11-27T09:00", return_state=True)
     assert state.name == "Đã ghi nhận" and "UBND phường Ba Ngòi xác nhận danh sách 0 tổ chức" in state.message
     with Session(installed) as session:
         row = session.exec(select(RegistryUpdate)).one()
@@ -233,10 +255,11 @@ def test_the_registry_form_records_a_units_confirmation_on_its_behalf(installed:
     assert row.via.startswith("form:")
     assert "| III.8.2 | UBND phường Ba Ngòi | 0 | 27/11/2026 | quý IV/2026 | 10/12/2026 | Đã cập nhật |" \
         in markdown(BOARD_KEY)
-    refused = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", as_of=dt.date(2026, 12, 1), now="2026-11-27T09:00",
-                                    return_state=True)
+    refused = confirm_registry_form(person=PERSON, unit="phuong-ba-ngoi", seen=mark, as_of=dt.date(2026, 12, 1),
+                                    now="2026-11-27T09:00", return_state=True)
     assert refused.name == "Không ghi nhận"
     assert "Ngày đơn vị xác nhận (để trống: hôm nay): ngày xác nhận 01/12/2026 chưa đến" in refused.message
-    other = confirm_registry_form(person=PERSON, unit="phong-tai-chinh-ke-hoach", now="2026-11-27T09:00", return_state=True)
+    other = confirm_registry_form(person=PERSON, unit="phong-tai-chinh-ke-hoach", seen=mark, now="2026-11-27T09:00",
+                                  return_state=True)
     assert other.name == "Không ghi nhận" and "không có nhiệm vụ theo dõi hợp tác xã" in other.message
     assert count(installed, RegistryUpdate) == 1

@@ -160,7 +160,9 @@ def test_the_board_links_to_the_coordinators_login_page_never_to_a_signed_link(i
         with session_scope(installed) as session:
             request_extension(session, ctx.plan, Actor.of_unit("phuong-ba-ngoi", "cli:t"),
                               RequestExtension.parse(occurrence=_ward_occurrence(installed, "phuong-ba-ngoi"),
-                                                     proposed="2027-01-15", reason="Chờ số liệu"),
+                                                     proposed="2027-01-15", reason="Chờ số liệu",
+                                                     expected_version=_version(installed, _ward_occurrence(
+                                                         installed, "phuong-ba-ngoi"))),
                               now=at_local(dt.date(2026, 12, 8), 9))
         coordinator_board(now="2026-12-14T08:00", return_state=True)
     board = markdown(BOARD_KEY)

@@ -8,6 +8,7 @@ CLI maps to exit 2 and a Prefect run to a Failed state without a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from pathlib import Path
 
@@ -60,12 +61,14 @@ def test_make_run_sets_the_database_up_as_init_does_and_adds_the_demo_registry_o
     (["status", "--unit", "phuong-khong-co"], "không có đơn vị 'phuong-khong-co' trong kế hoạch"),
     (["case", "open", "khong-co", "--unit", "phong-tai-chinh-ke-hoach", "--received", "2026-11-02", "--ref", "HS-1"],
      "không có nhiệm vụ 'khong-co' trong kế hoạch"),
-    (["submit", "1", "--unit", "phuong-khong-co", "--note", "x"], "không có đơn vị 'phuong-khong-co' trong kế hoạch"),
+    (["submit", "1", "--unit", "phuong-khong-co", "--note", "x", "--version", "{v}"],
+     "không có đơn vị 'phuong-khong-co' trong kế hoạch"),
 ])
 def test_the_cli_maps_a_code_typed_wrong_to_exit_2(run_cli, args, words) -> None:
     assert run_cli("init").exit_code == 0
     assert run_cli("tick", "--now", "2026-11-02T07:30", "--no-dispatch").exit_code == 0
-    result = run_cli(*args, "--now", "2026-11-02T09:00")
+    shown = str(json.loads(run_cli("show", "1", "--json").stdout)["version"])  # item 1 as the terminal showed it
+    result = run_cli(*[a.replace("{v}", shown) for a in args], "--now", "2026-11-02T09:00")
     assert result.exit_code == 2, result.output
     assert f"Lỗi: {words}" in result.stderr and "Traceback" not in result.output
 

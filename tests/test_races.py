@@ -46,8 +46,9 @@ def _review(decision: Decision) -> Action:
     return act
 
 
-def _submit(session, plan, occurrence, _version):  # a unit's report from the terminal may omit the version
-    command = services.SubmitReport.parse(occurrence=occurrence, results="Đã cấp giấy chứng nhận")
+def _submit(session, plan, occurrence, version):  # a unit's report from the terminal: --version as shown
+    command = services.SubmitReport.parse(occurrence=occurrence, results="Đã cấp giấy chứng nhận",
+                                          expected_version=version)
     return services.submit(session, plan, UNIT, command, now=NOW)
 
 
@@ -187,7 +188,7 @@ def test_an_extension_approval_and_a_return_at_once_make_exactly_one_decision(db
             row = open_case(session, plan, "tckh-thu-tuc", unit=TCKH, kind="dang-ky", received=RECEIVED,
                             ref=f"gia-han-{i}", now=NOW)
             asked = request_extension(session, plan, UNIT, RequestExtension.parse(
-                occurrence=row.id, proposed="2027-04-15", reason="Chờ bổ sung"), now=NOW)
+                occurrence=row.id, proposed="2027-04-15", reason="Chờ bổ sung", expected_version=row.version), now=NOW)
             submit(session, plan, row.id, unit=TCKH, note="Báo cáo", now=NOW)
             requests[row.id] = asked.id
     with Session(db_engine) as session:
@@ -244,7 +245,10 @@ def test_review_accept_and_return_from_two_cli_processes_on_postgresql(cli_on_po
                                 .order_by(Occurrence.id)).all())[:3]
         units = {i: session.get(Occurrence, i).unit_code for i in ids}
     for number in ids:
-        submitted = start("submit", str(number), "--unit", units[number], "--note", "Báo cáo", "--now", "2026-12-01T09:00")
+        with Session(engine) as session:
+            shown = str(session.get(Occurrence, number).version)
+        submitted = start("submit", str(number), "--unit", units[number], "--note", "Báo cáo", "--version", shown,
+                          "--now", "2026-12-01T09:00")
         assert submitted.wait(timeout=120) == 0, submitted.stderr.read()
         with Session(engine) as session:
             seen = str(session.get(Occurrence, number).version)  # both reviewers looked at the same report

@@ -7,6 +7,7 @@ SQLite and PostgreSQL, including two people editing one organisation at once.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 
 import pytest
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 
 from htx_tasks import board
 from htx_tasks.core.coops import BY_NAME, Coop
-from htx_tasks.core.zones import at_local
+from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Active
@@ -115,6 +116,12 @@ def version_id(engine: Engine, code: str) -> int:
                                                           CoopVersion.valid_to.is_(None))).one()
 
 
+def list_mark(engine: Engine, plan: Plan, unit: str, now: dt.datetime) -> str:
+    """The mark of the list a unit's page shows at ``now`` (what confirming it sends back)."""
+    with Session(engine) as session:
+        return fingerprint(followed_rows(session, plan, unit, local_date(now)))
+
+
 def written(engine: Engine) -> tuple:
     with Session(engine) as session:
         return tuple(session.exec(select(func.count()).select_from(m)).one()
@@ -122,11 +129,18 @@ def written(engine: Engine) -> tuple:
 
 
 def confirm(engine: Engine, plan: Plan, actor: Actor, now: dt.datetime = NOW, **values) -> RegistryUpdate:
+    """Confirm as a person who saw the list as it stands (unless ``seen`` says otherwise)."""
+    values.setdefault("seen", list_mark(engine, plan, values["unit"], now))
     with session_scope(engine) as session:
         return confirm_registry(session, plan, actor, ConfirmRegistry.parse(**values), now=now)
 
 
 def edit(engine: Engine, plan: Plan, actor: Actor, now: dt.datetime = NOW, **values):
+    """Edit as a person who saw the organisation as it stands (unless ``expected_version`` says otherwise)."""
+    with Session(engine) as session:
+        shown = session.exec(select(CoopVersion.id).where(CoopVersion.code == values["code"],
+                                                           CoopVersion.valid_to.is_(None))).first()
+    values.setdefault("expected_version", shown or 1)  # a code no page shows: any version, refused for the code
     with session_scope(engine) as session:
         return edit_coop(session, plan, actor, EditCoop.parse(**values), now=now)
 
@@ -175,6 +189,22 @@ def test_a_refused_confirmation_writes_nothing(engine: Engine, plan: Plan, actor
     with pytest.raises(error) as caught:
         confirm(engine, plan, actor, **values)
     assert message in str(caught.value)
+    assert written(engine) == before
+
+
+@pytest.mark.parametrize("action", ["confirm", "edit"])
+def test_a_confirmation_or_an_edit_without_what_was_seen_is_refused_and_writes_nothing(engine: Engine, plan: Plan,
+                                                                                       action: str) -> None:
+    before = written(engine)
+    with pytest.raises(InvalidInput) as caught, session_scope(engine) as session:
+        if action == "confirm":
+            confirm_registry(session, plan, ward(), ConfirmRegistry.parse(unit=WARD, seen=None), now=NOW)
+        else:
+            edit_coop(session, plan, ward(), EditCoop.parse(unit=WARD, code="HTX-BN1", valid_from="2026-11-27",
+                                                            values={"members": "30"}), now=NOW)
+    field = "seen" if action == "confirm" else "expected_version"
+    assert [(e.field, e.missing) for e in caught.value.errors] == [(field, True)]
+    assert "cần phiên bản như đã xem" in str(caught.value)
     assert written(engine) == before
 
 
@@ -324,15 +354,30 @@ def test_the_board_marks_units_whose_registry_data_is_older_than_their_last_peri
 def test_cli_confirms_and_edits_and_names_the_option_of_a_bad_value(run_cli) -> None:
     at = ("--now", "2026-11-27T09:00")
     assert run_cli("init").exit_code == 0 and run_cli("registry", "demo", *at).exit_code == 0
-    done = run_cli("registry", "confirm", "--unit", "phong-quan-ly-do-thi", *at)
+    shown = run_cli("registry", "show", "--unit", "phong-quan-ly-do-thi", "--json", *at)
+    assert shown.exit_code == 0, shown.output
+    listed = json.loads(shown.stdout)
+    versions = {o["code"]: str(o["version"]) for o in listed["organisations"]}
+    unseen = run_cli("registry", "confirm", "--unit", "phong-quan-ly-do-thi", *at)
+    assert unseen.exit_code == 2
+    assert ("--seen: cần dấu danh sách như đã xem (htx-tasks registry show --unit phong-quan-ly-do-thi)"
+            in unseen.stderr)
+    done = run_cli("registry", "confirm", "--unit", "phong-quan-ly-do-thi", "--seen", listed["seen"], *at)
     assert done.exit_code == 0 and "Phòng Quản lý đô thị xác nhận danh sách 5 tổ chức không thay đổi" in done.stdout
-    bad = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--set", "members=abc", *at)
+    unversioned = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--set", "members=41", *at)
+    assert unversioned.exit_code == 2 and "--version: cần phiên bản thông tin tổ chức như đã xem" in unversioned.stderr
+    bad = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--set", "members=abc",
+                  "--version", versions["MH-030"], *at)
     assert bad.exit_code == 2 and "--set members (Số thành viên): cần một số nguyên" in bad.stderr
-    other = run_cli("registry", "edit", "MH-030", "--unit", "phuong-ba-ngoi", "--set", "members=41", *at)
+    other = run_cli("registry", "edit", "MH-030", "--unit", "phuong-ba-ngoi", "--set", "members=41",
+                    "--version", versions["MH-030"], *at)
     assert other.exit_code == 1 and "không thuộc danh sách do UBND phường Ba Ngòi theo dõi" in other.stderr
     edited = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--coordinator",
-                     "--set", "members=41", *at)
+                     "--set", "members=41", "--version", versions["MH-030"], *at)
     assert edited.exit_code == 0 and "Số thành viên" in edited.stdout
+    again = run_cli("registry", "edit", "MH-030", "--unit", "phong-quan-ly-do-thi", "--coordinator",
+                    "--set", "members=42", "--version", versions["MH-030"], *at)  # the page before the edit
+    assert again.exit_code == 1 and "đã có người xử lý trước" in again.stderr
 
 
 def test_the_upkeep_migration_goes_down_and_up_again(db_engine: Engine) -> None:

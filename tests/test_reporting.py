@@ -38,7 +38,8 @@ def reported(db_engine, plan, tmp_path: Path):
         first = next(r for r in rows if r.unit_code == "phong-kinh-te")
         note = "Đã hướng dẫn 2 hợp tác xã; khó khăn: thiếu cán bộ chuyên trách ở xã Cam Lập"
         submit(session, plan, Actor.of_unit("phong-kinh-te", via_cli()),
-               SubmitReport.parse(occurrence=first.id, results=note), now=clock.parse_instant("2026-12-02T09:00"))
+               SubmitReport.parse(occurrence=first.id, results=note, expected_version=first.version),
+               now=clock.parse_instant("2026-12-02T09:00"))
         later = next(r for r in rows if r.unit_code == "phuong-ba-ngoi")
         extend(session, plan, Actor.coordinator(via_cli()),
                ExtendDeadline.parse(occurrence=later.id, to=dt.date(2027, 1, 15),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from actions import COORDINATOR, extend, review
 from alembic import command
-from clikit import as_json, occurrence_id, ok
+from clikit import as_json, occurrence_id, ok, version_of
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
@@ -212,6 +212,8 @@ def test_submit_on_the_command_line_takes_each_part_and_show_lists_the_figures(r
             "Hỗ trợ tài liệu",
             "--evidence",
             "https://example.test/bc.pdf",
+            "--version",
+            version_of(ready, number),
             "--now",
             "2026-12-01T09:00",
         )

@@ -170,7 +170,8 @@ def test_a_part_the_duty_does_not_ask_is_refused_by_the_service(site, plan):
     page = TestClient(site.app).get(f"/u/{site.token('phong-tai-chinh-ke-hoach')}/o/{number}").text
     assert 'name="results"' in page and 'name="difficulties"' not in page and 'name="proposals"' not in page
     command = services.SubmitReport.parse(
-        occurrence=number, results="Đã cấp giấy chứng nhận", difficulties="Hồ sơ thiếu", proposals="Không"
+        occurrence=number, results="Đã cấp giấy chứng nhận", difficulties="Hồ sơ thiếu", proposals="Không",
+        expected_version=site.occurrence(number).version,
     )
     with pytest.raises(InvalidInput) as refused, session_scope(site.engine) as session:
         services.submit(session, plan, Actor.of_unit("phong-tai-chinh-ke-hoach", via_cli()), command, now=site.clock.now)

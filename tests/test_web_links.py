@@ -85,7 +85,8 @@ def test_approved_extension_shows_the_new_deadline_in_the_next_reminder(site):
     ward = Actor.of_unit(WARD, "cli:kiem-thu")
     with session_scope(site.engine) as session:
         request = request_extension(session, site.plan, ward, RequestExtension.parse(
-            occurrence=item.id, proposed=dt.date(2027, 1, 10), reason="Chờ số liệu"), now=START)
+            occurrence=item.id, proposed=dt.date(2027, 1, 10), reason="Chờ số liệu",
+            expected_version=site.occurrence(item.id).version), now=START)
     later = START + dt.timedelta(hours=2)
     with session_scope(site.engine) as session:
         decide_extension(session, site.plan, Actor.coordinator("cli:kiem-thu"),

@@ -262,8 +262,8 @@ def test_a_merged_ward_cannot_write_through_its_old_link_and_its_successor_keeps
     assert all("UBND phường Cam Linh" in r.detail for r in trail)
     with pytest.raises(Refused, match="đã chuyển nhiệm vụ sang UBND phường Cam Linh"):  # the CLI and Prefect forms too
         with session_scope(db_engine) as session:
-            confirm_registry(session, merged, Actor.coordinator("cli:kiem-thu"), ConfirmRegistry.parse(unit=WARD),
-                             now=START)
+            confirm_registry(session, merged, Actor.coordinator("cli:kiem-thu"), ConfirmRegistry.parse(unit=WARD, seen="0" * 16),
+                             now=START)  # whatever list was seen: the merge is refused first
     heir = site.token(OTHER_WARD)
     listing = client.get(f"/u/{heir}/so-htx").text
     for code in ("HTX-BN1", "HTX-BN2", "HTX-CL1"):

@@ -25,7 +25,7 @@ from htx_tasks.registry.models import CoopVersion
 from htx_tasks.services import Actor, SubmitReport, submit
 from htx_tasks.services.drafts import draft_view
 from htx_tasks.services.extensions import RequestExtension, request_extension
-from htx_tasks.services.registry import EditCoop, edit_coop
+from htx_tasks.services.registry import EditCoop, edit_coop, lock_latest
 from htx_tasks.services.reporting import CompileDraft, compile_draft
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
@@ -117,8 +117,11 @@ def ack_case(site) -> Case:
 
 def coop_edit(site, code: str, members: str) -> None:
     with session_scope(site.engine) as session:
+        shown = lock_latest(session, code)  # the organisation as the other person's page showed it
+        assert shown is not None
         edit_coop(session, site.plan, Actor.of_unit(WARD, CLI), EditCoop.parse(
-            unit=WARD, code=code, valid_from=START.date(), values={"members": members}), now=site.clock.now)
+            unit=WARD, code=code, valid_from=START.date(), values={"members": members}, expected_version=shown.id),
+            now=site.clock.now)
 
 
 def confirm_case(site) -> Case:
@@ -136,7 +139,8 @@ def edit_case(site) -> Case:
 def review_case(site) -> Case:
     item, coordinator = active_item(site), site.token(COORDINATOR_SUBJECT)
     with session_scope(site.engine) as session:
-        submit(session, site.plan, Actor.of_unit(WARD, CLI), SubmitReport.parse(occurrence=item.id, results="Báo cáo"),
+        submit(session, site.plan, Actor.of_unit(WARD, CLI), SubmitReport.parse(occurrence=item.id, results="Báo cáo",
+                                                                                  expected_version=item.version),
                now=site.clock.now)
     return Case(TestClient(site.app), f"/c/{coordinator}/o/{item.id}/review", f"/c/{coordinator}",
                 {"decision": "accept", "note": "Đạt"}, bump(site, item.id), "Phiên bản trang")
@@ -146,7 +150,8 @@ def decide_case(site) -> Case:
     item, coordinator = active_item(site), site.token(COORDINATOR_SUBJECT)
     with session_scope(site.engine) as session:
         asked = request_extension(session, site.plan, Actor.of_unit(WARD, CLI), RequestExtension.parse(
-            occurrence=item.id, proposed=item.deadline + dt.timedelta(days=20), reason="Chờ số liệu"),
+            occurrence=item.id, proposed=item.deadline + dt.timedelta(days=20), reason="Chờ số liệu",
+            expected_version=item.version),
             now=site.clock.now)
     return Case(TestClient(site.app), f"/c/{coordinator}/x/{asked.id}", f"/c/{coordinator}",
                 {"decision": "approve", "note": ""}, bump(site, item.id), "Phiên bản trang")

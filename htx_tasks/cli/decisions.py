@@ -1,10 +1,10 @@
 """People's decisions on one obligation from a terminal: show it, submit, review, extend, waive.
 
-A coordinator decides on what was shown: ``htx-tasks show N`` (or the "Phiên bản" column of
-``htx-tasks status``) gives the item's version, and review, extend and waive require it back as
-``--version``. When the item changed in between (another coordinator decided, the morning pass
-moved it on) the decision is refused with "đã có người xử lý trước", exit 1, nothing written.
-A unit's own report (``submit``) may omit it: a second report is refused by the item's state.
+People act on what was shown: ``htx-tasks show N`` (or the "Phiên bản" column of ``htx-tasks
+status``) gives the item's version, and every action (submit, review, extend, waive) requires it
+back as ``--version`` (the service's command models do). When the item changed in between
+(another person acted, the morning pass moved it on) the action is refused with "đã có người xử
+lý trước", exit 1, nothing written.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ VERSION_NEEDED = ("cần phiên bản nhiệm vụ như đã xem (htx-tasks show
 
 
 def _parse(model: type[Command], occurrence: str, **values: object) -> Command:
-    """The service's command; a coordinator's decision without ``--version`` (the models require
-    it) is told where the terminal shows it (exit 2)."""
+    """The service's command; an action without ``--version`` (the models require it) is told
+    where the terminal shows it (exit 2)."""
     try:
         return model.parse(occurrence=occurrence, **values)
     except services.InvalidInput as exc:
@@ -105,7 +105,7 @@ def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None
                                                             (words.report_proposals, report.proposals)) if text)]
             for part in parts:
                 output.say(f"    {part}")
-        output.say(f"  Phiên bản: {row.version} — quyết định trên nhiệm vụ này ghi kèm --version {row.version}, "
+        output.say(f"  Phiên bản: {row.version} — thao tác trên nhiệm vụ này ghi kèm --version {row.version}, "
                    f"ví dụ htx-tasks extend {row.id} --to YYYY-MM-DD --note \"…\" --version {row.version}")
 
 
@@ -123,7 +123,7 @@ def submit(
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Đơn vị báo cáo kết quả thực hiện nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh)."""
+    """Đơn vị báo cáo kết quả thực hiện nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh; cần --version)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         command = _parse(services.SubmitReport, occurrence, results=results, difficulties=difficulties,

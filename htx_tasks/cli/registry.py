@@ -18,8 +18,8 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
 from htx_tasks.registry.config import load_registry_config
 from htx_tasks.registry.files import SYNTHETIC_BANNER, FileRefused
-from htx_tasks.services import Actor, InvalidInput, via_cli
-from htx_tasks.services.registry import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop
+from htx_tasks.services import Actor, BadInput, InvalidInput, via_cli
+from htx_tasks.services.registry import EDITABLE, ConfirmRegistry, EditCoop, confirm_registry, edit_coop, unit_list
 from htx_tasks.store.db import session_scope
 
 registry_app = typer.Typer(help="Sổ theo dõi tổ chức kinh tế tập thể: nhập, xuất tệp CSV/Excel, dữ liệu minh họa.")
@@ -67,7 +67,7 @@ def export(
         plan, engine = open_plan(config), open_engine(config)
         on = date_of(as_of, "--as-of") if as_of else None
         if on is not None and full_history:
-            raise ValueError("--as-of và --history không dùng cùng nhau")
+            raise BadInput("--as-of và --history không dùng cùng nhau")
         with Session(engine) as session:
             rows = service.export(session, plan, path, on=on, full_history=full_history)
             synthetic = service.has_synthetic(session)
@@ -110,15 +110,43 @@ OnBehalfOpt = Annotated[bool, typer.Option(
     "--coordinator", help="Cơ quan thường trực ghi nhận thay đơn vị (đơn vị xác nhận qua điện thoại, văn bản).")]
 UPKEEP_LABELS = {**CLI_LABELS, "as_of": "--as-of", "valid_from": "--from", "values": "--set", "seen": "--seen",
                  **{name: f"--set {name} ({BY_NAME[name].header})" for name in EDITABLE}}
+# what was seen, when it is missing: where the terminal shows it
+SEEN_HINT = ("cần {what} như đã xem (htx-tasks registry show --unit {unit}), để không ghi đè thao tác của người khác")
+SeenOpt = Annotated[str | None, typer.Option(
+    "--seen", help="Dấu của danh sách như đã xem (htx-tasks registry show --unit ĐƠN_VỊ).")]
+CoopVersionOpt = Annotated[str | None, typer.Option(
+    "--version", help="Phiên bản thông tin tổ chức như đã xem (cột 'Phiên bản' của htx-tasks registry show).")]
 
 
 def _actor(unit: str, coordinator: bool) -> Actor:
     return Actor.coordinator(via_cli()) if coordinator else Actor.of_unit(unit, via_cli())
 
 
-def _upkeep_errors(exc: InvalidInput) -> None:
-    output.fail(exc.render(UPKEEP_LABELS))
+def _upkeep_errors(exc: InvalidInput, unit: str) -> None:
+    hints = {"seen": SEEN_HINT.format(what="dấu danh sách", unit=unit),
+             "expected_version": SEEN_HINT.format(what="phiên bản thông tin tổ chức", unit=unit)}
+    output.fail(exc.render(UPKEEP_LABELS, hints))
     raise typer.Exit(2)
+
+
+@registry_app.command("show")
+def show(unit: UnitOpt, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
+    """Danh sách hợp tác xã đơn vị theo dõi, mỗi tổ chức kèm phiên bản (cho edit --version) và dấu của
+    danh sách (cho confirm --seen)."""
+    with errors():
+        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        with Session(engine) as session:
+            listed = unit_list(session, plan, unit, now=at)
+        if json:
+            output.print_json({"unit": unit, "seen": listed.seen, "organisations": [
+                {"code": r.code, "name": r.name, "version": r.id, "valid_from": r.valid_from} for r in listed.rows]})
+            return
+        output.print_table(f"Hợp tác xã do {plan.unit_name(unit)} theo dõi: {len(listed.rows)}",
+                           ["Mã", "Tên", "Hiệu lực từ", "Phiên bản"],
+                           [(r.code, r.name, f"{r.valid_from:%d/%m/%Y}", r.id) for r in listed.rows])
+        output.say(f"Dấu danh sách: {listed.seen} — xác nhận không thay đổi: htx-tasks registry confirm --unit {unit} "
+                   f"--seen {listed.seen}; sửa một tổ chức: htx-tasks registry edit MÃ --unit {unit} --set … "
+                   "--version PHIÊN_BẢN")
 
 
 @registry_app.command("confirm")
@@ -126,19 +154,20 @@ def confirm(
     unit: UnitOpt,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Ngày đơn vị xác nhận (YYYY-MM-DD; mặc định hôm nay).")] = None,
     note: Annotated[str, typer.Option("--note", help="Ghi chú (ví dụ: xác nhận qua điện thoại).")] = "",
+    seen: SeenOpt = None,
     coordinator: OnBehalfOpt = False,
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Đơn vị xác nhận danh sách hợp tác xã mình theo dõi không thay đổi trong kỳ."""
+    """Đơn vị xác nhận danh sách hợp tác xã mình theo dõi không thay đổi trong kỳ (cần --seen)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         try:
-            command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note)
+            command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note, seen=seen)
             with session_scope(engine) as session:
                 row = confirm_registry(session, plan, _actor(unit, coordinator), command, now=at)
         except InvalidInput as exc:
-            _upkeep_errors(exc)
+            _upkeep_errors(exc, unit)
         output.say(f"Đã ghi nhận: {plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
                    f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
 
@@ -150,24 +179,25 @@ def edit(
     values: Annotated[list[str], typer.Option("--set", help="TRƯỜNG=GIÁ TRỊ, ví dụ members=30, rating=Khá; "
                                               f"trường sửa được: {', '.join(EDITABLE)}.")],
     valid_from: Annotated[str | None, typer.Option("--from", help="Ngày hiệu lực (YYYY-MM-DD; mặc định hôm nay).")] = None,
+    version: CoopVersionOpt = None,
     coordinator: OnBehalfOpt = False,
     config: ConfigOpt = None,
     now: NowOpt = None,
 ) -> None:
-    """Đơn vị cập nhật thông tin một tổ chức mình theo dõi: lưu phiên bản mới từ ngày hiệu lực."""
+    """Đơn vị cập nhật thông tin một tổ chức mình theo dõi: lưu phiên bản mới từ ngày hiệu lực (cần --version)."""
     with errors():
         plan, engine, at = open_plan(config), open_engine(config), now_of(now)
         pairs = [v.partition("=") for v in values]
         bad = [v for v, (_, sep, _) in zip(values, pairs, strict=True) if not sep]
         if bad:
-            raise ValueError(f"--set: cần dạng TRƯỜNG=GIÁ TRỊ, không hiểu '{bad[0]}'")
+            raise BadInput(f"--set: cần dạng TRƯỜNG=GIÁ TRỊ, không hiểu '{bad[0]}'")
         try:
             command = EditCoop.parse(unit=unit, code=code, valid_from=valid_from or zones.local_date(at),
-                                     values={k.strip(): v for k, _, v in pairs})
+                                     values={k.strip(): v for k, _, v in pairs}, expected_version=version)
             with session_scope(engine) as session:
                 done = edit_coop(session, plan, _actor(unit, coordinator), command, now=at)
         except InvalidInput as exc:
-            _upkeep_errors(exc)
+            _upkeep_errors(exc, unit)
         output.say(f"Đã cập nhật {done.coop.code} ({done.coop.name}) từ ngày {done.coop.valid_from:%d/%m/%Y}: "
                    + ", ".join(done.changed) + ".")
 
@@ -186,7 +216,7 @@ def kpi(
         today = zones.local_date(at)
         year = year or today.year
         if not 2000 <= year <= today.year:
-            raise ValueError(f"--year: năm {year} chưa đến hoặc không hợp lệ (đến {today.year})")
+            raise BadInput(f"--year: năm {year} chưa đến hoặc không hợp lệ (đến {today.year})")
         with Session(engine) as session:
             data = evaluate(session, plan, year, today=today)
         if json:

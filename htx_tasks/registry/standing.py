@@ -107,6 +107,7 @@ class UnitUpkeep:
     duty: Duty
     organisations: int
     standing: Upkeep | None  # None: no period of the duty counts yet (before tracking, duty ended)
+    seen: str = ""  # the mark of the list (``fingerprint``): what confirming it sends back
 
     @property
     def last(self) -> dt.date | None:
@@ -139,6 +140,7 @@ def unit_upkeep(session: Session, plan: Plan, unit: str, today: dt.date) -> list
 def _line(plan: Plan, duty: Duty, unit: str, rows: list[CoopVersion], last: dt.date | None,
           today: dt.date) -> UnitUpkeep:
     keys = follow_keys(plan, unit, today)
-    count = sum(1 for r in rows if follows(keys, r))
-    return UnitUpkeep(unit=unit, unit_name=plan.unit_name(unit), duty=duty, organisations=count,
-                      standing=upkeep(duty, plan.calendar, last, today, plan.meta.tracking_from))
+    followed = [r for r in rows if follows(keys, r)]
+    return UnitUpkeep(unit=unit, unit_name=plan.unit_name(unit), duty=duty, organisations=len(followed),
+                      standing=upkeep(duty, plan.calendar, last, today, plan.meta.tracking_from),
+                      seen=fingerprint(followed))

@@ -5,7 +5,7 @@ How to call an action (the CLI, the Prefect form and the web app all do exactly 
     from htx_tasks import services
     from htx_tasks.services import Actor, SubmitReport
 
-    command = SubmitReport.parse(occurrence=12, results=text, evidence=url)  # InvalidInput on bad input
+    command = SubmitReport.parse(occurrence=12, results=text, evidence=url, expected_version=seen)  # InvalidInput
     actor = Actor.of_unit("phuong-ba-ngoi", via=services.via_link(link_id))
     with session_scope(engine) as session:                                 # one transaction
         row = services.submit(session, plan, actor, command, now=now)      # Refused / Conflict

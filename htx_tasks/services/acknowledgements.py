@@ -21,12 +21,12 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
 from htx_tasks.services.decisions import begin_decision
 from htx_tasks.services.errors import InvalidInput
-from htx_tasks.services.inputs import NOTE_MAX, OnOccurrence, check_date, clean_text
+from htx_tasks.services.inputs import NOTE_MAX, Seen, check_date, clean_text
 from htx_tasks.store.answers import Acknowledgement
 from htx_tasks.store.writes import audit
 
 
-class Acknowledge(OnOccurrence):
+class Acknowledge(Seen):
     expected: dt.date
     note: str
 

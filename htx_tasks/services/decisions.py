@@ -5,10 +5,10 @@ Each entry takes the caller's session (the caller owns the transaction), the pla
 
 1. locks the occurrence row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite transactions start
    with ``BEGIN IMMEDIATE``), so two decisions on one item are taken one after the other;
-2. checks the version the person saw (``expected_version``): required of every coordinator's
-   decision (the command models say so) and of every action that comes through a web page
-   (``require_seen``), so that no front door can forget it; a unit's report from the terminal or
-   the Prefect form may omit it (a second report is refused by the item's state);
+2. checks the version the person saw (``expected_version``): required of every action, a
+   coordinator's decision as a unit's report, request or acknowledgement, from every front door
+   (the command models say so, and ``require_seen`` refuses a command built without it), so that
+   no front door can forget it;
 3. asks ``authorize`` whether this actor may take this action on this item;
 4. checks the state the action expects; when another person's decision got there first the
    refusal is a ``Conflict`` saying "đã có người xử lý trước", and nothing is written;
@@ -159,19 +159,16 @@ def _reschedule(session: Session, row: Occurrence, plan: Plan, now: dt.datetime)
     row.next_action_at = step.next_action_at
 
 
-SEEN_BY_COORDINATOR = frozenset({Act.ACCEPT, Act.RETURN, Act.EXTEND, Act.WAIVE, Act.DECIDE_EXTENSION})
-
-
-def require_seen(actor: Actor, seen: object, *, field: str = "expected_version", act: Act | None = None) -> None:
-    """Refuse an action without what the person saw: every action through a web page, and every
-    coordinator's decision (the command models declare that one required too)."""
-    if seen is None and (actor.on_page or act in SEEN_BY_COORDINATOR):
+def require_seen(seen: object, *, field: str = "expected_version") -> None:
+    """Refuse an action without what the person saw (the command models require it of every
+    action; a command built without validation is refused here too)."""
+    if seen is None:
         raise InvalidInput.missing(field, VERSION_NEEDED)
 
 
 def begin_decision(session: Session, plan: Plan, actor: Actor, act: Act, occurrence_id: int,
            expected_version: int | None) -> Occurrence:
-    require_seen(actor, expected_version, act=act)
+    require_seen(expected_version)
     row = lock_occurrence(session, occurrence_id, expected_version)
     authorize(plan, actor, act, owner=row.unit_code, what=f"nhiệm vụ số {row.id}")
     require_state(session, row, act)

@@ -23,16 +23,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor
 from htx_tasks.services.decisions import PREEMPTED, begin_decision, extend
 from htx_tasks.services.errors import Conflict, InvalidInput, Refused
-from htx_tasks.services.inputs import (
-    EXTENSION_HORIZON,
-    NOTE_MAX,
-    Command,
-    ExtendDeadline,
-    OnOccurrence,
-    check_date,
-    check_id,
-    clean_text,
-)
+from htx_tasks.services.inputs import EXTENSION_HORIZON, NOTE_MAX, Command, ExtendDeadline, Seen, check_date, check_id, clean_text
 from htx_tasks.store.answers import ExtensionRequest
 from htx_tasks.store.models import Notification, Occurrence
 from htx_tasks.store.writes import audit
@@ -40,7 +31,7 @@ from htx_tasks.store.writes import audit
 PENDING, APPROVED, REFUSED = ExtensionDecision.PENDING, ExtensionDecision.APPROVED, ExtensionDecision.REFUSED
 
 
-class RequestExtension(OnOccurrence):
+class RequestExtension(Seen):
     proposed: dt.date
     reason: str
 

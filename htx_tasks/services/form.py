@@ -80,10 +80,10 @@ def record(session: Session, plan: Plan, action: Action, occurrence_id: object, 
     A unit's report takes its parts from ``report``; its results may be typed in ``note`` instead
     (the form's one text field before reports had parts), not in both.
 
-    A coordinator's decision (accept, return, extend, waive) carries the version the coordinator
-    saw (``expected_version``, the table's "Phiên bản"): the command models require it, and when
-    the occurrence changed since, the service refuses with "đã có người xử lý trước". A unit's
-    report from the form may omit it (a second report is refused by the item's state).
+    Every action (a unit's report, a coordinator's accept, return, extend, waive) carries the
+    version the person saw (``expected_version``, the table's "Phiên bản"): the command models
+    require it, and when the occurrence changed since, the service refuses with "đã có người xử
+    lý trước".
 
     Raises ``InvalidInput`` (field errors, for the form to name in its words) or ``Refused``
     (Vietnamese message); the caller's transaction then records nothing.

@@ -134,11 +134,11 @@ class Decision(StrEnum):
 
 
 class Command(BaseModel):
-    """An action's inputs, validated once. ``expected_version`` is the occurrence version the
-    person saw (the web pages send it back); when it no longer matches, the action is refused
-    with "đã có người xử lý trước". A coordinator's decision declares it required (``Seen``);
-    for the others the service requires it of every action that comes through a page
-    (``decisions.require_seen``); a garbled one is refused here."""
+    """An action's inputs, validated once. ``expected_version`` is the version the person saw
+    (the web pages send it back, the terminal's ``--version``, the Prefect form's "Phiên bản");
+    when it no longer matches, the action is refused with "đã có người xử lý trước". Every
+    action on an occurrence declares it required (``Seen``), and so does a registry edit, so no
+    front door can forget it; a garbled one is refused here."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -159,7 +159,8 @@ class Command(BaseModel):
             raise InvalidInput(errors) from None
 
 
-MISSING = {"expected_version": VERSION_NEEDED}  # what a missing field means, when "còn thiếu" says too little
+# what a missing field means, when "còn thiếu" says too little
+MISSING = {"expected_version": VERSION_NEEDED, "seen": VERSION_NEEDED}
 
 
 def _field_error(error: Any) -> FieldError:
@@ -190,12 +191,13 @@ class OnOccurrence(Command):
 
 
 class Seen(OnOccurrence):
-    """A coordinator's decision on an occurrence: the version the coordinator saw is required."""
+    """An action on an occurrence (a coordinator's decision, a unit's report, request or
+    acknowledgement): the version the person saw is required."""
 
     expected_version: int
 
 
-class SubmitReport(OnOccurrence):
+class SubmitReport(Seen):
     """A unit's report: results (required), difficulties, proposals, figures as typed, evidence.
 
     Figures stay as typed here (key → text or number): whether a key exists and whether its value

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import CursorResult, delete, select, update
 from sqlmodel import Session, col
 
@@ -33,7 +34,7 @@ from htx_tasks.registry.standing import fingerprint, follow_keys, followed_rows,
 from htx_tasks.services.actors import Act, Actor, Role, authorize
 from htx_tasks.services.decisions import PREEMPTED, require_seen
 from htx_tasks.services.errors import Conflict, FieldError, InvalidInput, Refused
-from htx_tasks.services.inputs import CODE_MAX, NOTE_MAX, Command, check_date, clean_text, vn_date
+from htx_tasks.services.inputs import CODE_MAX, NOTE_MAX, VERSION_NEEDED, Command, check_date, clean_text, vn_date
 from htx_tasks.store.models import Occurrence
 from htx_tasks.store.writes import audit
 
@@ -54,12 +55,12 @@ def _codes(*names: str):
 
 
 class ConfirmRegistry(Command):
-    """The unit's list of organisations is right as it stands (``seen``: the list the page showed,
-    required through a web page)."""
+    """The unit's list of organisations is right as it stands (``seen``: the mark of the list the
+    person saw, ``standing.fingerprint``; required from every front door)."""
 
     unit: str
     as_of: dt.date | None = None
-    seen: str | None = None
+    seen: str
     note: str = ""
 
     _unit = _codes("unit")
@@ -71,9 +72,11 @@ class ConfirmRegistry(Command):
 
     @field_validator("seen", mode="before")
     @classmethod
-    def _seen(cls, value: object) -> str | None:
-        text = clean_text(value, limit=64, multiline=False, required=False) or None
-        if text is not None and not SEEN_FORM.fullmatch(text):
+    def _seen(cls, value: object) -> str:
+        text = clean_text(value, limit=64, multiline=False, required=False)
+        if not text:
+            raise PydanticCustomError("missing", VERSION_NEEDED)
+        if not SEEN_FORM.fullmatch(text):
             raise ValueError("không đúng dạng dấu của danh sách đã xem; hãy mở lại trang rồi xác nhận")
         return text
 
@@ -87,9 +90,10 @@ class EditCoop(Command):
     """New values for some fields of one organisation, true from ``valid_from``.
 
     ``values`` holds the fields as typed (text, as in a spreadsheet cell: "1.500", "Khá", "Có");
-    ``expected_version`` is the id of the version the person saw: required through a web page.
+    ``expected_version`` is the id of the version the person saw: required from every front door.
     """
 
+    expected_version: int
     unit: str
     code: str
     valid_from: dt.date
@@ -147,10 +151,26 @@ def _occurrence(session: Session, plan: Plan, unit: str, day: dt.date) -> int | 
     return None
 
 
+@dataclass(frozen=True)
+class UnitList:
+    """The organisations a unit follows today, as a person sees them before confirming or editing."""
+
+    unit: str
+    rows: list[CoopVersion]  # each with its version (``id``): what ``EditCoop.expected_version`` sends back
+    seen: str  # the list's mark: what ``ConfirmRegistry.seen`` sends back
+
+
+def unit_list(session: Session, plan: Plan, unit: str, *, now: dt.datetime) -> UnitList:
+    """What ``unit`` follows today (``UnknownCode`` for a code the plan does not hold)."""
+    plan.unit(unit)
+    rows = followed_rows(session, plan, unit, local_date(now))
+    return UnitList(unit, rows, fingerprint(rows))
+
+
 def confirm_registry(session: Session, plan: Plan, actor: Actor, command: ConfirmRegistry, *,
                      now: dt.datetime) -> RegistryUpdate:
     """Record that ``command.unit``'s organisations are right as the registry holds them today."""
-    require_seen(actor, command.seen, field="seen")
+    require_seen(command.seen, field="seen")
     today = local_date(now)
     _check_unit(plan, actor, Act.CONFIRM_REGISTRY, command.unit, today)
     as_of = command.as_of or today
@@ -160,7 +180,7 @@ def confirm_registry(session: Session, plan: Plan, actor: Actor, command: Confir
         raise InvalidInput.one("as_of", f"ngày xác nhận {vn_date(as_of)} quá xa: sớm nhất "
                                f"{vn_date(today - CONFIRM_HORIZON)}")
     rows = followed_rows(session, plan, command.unit, today)
-    if command.seen is not None and command.seen != fingerprint(rows):
+    if command.seen != fingerprint(rows):
         raise Conflict(f"danh sách hợp tác xã của {plan.unit_name(command.unit)} {PREEMPTED}: đã được cập nhật "
                        "sau khi trang được mở; hãy xem lại danh sách rồi xác nhận")
     row = RegistryUpdate(unit_code=command.unit, kind="confirm", as_of=as_of, recorded_at=now, actor=actor.name,
@@ -192,7 +212,7 @@ def lock_latest(session: Session, code: str) -> CoopVersion | None:
 
 def edit_coop(session: Session, plan: Plan, actor: Actor, command: EditCoop, *, now: dt.datetime) -> Edited:
     """Write ``command``'s values as the organisation's version from ``valid_from``."""
-    require_seen(actor, command.expected_version)
+    require_seen(command.expected_version)
     today = local_date(now)
     _check_unit(plan, actor, Act.EDIT_REGISTRY, command.unit, today)
     # on PostgreSQL a writer that waited on the lock finds the row it waited for closed or replaced:
@@ -200,7 +220,7 @@ def edit_coop(session: Session, plan: Plan, actor: Actor, command: EditCoop, *, 
     latest = lock_latest(session, command.code) or lock_latest(session, command.code)
     if latest is None or not follows(follow_keys(plan, command.unit, today), latest):
         raise Refused(f"tổ chức '{command.code}' không thuộc danh sách do {plan.unit_name(command.unit)} theo dõi")
-    if command.expected_version is not None and latest.id != command.expected_version:
+    if latest.id != command.expected_version:
         raise Conflict(f"tổ chức '{command.code}' {PREEMPTED}: thông tin đã được cập nhật (hiệu lực từ "
                        f"{vn_date(latest.valid_from)}); hãy xem lại rồi sửa")
     old = to_coop(latest)
