@@ -141,12 +141,15 @@ def web_healthy(url: str) -> bool:
 
 
 def coordinator_link(ctx: Context) -> str | None:
+    from htx_tasks.links import COORDINATOR_SUBJECT
+    from htx_tasks.services.links import page_link
     from htx_tasks.store.db import session_scope
 
     if ctx.links is None:
         return None
     with session_scope(ctx.engine) as session:
-        return ctx.links.coordinator_page(session)
+        # the directory of units is shared: any plan of the office serves (the coordinator has one page)
+        return page_link(session, next(iter(ctx.config.plans.values())), ctx.links, COORDINATOR_SUBJECT)
 
 
 def wait_healthy(api_url: str, server: subprocess.Popen | None, timeout: float = 120) -> None:

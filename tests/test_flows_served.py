@@ -100,8 +100,10 @@ def test_the_deployments_are_served_and_run_on_a_real_server(prefect_api: str, t
                "1 nhiệm vụ đang mở, 1 quá hạn." in served
         engine = make_engine(env["HTX_DATABASE_URL"])
         occurrence = _wait_for(lambda: _first_open(engine, TTVH), 10, "an occurrence")
+        with Session(engine) as session:
+            shown = session.get(Occurrence, occurrence).version  # the unit table's "Phiên bản"
         submitted = {"occurrence": occurrence, "actor": TTVH, "action": "Đơn vị báo cáo hoàn thành",
-                     "note": "Đã gửi báo cáo", "now": "2026-12-14T10:00"}
+                     "note": "Đã gửi báo cáo", "version": shown, "now": "2026-12-14T10:00"}
         from prefect.exceptions import PrefectHTTPStatusError
 
         with pytest.raises(PrefectHTTPStatusError, match="'person' is a required property"):  # nameless: no run

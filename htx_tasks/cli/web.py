@@ -9,8 +9,9 @@ import typer
 from htx_tasks import clock
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, active_plans, context, errors, open_engine, open_plan
-from htx_tasks.links import COORDINATOR_SUBJECT, LinkMaker, revoke
+from htx_tasks.links import LinkMaker
 from htx_tasks.services import Refused
+from htx_tasks.services import links as link_service
 from htx_tasks.store.db import session_scope
 
 links_app = typer.Typer(help="Liên kết riêng (đã ký) của đơn vị và cơ quan thường trực.")
@@ -68,14 +69,7 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
     with errors():
         plan, engine, maker = open_plan(config), open_engine(config), _maker(config)
         with session_scope(engine) as session:
-            if unit == COORDINATOR_SUBJECT:
-                url = maker.coordinator_page(session)
-            else:
-                members = plan.members(unit)
-                if members != [unit]:
-                    raise Refused(f"'{unit}' là một nhóm: mỗi thành viên có liên kết riêng "
-                                  f"({', '.join(members)})")
-                url = maker.unit_page(session, unit)
+            url = link_service.page_link(session, plan, maker, unit)
     print(url)  # whole, never wrapped: a cut link does not verify
 
 
@@ -85,9 +79,9 @@ def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, mã n
     """Thu hồi mọi liên kết đã cấp cho một đơn vị (một nhóm: cho từng thành viên); thông báo sau mang liên kết mới."""
     with errors():
         plan, engine = open_plan(config), open_engine(config)
-        subjects = [unit] if unit == COORDINATOR_SUBJECT else plan.members(unit)
         with session_scope(engine) as session:  # all or none
-            versions = {subject: revoke(session, subject, clock.utcnow()) for subject in subjects}
+            versions = link_service.revoke_links(session, plan, unit, now=clock.utcnow())
+    subjects = list(versions)
     if subjects == [unit]:
         output.say(f"Đã thu hồi các liên kết cũ của '{unit}' (phiên bản liên kết mới: {versions[unit]}).")
     else:
