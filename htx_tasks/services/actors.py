@@ -128,6 +128,11 @@ class Actor:
         return cls(Role.SYSTEM, via)
 
     @property
+    def on_page(self) -> bool:
+        """The action came from a web page (a signed link): the page sent back what it showed."""
+        return self.via.startswith(LINK_VIA)
+
+    @property
     def name(self) -> str:
         """The name the audit trail shows."""
         if self.role is Role.UNIT:
