@@ -150,7 +150,8 @@ class _Batch:
     pages: dict[str, str | None]  # each recipient's web page
     notes: dict[int, str]  # decisions' notes, by row
     handed: dict[int, Handover] = field(default_factory=dict)  # items taken over from former units
-    standing: list[Standing] | None = None  # the weekly briefing's count, when a briefing is in the batch
+    standing: dict[str, list[Standing]] = field(default_factory=dict)  # each plan's weekly briefing count, by plan
+    # code, for the plans whose briefing is in the batch
 
     @property
     def digests(self) -> list[Digest]:
@@ -195,10 +196,10 @@ class _Pass:
             jobs[recipient].append(Digest(recipient, group, set(filter(None, group[0].delivered_urls.split(",")))))
         found = outbox.occurrences(session, (r.occurrence_id for r in rows))
         tags = {r.recipient for r in rows}
-        briefing = any(r.kind == Kind.BRIEFING for r in rows)
+        briefed = dict.fromkeys(self.briefing_plan(r) for r in rows if r.kind == Kind.BRIEFING)
         return _Batch(token, jobs, found, {r: web_page(session, self.plan, self.links, r) for r in tags},
                       decision_notes(session, rows), handovers(session, self.plan, found, self.now),
-                      overdue_by_unit(session, self.plan, self.now) if briefing else None)
+                      {code: overdue_by_unit(session, self.plans[code], self.now) for code in briefed})
 
     def deliver(self, pool: ThreadPoolExecutor, batch: _Batch, result: DispatchResult) -> None:
         """Send the batch's digests, ``pool``'s size at once, then write every result at once."""
@@ -275,11 +276,19 @@ class _Pass:
             parts = [(self.plans.get(code, self.plan), items[code])
                      for code in sorted(items, key=lambda c: order.index(c) if c in order else len(order))]
             message = render_across_plans(parts, recipient, self.now, page_link=page, handover=handover_intro(handed))
-        if any(r.kind == Kind.BRIEFING for r in rows):
-            message = with_briefing(self.plan, recipient, message, [i for group in items.values() for i in group],
-                                    batch.standing or [], self.now)
+        briefed = {self.briefing_plan(r) for r in rows if r.kind == Kind.BRIEFING}
+        briefed = [code for code in self.plans if code in briefed]  # the configuration's order
+        if briefed:
+            message = with_briefing([(self.plans[c], batch.standing[c]) for c in briefed], recipient, message,
+                                    self.now)
         assert message is not None  # a section has items or is the briefing
         return recipient, message
+
+    def briefing_plan(self, row: Row) -> str:
+        """The plan a weekly briefing row is for (its subject: ``briefing/<plan code>/<date>``); the
+        first plan for a row of a plan no longer followed."""
+        parts = (row.subject or "").split("/")
+        return parts[1] if len(parts) == 3 and parts[1] in self.plans else self.plan.meta.code
 
     def tell_fallback(self, gave_up: list[tuple[Digest, str]]) -> None:
         """The coordinator's fallback channel hears of each recipient given up on (after its rows

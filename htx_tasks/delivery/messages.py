@@ -294,18 +294,26 @@ def render_failure(plan: Plan, recipient: str, error: str, count: int, now: dt.d
 FOOTER = "Đầu mối theo dõi:"
 
 
-def with_briefing(plan: Plan, recipient: str, message: Message | None, items: list[Item], standing: list,
+def with_briefing(standings: list[tuple[Plan, list]], recipient: str, message: Message | None,
                   now: dt.datetime) -> Message:
     """The weekly briefing: the items newly escalated (``message``, if any) and then every
-    assignment still past its term, counted by unit (``briefing.Standing``)."""
+    assignment still past its term, counted by unit (``briefing.Standing``), for each plan whose
+    briefing is due (several plans: the total of all, then each plan's count under its title)."""
+    plan = standings[0][0]
     today = format_date_vi(local_date(now))
-    total, units = sum(s.overdue for s in standing), len(standing)
+    every = [s for _, standing in standings for s in standing]
+    total, units = sum(s.overdue for s in every), len({s.unit for s in every})
     head = f"Tổng hợp tuần (đến {today}): {total} nhiệm vụ quá hạn của {units} đơn vị"
-    lines = [f"  - {s.unit_name}: {s.overdue} nhiệm vụ quá hạn" + (f", trong đó {s.escalated} đã báo cấp trên"
-                                                                    if s.escalated else "") for s in standing]
-    if not standing:
-        lines = ["  Không còn nhiệm vụ quá hạn."]
-    title = f"[{plan.meta.label}] Tổng hợp tuần: {total} nhiệm vụ quá hạn của {units} đơn vị (đến {today})"
+    lines: list[str] = []
+    for each, standing in standings:
+        if len(standings) > 1:
+            lines.append(f"  {each.meta.short_title}:")
+        lines += [f"  - {s.unit_name}: {s.overdue} nhiệm vụ quá hạn" + (f", trong đó {s.escalated} đã báo cấp trên"
+                                                                       if s.escalated else "") for s in standing]
+        if not standing:
+            lines.append("  Không còn nhiệm vụ quá hạn.")
+    tag = f"[{plan.meta.label}]" if len(standings) == 1 else wording.plans_tag(len(standings))
+    title = f"{tag} Tổng hợp tuần: {total} nhiệm vụ quá hạn của {units} đơn vị (đến {today})"
     if message is None:
         text = "\n".join([f"Kính gửi: {recipient_name(plan, recipient)}", "", head + ":", *lines, "",
                           f"Đầu mối theo dõi: {plan.meta.coordinator.title}. Thông báo tự động, vui lòng không trả lời thư này.",
