@@ -51,7 +51,7 @@ def one(years: int, workdir: Path, cap: int, heap: bool) -> dict:
     from htx_tasks.core.zones import at_local
     from htx_tasks.delivery.dispatcher import dispatch
     from htx_tasks.engine import run_pass
-    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.plan.office import load_one as load_plan
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, upgrade
     from htx_tasks.store.models import Notification, Occurrence

@@ -52,7 +52,7 @@ from htx_tasks.delivery.channels import load_channels  # noqa: E402
 from htx_tasks.delivery.dispatcher import IN_FLIGHT, dispatch  # noqa: E402
 from htx_tasks.delivery.messages import make_item, render_digest  # noqa: E402
 from htx_tasks.engine import run_pass  # noqa: E402
-from htx_tasks.plan.loader import load_plan  # noqa: E402
+from htx_tasks.plan.office import load_one as load_plan  # noqa: E402
 from htx_tasks.settings import Settings  # noqa: E402
 from htx_tasks.store.db import make_engine, upgrade  # noqa: E402
 from htx_tasks.store.models import Notification, Occurrence  # noqa: E402
@@ -65,6 +65,7 @@ def setup(work: Path, receiver: HttpReceiver, database_url: str | None):
     config.mkdir()
     for path in (ROOT / "config").glob("*.yaml"):
         shutil.copy(path, config / path.name)
+    shutil.copytree(ROOT / "config" / "plans", config / "plans")
     plan = load_plan(config)
     tags = [u.code for u in plan.source.units if not u.members] + [COORDINATOR, LEADERSHIP]
     lines = ["version: 1", "urls:"]

@@ -59,7 +59,7 @@ def prepare(url: str, var: Path) -> dict:
     from htx_tasks import clock
     from htx_tasks.engine import run_pass, sync_plan
     from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
-    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.plan.office import load_one as load_plan
     from htx_tasks.registry.service import load_demo
     from htx_tasks.store.db import make_engine, session_scope, upgrade
     from htx_tasks.store.models import Occurrence
@@ -91,7 +91,7 @@ def serve(url: str, var: Path, port: int) -> None:
 
     from htx_tasks.cli.web import server_options
     from htx_tasks.links import Signer
-    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.plan.office import load_one as load_plan
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, read_only
     from htx_tasks.web.app import create_app

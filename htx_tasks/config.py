@@ -45,7 +45,15 @@ class Config:
         active = [p for p in self.plans.values() if p.meta.status is PlanStatus.ACTIVE]
         if len(active) == 1:
             return active[0]
-        raise NoSinglePlan("cấu hình có nhiều kế hoạch đang theo dõi; chọn một bằng --plan: " + ", ".join(self.plans))
+        raise self.ask(active)
+
+    def ask(self, among: list[Plan]) -> NoSinglePlan:
+        """The refusal of a command that needs one plan when several are followed (none: among
+        every plan of the folder), each named with its ``--plan``."""
+        head = (f"cơ quan đang theo dõi {len(among)} kế hoạch" if among
+                else f"cấu hình có {len(self.plans)} kế hoạch, không kế hoạch nào đang theo dõi")
+        choices = "".join(f"\n  --plan {p.meta.code}: {p.meta.short_title}" for p in among or self.plans.values())
+        return NoSinglePlan(f"{head}; lệnh này cần chọn một kế hoạch:{choices}")
 
 
 def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settings: Settings | None = None) -> Config:
@@ -56,7 +64,7 @@ def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settin
     if not config_dir.is_dir():
         what = "không tồn tại" if not config_dir.exists() else "không phải là thư mục"
         raise ConfigError([Problem(config_dir, 0, f"thư mục cấu hình {what} "
-                                   "(cần một thư mục chứa plan.yaml, calendar.yaml, channels.yaml)")])
+                                   "(cần units.yaml, plans/, calendar.yaml, channels.yaml; hoặc plan.yaml khi chỉ có một kế hoạch)")])
     problems: list[Problem] = []
     plans: dict[str, Plan] = {}
     channels: Channels | None = None

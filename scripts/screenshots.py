@@ -51,7 +51,7 @@ def seed_demo(now: dt.datetime) -> None:
     from htx_tasks import services
     from htx_tasks.core.zones import at_local
     from htx_tasks.engine import run_pass
-    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.plan.office import load_one as load_plan
     from htx_tasks.services import Actor, Decision
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade

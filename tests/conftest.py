@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from office import SEED_DIR
 from sqlalchemy import Engine, event, inspect
 
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.store.db import current_revision, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = ROOT / "config"
+CONFIG_DIR = SEED_DIR  # the seed plan alone (office.py)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # the flows/ package sits next to htx_tasks/
 # Property tests: no per-example time limit (two shared cores; the first holiday lookup of a year

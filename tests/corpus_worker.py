@@ -52,13 +52,14 @@ def main(workdir: Path, out: Path) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
     signal.signal(signal.SIGALRM, _alarm)
     from config_corpus import CASES, expected_line
+    from office import SEED_DIR
     from typer.testing import CliRunner
 
     from htx_tasks.cli.main import app
 
     runner = CliRunner()
     good = workdir / "good"
-    shutil.copytree(ROOT / "config", good)
+    shutil.copytree(SEED_DIR, good)
     base_db = workdir / "base.db"
     env = {"HTX_DATABASE_URL": f"sqlite:///{base_db}", "HTX_VAR_DIR": str(workdir / "var"),
            "COLUMNS": "4000", "HTX_CONFIG_DIR": str(good)}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -25,7 +26,7 @@ from htx_tasks.settings import Settings
 from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.store.models import Delivery, Notification, Occurrence
 
-REPO_CONFIG = Path(__file__).resolve().parents[1] / "config"
+REPO_CONFIG = SEED_DIR
 FRIDAY = dt.date(2026, 11, 27)  # a working day; Saturday 28 and Sunday 29 are not
 NOW = at_local(FRIDAY, 8, 0)
 KT = "phong-kinh-te"

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from prefect.artifacts import Artifact
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -20,7 +21,7 @@ from htx_tasks.store.db import make_engine, upgrade
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = ROOT / "config"
+CONFIG_DIR = SEED_DIR
 KT, TCKH, QLDT, TTVH = "phong-kinh-te", "phong-tai-chinh-ke-hoach", "phong-quan-ly-do-thi", "trung-tam-vhtt-tt"
 WARDS = "ubnd-xa-phuong"
 MONDAY = "2026-12-14T07:30"  # ward reports were due Thursday 10/12; Quản lý đô thị's is due 15/12

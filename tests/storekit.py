@@ -8,6 +8,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+from office import SEED_DIR
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,7 +17,7 @@ from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence
 
 D = dt.date.fromisoformat
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 WARDS = [
     "phuong-ba-ngoi", "phuong-cam-linh", "phuong-cam-loc", "phuong-cam-loi", "phuong-cam-nghia",
     "phuong-cam-phu", "phuong-cam-phuc-bac", "phuong-cam-phuc-nam", "phuong-cam-thuan", "xa-cam-binh",

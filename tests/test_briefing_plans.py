@@ -4,11 +4,10 @@ of work still past its term covers every plan whose briefing is due, each plan u
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-from office import CONFIG_DIR, SEED, office_folder
+from office import DEMO, SEED, office_folder
 from sqlalchemy import Engine
 
 from htx_tasks.config import Config, load_config
@@ -16,15 +15,12 @@ from htx_tasks.core.zones import at_local
 from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.engine import run_pass
 
-DEMO_FILE = CONFIG_DIR / "examples" / "ke-hoach-minh-hoa" / "ke-hoach-minh-hoa-ra-soat-htx.yaml"
-DEMO = "ke-hoach-minh-hoa-ra-soat-htx"
 SEPARATOR = "=" * 72
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    folder = office_folder(tmp_path / "config")
-    shutil.copyfile(DEMO_FILE, folder / "plans" / DEMO_FILE.name)
+    folder = office_folder(tmp_path / "config", demo=True)
     return load_config(folder, tmp_path / "inbox")
 
 
@@ -44,16 +40,16 @@ def test_the_weekly_briefing_counts_the_overdue_work_of_every_plan(db_engine: En
     dispatch(db_engine, config.plans, monday, channels=config.channels)
 
     demo, seed = (config.plans[c].meta.short_title for c in (DEMO, SEED))
-    assert list(config.plans) == [DEMO, SEED]  # plans/ read in file-name order
+    assert list(config.plans) == [SEED, DEMO]  # plans/ read in file-name order
     count = "\n".join(
         [
             "Tổng hợp tuần (đến Thứ Hai, 30/11/2026): 4 nhiệm vụ quá hạn của 4 đơn vị:",
+            f"  {seed}:",
+            "  - Trung tâm Văn hóa – Thông tin và Thể thao: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
             f"  {demo}:",
             "  - Phòng Kinh tế: 1 nhiệm vụ quá hạn",
             "  - UBND phường Ba Ngòi: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
             "  - UBND phường Cam Linh: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
-            f"  {seed}:",
-            "  - Trung tâm Văn hóa – Thông tin và Thể thao: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
         ]
     )
     for tag in ("coordinator", "leadership"):

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 
 from htx_tasks.plan.loader import load_plan
 from htx_tasks.plan.yamlio import ConfigError
 
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 
 
 def replace_once(old: str, new: str) -> Callable[[str], str]:

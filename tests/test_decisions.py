@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from actions import COORDINATOR, extend, review, submit, waive
+from office import SEED_DIR
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -20,7 +21,7 @@ from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
 D = dt.date.fromisoformat
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 WARD = "phuong-ba-ngoi"
 
 

@@ -1,15 +1,14 @@
-"""The demonstration plan (config/examples/ke-hoach-minh-hoa) beside the seed plan: a ward with
+"""The demonstration plan (config/plans/minh-hoa-ra-soat-htx.yaml) beside the seed plan: a ward with
 items in both gets one digest per pass listing both plans, each under its title; closing the
 demonstration plan ends its items and stops its messages, the seed plan's items untouched."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-from office import CONFIG_DIR, SEED, office_folder
+from office import DEMO, SEED, office_folder
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -22,8 +21,6 @@ from htx_tasks.services.plans import ClosePlan, close_plan
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 
-DEMO_FILE = CONFIG_DIR / "examples" / "ke-hoach-minh-hoa" / "ke-hoach-minh-hoa-ra-soat-htx.yaml"
-DEMO = "ke-hoach-minh-hoa-ra-soat-htx"
 WARD = "phuong-ba-ngoi"
 SEPARATOR = "=" * 72
 D = dt.date.fromisoformat
@@ -35,8 +32,7 @@ def M(day: str) -> dt.datetime:
 
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
-    folder = office_folder(tmp_path / "config")
-    shutil.copyfile(DEMO_FILE, folder / "plans" / DEMO_FILE.name)
+    folder = office_folder(tmp_path / "config", demo=True)
     return load_config(folder, tmp_path / "inbox")
 
 

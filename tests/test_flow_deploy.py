@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -26,7 +27,7 @@ from htx_tasks.store.db import make_engine
 from htx_tasks.store.models import Occurrence
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = ROOT / "config"
+CONFIG_DIR = SEED_DIR
 BIN = Path(sys.executable).parent
 WARDS_DEPLOYMENT = "Theo dõi đơn vị/III.8 — UBND các xã, phường"
 

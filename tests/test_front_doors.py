@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from sqlmodel import Session, func, select
 
 from htx_tasks.core.refusals import Refused, UnknownCode
@@ -24,7 +24,7 @@ from htx_tasks.store.db import make_engine, session_scope
 from htx_tasks.store.models import DutyRow, UnitRow
 
 NOW = at_local(dt.date(2026, 11, 2), 7, 30)
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 
 
 def test_plan_look_ups_raise_the_services_own_refusal(plan: Plan) -> None:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from prefect.artifacts import Artifact
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -18,7 +19,7 @@ from htx_tasks.registry.service import load_demo
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import Notification
 
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 NOW = "2026-11-27T09:00"
 
 

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from sqlmodel import Session, select
 
 from htx_tasks.core.calendar import WorkCalendar
@@ -23,7 +24,7 @@ from htx_tasks.store.models import AuditEvent, Notification, Occurrence
 
 D = dt.date.fromisoformat
 CAL = WorkCalendar()
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 
 
 def M(day: str, hour: int = 7, minute: int = 30) -> dt.datetime:

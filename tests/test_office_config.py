@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from office import SEED, line_of, office_folder
+from office import SEED, SEED_DIR, line_of, office_folder
 
 from htx_tasks.config import NoSinglePlan, load_config
 from htx_tasks.core.refusals import UnknownCode
@@ -61,7 +61,7 @@ def problems_of(folder: Path) -> list[str]:
 
 
 def test_the_seed_plan_reads_the_same_from_the_office_layout(folder: Path) -> None:
-    old = load_plan(Path(__file__).parents[1] / "config")
+    old = load_plan(SEED_DIR)
     plan = load_config(folder).plan
     assert plan.meta == old.meta and plan.source.units == old.source.units and plan.source.duties == old.source.duties
     assert all(plan.policy_for(d.code, u) == old.policy_for(d.code, u) for d in old.source.duties for u in old.assignees(d))

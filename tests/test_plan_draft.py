@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from office import SEED_DIR
 from rapidfuzz import fuzz
 
 from htx_tasks.core.vntext import fold
 from tests.plan_documents import ROOT, SEED, seed_docx, to_pdf
 
-CONFIG = yaml.safe_load((ROOT / "config" / "plan.yaml").read_text(encoding="utf-8"))
+CONFIG = yaml.safe_load((SEED_DIR / "plan.yaml").read_text(encoding="utf-8"))
 # the configuration's duties not written in the plan: the coordinator's consolidated report (its `why` says so)
 NOT_IN_TEXT = {"kt-bao-cao-tong-hop"}
 

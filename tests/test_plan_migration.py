@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from actions import COORDINATOR, extend, open_case, review, submit
 from alembic import command
+from office import SEED_DIR
 from sqlalchemy import Engine, inspect, text
 
 from htx_tasks.board import build_board, render_markdown
@@ -26,7 +27,7 @@ from htx_tasks.services import Decision
 from htx_tasks.store.db import alembic_config, current_revision, make_engine, read_scope, session_scope, upgrade
 
 BEFORE = "i15_one_outbox"  # the single-plan head
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 TABLES = ("occurrence", "submission", "audit_event", "notification", "opening_cursor", "duty", "unit",
           "delivery", "extension_request")
 D = dt.date.fromisoformat

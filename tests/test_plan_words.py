@@ -14,6 +14,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from office import SEED_DIR
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -32,7 +33,7 @@ from htx_tasks.store.models import Notification, Occurrence
 sys.path.insert(0, str(Path(__file__).parent))  # tests/actions.py
 from actions import open_case  # noqa: E402
 
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 D = dt.date.fromisoformat
 ORGANISATIONS = ["ubmttq-thanh-pho", "ldld-thanh-pho", "hoi-nong-dan-thanh-pho", "hoi-lhpn-thanh-pho",
                  "thanh-doan", "hoi-ccb-thanh-pho"]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from actions import COORDINATOR, VIA, open_case, submit
+from office import SEED_DIR
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -33,7 +34,7 @@ RECEIVED = dt.date(2027, 3, 15)  # a Monday: a registration case is due Thursday
 NOW = at_local(RECEIVED, 10)
 TCKH = "phong-tai-chinh-ke-hoach"
 UNIT = Actor.of_unit(TCKH, VIA)
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR
 
 Action = Callable[[Session, Plan, int, int], object]  # (session, plan, occurrence id, version)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from actions import submit
-from office import CONFIG_DIR, office_folder, sections
+from office import CONFIG_DIR, SEED, office_folder, sections
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from test_office_config import SECOND, SECOND_PLAN
@@ -39,7 +39,7 @@ def M(day: str) -> dt.datetime:
 
 def test_the_example_is_the_seeds_directory_with_only_the_verified_successions(tmp_path: Path) -> None:
     example = parse_model(UnitsFile, load_yaml(EXAMPLE))
-    seed = load_config(CONFIG_DIR).plan
+    seed = load_config(CONFIG_DIR).plans[SEED]
     assert example.policy == seed.source.policy
     changed = {u.code: u for u in example.units} | {}
     for unit in seed.source.units:
@@ -62,9 +62,9 @@ def test_the_example_is_the_seeds_directory_with_only_the_verified_successions(t
 
 
 def test_it_is_not_active_by_default() -> None:
-    assert "successor" not in sections((CONFIG_DIR / "plan.yaml").read_text(encoding="utf-8"))["units"].split(
+    assert "successor" not in sections((CONFIG_DIR / "units.yaml").read_text(encoding="utf-8"))["units"].split(
         "# ---")[0].replace("# successor", "")
-    assert NEW not in load_config(CONFIG_DIR).plan.units
+    assert NEW not in load_config(CONFIG_DIR).plans[SEED].units
 
 
 @pytest.fixture

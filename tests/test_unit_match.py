@@ -10,6 +10,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from office import SEED_DIR
 
 from htx_tasks.core.strict import CODE
 from htx_tasks.core.unit_match import ACCEPT, DirectoryUnit, MatchKind, UnitDirectory, unit_key
@@ -17,7 +18,7 @@ from htx_tasks.core.vntext import strip_marks
 from htx_tasks.plan.loader import load_plan
 
 ROOT = Path(__file__).parents[1]
-PLAN = load_plan(ROOT / "config")
+PLAN = load_plan(SEED_DIR)
 UNITS = [
     DirectoryUnit(u.code, u.name, u.kind.value, (u.short_name,) if u.short_name else (), tuple(u.members or ()))
     for u in PLAN.units.values()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from actions import submit
-from office import CONFIG_DIR, line_of
+from office import SEED_DIR as CONFIG_DIR
+from office import line_of
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 

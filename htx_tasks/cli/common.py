@@ -25,7 +25,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import BadInput, InvalidInput, Refused, UnknownCode
 from htx_tasks.services.instants import beyond_horizon, instant_of
-from htx_tasks.services.plans import stored_statuses
+from htx_tasks.services.plans import plan_of_item, stored_statuses
 from htx_tasks.settings import SettingsError
 from htx_tasks.store.db import DATABASE_ERRORS, current_revision, database_failure, read_scope
 
@@ -148,7 +148,28 @@ def open_plan(config: Path | None, code: str | None = None) -> Plan:
         active = [c for c, p in loaded.plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE]
         if len(active) == 1:
             return loaded.plans[active[0]]
+        if len(active) > 1:
+            raise loaded.ask([loaded.plans[c] for c in active])
     return loaded.plan
+
+
+def office_plan(config: Path | None) -> Plan:
+    """A plan to read what every plan shares (the units, the calendar, the channels, the registry):
+    the configuration's first, so an office-wide command needs no ``--plan``."""
+    return next(iter(open_config(config).plans.values()))
+
+
+def item_plan(config: Path | None, occurrence: str) -> Plan:
+    """The plan of the item numbered ``occurrence`` (an item number is the office's: it names one
+    plan's item, so no ``--plan`` is needed); the only plan, or the first, for a number that is
+    no item: the service refuses it in its own words."""
+    plans = office_plans(config)  # a plan activated from a reviewed draft too
+    if len(plans) > 1 and occurrence.strip().isdigit():
+        with read_scope(context(config).database()) as session:
+            code = plan_of_item(session, int(occurrence))
+        if code in plans:
+            return plans[code]
+    return office_plan(config)
 
 
 def office_plans(config: Path | None) -> dict[str, Plan]:

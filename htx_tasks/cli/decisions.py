@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, item_plan, now_of, open_engine
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import State
@@ -65,7 +65,7 @@ def figure_options(given: list[str]) -> dict[str, str]:
 def show(occurrence: OccurrenceArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
     """Xem một nhiệm vụ trước khi quyết định: trạng thái, hạn, phiên bản (dùng cho --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = item_plan(config, occurrence), open_engine(config), now_of(now)
         number = OnOccurrence.parse(occurrence=occurrence).occurrence
         with Session(engine) as session:
             row = services.get_occurrence(session, number)
@@ -125,7 +125,7 @@ def submit(
 ) -> None:
     """Đơn vị báo cáo kết quả thực hiện nhiệm vụ (ghi nhận là đơn vị --unit, qua dòng lệnh; cần --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = item_plan(config, occurrence), open_engine(config), now_of(now)
         command = _parse(services.SubmitReport, occurrence, results=results, difficulties=difficulties,
                          proposals=proposals, figures=figure_options(figure or []), evidence=evidence,
                          expected_version=version)
@@ -145,7 +145,7 @@ def review(
 ) -> None:
     """Cơ quan thường trực duyệt báo cáo: chấp nhận hoặc trả lại để hoàn thiện (cần --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = item_plan(config, occurrence), open_engine(config), now_of(now)
         command = _parse(services.ReviewReport, occurrence, decision=decision, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.review(session, plan, Actor.coordinator(via_cli()), command, now=at)
@@ -162,7 +162,7 @@ def extend(
 ) -> None:
     """Gia hạn nhiệm vụ (cần --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = item_plan(config, occurrence), open_engine(config), now_of(now)
         command = _parse(services.ExtendDeadline, occurrence, to=to, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.extend(session, plan, Actor.coordinator(via_cli()), command, now=at)
@@ -173,7 +173,7 @@ def waive(occurrence: OccurrenceArg, note: NoteOpt, version: VersionOpt = None, 
           now: NowOpt = None) -> None:
     """Miễn thực hiện nhiệm vụ (ghi rõ lý do; cần --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = item_plan(config, occurrence), open_engine(config), now_of(now)
         command = _parse(services.Waive, occurrence, note=note, expected_version=version)
         with session_scope(engine) as session:
             row = services.waive(session, plan, Actor.coordinator(via_cli()), command, now=at)

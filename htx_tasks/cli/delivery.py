@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from htx_tasks import services
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, context, errors, now_of, office_plan, open_engine
 from htx_tasks.core import zones
 from htx_tasks.core.lifecycle import Kind
 from htx_tasks.core.statuses import NotificationStatus
@@ -66,7 +66,7 @@ for _status in VIEWS:
 
 def _view(status: NotificationStatus, config, json: bool) -> None:
     with errors():
-        plan, engine = open_plan(config), open_engine(config)
+        plan, engine = office_plan(config), open_engine(config)
         with Session(engine) as session:
             rows = rows_with_status(session, status)
         if json:
@@ -114,7 +114,7 @@ def resolve(
     """Cơ quan thường trực xử lý thông báo cần kiểm tra: đã đến nơi, hoặc gửi lại."""
     with errors():
         command = services.ResolveNotice.parse(notification=notification, outcome=outcome, note=note)
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = office_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             row = services.resolve_notice(session, plan, Actor.coordinator(via_cli()), command, now=at)
         done = "đã ghi nhận là đã đến nơi" if row.status == NotificationStatus.SENT else "sẽ gửi lại trong lượt gửi tới"
@@ -125,7 +125,7 @@ def resolve(
 def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Người nhận và số kênh đã cấu hình (ngoài hộp thư cục bộ)."""
     with errors():
-        plan, channels = open_plan(config), context(config).channels
+        plan, channels = office_plan(config), context(config).channels
         rows = [(tag, recipient_name(plan, tag), channels.tags.get(tag, 0)) for tag in recipients_of(plan)]
         if json:
             output.print_json([{"recipient": t, "name": n, "channels": c} for t, n, c in rows])
@@ -139,7 +139,7 @@ def channels_list(config: ConfigOpt = None, json: JsonOpt = False) -> None:
 def channels_test(recipient: str, config: ConfigOpt = None) -> None:
     """Gửi một thông báo thử đến mọi kênh của người nhận."""
     with errors():
-        results = try_channels(open_plan(config), recipient, senders=context(config).channels)
+        results = try_channels(office_plan(config), recipient, senders=context(config).channels)
         for r in results:
             output.say(f"{'✓' if r.ok else '✗'} {r.url}" + (f" — {r.error}" if r.error else ""))
         if not all(r.ok for r in results):

@@ -22,6 +22,7 @@ from htx_tasks.cli.common import (
     date_of,
     errors,
     now_of,
+    office_plan,
     office_plans,
     open_config,
     open_engine,
@@ -339,7 +340,7 @@ def report(
 def calendar_deadline(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Hạn thực tế khi hạn rơi vào ngày nghỉ (Điều 148 Bộ luật Dân sự 2015)."""
     with errors():
-        day = open_plan(config).calendar.deadline(date_of(date, "DATE"))
+        day = office_plan(config).calendar.deadline(date_of(date, "DATE"))
         output.print_json({"date": date, "deadline": day}) if json else output.say(day.isoformat())
 
 
@@ -347,7 +348,7 @@ def calendar_deadline(date: str, config: ConfigOpt = None, json: JsonOpt = False
 def calendar_add(date: str, days: int, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Cộng (hoặc trừ) N ngày làm việc."""
     with errors():
-        day = open_plan(config).calendar.add_working_days(date_of(date, "DATE"), days)
+        day = office_plan(config).calendar.add_working_days(date_of(date, "DATE"), days)
         output.print_json({"date": date, "days": days, "result": day}) if json else output.say(day.isoformat())
 
 
@@ -355,7 +356,7 @@ def calendar_add(date: str, days: int, config: ConfigOpt = None, json: JsonOpt =
 def calendar_is_working(date: str, config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Ngày làm việc hay ngày nghỉ (kèm lý do)."""
     with errors():
-        cal = open_plan(config).calendar
+        cal = office_plan(config).calendar
         day = date_of(date, "DATE")
         working = cal.is_working_day(day)
         reason = cal.working_day_reason(day) if working else (cal.holiday_name(day) or "Ngày nghỉ cuối tuần")

@@ -9,7 +9,19 @@ import typer
 from sqlmodel import Session
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import CLI_LABELS, ConfigOpt, JsonOpt, NowOpt, PlanOpt, date_of, errors, now_of, open_engine, open_plan
+from htx_tasks.cli.common import (
+    CLI_LABELS,
+    ConfigOpt,
+    JsonOpt,
+    NowOpt,
+    PlanOpt,
+    date_of,
+    errors,
+    now_of,
+    office_plan,
+    open_engine,
+    open_plan,
+)
 from htx_tasks.core import zones
 from htx_tasks.core.coops import BY_NAME, DERIVED, FIELDS, allowed
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -40,7 +52,7 @@ def _refused(exc: FileRefused, path: Path, json: bool) -> None:
 def import_(path: FileArg, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
     """Nhập tệp: kiểm tra từng dòng; tệp có lỗi thì không ghi gì. Thông tin đổi thì lưu phiên bản mới."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = office_plan(config), open_engine(config), now_of(now)
         try:
             with session_scope(engine) as session:
                 result = service.import_file(session, plan, path, now=at)
@@ -64,7 +76,7 @@ def export(
 ) -> None:
     """Xuất sổ theo dõi ra tệp, cùng các cột như tệp nhập: nhập lại không thay đổi gì."""
     with errors():
-        plan, engine = open_plan(config), open_engine(config)
+        plan, engine = office_plan(config), open_engine(config)
         on = date_of(as_of, "--as-of") if as_of else None
         if on is not None and full_history:
             raise BadInput("--as-of và --history không dùng cùng nhau")
@@ -81,7 +93,7 @@ def export(
 def demo(config: ConfigOpt = None, now: NowOpt = None) -> None:
     """Nạp dữ liệu minh họa (khoảng 40 tổ chức, 5 năm lịch sử) khi sổ theo dõi còn trống."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = office_plan(config), open_engine(config), now_of(now)
         with session_scope(engine) as session:
             result = service.load_demo(session, plan, now=at)
         if result is None:
@@ -94,7 +106,7 @@ def demo(config: ConfigOpt = None, now: NowOpt = None) -> None:
 def fields(config: ConfigOpt = None, json: JsonOpt = False) -> None:
     """Các cột của tệp nhập/xuất và các trường dùng trong bộ lọc chỉ tiêu."""
     with errors():
-        load_registry_config(open_plan(config))
+        load_registry_config(office_plan(config))
         rows = [(f.name, f.header, "có" if f.required else "", f.type.value,
                  allowed(f) + " (mã: " + ", ".join(m.value for m in f.choices) + ")" if f.choices else f.help)
                 for f in FIELDS]
@@ -161,7 +173,7 @@ def confirm(
 ) -> None:
     """Đơn vị xác nhận danh sách hợp tác xã mình theo dõi không thay đổi trong kỳ (cần --seen)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = office_plan(config), open_engine(config), now_of(now)
         try:
             command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note, seen=seen)
             with session_scope(engine) as session:
@@ -186,7 +198,7 @@ def edit(
 ) -> None:
     """Đơn vị cập nhật thông tin một tổ chức mình theo dõi: lưu phiên bản mới từ ngày hiệu lực (cần --version)."""
     with errors():
-        plan, engine, at = open_plan(config), open_engine(config), now_of(now)
+        plan, engine, at = office_plan(config), open_engine(config), now_of(now)
         pairs = [v.partition("=") for v in values]
         bad = [v for v, (_, sep, _) in zip(values, pairs, strict=True) if not sep]
         if bad:

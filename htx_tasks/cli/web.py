@@ -8,7 +8,7 @@ import typer
 
 from htx_tasks import clock
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, active_plans, context, errors, open_engine, open_plan
+from htx_tasks.cli.common import ConfigOpt, active_plans, context, errors, office_plan, open_engine
 from htx_tasks.links import LinkMaker
 from htx_tasks.services import Refused
 from htx_tasks.services import links as link_service
@@ -67,7 +67,7 @@ def show(unit: Annotated[str, typer.Argument(help="Mã đơn vị, hoặc 'coord
          config: ConfigOpt = None) -> None:
     """In liên kết riêng của một đơn vị (hoặc của cơ quan thường trực)."""
     with errors():
-        plan, engine, maker = open_plan(config), open_engine(config), _maker(config)
+        plan, engine, maker = office_plan(config), open_engine(config), _maker(config)
         with session_scope(engine) as session:
             url = link_service.page_link(session, plan, maker, unit)
     print(url)  # whole, never wrapped: a cut link does not verify
@@ -78,7 +78,7 @@ def revoke_links(unit: Annotated[str, typer.Argument(help="Mã đơn vị, mã n
                  config: ConfigOpt = None) -> None:
     """Thu hồi mọi liên kết đã cấp cho một đơn vị (một nhóm: cho từng thành viên); thông báo sau mang liên kết mới."""
     with errors():
-        plan, engine = open_plan(config), open_engine(config)
+        plan, engine = office_plan(config), open_engine(config)
         with session_scope(engine) as session:  # all or none
             versions = link_service.revoke_links(session, plan, unit, now=clock.utcnow())
     subjects = list(versions)

@@ -276,8 +276,8 @@ class _Pass:
             parts = [(self.plans.get(code, self.plan), items[code])
                      for code in sorted(items, key=lambda c: order.index(c) if c in order else len(order))]
             message = render_across_plans(parts, recipient, self.now, page_link=page, handover=handover_intro(handed))
-        briefed = {self.briefing_plan(r) for r in rows if r.kind == Kind.BRIEFING}
-        briefed = [code for code in self.plans if code in briefed]  # the configuration's order
+        due = {self.briefing_plan(r) for r in rows if r.kind == Kind.BRIEFING}
+        briefed = [code for code in self.plans if code in due]  # the configuration's order
         if briefed:
             message = with_briefing([(self.plans[c], batch.standing[c]) for c in briefed], recipient, message,
                                     self.now)

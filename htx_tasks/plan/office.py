@@ -171,3 +171,10 @@ def _check_names(doc: Located, part: PlanPart, plans: dict[str, Plan], duties: d
 
 def unit_codes(plans: Iterable[Plan]) -> set[str]:
     return {u.code for plan in plans for u in plan.source.units}
+
+
+def load_one(config_dir: Path | str, code: str | None = None) -> Plan:
+    """One plan of the folder, every plan checked: ``code``, or the first in file-name order (the
+    seed plan of the shipped configuration). For scripts; a command picks with ``--plan``."""
+    plans = load_plans(config_dir)
+    return plans[code] if code is not None else next(iter(plans.values()))

@@ -90,6 +90,11 @@ def stored_statuses(session: Session) -> dict[str, PlanStatus]:
     return {code: PlanStatus(status) for code, status in session.execute(select(col(PlanRow.code), col(PlanRow.status)))}
 
 
+def plan_of_item(session: Session, occurrence: int) -> str | None:
+    """The code of the plan item ``occurrence`` belongs to; None when there is no such item."""
+    return session.execute(select(col(Occurrence.plan_code)).where(col(Occurrence.id) == occurrence)).scalar()
+
+
 def _locked(session: Session, code: str) -> PlanRow:
     query = select(PlanRow).where(col(PlanRow.code) == code).with_for_update()
     row = session.execute(query).scalars().first()

@@ -1,0 +1,87 @@
+"""The shipped configuration: the office layout with the seed plan and the demonstration plan, both
+followed. A command about one plan asks which (naming each), a command about an item finds the
+item's plan, and what every plan shares (calendar, channels) needs no plan at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from office import CONFIG_DIR, DEMO, SEED, sections
+
+from htx_tasks.config import load_config
+
+NOW = "2026-11-16T08:00"
+
+
+@pytest.fixture
+def shipped(run_cli, tmp_path: Path):
+    """``htx-tasks`` on the shipped ``config/``, initialised and ticked once (no messages sent)."""
+
+    def run(*args: str):
+        return run_cli(*args, env={"HTX_CONFIG_DIR": str(CONFIG_DIR)})
+
+    assert run("init").exit_code == 0
+    ticked = run("tick", "--now", NOW, "--no-dispatch")
+    assert ticked.exit_code == 0, ticked.output
+    return run
+
+
+def test_the_office_ships_two_plans_over_one_directory_of_units() -> None:
+    assert not (CONFIG_DIR / "plan.yaml").exists()
+    assert sorted(p.name for p in (CONFIG_DIR / "plans").iterdir()) == [f"{SEED}.yaml", f"{DEMO}.yaml"]
+    config = load_config(CONFIG_DIR)
+    assert list(config.plans) == [SEED, DEMO]  # file-name order: the seed plan first
+    seed, demo = config.plans[SEED], config.plans[DEMO]
+    assert "minh họa" in demo.meta.title and "minh họa" in demo.meta.short_title
+    assert demo.source.units == seed.source.units  # configured once, in units.yaml
+    for name in (f"{SEED}.yaml", f"{DEMO}.yaml"):  # a plan names units; it lists none
+        assert "units" not in sections((CONFIG_DIR / "plans" / name).read_text(encoding="utf-8"))
+    assert {d.unit for d in demo.source.duties} == {"phong-kinh-te", "phuong-ba-ngoi", "phuong-cam-linh"}
+    assert {d.recurrence.every for d in demo.source.duties if d.recurrence} == {"month"}
+    assert demo.policy_for("mh-ra-soat-htx-phuong", "phuong-ba-ngoi").reminder_days == [3, 0]
+    assert seed.policy_for("kt-theo-doi-htx", "phong-kinh-te").reminder_days == [7, 3, 1, 0]
+
+
+def test_validate_checks_both_shipped_plans(run_cli) -> None:
+    result = run_cli("validate", "--config", CONFIG_DIR, "--json")
+    assert result.exit_code == 0, result.output
+    assert [p["plan"] for p in json.loads(result.stdout)["plans"]] == [SEED, DEMO]
+
+
+def test_a_command_about_one_plan_asks_which_naming_each(shipped) -> None:
+    result = shipped("status")
+    assert result.exit_code == 2
+    assert "cơ quan đang theo dõi 2 kế hoạch; lệnh này cần chọn một kế hoạch:" in result.stderr
+    assert f"--plan {SEED}: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU" in result.stderr
+    assert f"--plan {DEMO}: Kế hoạch minh họa rà soát nhanh hợp tác xã" in result.stderr
+    chosen = shipped("status", "--plan", DEMO)
+    assert chosen.exit_code == 0, chosen.output
+    assert "UBND phường Ba Ngòi" in chosen.stdout
+    assert "UBND phường Cam Lộc" not in chosen.stdout  # the seed plan's wards stay out
+
+
+def test_once_one_plan_is_closed_the_other_is_the_default(shipped) -> None:
+    closed = shipped("plan", "close", DEMO, "--note", "Kết thúc trình diễn")
+    assert closed.exit_code == 0, closed.output
+    result = shipped("status")
+    assert result.exit_code == 0, result.output
+    assert "UBND phường Cam Lộc" in result.stdout
+
+
+def test_an_item_command_finds_the_items_own_plan(shipped) -> None:
+    listed = shipped("status", "--plan", DEMO, "--json")
+    assert listed.exit_code == 0, listed.output
+    (item,) = [i for i in json.loads(listed.stdout) if i["duty"] == "mh-ra-soat-htx-phuong"]
+    shown = shipped("show", str(item["id"]))  # no --plan: the item's number names its plan
+    assert shown.exit_code == 0, shown.output
+    assert f"Nhiệm vụ số {item['id']}: III.1 UBND phường Ba Ngòi, kỳ tháng 11/2026" in shown.stdout
+    missing = shipped("show", "99999")  # no such item: refused in the service's words
+    assert missing.exit_code != 0 and "không có nhiệm vụ số 99999" in missing.stderr
+
+
+def test_what_every_plan_shares_needs_no_plan(shipped) -> None:
+    assert shipped("calendar", "deadline", "2026-12-01").exit_code == 0
+    channels = shipped("channels", "list")
+    assert channels.exit_code == 0 and "UBND phường Ba Ngòi" in channels.stdout
