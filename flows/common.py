@@ -23,6 +23,7 @@ from prefect.states import Failed, State
 from flows import logs
 from htx_tasks import clock
 from htx_tasks.bootstrap import Context, bootstrap
+from htx_tasks.config import NoSinglePlan
 from htx_tasks.core import zones
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.services import InvalidInput, Refused, UnknownCode
@@ -67,8 +68,8 @@ def pass_time(ctx: Context, now: str | dt.datetime | None, *, force: bool) -> dt
 
 # what ends a run with a worded message instead of a traceback (Refused: UnknownCode too, a mistyped
 # unit or duty code on a form)
-RUN_ERRORS: tuple[type[BaseException], ...] = (BadParameter, Refused, ConfigError, SettingsError, DatabaseUnavailable,
-                                               *DATABASE_ERRORS)
+RUN_ERRORS: tuple[type[BaseException], ...] = (BadParameter, NoSinglePlan, Refused, ConfigError, SettingsError,
+                                               DatabaseUnavailable, *DATABASE_ERRORS)
 
 
 @contextmanager
@@ -95,7 +96,7 @@ def ended_badly(error: BaseException) -> State:
             str(p) for p in error.problems)
     elif isinstance(error, SettingsError):
         name, message = "Biến môi trường không hợp lệ", str(error)
-    elif isinstance(error, BadParameter | UnknownCode):  # a parameter that names no unit or duty of the plan
+    elif isinstance(error, BadParameter | UnknownCode | NoSinglePlan):  # a parameter that names no unit or duty of the plan
         name, message = "Tham số không hợp lệ", str(error)
     else:  # refused: beyond the horizon, a database never initialised
         name, message = "Không chạy", str(error)

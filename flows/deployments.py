@@ -1,7 +1,9 @@
-"""The deployments, generated from ``config/plan.yaml``: no code per unit.
+"""The deployments, generated from the configuration (every plan being followed): no code per unit.
 
-One deployment per Section III unit (the ward/commune group is one deployment for all its
-members), the coordinator board, and the "Ghi nhận kết quả" form. ``runner_deployments`` gives
+One deployment per plan and Section III unit (the ward/commune group is one deployment for all its
+members), tagged ``plan:<code>`` so the Prefect UI filters by plan; each plan's indicators and
+report; the coordinator board (each plan's, and the office-wide one) and the "Ghi nhận kết quả"
+form. ``runner_deployments`` gives
 them to ``serve`` (``make run``); ``deploy_to_pool`` registers the same ones to a work pool.
 
 Schedules: every unit is followed up at the start of the working day (the plan's ``work_start``,
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,18 +29,23 @@ from prefect.schedules import Cron, Schedule
 from prefect.utilities.annotations import freeze
 
 from flows.board import coordinator_board
-from flows.indicators import TABLE_KEY, indicators
+from flows.describe import (
+    board_description,
+    follow_up_time,
+    indicators_description,
+    record_description,
+    report_description,
+    unit_description,
+)
+from flows.indicators import indicators
 from flows.record import COORDINATOR_CHOICE, FORM_LABELS, REGISTRY_FORM, confirm_registry_form, record_result
-from flows.report import REPORT_KEY, consolidated_report
+from flows.report import consolidated_report
 from flows.retry import retry_deliveries
 from flows.sync import resolved
 from flows.units import follow_up_unit
-from htx_tasks.board import BOARD_KEY
-from htx_tasks.core.recurrence import Every
 from htx_tasks.core.zones import LOCAL_TZ
-from htx_tasks.followup import Action, artifact_key, section_units
 from htx_tasks.plan.loader import Plan
-from htx_tasks.plan.schema import Duty, Unit
+from htx_tasks.plan.schema import Unit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WEEKDAYS = "1-6"  # Monday–Saturday; the engine's calendar decides what is a working day
@@ -48,16 +56,18 @@ RETRY_NAME = "Gửi lại thông báo lỗi"
 INDICATORS_NAME = "Chỉ tiêu mục I.2 — hằng năm"
 REPORT_NAME = "Báo cáo tổng hợp — 6 tháng, năm"
 REPORT_FORM = {"period": "Kỳ báo cáo (2027-H1 hoặc 2027; để trống: theo tháng chạy)",
-               "now": "Thời điểm tính (để trống: giờ chạy)"}
-INDICATORS_FORM = {"year": "Năm tính (để trống: năm hiện tại)", "now": "Thời điểm tính (để trống: giờ chạy)"}
+               "now": "Thời điểm tính (để trống: giờ chạy)", "plan": "Kế hoạch"}
+INDICATORS_FORM = {"year": "Năm tính (để trống: năm hiện tại)", "now": "Thời điểm tính (để trống: giờ chạy)",
+                   "plan": "Kế hoạch"}
 RETRY_EVERY_MINUTES = 15
 BASE_TAGS = ["htx-tasks"]
 
 UNIT_FORM = {
     "unit": "Đơn vị",
+    "plan": "Kế hoạch",
     "now": "Thời điểm tính (để trống: giờ chạy theo lịch)",
 }
-BOARD_FORM = {"now": "Thời điểm tính (để trống: giờ chạy theo lịch)"}
+BOARD_FORM = {"now": "Thời điểm tính (để trống: giờ chạy theo lịch)", "plan": "Kế hoạch (để trống: mọi kế hoạch)"}
 RECORD_FORM = FORM_LABELS
 
 
@@ -92,179 +102,120 @@ def unit_deployment_name(unit: Unit) -> str:
     return f"{unit.ref} — {unit.short_name or unit.name}"
 
 
-def specs(plan: Plan) -> list[Spec]:
-    """Every deployment the plan calls for: the Section III units, the board, the form."""
-    start = follow_up_time(plan)
-    out = [
-        Spec(
-            flow=follow_up_unit, module="flows.units", name=unit_deployment_name(unit),
-            description=unit_description(plan, unit, start),
-            tags=[*BASE_TAGS, plan.meta.code, "theo-doi-don-vi", f"muc-{unit.ref}"],
-            parameters={"unit": freeze(unit.code)},
-            schedules=[Cron(f"{start.minute} {start.hour} * * {WEEKDAYS}", timezone=LOCAL_TZ)],
-            form=UNIT_FORM,
-        )
-        for unit in section_units(plan)
-    ]
+def plan_tag(plan: Plan) -> str:
+    """``plan:<code>``: the tag the Prefect UI filters a plan's deployments by."""
+    return f"plan:{plan.meta.code}"
+
+
+def followed_units(plan: Plan) -> list[Unit]:
+    """The units the plan's duties name, in the directory's order (a group is one deployment for
+    all its members)."""
+    named = {duty.unit for duty in plan.source.duties}
+    return [u for u in plan.source.units if u.code in named]
+
+
+def section_of(plan: Plan, unit: Unit) -> str | None:
+    """The unit's section in this plan: its ``ref`` when the plan's duties of it are numbered under it."""
+    duties = [d.ref for d in plan.source.duties if d.unit == unit.code]
+    return unit.ref if unit.ref and any(r == unit.ref or r.startswith(f"{unit.ref}.") for r in duties) else None
+
+
+def _unit_name(plan: Plan, unit: Unit, several: bool) -> str:
+    """The unit's deployment name; with several plans the plan's label first (names are unique per flow)."""
+    if not several:
+        return unit_deployment_name(unit)
+    section = section_of(plan, unit)
+    return f"{plan.meta.label} — " + (unit_deployment_name(unit) if section else unit.short_name or unit.name)
+
+
+def _named(plan: Plan, name: str, several: bool) -> str:
+    return f"{plan.meta.label} — {name}" if several else name
+
+
+def specs(plans: Plan | Sequence[Plan]) -> list[Spec]:
+    """Every deployment the plans call for: one per plan and unit its duties name, tagged
+    ``plan:<code>``; each plan's indicators (when it has any) and consolidated report; and, for the
+    office, the board (every plan's, and the office-wide one), the retries and the forms. With one
+    plan the names and parameters are those of an office that follows one plan."""
+    plans = [plans] if isinstance(plans, Plan) else list(plans)
+    several = len(plans) > 1
+    first = plans[0]
+    start = max(follow_up_time(plan) for plan in plans)
+    cron = Cron(f"{start.minute} {start.hour} * * {WEEKDAYS}", timezone=LOCAL_TZ)
+    out = []
+    for plan in plans:
+        which = {"plan": freeze(plan.meta.code)} if several else {}
+        out += [
+            Spec(
+                flow=follow_up_unit, module="flows.units", name=_unit_name(plan, unit, several),
+                description=unit_description(plan, unit, start),
+                tags=[*BASE_TAGS, plan_tag(plan), f"unit:{unit.code}", "theo-doi-don-vi",
+                      *([f"muc-{section}"] if (section := section_of(plan, unit)) else [])],
+                parameters={"unit": freeze(unit.code), **which},
+                schedules=[cron],
+                form=UNIT_FORM,
+            )
+            for unit in followed_units(plan)
+        ]
+    every_plan = [plan_tag(plan) for plan in plans]
     board_at = (dt.datetime.combine(dt.date(2000, 1, 3), start) + BOARD_DELAY).time()
     out.append(Spec(
         flow=coordinator_board, module="flows.board", name=BOARD_NAME,
-        description=board_description(plan, board_at),
-        tags=[*BASE_TAGS, plan.meta.code, "bang-theo-doi"],
+        description=board_description(first, board_at, plans),
+        tags=[*BASE_TAGS, *every_plan, "bang-theo-doi"],
         schedules=[Cron(f"{board_at.minute} {board_at.hour} * * {WEEKDAYS}", timezone=LOCAL_TZ)],
         form=BOARD_FORM,
     ))
-    out.append(Spec(
-        flow=indicators, module="flows.indicators", name=INDICATORS_NAME,
-        description=indicators_description(plan),
-        tags=[*BASE_TAGS, plan.meta.code, "chi-tieu"],
-        schedules=[Cron("0 16 31 12 *", timezone=LOCAL_TZ)],
-        form=INDICATORS_FORM,
-    ))
-    out.append(Spec(
-        flow=consolidated_report, module="flows.report", name=REPORT_NAME,
-        description=report_description(plan),
-        tags=[*BASE_TAGS, plan.meta.code, "bao-cao"],
-        schedules=[Cron("0 8 20 6,12 *", timezone=LOCAL_TZ)],
-        form=REPORT_FORM,
-    ))
-    end = plan.source.policy.work_end or dt.time(17, 0)
+    for plan in plans:
+        which = {"plan": freeze(plan.meta.code)} if several else {}
+        if plan.source.indicators or not several:
+            out.append(Spec(
+                flow=indicators, module="flows.indicators", name=_named(plan, INDICATORS_NAME, several),
+                description=indicators_description(plan),
+                tags=[*BASE_TAGS, plan_tag(plan), "chi-tieu"],
+                parameters=dict(which),
+                schedules=[Cron("0 16 31 12 *", timezone=LOCAL_TZ)],
+                form=INDICATORS_FORM,
+            ))
+        out.append(Spec(
+            flow=consolidated_report, module="flows.report", name=_named(plan, REPORT_NAME, several),
+            description=report_description(plan),
+            tags=[*BASE_TAGS, plan_tag(plan), "bao-cao"],
+            parameters=dict(which),
+            schedules=[Cron("0 8 20 6,12 *", timezone=LOCAL_TZ)],
+            form=REPORT_FORM,
+        ))
+    end = first.source.policy.work_end or dt.time(17, 0)
+    office = [*BASE_TAGS, *every_plan, "toan-co-quan"]
     out.append(Spec(
         flow=retry_deliveries, module="flows.retry", name=RETRY_NAME,
         description=(f"Mỗi {RETRY_EVERY_MINUTES} phút trong giờ làm việc: gửi lại các thông báo chưa gửi được "
                      "(mất kết nối, máy chủ lỗi) khi đã hết thời gian chờ thử lại; sau lần thử cuối, kênh dự "
                      "phòng của cơ quan thường trực được báo. Thông báo mới vẫn gửi một bản tin mỗi sáng."),
-        tags=[*BASE_TAGS, plan.meta.code, "gui-lai"],
+        tags=[*office, "gui-lai"],
         schedules=[Cron(f"*/{RETRY_EVERY_MINUTES} {start.hour}-{end.hour - 1} * * {WEEKDAYS}", timezone=LOCAL_TZ)],
         form=BOARD_FORM,
     ))
-    leaves = [u.code for u in plan.source.units if not u.members]
+    leaves = [u.code for u in first.source.units if not u.members]  # the directory is the office's
     out.append(Spec(
         flow=record_result, module="flows.record", name=RECORD_NAME,
-        description=record_description(plan),
-        tags=[*BASE_TAGS, plan.meta.code, "ghi-nhan"],
+        description=record_description(first),
+        tags=[*office, "ghi-nhan"],
         form=RECORD_FORM,
         choices={"actor": [COORDINATOR_CHOICE, *leaves]},
     ))
-    keepers = [u for d in plan.source.duties if d.registry_upkeep is not None for u in plan.assignees(d)]
+    keepers = [u for plan in plans for d in plan.source.duties if d.registry_upkeep is not None
+               for u in plan.assignees(d)]
     out.append(Spec(
         flow=confirm_registry_form, module="flows.record", name="Xác nhận sổ theo dõi HTX thay đơn vị",
         description=("Cơ quan thường trực ghi nhận thay đơn vị (đơn vị báo qua điện thoại, văn bản) rằng danh sách "
                      "hợp tác xã đơn vị theo dõi không thay đổi trong kỳ (mục III.1.5, III.3, III.8.2). Đơn vị tự "
                      "xác nhận hoặc sửa thông tin trên trang Sổ theo dõi hợp tác xã của mình."),
-        tags=[*BASE_TAGS, plan.meta.code, "so-htx"],
+        tags=[*office, "so-htx"],
         form=REGISTRY_FORM,
         choices={"unit": list(dict.fromkeys(keepers))},
     ))
     return out
-
-
-def follow_up_time(plan: Plan) -> dt.time:
-    """The latest working-day start any unit's policy names: every morning event is due by then."""
-    times = [plan.source.policy.work_start or dt.time(7, 30)]
-    for duty in plan.source.duties:
-        for unit in plan.assignees(duty):
-            times.append(plan.policy_for(duty.code, unit).work_start or times[0])
-    return max(times)
-
-
-def recurrence_text(duty: Duty) -> str:
-    """``hằng quý, hạn ngày 20 tháng cuối quý``: when a duty falls due, in words."""
-    rec = duty.recurrence
-    day = "ngày cuối tháng" if rec.due_day == "last" else f"ngày {rec.due_day}"
-    if rec.every is Every.MONTH:
-        return f"hằng tháng, hạn {day}"
-    if rec.every is Every.QUARTER:
-        return f"hằng quý, hạn {day} tháng thứ {rec.due_month} của quý"
-    if rec.every is Every.HALF_YEAR:
-        return f"6 tháng một lần, hạn {day} tháng thứ {rec.due_month} của kỳ"
-    if rec.every is Every.YEAR:
-        return f"hằng năm, hạn {day} tháng {rec.due_month}"
-    if rec.every is Every.ONCE:
-        return f"một lần, hạn {rec.due_date:%d/%m/%Y}"
-    kinds = rec.case_kinds or []
-    days = sorted({k.working_days for k in kinds})
-    return "theo từng hồ sơ, hạn " + "/".join(map(str, days)) + " ngày làm việc kể từ ngày nhận hồ sơ hợp lệ"
-
-
-def _schedule_text(at: dt.time) -> str:
-    return (f"{at:%H:%M} sáng từ Thứ Hai đến Thứ Bảy, giờ Việt Nam (Asia/Ho_Chi_Minh); ngày nghỉ lễ, "
-            "ngày làm bù theo lịch làm việc của kế hoạch")
-
-
-def unit_description(plan: Plan, unit: Unit, at: dt.time) -> str:
-    duties = [d for d in plan.source.duties if d.unit == unit.code]
-    lines = [
-        f"**Mục {unit.ref} — {unit.name}**, {plan.meta.short_title} ({plan.meta.issuer}).",
-        "",
-        (f"Theo dõi, đôn đốc lúc {_schedule_text(at)}: mở kỳ mới, nhắc trước hạn, báo quá hạn và báo "
-         "cấp trên theo chính sách của kế hoạch, gửi thông báo cho đơn vị, rồi công bố bảng theo dõi "
-         f"(artifact `{artifact_key(unit.code)}`). Trạng thái của mỗi lượt chạy: **Đúng tiến độ**, "
-         "**Sắp đến hạn** (còn trong 3 ngày làm việc) hoặc **Quá hạn**."),
-        "",
-        "Nhiệm vụ:",
-    ]
-    lines += [f"- {d.ref}: {' '.join(d.title.split())} — {recurrence_text(d)}." for d in duties]
-    if unit.members:
-        names = ", ".join(plan.unit_name(m).removeprefix("UBND ") for m in unit.members)
-        lines += ["", f"Mỗi xã, phường có nhiệm vụ riêng ({len(unit.members)} đơn vị): {names}."]
-    return "\n".join(lines)
-
-
-def board_description(plan: Plan, at: dt.time) -> str:
-    return "\n".join([
-        f"**Bảng theo dõi chung** của {plan.meta.coordinator.title}, {plan.meta.short_title}.",
-        "",
-        (f"Lúc {_schedule_text(at)}, sau các lượt theo dõi đơn vị: gửi bản tin trong ngày cho cơ quan "
-         f"thường trực và {plan.meta.leadership.title.lower()}, rồi công bố bảng (artifact `{BOARD_KEY}`): "
-         "kết quả theo bốn nhóm của từng đơn vị, mọi nhiệm vụ quá hạn, việc đôn đốc trong ngày, tỷ lệ "
-         "hoàn thành đúng hạn từ đầu năm."),
-    ])
-
-
-def indicators_description(plan: Plan) -> str:
-    return "\n".join([
-        f"**Chỉ tiêu mục I.2** của {plan.meta.short_title}, tính từ sổ theo dõi tổ chức kinh tế tập thể.",
-        "",
-        ("Hằng năm lúc 16:00 ngày 31/12 (giờ Việt Nam), và bất cứ lúc nào khi bấm **Run** với năm cần xem: "
-         f"bảng giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá (artifact `{TABLE_KEY}`), "
-         f"một biểu đồ cho mỗi chỉ tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
-         f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."),
-    ])
-
-
-def report_description(plan: Plan) -> str:
-    return "\n".join([
-        f"**Báo cáo tổng hợp** kết quả thực hiện {plan.meta.short_title}, do {plan.meta.coordinator.title} lập.",
-        "",
-        ("08:00 ngày 20/6 (sơ kết 6 tháng) và 20/12 (tổng kết năm), giờ Việt Nam, hoặc khi bấm **Run** với kỳ "
-         "cần lập: nhiệm vụ theo đơn vị trong bốn nhóm kết quả, nhiệm vụ quá hạn và lý do, chỉ tiêu mục I.2 "
-         "kèm biểu đồ, mục tiêu định tính, khó khăn vướng mắc. Ghi ba tệp .md, .xlsx, .docx (thể thức Nghị "
-         f"định 30/2020/NĐ-CP) vào `var/reports/<kỳ>/` và artifact `{REPORT_KEY}`."),
-    ])
-
-
-def record_description(plan: Plan) -> str:
-    actions = "; ".join(a.value for a in Action)
-    return "\n".join([
-        "**Ghi nhận kết quả** thực hiện nhiệm vụ: bấm **Run** rồi điền biểu mẫu.",
-        "",
-        (f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành: kết quả đạt được, số liệu kết quả nhiệm vụ nêu "
-         "(mã số liệu: giá trị; xem bằng htx-tasks show N), khó khăn, vướng mắc, đề xuất, kiến nghị, kèm đường dẫn "
-         "minh chứng; "
-         f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. "
-         "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
-         f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
-         "hoặc đơn vị tự duyệt báo cáo của mình, bị từ chối. "
-         "**Họ tên người thao tác** là bắt buộc: nhật ký ghi tên này cùng số lượt chạy."),
-        "",
-        ("**Phiên bản nhiệm vụ** là cột **Phiên bản** trong bảng theo dõi của đơn vị, bắt buộc khi "
-         f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. Nếu nhiệm vụ đã thay đổi "
-         "từ lúc xem (người khác đã quyết định, lượt theo dõi buổi sáng đã chuyển trạng thái), không ghi gì và báo "
-         "\"đã có người xử lý trước\": hãy xem lại bảng rồi điền phiên bản mới."),
-        "",
-        "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay.",
-    ])
 
 
 def _label_form(deployment: RunnerDeployment, spec: Spec) -> RunnerDeployment:
@@ -281,7 +232,7 @@ def _label_form(deployment: RunnerDeployment, spec: Spec) -> RunnerDeployment:
     return deployment
 
 
-def runner_deployments(plan: Plan) -> list[RunnerDeployment]:
+def runner_deployments(plan: Plan | Sequence[Plan]) -> list[RunnerDeployment]:
     """The deployments for ``serve``: the flows are imported from this project by module path."""
     return [
         _label_form(
@@ -296,7 +247,7 @@ def runner_deployments(plan: Plan) -> list[RunnerDeployment]:
     ]
 
 
-def deploy_to_pool(plan: Plan, pool: str, *, source: str | None = None, queue: str | None = None,
+def deploy_to_pool(plan: Plan | Sequence[Plan], pool: str, *, source: str | None = None, queue: str | None = None,
                    env: dict[str, str] | None = None) -> list[tuple[str, Any]]:
     """Register the same deployments to a work pool; a worker pulls the code from ``source``.
 

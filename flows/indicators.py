@@ -19,6 +19,7 @@ from htx_tasks.core import zones
 from htx_tasks.indicators import alerts, charts
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.indicators.wording import gap_text, held_to, ratio_text, value_text
+from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.store.db import session_scope
 
@@ -27,9 +28,9 @@ TABLE_KEY = "chi-tieu-ke-hoach"
 
 
 @task(name="Tính chỉ tiêu từ sổ theo dõi", cache_policy=NO_CACHE)
-def compute(ctx: Context, year: int, now: dt.datetime) -> Kpi:
+def compute(ctx: Context, plan: Plan, year: int, now: dt.datetime) -> Kpi:
     with Session(ctx.engine) as session:
-        return evaluate(session, ctx.plan, year, today=zones.local_date(now))
+        return evaluate(session, plan, year, today=zones.local_date(now))
 
 
 def table(kpi: Kpi) -> list[dict]:
@@ -55,11 +56,11 @@ def data_url(path: Path) -> str:
 
 
 @task(name="Công bố bảng và biểu đồ chỉ tiêu", cache_policy=NO_CACHE)
-def publish(ctx: Context, kpi: Kpi) -> dict[str, Path]:
+def publish(ctx: Context, plan: Plan, kpi: Kpi) -> dict[str, Path]:
     drawn = charts.draw_all(kpi, ctx.settings.var_dir)
     banner = f"**{SYNTHETIC_BANNER}.** " if kpi.synthetic else ""
     create_table_artifact(
-        key=TABLE_KEY, table=table(kpi),
+        key=TABLE_KEY if len(ctx.config.plans) == 1 else f"{TABLE_KEY}-{plan.meta.code}", table=table(kpi),
         description=(f"{banner}Chỉ tiêu mục I.2 năm {kpi.year}, sổ theo dõi tại {kpi.on:%d/%m/%Y} "
                      f"({kpi.organisations} tổ chức): {len(kpi.off_track)} chỉ tiêu chệch lộ trình."),
     )
@@ -73,10 +74,10 @@ def publish(ctx: Context, kpi: Kpi) -> dict[str, Path]:
 
 
 @task(name="Ghi nhận chỉ tiêu chệch lộ trình", cache_policy=NO_CACHE)
-def warn(ctx: Context, kpi: Kpi, now: dt.datetime) -> int:
+def warn(ctx: Context, plan: Plan, kpi: Kpi, now: dt.datetime) -> int:
     """One notification per indicator newly off its path, in the outbox (sent by ``deliver``)."""
     with session_scope(ctx.engine) as session:
-        added = alerts.record(session, ctx.plan, kpi, now)
+        added = alerts.record(session, plan, kpi, now)
     get_run_logger().info("Ghi %s cảnh báo chỉ tiêu.", added)
     return added
 
@@ -92,20 +93,22 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name,
       description="Chỉ tiêu mục I.2 của kế hoạch tính từ sổ theo dõi tổ chức kinh tế tập thể.")
-def indicators(year: int | None = None, now: str | None = None) -> State:
+def indicators(year: int | None = None, now: str | None = None, plan: str | None = None) -> State:
     """Tính các chỉ tiêu mục I.2 cho một năm, công bố bảng và biểu đồ, báo khi chỉ tiêu chệch lộ trình.
 
     Args:
         year: Năm tính (để trống: năm của thời điểm tính).
         now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy theo lịch.
+        plan: Mã kế hoạch (để trống: kế hoạch duy nhất, hoặc kế hoạch đầu tiên của cơ quan).
     """
     try:
         at = run_time(now)
         year = year or zones.local_date(at).year
         with opened() as ctx:
-            kpi = compute(ctx, year, at)
-            publish(ctx, kpi)
-            warn(ctx, kpi, at)
+            chosen = ctx.plan_named(plan)
+            kpi = compute(ctx, chosen, year, at)
+            publish(ctx, chosen, kpi)
+            warn(ctx, chosen, kpi, at)
             # in working hours now, else with the roles' next digest (the board's run)
             deliver(ctx, at, set(alerts.RECIPIENTS))
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words

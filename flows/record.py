@@ -17,6 +17,7 @@ from flows.common import RUN_ERRORS, ended_badly, opened, run_time
 from flows.units import follow_up_unit
 from htx_tasks.followup import COORDINATOR_CHOICE, Action
 from htx_tasks.services import Actor, InvalidInput, Refused, form, via_form
+from htx_tasks.services.plans import plan_of_item
 from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.db import session_scope
 
@@ -109,7 +110,9 @@ def record_result(
                 with session_scope(ctx.engine) as session:
                     parts = form.ReportParts(results=results, difficulties=difficulties, proposals=proposals,
                                              figures=figures)
-                    done = form.record(session, ctx.plan, Action(action), occurrence, actor=who, note=note,
+                    own = plan_of_item(session, occurrence)  # an item number names one plan's item
+                    plan = ctx.config.plans.get(own or "") or ctx.plan_named(None)
+                    done = form.record(session, plan, Action(action), occurrence, actor=who, note=note,
                                        evidence=evidence, new_deadline=new_deadline, expected_version=version,
                                        report=parts, now=at)
             except Refused as exc:
@@ -117,7 +120,8 @@ def record_result(
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     get_run_logger().info(done.message)
-    follow_up_unit(unit=done.section_unit, now=at.isoformat(), return_state=True)
+    which = {"plan": plan.meta.code} if len(ctx.config.plans) > 1 else {}
+    follow_up_unit(unit=done.section_unit, now=at.isoformat(), return_state=True, **which)
     coordinator_board(now=at.isoformat(), return_state=True)
     return Completed(name="Đã ghi nhận", message=done.message)
 
@@ -162,9 +166,10 @@ def confirm_registry_form(unit: str, person: str, seen: str = "", as_of: dt.date
             try:
                 command = ConfirmRegistry.parse(unit=unit, as_of=as_of, note=note, seen=seen)
                 with session_scope(ctx.engine) as session:
-                    row = confirm_registry(session, ctx.plan,
+                    office = ctx.plan_named(None)  # the registry is the office's
+                    row = confirm_registry(session, office,
                                            Actor.coordinator(via_form(runtime.flow_run.id, person)), command, now=at)
-                    message = (f"{ctx.plan.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
+                    message = (f"{office.unit_name(row.unit_code)} xác nhận danh sách {row.organisations} tổ chức "
                                f"không thay đổi (tính đến {row.as_of:%d/%m/%Y}).")
             except Refused as exc:
                 return _not_recorded(exc, REGISTRY_FORM, REGISTRY_HINTS)

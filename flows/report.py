@@ -11,6 +11,7 @@ from prefect.states import Completed, State
 
 from flows.common import FLOW_LABELS, RUN_ERRORS, BadParameter, Context, ended_badly, opened, run_time
 from htx_tasks.core import zones
+from htx_tasks.plan.loader import Plan
 from htx_tasks.registry.files import SYNTHETIC_BANNER
 from htx_tasks.reporting import render
 from htx_tasks.reporting.data import Period
@@ -28,14 +29,15 @@ def default_period(now: dt.datetime) -> str:
 
 
 @task(name="Lập báo cáo tổng hợp", cache_policy=NO_CACHE)
-def compose(ctx: Context, period: Period, now: dt.datetime) -> dict[str, str]:
-    out = ctx.settings.var_dir / "reports" / period.code
-    report, files = publish(ctx.engine, ctx.plan, Actor.system("flow:bao-cao"), period, out, now=now,
+def compose(ctx: Context, plan: Plan, period: Period, now: dt.datetime) -> dict[str, str]:
+    several = len(ctx.config.plans) > 1  # each plan's files and artifact apart
+    out = ctx.settings.var_dir / "reports" / (f"{plan.meta.code}/{period.code}" if several else period.code)
+    report, files = publish(ctx.engine, plan, Actor.system("flow:bao-cao"), period, out, now=now,
                            var_dir=ctx.settings.var_dir)
     banner = f"**{SYNTHETIC_BANNER}** (phần chỉ tiêu). " if report.synthetic else ""
     listing = "\n".join(f"- `{path}`" for path in files.values())
     create_markdown_artifact(
-        key=REPORT_KEY,
+        key=f"{REPORT_KEY}-{plan.meta.code}" if several else REPORT_KEY,
         markdown=f"{render.markdown(report)}\n---\nTệp đã ghi:\n\n{listing}\n",
         description=f"{banner}Báo cáo tổng hợp {period.label}.",
     )
@@ -53,13 +55,14 @@ def _run_name() -> str:
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name,
       description="Báo cáo tổng hợp kết quả thực hiện kế hoạch của cơ quan thường trực (6 tháng, năm).")
-def consolidated_report(period: str | None = None, now: str | None = None) -> State:
+def consolidated_report(period: str | None = None, now: str | None = None, plan: str | None = None) -> State:
     """Lập báo cáo tổng hợp: dự thảo (giữ phần đã biên tập), Word và PDF theo Nghị định 30/2020/NĐ-CP, Markdown (artifact), Excel.
 
     Args:
         period: Kỳ báo cáo: 2026-H1, 2026-H2 hoặc 2026 (cả năm). Để trống: 6 tháng đầu năm nếu chạy
             trong tháng 1–6, cả năm nếu chạy trong tháng 7–12.
         now: Thời điểm tính (ISO 8601; không ghi múi giờ là giờ Việt Nam). Để trống: giờ chạy.
+        plan: Mã kế hoạch (để trống: kế hoạch duy nhất, hoặc kế hoạch đầu tiên của cơ quan).
     """
     try:
         at = run_time(now)
@@ -68,7 +71,7 @@ def consolidated_report(period: str | None = None, now: str | None = None) -> St
         except InvalidInput as exc:
             raise BadParameter(exc.render(FLOW_LABELS)) from None
         with opened() as ctx:
-            files = compose(ctx, chosen, at)
+            files = compose(ctx, ctx.plan_named(plan), chosen, at)
     except RUN_ERRORS as error:  # a bad `now`, a database that does not answer: Failed, in the CLI's words
         return ended_badly(error)
     return Completed(name="Đã lập báo cáo", message=", ".join(files.values()))

@@ -1,4 +1,4 @@
-"""``make run``: a local Prefect server, the plan loaded, every deployment served.
+"""``make run``: a local Prefect server, every plan loaded, the deployments of every plan followed served.
 
 1. Starts ``prefect server start`` on 127.0.0.1 (SQLite under ``var/prefect``, analytics off),
    unless ``--api-url`` names a server that is already running, and waits for ``/api/health``.
@@ -33,7 +33,9 @@ from rich.markup import escape
 
 from flows.sync import resolved
 from htx_tasks.bootstrap import Context, bootstrap
+from htx_tasks.services.plans import followed_plans
 from htx_tasks.settings import Settings, SettingsError
+from htx_tasks.store.db import read_scope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -278,13 +280,14 @@ def main(argv: list[str] | None = None) -> int:
         from flows.deployments import BOARD_NAME, INDICATORS_NAME, runner_deployments, specs
         from flows.units import follow_up_unit
 
-        plan = ctx.plan
-        deployments = runner_deployments(plan)
-        all_specs = specs(plan)
+        with read_scope(ctx.engine) as session:  # every plan being followed, each with its deployments
+            plans = list(followed_plans(session, ctx.config.plans).values()) or list(ctx.config.plans.values())
+        deployments = runner_deployments(plans)
+        all_specs = specs(plans)
         if not args.no_first_run:
             units = [s.full_name for s in all_specs if s.flow is follow_up_unit]
             board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
-            then = tuple(s.full_name for s in all_specs if s.name == INDICATORS_NAME)
+            then = tuple(s.full_name for s in all_specs if s.name.endswith(INDICATORS_NAME))
             threading.Thread(target=first_follow_up, args=(units, board, args.now),
                              kwargs={"then": then}, daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")

@@ -15,16 +15,19 @@ from flows.common import RUN_ERRORS, Context, ended_badly, opened, pass_time, ru
 from flows.tasks import deliver
 from htx_tasks import followup
 from htx_tasks.core import zones
+from htx_tasks.plan.loader import Plan
 from htx_tasks.services import passes
 
 FLOW_NAME = "Theo dõi đơn vị"
 
 
 @task(name="Đánh giá hạn và ghi nhận nhắc việc", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
-def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
-    """One engine pass for the unit: open periods, advance what is due, record notifications."""
+def evaluate(ctx: Context, plan: Plan, unit: str, now: dt.datetime) -> dict:
+    """One engine pass for the unit over every plan (units are shared: whichever of its plans' runs
+    comes first records and sends the unit's one digest of the morning, the others find it done):
+    open periods, advance what is due, record notifications."""
     with worded(ctx.settings):
-        result = passes.follow_up(ctx.engine, ctx.plan, unit, now, plans=list(ctx.office_plans().values()))
+        result = passes.follow_up(ctx.engine, plan, unit, now, plans=list(ctx.office_plans().values()))
     get_run_logger().info(
         "Mở %s nhiệm vụ, xét %s, ghi %s thông báo%s.", result.opened, result.advanced, result.notifications,
         f", {len(result.failed)} lỗi" if result.failed else "",
@@ -39,12 +42,13 @@ def evaluate(ctx: Context, unit: str, now: dt.datetime) -> dict:
 
 
 @task(name="Công bố bảng theo dõi của đơn vị", cache_policy=NO_CACHE)
-def publish(ctx: Context, unit: str, now: dt.datetime) -> followup.UnitStanding:
-    """The unit's table artifact (keyed per unit, so the UI keeps its history)."""
+def publish(ctx: Context, plan: Plan, unit: str, now: dt.datetime) -> followup.UnitStanding:
+    """The unit's table of the plan's items (keyed per unit, and per plan when the office follows
+    several, so the UI keeps its history)."""
     with worded(ctx.settings), Session(ctx.engine) as session:
-        standing = followup.standing(session, ctx.plan, unit, now)
+        standing = followup.standing(session, plan, unit, now)
     create_table_artifact(
-        key=followup.artifact_key(unit),
+        key=followup.artifact_key(unit, plan.meta.code if len(ctx.config.plans) > 1 else None),
         table=standing.table() or [{"Thông báo": "Chưa có nhiệm vụ nào đang mở."}],
         description=f"**{standing.ref} {standing.unit_name}** — {standing.standing.value}. {standing.message()}",
     )
@@ -61,23 +65,25 @@ def _run_name() -> str:
 
 
 @flow(name=FLOW_NAME, flow_run_name=_run_name, description="Theo dõi, đôn đốc một đơn vị của Mục III kế hoạch.")
-def follow_up_unit(unit: str, now: str | None = None, force: bool = False) -> State:
+def follow_up_unit(unit: str, now: str | None = None, force: bool = False, plan: str | None = None) -> State:
     """Một lượt theo dõi đơn vị: tính hạn, ghi nhận và gửi nhắc việc, đôn đốc, công bố bảng theo dõi.
 
     Args:
-        unit: Mã đơn vị trong kế hoạch (config/plan.yaml); nhóm xã, phường gồm mọi thành viên.
+        unit: Mã đơn vị trong danh mục đơn vị (config/units.yaml); nhóm xã, phường gồm mọi thành viên.
         now: Thời điểm tính (ISO 8601, ví dụ 2027-01-15T07:30; không ghi múi giờ là giờ Việt Nam), trong
             khoảng năm 1970–2199 và không đi trước đồng hồ quá HTX_HORIZON_DAYS (366 ngày).
             Để trống: giờ chạy theo lịch của lượt này, nên lượt chạy bù được tính cho đúng ngày của nó.
         force: Cho phép now đi trước đồng hồ quá giới hạn, khi thật sự muốn chạy bù đến thời điểm đó.
+        plan: Mã kế hoạch (để trống: kế hoạch duy nhất, hoặc kế hoạch đầu tiên của cơ quan).
     """
     try:
         with opened() as ctx:
-            ctx.plan.unit(unit)  # a mistyped unit on the form: refused (UnknownCode) before any task runs
+            chosen = ctx.plan_named(plan)
+            chosen.unit(unit)  # a mistyped unit on the form: refused (UnknownCode) before any task runs
             at = pass_time(ctx, now, force=force)
-            evaluate(ctx, unit, at)
-            deliver(ctx, at, set(ctx.plan.followed(unit, zones.local_date(at))))
-            standing = publish(ctx, unit, at)
+            evaluate(ctx, chosen, unit, at)
+            deliver(ctx, at, set(chosen.followed(unit, zones.local_date(at))))
+            standing = publish(ctx, chosen, unit, at)
     except RUN_ERRORS as error:
         return ended_badly(error)
     line = f"{unit}: {standing.standing.value} — {standing.message()}"

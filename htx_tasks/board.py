@@ -224,6 +224,9 @@ def provenance_counts(plan: Plan) -> str:
             f"{added} nhiệm vụ do cơ quan thường trực bổ sung để theo dõi.")
 
 
+rate_text, table = _rate, _table  # for the office-wide board (``office_board``)
+
+
 def render_markdown(board: Board, plan: Plan) -> str:
     """The board as Markdown, for the Prefect UI (tables, Vietnamese, dates as dd/mm/yyyy)."""
     moment = local(board.now)

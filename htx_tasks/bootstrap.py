@@ -52,6 +52,12 @@ class Context:
     def plan(self) -> Plan:
         return self.config.plan
 
+    def plan_named(self, code: str | None) -> Plan:
+        """The plan a flow run names (its ``plan`` parameter; NoSinglePlan for a code the
+        configuration does not hold); without one the only plan, or the office's first (the
+        deployments of an office with several plans always name theirs)."""
+        return self.config.pick(code) if code else next(iter(self.config.plans.values()))
+
     @property
     def channels(self) -> Channels:
         return self.config.channels

@@ -63,8 +63,8 @@ def load_config(config_dir: Path | str, inbox_dir: Path | None = None, *, settin
     config_dir = Path(config_dir)
     if not config_dir.is_dir():
         what = "không tồn tại" if not config_dir.exists() else "không phải là thư mục"
-        raise ConfigError([Problem(config_dir, 0, f"thư mục cấu hình {what} "
-                                   "(cần units.yaml, plans/, calendar.yaml, channels.yaml; hoặc plan.yaml khi chỉ có một kế hoạch)")])
+        raise ConfigError([Problem(config_dir, 0, f"thư mục cấu hình {what} (cần units.yaml, plans/, calendar.yaml, "
+                                   "channels.yaml; hoặc plan.yaml khi chỉ có một kế hoạch)")])
     problems: list[Problem] = []
     plans: dict[str, Plan] = {}
     channels: Channels | None = None

@@ -59,9 +59,10 @@ def section_unit_of(plan: Plan, unit_code: str) -> str:
     return unit_code
 
 
-def artifact_key(unit_code: str) -> str:
-    """The Prefect artifact key of a unit's table (lowercase letters, digits and dashes)."""
-    key = f"theo-doi-{unit_code}"
+def artifact_key(unit_code: str, plan_code: str | None = None) -> str:
+    """The Prefect artifact key of a unit's table (lowercase letters, digits and dashes); with
+    ``plan_code``, of its table of that plan (an office following several)."""
+    key = f"theo-doi-{plan_code}-{unit_code}" if plan_code else f"theo-doi-{unit_code}"
     if not ARTIFACT_KEY.match(key):
         raise ValueError(f"mã đơn vị '{unit_code}' không dùng được làm khóa artifact")
     return key

@@ -5,7 +5,6 @@ a report work for the demonstration plan's item; the coordinator's page names ea
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient
 from office import SEED, office_folder
 from sqlalchemy import Engine
 from sqlmodel import Session, select
-from test_demo_plan import DEMO, DEMO_FILE, WARD, M
+from test_demo_plan import DEMO, WARD, M
 
 from htx_tasks.config import Config, load_config
 from htx_tasks.engine import run_pass
@@ -29,8 +28,7 @@ DEMO_DUTY = "Rà soát nhanh hợp tác xã trên địa bàn phường (minh h�
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     """The shipped configuration with the demonstration plan beside the seed plan (both active)."""
-    folder = office_folder(tmp_path / "config")
-    shutil.copyfile(DEMO_FILE, folder / "plans" / DEMO_FILE.name)
+    folder = office_folder(tmp_path / "config", demo=True)
     return load_config(folder, tmp_path / "inbox")
 
 

@@ -4,14 +4,13 @@ reads only its own items, never the other plan's reports, extensions or difficul
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 from office import SEED, office_folder
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from test_demo_plan import DEMO, DEMO_FILE, M
+from test_demo_plan import DEMO, M
 
 from htx_tasks.config import Config, load_config
 from htx_tasks.engine import run_pass
@@ -28,8 +27,7 @@ DEMO_REASON = "Chờ số liệu tháng của phường (minh họa)"
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     """The shipped configuration with the demonstration plan beside the seed plan (both active)."""
-    folder = office_folder(tmp_path / "config")
-    shutil.copyfile(DEMO_FILE, folder / "plans" / DEMO_FILE.name)
+    folder = office_folder(tmp_path / "config", demo=True)
     return load_config(folder, tmp_path / "inbox")
 
 

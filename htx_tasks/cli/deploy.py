@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from htx_tasks.cli import output
-from htx_tasks.cli.common import ConfigOpt, JsonOpt, context, errors, open_plan
+from htx_tasks.cli.common import ConfigOpt, JsonOpt, active_plans, context, errors
 from htx_tasks.services import BadInput, Refused
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -82,11 +82,11 @@ def deploy(
     with errors():
         if not context(config).settings.prefect_api_url:
             raise BadInput("chưa đặt PREFECT_API_URL (ví dụ http://may-chu:4200/api) của Prefect server dùng chung")
-        plan = open_plan(config)
+        plans = list(active_plans(config).values())
         variables = _env_pairs(env or [])
         deployments = _flows_module()
         created = ensure_pool(pool)
-        registered = deployments.deploy_to_pool(plan, pool, source=source, queue=queue, env=variables)
+        registered = deployments.deploy_to_pool(plans, pool, source=source, queue=queue, env=variables)
         if json:
             output.print_json({"pool": pool, "pool_created": created,
                                "deployments": [{"name": n, "id": str(i)} for n, i in registered]})

@@ -95,6 +95,13 @@ def plan_of_item(session: Session, occurrence: int) -> str | None:
     return session.execute(select(col(Occurrence.plan_code)).where(col(Occurrence.id) == occurrence)).scalar()
 
 
+def followed_plans(session: Session, plans: dict[str, Plan]) -> dict[str, Plan]:
+    """The plans being followed, by code, in the configuration's order: active in the database, or
+    as configured for a plan no pass has seen yet."""
+    stored = stored_statuses(session)
+    return {c: p for c, p in plans.items() if stored.get(c, p.meta.status) is PlanStatus.ACTIVE}
+
+
 def _locked(session: Session, code: str) -> PlanRow:
     query = select(PlanRow).where(col(PlanRow.code) == code).with_for_update()
     row = session.execute(query).scalars().first()

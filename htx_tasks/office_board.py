@@ -1,0 +1,85 @@
+"""The office-wide board: every plan followed on one page, worst first, above each plan's own board.
+
+Each plan's line is read from that plan's board (``board.build_board``: one rule for "overdue" and
+the on-time rate), so the office view and the plan view never disagree. Worst first: the most work
+past its term, then the most escalations today, then the lowest on-time rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from htx_tasks import board
+from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.zones import local
+from htx_tasks.plan.loader import Plan
+
+PLAN_BOARD_KEY = "bang-theo-doi-{code}"  # each plan's own board, when the office follows several
+
+
+@dataclass
+class PlanLine:
+    """One plan on the office-wide board, with its own board."""
+
+    plan: Plan
+    board: board.Board
+
+    @property
+    def overdue(self) -> int:
+        return len(self.board.overdue)
+
+    @property
+    def escalations(self) -> int:
+        return sum(not e.request for e in self.board.escalations)
+
+    @property
+    def rate(self) -> float | None:
+        return self.board.total.on_time_rate
+
+    def worst_first(self) -> tuple:
+        return (-self.overdue, -self.escalations, self.rate if self.rate is not None else 101.0,
+                self.plan.meta.short_title)
+
+
+def plan_board_key(plan: Plan) -> str:
+    return PLAN_BOARD_KEY.format(code=plan.meta.code)
+
+
+def build_office(session: Session, plans: list[Plan], now: dt.datetime) -> list[PlanLine]:
+    """Every plan's board, worst first."""
+    lines = [PlanLine(plan, board.build_board(session, plan, now)) for plan in plans]
+    return sorted(lines, key=PlanLine.worst_first)
+
+
+def render_office(lines: list[PlanLine], now: dt.datetime) -> str:
+    """The office-wide board as Markdown: a line per plan (worst first), then each plan's overdue work."""
+    moment = local(now)
+    today = moment.date()
+    first = lines[0].plan if lines else None
+    head = [f"# Bảng theo dõi chung toàn cơ quan — {format_date_vi(today)}", ""]
+    if first is not None:
+        head += [f"{len(lines)} kế hoạch đang theo dõi. Đầu mối theo dõi: {first.meta.coordinator.title}. "
+                 f"Số liệu tính đến {moment:%H:%M} ngày {today:%d/%m/%Y}. Kế hoạch nhiều nhiệm vụ quá hạn nhất "
+                 "đứng trước.", ""]
+    rows = [[line.plan.meta.short_title, line.board.total.assigned, line.overdue, line.escalations,
+             len(line.board.submitted), board.rate_text(line.board.total)] for line in lines]
+    out = head + board.table(["Kế hoạch", "Được giao trong năm", "Quá hạn", "Đôn đốc hôm nay", "Báo cáo chờ duyệt",
+                              "Tỷ lệ đúng hạn"], rows)
+    for line in lines:
+        out += ["", f"## {line.plan.meta.short_title} — quá hạn ({line.overdue})", ""]
+        if not line.overdue:
+            out.append("Không có nhiệm vụ quá hạn.")
+            continue
+        out += board.table(["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Quá hạn", "Trạng thái"],
+                           [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", r.lateness, r.state_label]
+                            for r in line.board.overdue])
+    return "\n".join(out) + "\n"
+
+
+def office_summary(lines: list[PlanLine]) -> str:
+    """One line for the board run's final state: each plan's overdue count, worst first."""
+    return f"{sum(line.overdue for line in lines)} nhiệm vụ quá hạn trong {len(lines)} kế hoạch: " + "; ".join(
+        f"{line.plan.meta.label} {line.overdue}" for line in lines) + "."
