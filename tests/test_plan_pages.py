@@ -14,10 +14,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from test_demo_plan import DEMO, WARD, M
 
+from htx_tasks import services
 from htx_tasks.config import Config, load_config
 from htx_tasks.engine import run_pass
 from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
+from htx_tasks.services import Actor, SubmitReport
 from htx_tasks.settings import Settings
+from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 from htx_tasks.web.app import create_app
 from tests.webkit import KEY, Clock
@@ -97,3 +100,37 @@ def test_a_single_plan_office_shows_no_plan_titles(db_engine: Engine, config: Co
     page = visible(answer.text)
     assert "[III.8.1]" in page and DEMO_DUTY not in page and "Kế hoạch:" not in page
     assert '<h2 class="plan">' not in answer.text
+
+
+def test_the_coordinator_sees_every_plan_worst_first_then_one_plan(db_engine: Engine, config: Config,
+                                                                    tmp_path: Path) -> None:
+    client, token = site(db_engine, config, tmp_path, config.plans)
+    later = M("2026-11-23")  # the demonstration plan's ward reports (due 20/11) are overdue, the seed's are not
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, later)
+    demo, seed = (config.plans[c].meta.short_title for c in (DEMO, SEED))
+    coordinator = token(COORDINATOR_SUBJECT)
+    answer = client.get(f"/c/{coordinator}")
+    assert answer.status_code == 200
+    page = visible(answer.text)
+    header = re.search(r'<header><div class="plan">([^<]*)</div>', answer.text).group(1)
+    assert header == "2 kế hoạch đang theo dõi"  # the office's page names no one plan
+    assert "Các kế hoạch đang theo dõi (2)" in page
+    assert page.index(f"{demo} · 2 quá hạn") < page.index(f"{seed} · 0 quá hạn")  # worst first
+    assert f'href="/c/{coordinator}?ke-hoach={DEMO}"' in answer.text
+
+    with session_scope(db_engine) as session:  # the ward reports on an item of each plan
+        for code in (SEED, DEMO):
+            row = session.exec(select(Occurrence).where(Occurrence.plan_code == code,
+                                                        Occurrence.unit_code == WARD)).first()
+            command = SubmitReport.parse(occurrence=row.id, note="Đã thực hiện", expected_version=row.version)
+            services.submit(session, config.plans[code], Actor.of_unit(WARD, "cli:kiem-thu"), command, now=later)
+    both = visible(client.get(f"/c/{coordinator}").text)
+    assert f"Kế hoạch: {demo}" in both and f"Kế hoạch: {seed}" in both
+    one = client.get(f"/c/{coordinator}?ke-hoach={DEMO}")
+    assert one.status_code == 200
+    narrowed = visible(one.text)
+    assert f"Đang xem: {demo}" in narrowed and DEMO_DUTY in narrowed and "[III.8.1]" not in narrowed
+    assert "Báo cáo chờ duyệt (1)" in narrowed
+    missing = client.get(f"/c/{coordinator}?ke-hoach=khong-co")
+    assert missing.status_code == 404 and "Không có kế hoạch mã &#39;khong-co&#39;" in missing.text  # escaped

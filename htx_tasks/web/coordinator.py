@@ -1,8 +1,13 @@
-"""The coordinator's page: reports awaiting review and requests for more time, and the decisions."""
+"""The coordinator's page: reports awaiting review and requests for more time, and the decisions.
+
+With several plans the page opens on the office-wide view (every plan, worst first, then every
+plan's queues, each item under its plan's title); ``?ke-hoach=<code>`` narrows it to one plan."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -18,7 +23,7 @@ from htx_tasks.store.db import read_scope
 from htx_tasks.web import actions
 from htx_tasks.web.deps import PageError, Web
 from htx_tasks.web.forms import read_form
-from htx_tasks.web.queries import acknowledged, extension_queue, review_queue, security_events
+from htx_tasks.web.queries import acknowledged, extension_queue, office_lines, review_queue, security_events
 from htx_tasks.web.registry import FRESHNESS_CLASS
 from htx_tasks.web.unit import download
 
@@ -34,16 +39,21 @@ def router(web: Web) -> APIRouter:
     api = APIRouter()
 
     def page(request: Request, token: str, *, status: int = 200, error: str | None = None,
-             done: str | None = None) -> Response:
+             done: str | None = None, plan: str | None = None) -> Response:
         with read_scope(web.engine) as session:
             link = web.verify(session, token, Role.COORDINATOR)
+            chosen = web.plans.get(plan) if plan else None
+            if plan and chosen is None:
+                raise PageError(404, f"Không có kế hoạch mã '{plan}' trong các kế hoạch đang theo dõi.", "Không tìm thấy")
+            shown = {chosen.meta.code: chosen} if chosen else web.plans  # one plan's view, or every plan's
             now = web.now()
-            reviews, extensions = review_queue(session, web.plans, now), extension_queue(session, web.plans, now)
+            reviews, extensions = review_queue(session, shown, now), extension_queue(session, shown, now)
             registry = [line for line in upkeep_lines(session, web.plan, local_date(now))
                         if line.standing and line.standing.freshness is not Freshness.CURRENT]
             registry.sort(key=lambda line: line.standing is None or line.standing.freshness is not Freshness.STALE)  # stale first
             events = security_events(session, web.plan)
-            in_hand = acknowledged(session, web.plans, now)
+            in_hand = acknowledged(session, shown, now)
+            plan_lines = office_lines(session, web.plans) if len(web.plans) > 1 else []
             waiting = drafts(session)
             csrf, fresh = web.csrf_for(request, link)
             today = local_date(now)
@@ -51,12 +61,14 @@ def router(web: Web) -> APIRouter:
             response = web.render("coordinator.html", status=status, token=token, reviews=reviews, reports=reports,
                                   extensions=extensions, csrf=csrf, error=error, done=DONE.get(done or ""),
                                   registry=registry, classes=FRESHNESS_CLASS, events=events, in_hand=in_hand,
+                                  plan_lines=plan_lines, chosen=chosen.meta if chosen else None,
                                   drafts=waiting)
         return web.with_cookie(response, fresh)
 
     @api.get("/c/{token}", response_class=HTMLResponse)
-    def coordinator_page(request: Request, token: str, done: str | None = None) -> Response:
-        return page(request, token, done=done)
+    def coordinator_page(request: Request, token: str, done: str | None = None,
+                         plan: Annotated[str | None, Query(alias="ke-hoach", max_length=64)] = None) -> Response:
+        return page(request, token, done=done, plan=plan)
 
     # the form is read on the event loop, the rest runs in a worker thread (see unit.py)
     @api.post("/c/{token}/o/{occurrence_id}/review")

@@ -94,7 +94,8 @@ class Web:
         return (self.settings.web_url or "").startswith("https://")
 
     def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
-        html = self.pages.get_template(name).render(plan=self.plan.meta, **context)
+        office = f"{len(self.plans)} kế hoạch đang theo dõi" if len(self.plans) > 1 else self.plan.meta.label
+        html = self.pages.get_template(name).render(plan=self.plan.meta, office=office, **context)
         return HTMLResponse(html, status_code=status)
 
     def error_page(self, status: int, message: str, title: str = "Không thực hiện được") -> HTMLResponse:

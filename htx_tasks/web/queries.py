@@ -17,6 +17,7 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.unitreport import DEFAULT_REPORT, ReportForm
 from htx_tasks.readings import is_request, provenance, reading_of
 from htx_tasks.services.acknowledgements import latest as latest_acknowledgements
+from htx_tasks.services.plans import PlanLine, plan_lines
 from htx_tasks.store.answers import Acknowledgement, EvidenceFile, ExtensionRequest, WebAudit, latest_report
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 
@@ -193,6 +194,12 @@ class SecurityLine:
     who: str
     client: str
     detail: str
+
+
+def office_lines(session: Session, plans: Mapping[str, Plan]) -> list[PlanLine]:
+    """Every plan shown, worst first: the most work past its term, then the most reports awaiting review."""
+    lines = [line for line in plan_lines(session, dict(plans)) if line.configured]
+    return sorted(lines, key=lambda line: (-line.late, -line.states[State.SUBMITTED.value], line.title))
 
 
 def security_events(session: Session, plan: Plan, limit: int = 20) -> list[SecurityLine]:
