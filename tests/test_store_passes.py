@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from office import SEED
 from sqlalchemy import Engine, exc, text
 from sqlmodel import Session, select
 from storekit import OPEN_ON_2026_11_02, WARDS, D, L, M, audit_rows, keys, notifications, occurrences, one
@@ -130,7 +131,8 @@ def test_notifications_are_unique_per_event_and_recipient(db_engine: Engine, pla
 
 def test_one_bad_occurrence_does_not_stop_the_pass(db_engine: Engine, plan: Plan) -> None:
     with session_scope(db_engine) as session:
-        session.add(Occurrence(duty_code="nhiem-vu-da-bo", unit_code="phong-kinh-te", period_key="2026",
+        session.add(Occurrence(plan_code=plan.meta.code, duty_code="nhiem-vu-da-bo", unit_code="phong-kinh-te",
+                               period_key="2026",
                                period_label="năm 2026", deadline=D("2026-12-01"), original_deadline=D("2026-12-01"),
                                opened_at=L("2026-11-01"), state="open", next_action_at=L("2026-11-01")))
     result = run_pass(db_engine, plan, M("2026-11-02"))
@@ -159,7 +161,7 @@ def test_audit_trail_is_append_only(db_engine: Engine, plan: Plan) -> None:
 def test_times_round_trip_as_aware_utc(db_engine: Engine) -> None:
     local_morning = dt.datetime(2027, 1, 4, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     with session_scope(db_engine) as session:
-        session.add(Occurrence(duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2027",
+        session.add(Occurrence(plan_code=SEED, duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2027",
                                period_label="năm 2027", deadline=D("2027-02-01"), original_deadline=D("2027-02-01"),
                                opened_at=local_morning, state="open", next_action_at=L("2027-02-02")))
     (row,) = occurrences(db_engine)
@@ -177,7 +179,7 @@ def test_times_round_trip_as_aware_utc(db_engine: Engine) -> None:
     assert (len(due), len(not_due)) == (1, 0)
     with pytest.raises(exc.StatementError, match="naive"):
         with session_scope(db_engine) as session:
-            session.add(Occurrence(duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2028",
+            session.add(Occurrence(plan_code=SEED, duty_code="kt-tham-muu", unit_code="phong-kinh-te", period_key="2028",
                                    period_label="năm 2028", deadline=D("2028-01-31"),
                                    original_deadline=D("2028-01-31"), opened_at=dt.datetime(2027, 12, 17),
                                    state="open"))

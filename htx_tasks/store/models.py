@@ -10,11 +10,6 @@ from sqlmodel import Field, SQLModel
 from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
 from htx_tasks.store.types import UTCDateTime
 
-# The plan every row belonged to before plans were stored objects (migration p18_plans moves an old
-# database onto it). Rows written by the engine and the services always name their plan; this is
-# only the default of a row written without one.
-FIRST_PLAN = "kh-46-ctr-tu-cam-ranh"
-
 
 def utc_column(*, nullable: bool = True, index: bool = False) -> Column:
     return Column(UTCDateTime(), nullable=nullable, index=index)
@@ -85,7 +80,7 @@ class UnitRow(SQLModel, table=True):
 
 class DutyRow(SQLModel, table=True):
     __tablename__ = "duty"
-    plan_code: str = Field(default=FIRST_PLAN, primary_key=True, max_length=64)
+    plan_code: str = Field(primary_key=True, max_length=64)  # every writer names the plan
     code: str = Field(primary_key=True, max_length=64)
     ref: str = Field(max_length=16)
     title: str
@@ -109,7 +104,7 @@ class Occurrence(SQLModel, table=True):
     )
     __mapper_args__ = {"version_id_col": OCCURRENCE_VERSION}
     id: int | None = Field(default=None, primary_key=True)
-    plan_code: str = Field(default=FIRST_PLAN, max_length=64)
+    plan_code: str = Field(max_length=64)  # every writer names the plan
     duty_code: str = Field(max_length=64, index=True)
     unit_code: str = Field(max_length=64)
     period_key: str = Field(max_length=128)
@@ -218,7 +213,7 @@ class OpeningCursor(SQLModel, table=True):
     """How far periods of a duty have been opened for a unit (local date)."""
 
     __tablename__ = "opening_cursor"
-    plan_code: str = Field(default=FIRST_PLAN, primary_key=True, max_length=64)
+    plan_code: str = Field(primary_key=True, max_length=64)  # every writer names the plan
     duty_code: str = Field(primary_key=True, max_length=64)
     unit_code: str = Field(primary_key=True, max_length=64)
     opened_through: dt.date

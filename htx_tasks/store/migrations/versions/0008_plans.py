@@ -29,7 +29,7 @@ down_revision = "i15_one_outbox"
 branch_labels = None
 depends_on = None
 
-FIRST_PLAN = "kh-46-ctr-tu-cam-ranh"  # as htx_tasks.store.models.FIRST_PLAN: the plan main followed alone
+FIRST_PLAN = "kh-46-ctr-tu-cam-ranh"  # the plan main followed alone
 STR = sqlmodel.sql.sqltypes.AutoString
 UTC = htx_tasks.store.types.UTCDateTime
 
