@@ -91,7 +91,10 @@ def stored_statuses(session: Session) -> dict[str, PlanStatus]:
 
 
 def plan_of_item(session: Session, occurrence: int) -> str | None:
-    """The code of the plan item ``occurrence`` belongs to; None when there is no such item."""
+    """The code of the plan item ``occurrence`` belongs to; None when there is no such item (or the
+    number is none a database holds: the service refuses it in its own words)."""
+    if not 0 < occurrence < 2**31:
+        return None
     return session.execute(select(col(Occurrence.plan_code)).where(col(Occurrence.id) == occurrence)).scalar()
 
 
