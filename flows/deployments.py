@@ -166,25 +166,15 @@ def specs(plans: Plan | Sequence[Plan]) -> list[Spec]:
         schedules=[Cron(f"{board_at.minute} {board_at.hour} * * {WEEKDAYS}", timezone=LOCAL_TZ)],
         form=BOARD_FORM,
     ))
-    for plan in plans:
-        which = {"plan": freeze(plan.meta.code)} if several else {}
-        if plan.source.indicators or not several:
-            out.append(Spec(
-                flow=indicators, module="flows.indicators", name=_named(plan, INDICATORS_NAME, several),
-                description=indicators_description(plan),
-                tags=[*BASE_TAGS, plan_tag(plan), "chi-tieu"],
-                parameters=dict(which),
-                schedules=[Cron("0 16 31 12 *", timezone=LOCAL_TZ)],
-                form=INDICATORS_FORM,
-            ))
-        out.append(Spec(
-            flow=consolidated_report, module="flows.report", name=_named(plan, REPORT_NAME, several),
-            description=report_description(plan),
-            tags=[*BASE_TAGS, plan_tag(plan), "bao-cao"],
-            parameters=dict(which),
-            schedules=[Cron("0 8 20 6,12 *", timezone=LOCAL_TZ)],
-            form=REPORT_FORM,
-        ))
+    for plan in plans:  # each plan's targets (when it has any) and its consolidated report
+        yearly = ((indicators, "flows.indicators", INDICATORS_NAME, indicators_description, "chi-tieu", "0 16 31 12 *",
+                   INDICATORS_FORM, bool(plan.source.indicators) or not several),
+                  (consolidated_report, "flows.report", REPORT_NAME, report_description, "bao-cao", "0 8 20 6,12 *",
+                   REPORT_FORM, True))
+        out += [Spec(flow=flow, module=module, name=_named(plan, name, several), description=describe(plan),
+                     tags=[*BASE_TAGS, plan_tag(plan), tag], parameters={"plan": freeze(plan.meta.code)} if several else {},
+                     schedules=[Cron(cron, timezone=LOCAL_TZ)], form=form)
+                for flow, module, name, describe, tag, cron, form, wanted in yearly if wanted]
     end = first.source.policy.work_end or dt.time(17, 0)
     office = [*BASE_TAGS, *every_plan, "toan-co-quan"]
     out.append(Spec(

@@ -1,15 +1,19 @@
-"""Screenshots of what a coordinator sees in the Prefect UI, for the README.
+"""Screenshots of what a coordinator sees in the Prefect UI and the web pages, for the README.
 
-Starts the whole system (``python -m flows.serve``) with the shipped plan on a scratch database
-filled with demonstration data (six weeks of follow-up, some reports submitted, accepted, late
-or awaiting review), opens the UI in headless Chromium and saves:
+Starts the whole system (``python -m flows.serve``) with the shipped configuration (the seed plan
+and the demonstration plan) on a scratch database filled with demonstration data (six weeks of
+follow-up of both plans, some reports submitted, accepted, late or awaiting review), opens the UI
+and the web app in headless Chromium and saves:
 
-- ``docs/screenshots/deployments.png``: the deployments, one per Section III unit;
-- ``docs/screenshots/unit-run.png``: the table a unit's run published (the ward/commune group),
-  with the run, its final state's message and its tags beside it;
-- ``docs/screenshots/board.png``: the whole coordinator board, down to its "Sổ HTX" section;
+- ``docs/screenshots/deployments.png``: the deployments, one per plan and unit, tagged by plan;
+- ``docs/screenshots/unit-run.png``: the table a unit's run published (the seed plan's
+  ward/commune group), with the run, its final state's message and its tags beside it;
+- ``docs/screenshots/board.png``: the seed plan's whole board, down to its "Sổ HTX" section;
+- ``docs/screenshots/board-office.png``: the office-wide board, every plan, worst first;
 - ``docs/screenshots/kpi.png`` and ``kpi-chart.png``: the Section I.2 indicators table and one
-  chart (computed from the synthetic registry ``make run`` loads).
+  chart (computed from the synthetic registry ``make run`` loads);
+- ``docs/screenshots/plans-unit-phone.png``: phường Ba Ngòi's page (items of both plans) at phone
+  width; ``plans-coordinator-desktop.png``: the coordinator's page, every plan worst first.
 
 Usage: ``.venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--keep]``.
 Needs Debian's ``chromium`` (``apt-get install -y chromium``).
@@ -36,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 DEMO_NOW = dt.datetime(2026, 12, 15, 7, 30)  # local time: a Tuesday morning, mid-December
 FIRST_DAY = dt.date(2026, 11, 2)
+SEED = "kh-46-ctr-tu-cam-ranh"
 VIA = "script:screenshots"  # how the demo's actions came, as the audit records it
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,14 +56,15 @@ def seed_demo(now: dt.datetime) -> None:
     from htx_tasks import services
     from htx_tasks.core.zones import at_local
     from htx_tasks.engine import run_pass
-    from htx_tasks.plan.office import load_one as load_plan
+    from htx_tasks.plan.office import load_plans
     from htx_tasks.services import Actor, Decision
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
     from htx_tasks.store.models import Occurrence
 
     settings = Settings.from_env()
-    plan = load_plan(settings.config_dir)
+    plans = list(load_plans(settings.config_dir).values())
+    plan = plans[0]  # the seed plan: the demonstration's reports and cases are of it
     engine = make_engine(settings.database_url)
     upgrade(engine)
     wards = plan.members("ubnd-xa-phuong")
@@ -100,7 +106,7 @@ def seed_demo(now: dt.datetime) -> None:
     day = FIRST_DAY
     while day <= now.date():
         if day.weekday() < 6:  # the schedule: Monday to Saturday at 07:30
-            run_pass(engine, plan, at_local(day, 7, 30))
+            run_pass(engine, plans, at_local(day, 7, 30))  # the office's pass: every plan
         if day in actions and day < now.date():
             actions[day]()
         day += dt.timedelta(days=1)
@@ -181,6 +187,18 @@ def trim_bottom(path: Path, margin: int = 32) -> None:
     image.crop((0, 0, width, min(height, last + margin))).save(path, optimize=True)
 
 
+def unit_link(env: dict[str, str], unit: str) -> str:
+    """The unit's signed link, as ``htx-tasks links show`` prints it under ``make run``'s settings."""
+    from htx_tasks.links import default_key_file
+    from htx_tasks.settings import Settings
+
+    key_file = default_key_file(Settings.from_env(environ=env))
+    shown = subprocess.run([sys.executable, "-c", "from htx_tasks.cli.main import app; app()", "links", "show", unit], cwd=ROOT,
+                           env={**os.environ, **env, "HTX_LINK_KEY_FILE": str(key_file), "COLUMNS": "4000"},
+                           check=True, capture_output=True, text=True, timeout=120)
+    return next(word for word in shown.stdout.split() if word.startswith("http"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -188,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="htx-screenshots-"))
-    port = free_port()
+    port, web_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         "HTX_VAR_DIR": str(scratch / "var"),
@@ -196,20 +214,22 @@ def main(argv: list[str] | None = None) -> int:
         "HTX_CONFIG_DIR": str(ROOT / "config"),
         "PREFECT_HOME": str(scratch / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "HTX_WEB_URL": f"http://127.0.0.1:{web_port}",
     }
     os.environ.update(env)
     print(f"Dữ liệu minh họa đến {DEMO_NOW:%H:%M %d/%m/%Y} trong {scratch}")
     seed_demo(DEMO_NOW)
     log = (scratch / "serve.log").open("wb")
     serving = subprocess.Popen(
-        [sys.executable, "-m", "flows.serve", "--port", str(port), "--now", DEMO_NOW.isoformat(timespec="minutes")],
+        [sys.executable, "-m", "flows.serve", "--port", str(port), "--web-port", str(web_port),
+         "--now", DEMO_NOW.isoformat(timespec="minutes")],
         cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         wait_for(lambda: "Lượt theo dõi đầu tiên xong" in (scratch / "serve.log").read_text("utf-8", "replace"), 600,
                  "lượt theo dõi đầu tiên")
-        ward_table = latest_artifact(base, "theo-doi-ubnd-xa-phuong")
-        board = latest_artifact(base, "bang-theo-doi-chung")
+        ward_table = latest_artifact(base, f"theo-doi-{SEED}-ubnd-xa-phuong")  # the seed plan's wards
+        board, office = latest_artifact(base, f"bang-theo-doi-{SEED}"), latest_artifact(base, "bang-theo-doi-chung")
         print("Chụp màn hình:")
         profile = scratch / "chromium"
         screenshot(f"{base}/v2/deployments", args.out / "deployments.png", profile, (1400, 900))
@@ -217,9 +237,21 @@ def main(argv: list[str] | None = None) -> int:
         # the whole board, down to its "Sổ HTX" section and the ward details: a tall window, cut to its content
         screenshot(f"{base}/v2/artifacts/artifact/{board}", args.out / "board.png", profile, (1400, 14000))
         trim_bottom(args.out / "board.png")
-        kpi, chart = latest_artifact(base, "chi-tieu-ke-hoach"), latest_artifact(base, "bieu-do-giai-the-htx-2030")
+        screenshot(f"{base}/v2/artifacts/artifact/{office}", args.out / "board-office.png", profile, (1400, 3000))
+        trim_bottom(args.out / "board-office.png")
+        kpi = latest_artifact(base, f"chi-tieu-ke-hoach-{SEED}")
+        chart = latest_artifact(base, "bieu-do-giai-the-htx-2030")
         screenshot(f"{base}/v2/artifacts/artifact/{kpi}", args.out / "kpi.png", profile, (2560, 900))  # every column
         screenshot(f"{base}/v2/artifacts/artifact/{chart}", args.out / "kpi-chart.png", profile, (1400, 1000))
+        log_text = (scratch / "serve.log").read_text("utf-8", "replace")
+        coordinator = log_text.split("Liên kết của cơ quan thường trực: ", 1)[1].split()[0]
+        ward = unit_link(env, "phuong-ba-ngoi")
+        for name, url, size in (("plans-unit-phone.png", ward, (390, 6000)),
+                                ("plans-unit-desktop.png", ward, (1280, 4000)),
+                                ("plans-coordinator-phone.png", coordinator, (390, 9000)),
+                                ("plans-coordinator-desktop.png", coordinator, (1280, 5000))):
+            screenshot(url, args.out / name, profile, size)
+            trim_bottom(args.out / name)
         if args.keep:
             print(f"Prefect UI: {base} (Ctrl-C để dừng)")
             serving.wait()

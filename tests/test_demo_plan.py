@@ -1,6 +1,7 @@
 """The demonstration plan (config/plans/minh-hoa-ra-soat-htx.yaml) beside the seed plan: a ward with
 items in both gets one digest per pass listing both plans, each under its title; closing the
-demonstration plan ends its items and stops its messages, the seed plan's items untouched."""
+demonstration plan ends its items and stops its messages, the seed plan's items untouched; the
+weekly briefing counts the overdue work of both."""
 
 from __future__ import annotations
 
@@ -90,3 +91,36 @@ def test_a_ward_gets_one_digest_for_both_plans_until_one_is_closed(db_engine: En
     assert after and all("[III.8.1]" in m for m in after)
     assert all(demo_title not in m and "minh họa" not in m for m in after)
     assert all("minh họa" not in m for m in messages(config, "phong-kinh-te")[1:])
+
+
+def briefings(config: Config, tag: str) -> list[str]:
+    return [m for m in messages(config, tag) if "Tổng hợp tuần (đến" in m]
+
+
+def test_the_weekly_briefing_counts_the_overdue_work_of_every_plan(db_engine: Engine, config: Config) -> None:
+    plans = list(config.plans.values())
+    # the demonstration plan's three monthly reports (due 20/11 and 25/11) are never sent, nor the
+    # seed plan's monthly report of the culture centre (due 25/11)
+    run_pass(db_engine, plans, at_local(dt.date(2026, 11, 16), 7, 30))
+    monday = at_local(dt.date(2026, 11, 30), 7, 30)  # the briefing's slot: Monday at work_start
+    run_pass(db_engine, plans, monday)
+    dispatch(db_engine, config.plans, monday, channels=config.channels)
+
+    demo, seed = (config.plans[c].meta.short_title for c in (DEMO, SEED))
+    assert list(config.plans) == [SEED, DEMO]  # plans/ read in file-name order
+    count = "\n".join(
+        [
+            "Tổng hợp tuần (đến Thứ Hai, 30/11/2026): 4 nhiệm vụ quá hạn của 4 đơn vị:",
+            f"  {seed}:",
+            "  - Trung tâm Văn hóa – Thông tin và Thể thao: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
+            f"  {demo}:",
+            "  - Phòng Kinh tế: 1 nhiệm vụ quá hạn",
+            "  - UBND phường Ba Ngòi: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
+            "  - UBND phường Cam Linh: 1 nhiệm vụ quá hạn, trong đó 1 đã báo cấp trên",
+        ]
+    )
+    for tag in ("coordinator", "leadership"):
+        (message,) = briefings(config, tag)  # one message, both plans' counts in it
+        assert count in message, message
+        title = message.splitlines()[1]
+        assert "ổng hợp tuần" in title and "4 nhiệm vụ quá hạn của 4 đơn vị" in title, title

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from office import CONFIG_DIR, SEED
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
+from test_plan_migration import snapshot
 
 from htx_tasks.board import build_board
 from htx_tasks.config import load_config
@@ -35,20 +36,9 @@ def old(tmp_path: Path) -> Engine:
     engine.dispose()
 
 
-def rows(engine: Engine) -> dict[str, list[tuple]]:
-    """Every row of the history, plan codes left out, in key order."""
-    out = {}
-    with engine.connect() as conn:
-        for table in HISTORY:
-            columns = sorted(c["name"] for c in inspect(conn).get_columns(table) if c["name"] != "plan_code")
-            key = ", ".join(inspect(conn).get_pk_constraint(table)["constrained_columns"])
-            out[table] = [tuple(r) for r in conn.execute(text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}"))]
-    return out
-
-
 def test_mains_database_upgrades_onto_the_seed_plan_and_reads_the_same(old: Engine) -> None:
     assert current_revision(old) == "i15_one_outbox"
-    before = rows(old)
+    before = snapshot(old)
     assert len(before["submission"]) == 3 and before["notification"] and before["delivery"]
     decisions = [r for r in before["audit_event"] if "review" in str(r) or "extend" in str(r)]
     assert decisions  # the coordinator's decisions are on record
@@ -56,7 +46,7 @@ def test_mains_database_upgrades_onto_the_seed_plan_and_reads_the_same(old: Engi
     upgrade(old)
 
     assert current_revision(old) != "i15_one_outbox"
-    assert rows(old) == before  # every row kept as it was
+    assert snapshot(old) == before  # every row kept as it was
     with old.connect() as conn:
         for table in ("occurrence", "duty", "opening_cursor"):
             assert {c for (c,) in conn.execute(text(f"SELECT DISTINCT plan_code FROM {table}"))} == {SEED}
