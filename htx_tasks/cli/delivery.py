@@ -49,7 +49,9 @@ def dispatch(config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False
     """Gửi các thông báo đến hạn (một bản tổng hợp cho mỗi người nhận)."""
     with errors():
         ctx, at = context(config), now_of(now)
-        print_dispatch(run_dispatch(ctx.database(), ctx.plan, at, senders=ctx.channels, links=ctx.links), json)
+        # every plan of the configuration: one digest per recipient, each item read under its own plan
+        print_dispatch(run_dispatch(ctx.database(), ctx.config.plans, at, senders=ctx.channels, links=ctx.links),
+                       json)
 
 
 def _view_command(status: NotificationStatus):

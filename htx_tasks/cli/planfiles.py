@@ -38,9 +38,9 @@ EMPTY_CHANNELS = ("# Bản nháp không gửi gì: kênh nhận thông báo củ
                   "version: 1\nurls: []\n")
 
 
-def _office(config: Path | None):  # the plan running now: its units are the directory, its policy the default
+def _office(config: Path | None):  # the office's first plan: its units are the directory, its policy the default
     ctx = context(config)
-    return ctx.plan, Limits.of(ctx.settings), ctx.settings.config_dir
+    return next(iter(ctx.config.plans.values())), Limits.of(ctx.settings), ctx.settings.config_dir
 
 
 def write_draft(out: Path, text: str, config_dir: Path) -> Path:
