@@ -50,7 +50,7 @@ def publish(ctx: Context, plan: Plan, unit: str, now: dt.datetime) -> followup.U
     create_table_artifact(
         key=followup.artifact_key(unit, plan.meta.code if len(ctx.config.plans) > 1 else None),
         table=standing.table() or [{"Thông báo": "Chưa có nhiệm vụ nào đang mở."}],
-        description=f"**{standing.ref} {standing.unit_name}** — {standing.standing.value}. {standing.message()}",
+        description=f"**{standing.heading}** — {standing.standing.value}. {standing.message()}",
     )
     return standing
 

@@ -148,12 +148,12 @@ def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> li
 
 
 def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[EscalationLine]:
-    """Overdue notices, escalations and repeats whose time fell on ``day`` (local), one line each."""
+    """The plan's overdue notices, escalations and repeats whose time fell on ``day`` (local), one line each."""
     start, end = at_local(day), at_local(day + dt.timedelta(days=1))
     found = session.exec(
         select(Notification, Occurrence)
         .join(Occurrence, col(Occurrence.id) == Notification.occurrence_id)
-        .where(Notification.due_at >= start, Notification.due_at < end,
+        .where(col(Occurrence.plan_code) == plan.meta.code, Notification.due_at >= start, Notification.due_at < end,
                col(Notification.kind).in_(wording.ESCALATION_KINDS),
                col(Notification.status).not_in([NotificationStatus.SUPERSEDED, NotificationStatus.CANCELLED]))
         .order_by(col(Notification.due_at), col(Notification.occurrence_id), col(Notification.level), col(Notification.id))

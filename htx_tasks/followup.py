@@ -118,6 +118,11 @@ class UnitStanding:
         return self.plan.unit(self.unit).ref or ""
 
     @property
+    def heading(self) -> str:
+        """``III.6 Trung tâm …``, or the name alone for a unit with no section of its own (a ward)."""
+        return f"{self.ref} {self.unit_name}".strip()
+
+    @property
     def is_group(self) -> bool:
         return bool(self.plan.unit(self.unit).members)
 
@@ -169,7 +174,7 @@ class UnitStanding:
         if c.closed:
             missed = f", trong đó {c.missed} {State.MISSED.label.lower()}" if c.missed else ""
             parts.append(f"{c.closed} đã đóng trong {RECENTLY_CLOSED.days} ngày qua{missed}")
-        return f"{self.ref} {self.unit_name}, {local(self.now):%H:%M %d/%m/%Y}: " + ", ".join(parts) + "."
+        return f"{self.heading}, {local(self.now):%H:%M %d/%m/%Y}: " + ", ".join(parts) + "."
 
     def table(self) -> list[dict[str, str | int]]:
         """The rows of the unit's table artifact; a group's table names the member on each row."""

@@ -12,17 +12,19 @@ import pytest
 from flowkit import markdown, table
 from office import DEMO, SEED, office_folder
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from flows import deployments
 from flows.board import coordinator_board
 from flows.units import follow_up_unit
-from htx_tasks.board import BOARD_KEY
+from htx_tasks.board import BOARD_KEY, build_board
 from htx_tasks.config import load_config
 from htx_tasks.core.zones import at_local
 from htx_tasks.engine import run_pass
 from htx_tasks.followup import artifact_key
 from htx_tasks.office_board import plan_board_key
 from htx_tasks.store.db import make_engine, upgrade
+from htx_tasks.store.models import Occurrence
 
 WARD = "phuong-ba-ngoi"
 SEPARATOR = "=" * 72
@@ -99,3 +101,17 @@ def test_a_wards_runs_of_both_plans_send_it_one_digest_and_the_board_ranks_the_p
     assert f"## {demo_title} — quá hạn (2)" in office_board
     for code, title in ((SEED, seed_title), (DEMO, demo_title)):  # each plan's own board beside it
         assert title in markdown(plan_board_key(load_config(tmp_path / "config").plans[code]))
+
+
+def test_each_plans_board_counts_its_own_escalations(db_engine: Engine, tmp_path: Path) -> None:
+    config = load_config(office_folder(tmp_path / "config", demo=True))
+    plans = list(config.plans.values())
+    run_pass(db_engine, plans, at_local(dt.date(2026, 11, 16), 7, 30))
+    monday = at_local(dt.date(2026, 11, 23), 7, 30)  # the demonstration plan's wards are told they are late
+    run_pass(db_engine, plans, monday)
+    with Session(db_engine) as session:
+        owner = {o.id: o.plan_code for o in session.exec(select(Occurrence)).all()}
+        boards = {p.meta.code: build_board(session, p, monday) for p in plans}
+    assert boards[DEMO].escalations  # the wards' overdue notices of today
+    for code, board in boards.items():
+        assert {owner[e.occurrence_id] for e in board.escalations} <= {code}
