@@ -43,8 +43,10 @@ def recurrence_text(duty: Duty) -> str:
 
 
 def _schedule_text(at: dt.time) -> str:
-    return (f"{at:%H:%M} sáng từ Thứ Hai đến Thứ Bảy, giờ Việt Nam (Asia/Ho_Chi_Minh); ngày nghỉ lễ, "
-            "ngày làm bù theo lịch làm việc của kế hoạch")
+    return (
+        f"{at:%H:%M} sáng từ Thứ Hai đến Thứ Bảy, giờ Việt Nam (Asia/Ho_Chi_Minh); ngày nghỉ lễ, "
+        "ngày làm bù theo lịch làm việc của kế hoạch"
+    )
 
 
 def unit_description(plan: Plan, unit: Unit, at: dt.time) -> str:
@@ -52,10 +54,12 @@ def unit_description(plan: Plan, unit: Unit, at: dt.time) -> str:
     lines = [
         f"**{f'Mục {unit.ref} — ' if unit.ref else ''}{unit.name}**, {plan.meta.short_title} ({plan.meta.issuer}).",
         "",
-        (f"Theo dõi, đôn đốc lúc {_schedule_text(at)}: mở kỳ mới, nhắc trước hạn, báo quá hạn và báo "
-         "cấp trên theo chính sách của kế hoạch, gửi thông báo cho đơn vị, rồi công bố bảng theo dõi "
-         f"(artifact `{artifact_key(unit.code)}`). Trạng thái của mỗi lượt chạy: **Đúng tiến độ**, "
-         "**Sắp đến hạn** (còn trong 3 ngày làm việc) hoặc **Quá hạn**."),
+        (
+            f"Theo dõi, đôn đốc lúc {_schedule_text(at)}: mở kỳ mới, nhắc trước hạn, báo quá hạn và báo "
+            "cấp trên theo chính sách của kế hoạch, gửi thông báo cho đơn vị, rồi công bố bảng theo dõi "
+            f"(artifact `{artifact_key(unit.code)}`). Trạng thái của mỗi lượt chạy: **Đúng tiến độ**, "
+            "**Sắp đến hạn** (còn trong 3 ngày làm việc) hoặc **Quá hạn**."
+        ),
         "",
         "Nhiệm vụ:",
     ]
@@ -68,61 +72,85 @@ def unit_description(plan: Plan, unit: Unit, at: dt.time) -> str:
 
 def board_description(plan: Plan, at: dt.time, plans: list[Plan] | None = None) -> str:
     several = plans is not None and len(plans) > 1
-    what = (f"mọi kế hoạch ({len(plans or [])}) của {plan.meta.coordinator.title}" if several
-            else f"{plan.meta.coordinator.title}, {plan.meta.short_title}")
-    published = (f"bảng toàn cơ quan (artifact `{BOARD_KEY}`: mọi kế hoạch, kế hoạch nhiều việc quá hạn nhất "
-                 "trước) và bảng của từng kế hoạch (artifact `bang-theo-doi-<mã kế hoạch>`)" if several
-                 else f"bảng (artifact `{BOARD_KEY}`)")
-    return "\n".join([
-        f"**Bảng theo dõi chung** của {what}.",
-        "",
-        (f"Lúc {_schedule_text(at)}, sau các lượt theo dõi đơn vị: gửi bản tin trong ngày cho cơ quan "
-         f"thường trực và {plan.meta.leadership.title.lower()}, rồi công bố {published}: "
-         "kết quả theo bốn nhóm của từng đơn vị, mọi nhiệm vụ quá hạn, việc đôn đốc trong ngày, tỷ lệ "
-         "hoàn thành đúng hạn từ đầu năm."),
-    ])
+    what = (
+        f"mọi kế hoạch ({len(plans or [])}) của {plan.meta.coordinator.title}"
+        if several
+        else f"{plan.meta.coordinator.title}, {plan.meta.short_title}"
+    )
+    published = (
+        f"bảng toàn cơ quan (artifact `{BOARD_KEY}`: mọi kế hoạch, kế hoạch nhiều việc quá hạn nhất "
+        "trước) và bảng của từng kế hoạch (artifact `bang-theo-doi-<mã kế hoạch>`)"
+        if several
+        else f"bảng (artifact `{BOARD_KEY}`)"
+    )
+    return "\n".join(
+        [
+            f"**Bảng theo dõi chung** của {what}.",
+            "",
+            (
+                f"Lúc {_schedule_text(at)}, sau các lượt theo dõi đơn vị: gửi bản tin trong ngày cho cơ quan "
+                f"thường trực và {plan.meta.leadership.title.lower()}, rồi công bố {published}: "
+                "kết quả theo bốn nhóm của từng đơn vị, mọi nhiệm vụ quá hạn, việc đôn đốc trong ngày, tỷ lệ "
+                "hoàn thành đúng hạn từ đầu năm."
+            ),
+        ]
+    )
 
 
 def indicators_description(plan: Plan) -> str:
-    return "\n".join([
-        f"**Chỉ tiêu mục I.2** của {plan.meta.short_title}, tính từ sổ theo dõi tổ chức kinh tế tập thể.",
-        "",
-        ("Hằng năm lúc 16:00 ngày 31/12 (giờ Việt Nam), và bất cứ lúc nào khi bấm **Run** với năm cần xem: "
-         f"bảng giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá (artifact `{TABLE_KEY}`), "
-         f"một biểu đồ cho mỗi chỉ tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
-         f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."),
-    ])
+    return "\n".join(
+        [
+            f"**Chỉ tiêu mục I.2** của {plan.meta.short_title}, tính từ sổ theo dõi tổ chức kinh tế tập thể.",
+            "",
+            (
+                "Hằng năm lúc 16:00 ngày 31/12 (giờ Việt Nam), và bất cứ lúc nào khi bấm **Run** với năm cần xem: "
+                f"bảng giá trị, mục tiêu, mức cần đạt trong năm, chênh lệch và đánh giá (artifact `{TABLE_KEY}`), "
+                f"một biểu đồ cho mỗi chỉ tiêu (artifact `bieu-do-<mã chỉ tiêu>`); chỉ tiêu chệch lộ trình được báo cho "
+                f"{plan.meta.coordinator.title} và {plan.meta.leadership.title.lower()}, mỗi chỉ tiêu một lần trong năm."
+            ),
+        ]
+    )
 
 
 def report_description(plan: Plan) -> str:
-    return "\n".join([
-        f"**Báo cáo tổng hợp** kết quả thực hiện {plan.meta.short_title}, do {plan.meta.coordinator.title} lập.",
-        "",
-        ("08:00 ngày 20/6 (sơ kết 6 tháng) và 20/12 (tổng kết năm), giờ Việt Nam, hoặc khi bấm **Run** với kỳ "
-         "cần lập: nhiệm vụ theo đơn vị trong bốn nhóm kết quả, nhiệm vụ quá hạn và lý do, chỉ tiêu mục I.2 "
-         "kèm biểu đồ, mục tiêu định tính, khó khăn vướng mắc. Ghi ba tệp .md, .xlsx, .docx (thể thức Nghị "
-         f"định 30/2020/NĐ-CP) vào `var/reports/<kỳ>/` và artifact `{REPORT_KEY}`."),
-    ])
+    return "\n".join(
+        [
+            f"**Báo cáo tổng hợp** kết quả thực hiện {plan.meta.short_title}, do {plan.meta.coordinator.title} lập.",
+            "",
+            (
+                "08:00 ngày 20/6 (sơ kết 6 tháng) và 20/12 (tổng kết năm), giờ Việt Nam, hoặc khi bấm **Run** với kỳ "
+                "cần lập: nhiệm vụ theo đơn vị trong bốn nhóm kết quả, nhiệm vụ quá hạn và lý do, chỉ tiêu mục I.2 "
+                "kèm biểu đồ, mục tiêu định tính, khó khăn vướng mắc. Ghi ba tệp .md, .xlsx, .docx (thể thức Nghị "
+                f"định 30/2020/NĐ-CP) vào `var/reports/<kỳ>/` và artifact `{REPORT_KEY}`."
+            ),
+        ]
+    )
 
 
 def record_description(plan: Plan) -> str:
     actions = "; ".join(a.value for a in Action)
-    return "\n".join([
-        "**Ghi nhận kết quả** thực hiện nhiệm vụ: bấm **Run** rồi điền biểu mẫu.",
-        "",
-        (f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành: kết quả đạt được, số liệu kết quả nhiệm vụ nêu "
-         "(mã số liệu: giá trị; xem bằng htx-tasks show N), khó khăn, vướng mắc, đề xuất, kiến nghị, kèm đường dẫn "
-         "minh chứng; "
-         f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. "
-         "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
-         f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
-         "hoặc đơn vị tự duyệt báo cáo của mình, bị từ chối. "
-         "**Họ tên người thao tác** là bắt buộc: nhật ký ghi tên này cùng số lượt chạy."),
-        "",
-        ("**Phiên bản nhiệm vụ** là cột **Phiên bản** trong bảng theo dõi của đơn vị, bắt buộc khi "
-         f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. Nếu nhiệm vụ đã thay đổi "
-         "từ lúc xem (người khác đã quyết định, lượt theo dõi buổi sáng đã chuyển trạng thái), không ghi gì và báo "
-         "\"đã có người xử lý trước\": hãy xem lại bảng rồi điền phiên bản mới."),
-        "",
-        "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay.",
-    ])
+    return "\n".join(
+        [
+            "**Ghi nhận kết quả** thực hiện nhiệm vụ: bấm **Run** rồi điền biểu mẫu.",
+            "",
+            (
+                f"Việc cần ghi: {actions}. Đơn vị báo cáo hoàn thành: kết quả đạt được, số liệu kết quả nhiệm vụ nêu "
+                "(mã số liệu: giá trị; xem bằng htx-tasks show N), khó khăn, vướng mắc, đề xuất, kiến nghị, kèm đường dẫn "
+                "minh chứng; "
+                f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. "
+                "Số nhiệm vụ là cột **Số** trong bảng theo dõi. **Người ghi nhận** là đơn vị báo cáo, hoặc "
+                f"{COORDINATOR_CHOICE} cho quyết định của cơ quan thường trực; đơn vị không phụ trách nhiệm vụ, "
+                "hoặc đơn vị tự duyệt báo cáo của mình, bị từ chối. "
+                "**Họ tên người thao tác** là bắt buộc: nhật ký ghi tên này cùng số lượt chạy."
+            ),
+            "",
+            (
+                "**Phiên bản nhiệm vụ** là cột **Phiên bản** trong bảng theo dõi của đơn vị, bắt buộc khi "
+                f"{plan.meta.coordinator.title} chấp nhận, trả lại, gia hạn hoặc miễn thực hiện. Nếu nhiệm vụ đã thay đổi "
+                "từ lúc xem (người khác đã quyết định, lượt theo dõi buổi sáng đã chuyển trạng thái), không ghi gì và báo "
+                '"đã có người xử lý trước": hãy xem lại bảng rồi điền phiên bản mới.'
+            ),
+            "",
+            "Sau khi ghi nhận, bảng theo dõi của đơn vị và bảng theo dõi chung được cập nhật ngay.",
+        ]
+    )

@@ -40,8 +40,7 @@ class PlanLine:
         return self.board.total.on_time_rate
 
     def worst_first(self) -> tuple:
-        return (-self.overdue, -self.escalations, self.rate if self.rate is not None else 101.0,
-                self.plan.meta.short_title)
+        return (-self.overdue, -self.escalations, self.rate if self.rate is not None else 101.0, self.plan.meta.short_title)
 
 
 def plan_board_key(plan: Plan) -> str:
@@ -61,25 +60,45 @@ def render_office(lines: list[PlanLine], now: dt.datetime) -> str:
     first = lines[0].plan if lines else None
     head = [f"# Bảng theo dõi chung toàn cơ quan — {format_date_vi(today)}", ""]
     if first is not None:
-        head += [f"{len(lines)} kế hoạch đang theo dõi. Đầu mối theo dõi: {first.meta.coordinator.title}. "
-                 f"Số liệu tính đến {moment:%H:%M} ngày {today:%d/%m/%Y}. Kế hoạch nhiều nhiệm vụ quá hạn nhất "
-                 "đứng trước.", ""]
-    rows = [[line.plan.meta.short_title, line.board.total.assigned, line.overdue, line.escalations,
-             len(line.board.submitted), board.rate_text(line.board.total)] for line in lines]
-    out = head + board.table(["Kế hoạch", "Được giao trong năm", "Quá hạn", "Đôn đốc hôm nay", "Báo cáo chờ duyệt",
-                              "Tỷ lệ đúng hạn"], rows)
+        head += [
+            f"{len(lines)} kế hoạch đang theo dõi. Đầu mối theo dõi: {first.meta.coordinator.title}. "
+            f"Số liệu tính đến {moment:%H:%M} ngày {today:%d/%m/%Y}. Kế hoạch nhiều nhiệm vụ quá hạn nhất "
+            "đứng trước.",
+            "",
+        ]
+    rows = [
+        [
+            line.plan.meta.short_title,
+            line.board.total.assigned,
+            line.overdue,
+            line.escalations,
+            len(line.board.submitted),
+            board.rate_text(line.board.total),
+        ]
+        for line in lines
+    ]
+    out = head + board.table(
+        ["Kế hoạch", "Được giao trong năm", "Quá hạn", "Đôn đốc hôm nay", "Báo cáo chờ duyệt", "Tỷ lệ đúng hạn"], rows
+    )
     for line in lines:
         out += ["", f"## {line.plan.meta.short_title} — quá hạn ({line.overdue})", ""]
         if not line.overdue:
             out.append("Không có nhiệm vụ quá hạn.")
             continue
-        out += board.table(["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Quá hạn", "Trạng thái"],
-                           [[r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", r.lateness, r.state_label]
-                            for r in line.board.overdue])
+        out += board.table(
+            ["Số", "Đơn vị", "Mục", "Kỳ", "Hạn", "Quá hạn", "Trạng thái"],
+            [
+                [r.id, r.unit_name, r.ref, r.period, f"{r.deadline:%d/%m/%Y}", r.lateness, r.state_label]
+                for r in line.board.overdue
+            ],
+        )
     return "\n".join(out) + "\n"
 
 
 def office_summary(lines: list[PlanLine]) -> str:
     """One line for the board run's final state: each plan's overdue count, worst first."""
-    return f"{sum(line.overdue for line in lines)} nhiệm vụ quá hạn trong {len(lines)} kế hoạch: " + "; ".join(
-        f"{line.plan.meta.label} {line.overdue}" for line in lines) + "."
+    return (
+        f"{sum(line.overdue for line in lines)} nhiệm vụ quá hạn trong {len(lines)} kế hoạch: "
+        + "; ".join(f"{line.plan.meta.label} {line.overdue}" for line in lines)
+        + "."
+    )
