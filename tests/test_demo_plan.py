@@ -20,7 +20,7 @@ from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor
 from htx_tasks.services.plans import ClosePlan, close_plan
 from htx_tasks.store.db import session_scope
-from htx_tasks.store.models import Occurrence
+from htx_tasks.store.models import AuditEvent, Occurrence
 
 WARD = "phuong-ba-ngoi"
 SEPARATOR = "=" * 72
@@ -80,6 +80,10 @@ def test_a_ward_gets_one_digest_for_both_plans_until_one_is_closed(db_engine: En
     assert closed.ended == len(states(db_engine, DEMO)) == 3
     assert {s for s, _ in states(db_engine, DEMO).values()} == {"waived"}
     assert states(db_engine, SEED) == seed_before
+    with Session(db_engine) as session:  # each item's end is on record, with the coordinator's note
+        trail = session.execute(select(AuditEvent).where(AuditEvent.action == "close_plan")).scalars().all()
+    assert {e.occurrence_id for e in trail} == {*states(db_engine, DEMO), None}  # each item, and the plan
+    assert all("Kết thúc trình diễn" in (e.reason or "") for e in trail)
 
     # past the demonstration plan's deadlines and into its next month: nothing more of it; the seed
     # plan's reminders (7 days before 10/12) go on
