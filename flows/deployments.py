@@ -121,16 +121,17 @@ def section_of(plan: Plan, unit: Unit) -> str | None:
 
 
 def _unit_name(plan: Plan, unit: Unit, several: bool) -> str:
-    """The unit's deployment name; with several plans the plan's code first (names are unique per flow,
-    and Prefect refuses a '/' in a name, which document numbers such as 46-CTr/TU carry)."""
+    """The unit's deployment name; with several plans the plan's code after it (names are unique per flow;
+    the UI's column shows a name's start; Prefect refuses a '/' in a name, which document numbers such as
+    46-CTr/TU carry, so the code, not the label)."""
     if not several:
         return unit_deployment_name(unit)
     section = section_of(plan, unit)
-    return f"{plan.meta.code} — " + (unit_deployment_name(unit) if section else unit.short_name or unit.name)
+    return (unit_deployment_name(unit) if section else unit.short_name or unit.name) + f" · {plan.meta.code}"
 
 
 def _named(plan: Plan, name: str, several: bool) -> str:
-    return f"{plan.meta.code} — {name}" if several else name
+    return f"{name} · {plan.meta.code}" if several else name
 
 
 def specs(plans: Plan | Sequence[Plan]) -> list[Spec]:

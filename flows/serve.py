@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_first_run:
             units = [s.full_name for s in all_specs if s.flow is follow_up_unit]
             board = next(s.full_name for s in all_specs if s.name == BOARD_NAME)
-            then = tuple(s.full_name for s in all_specs if s.name.endswith(INDICATORS_NAME))
+            then = tuple(s.full_name for s in all_specs if s.name.startswith(INDICATORS_NAME))
             threading.Thread(target=first_follow_up, args=(units, board, args.now),
                              kwargs={"then": then}, daemon=True).start()
         ui = env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")

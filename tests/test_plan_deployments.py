@@ -38,23 +38,23 @@ def test_each_plan_has_its_units_deployments_tagged_for_the_ui(tmp_path: Path) -
     assert by_plan == {f"plan:{SEED}": 8, f"plan:{DEMO}": 3}  # one plan tag each
     demo = [s for s in units if f"plan:{DEMO}" in s.tags]
     assert [s.name for s in demo] == [
-        f"{DEMO} — Phòng Kinh tế",
-        f"{DEMO} — UBND phường Ba Ngòi",
-        f"{DEMO} — UBND phường Cam Linh",
+        f"Phòng Kinh tế · {DEMO}",
+        f"UBND phường Ba Ngòi · {DEMO}",
+        f"UBND phường Cam Linh · {DEMO}",
     ]
     assert all(s.parameters["plan"].unfreeze() == DEMO for s in demo)
     assert not any(t.startswith("muc-") for s in demo for t in s.tags)  # the seed's sections are not the demo's
     seed_kt = next(s for s in units if f"plan:{SEED}" in s.tags and "unit:phong-kinh-te" in s.tags)
-    assert seed_kt.name == f"{SEED} — III.1 — Phòng Kinh tế" and "muc-III.1" in seed_kt.tags
+    assert seed_kt.name == f"III.1 — Phòng Kinh tế · {SEED}" and "muc-III.1" in seed_kt.tags
     for flow in {s.flow for s in specs}:  # a deployment's name is unique within its flow
         names = [s.name for s in specs if s.flow is flow]
         assert len(names) == len(set(names))
     [board] = [s for s in specs if s.flow is coordinator_board]
     assert {f"plan:{SEED}", f"plan:{DEMO}"} <= set(board.tags) and board.parameters == {}
-    assert [s.name for s in specs if s.name.endswith(deployments.INDICATORS_NAME)] == [
-        f"{SEED} — {deployments.INDICATORS_NAME}"
+    assert [s.name for s in specs if s.name.startswith(deployments.INDICATORS_NAME)] == [
+        f"{deployments.INDICATORS_NAME} · {SEED}"
     ]  # the demonstration plan has no targets
-    assert len([s for s in specs if s.name.endswith(deployments.REPORT_NAME)]) == 2
+    assert len([s for s in specs if s.name.startswith(deployments.REPORT_NAME)]) == 2
     # Prefect takes every one (it refuses '/' in a name: the plans' labels carry document numbers)
     served = deployments.runner_deployments(plans)
     assert sorted(d.name for d in served) == sorted(s.name for s in specs)
