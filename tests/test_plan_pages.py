@@ -123,7 +123,7 @@ def test_the_coordinator_sees_every_plan_worst_first_then_one_plan(db_engine: En
         for code in (SEED, DEMO):
             row = session.exec(select(Occurrence).where(Occurrence.plan_code == code,
                                                         Occurrence.unit_code == WARD)).first()
-            command = SubmitReport.parse(occurrence=row.id, note="Đã thực hiện", expected_version=row.version)
+            command = SubmitReport.parse(occurrence=row.id, results="Đã thực hiện", expected_version=row.version)
             services.submit(session, config.plans[code], Actor.of_unit(WARD, "cli:kiem-thu"), command, now=later)
     both = visible(client.get(f"/c/{coordinator}").text)
     assert f"Kế hoạch: {demo}" in both and f"Kế hoạch: {seed}" in both

@@ -13,6 +13,7 @@ import pytest
 from actions import COORDINATOR, extend, review
 from alembic import command
 from clikit import as_json, occurrence_id, ok, version_of
+from office import SEED_DIR
 from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
@@ -28,7 +29,7 @@ from htx_tasks.store.db import alembic_config, session_scope
 from htx_tasks.store.models import Submission
 
 BEFORE = "i16_acknowledgement"
-CONFIG_DIR = Path(__file__).parents[1] / "config"
+CONFIG_DIR = SEED_DIR  # the seed plan alone (office.py)
 D = dt.date.fromisoformat
 NOV = at_local(D("2026-11-27"), 9)
 WARDS = ("phuong-ba-ngoi", "phuong-cam-linh", "phuong-cam-loc")
