@@ -90,7 +90,7 @@ def write_office(folder: Path, config: Path, *, plans: int, units: int, duties: 
     """An office of ``plans`` plans (or, ``merged``, their duties in one plan) in ``folder``."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "plans").mkdir(parents=True)
-    shipped = yaml.safe_load((config / "plan.yaml").read_text(encoding="utf-8"))
+    shipped = yaml.safe_load((config / "units.yaml").read_text(encoding="utf-8"))  # the office's default policy
     directory = {
         "version": 1,
         "policy": shipped["policy"],
