@@ -51,7 +51,7 @@ def _plan_board(ctx: Context, plan: Plan, now: dt.datetime, key: str, data: boar
 def publish_office(ctx: Context, now: dt.datetime) -> str:
     """Every plan followed, worst first (``BOARD_KEY``), and each plan's own board beside it."""
     with Session(ctx.engine) as session:
-        plans = list(followed_plans(session, ctx.config.plans).values())
+        plans = list(followed_plans(session, ctx.office_plans()).values())
         lines = build_office(session, plans, now)
     for line in lines:
         _plan_board(ctx, line.plan, now, plan_board_key(line.plan), line.board)

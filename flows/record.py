@@ -111,7 +111,7 @@ def record_result(
                     parts = form.ReportParts(results=results, difficulties=difficulties, proposals=proposals,
                                              figures=figures)
                     own = plan_of_item(session, occurrence)  # an item number names one plan's item
-                    plan = ctx.config.plans.get(own or "") or ctx.plan_named(None)
+                    plan = ctx.office_plans().get(own or "") or ctx.plan_named(None)
                     done = form.record(session, plan, Action(action), occurrence, actor=who, note=note,
                                        evidence=evidence, new_deadline=new_deadline, expected_version=version,
                                        report=parts, now=at)

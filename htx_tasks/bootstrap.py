@@ -56,6 +56,8 @@ class Context:
         """The plan a flow run names (its ``plan`` parameter; NoSinglePlan for a code the
         configuration does not hold); without one the only plan, or the office's first (the
         deployments of an office with several plans always name theirs)."""
+        if code and code not in self.config.plans:  # a plan activated from a reviewed draft
+            return self.office_plans().get(code) or self.config.pick(code)
         return self.config.pick(code) if code else next(iter(self.config.plans.values()))
 
     @property
