@@ -50,8 +50,9 @@ def _plan_board(ctx: Context, plan: Plan, now: dt.datetime, key: str, data: boar
 @task(name="Công bố bảng theo dõi toàn cơ quan", cache_policy=NO_CACHE)
 def publish_office(ctx: Context, now: dt.datetime) -> str:
     """Every plan followed, worst first (``BOARD_KEY``), and each plan's own board beside it."""
+    everyone = ctx.office_plans()
     with Session(ctx.engine) as session:
-        plans = list(followed_plans(session, ctx.office_plans()).values())
+        plans = list(followed_plans(session, everyone).values())
         lines = build_office(session, plans, now)
     for line in lines:
         _plan_board(ctx, line.plan, now, plan_board_key(line.plan), line.board)

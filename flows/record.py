@@ -107,11 +107,12 @@ def record_result(
         with opened() as ctx:
             try:
                 who = form.form_actor(actor, via_form(runtime.flow_run.id, person))
+                everyone = ctx.office_plans()  # read before the write: SQLite holds one writer
                 with session_scope(ctx.engine) as session:
                     parts = form.ReportParts(results=results, difficulties=difficulties, proposals=proposals,
                                              figures=figures)
                     own = plan_of_item(session, occurrence)  # an item number names one plan's item
-                    plan = ctx.office_plans().get(own or "") or ctx.plan_named(None)
+                    plan = everyone.get(own or "") or ctx.plan_named(None)
                     done = form.record(session, plan, Action(action), occurrence, actor=who, note=note,
                                        evidence=evidence, new_deadline=new_deadline, expected_version=version,
                                        report=parts, now=at)

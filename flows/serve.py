@@ -280,8 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         from flows.deployments import BOARD_NAME, INDICATORS_NAME, runner_deployments, specs
         from flows.units import follow_up_unit
 
+        everyone = ctx.office_plans()
         with read_scope(ctx.engine) as session:  # every plan being followed, each with its deployments
-            plans = list(followed_plans(session, ctx.office_plans()).values()) or list(ctx.config.plans.values())
+            plans = list(followed_plans(session, everyone).values()) or list(ctx.config.plans.values())
         deployments = runner_deployments(plans)
         all_specs = specs(plans)
         if not args.no_first_run:
