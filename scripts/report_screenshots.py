@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     from htx_tasks import clock as clocks
     from htx_tasks.engine import run_pass, sync_plan
     from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
-    from htx_tasks.plan.loader import load_plan
+    from htx_tasks.plan.office import load_one as load_plan
     from htx_tasks.registry.service import load_demo
     from htx_tasks.settings import Settings
     from htx_tasks.store.db import make_engine, session_scope, upgrade
