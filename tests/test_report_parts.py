@@ -18,7 +18,7 @@ from htx_tasks.cli.main import app
 from htx_tasks.registry.service import load_demo
 from htx_tasks.store.db import make_engine, session_scope, upgrade
 from htx_tasks.store.models import AuditEvent
-from tests.office import CONFIG_DIR
+from tests.office import SEED_DIR as CONFIG_DIR  # the seed plan alone
 from tests.plan_documents import office_or_skip
 from tests.webkit import make_site, sent_back
 
