@@ -125,3 +125,31 @@ def test_the_cli_lists_shows_and_ends_a_plan(run_cli) -> None:
     assert (after["status"], after["open"]) == ("closed", 0)
     tick = json.loads(run_cli("tick", "--now", "2026-12-28T07:30", "--no-dispatch", "--json").stdout)
     assert (tick["opened"], tick["notifications"]) == (0, 0)
+
+
+def test_a_request_past_its_date_is_not_counted_late(db_engine: Engine, plan: Plan) -> None:
+    """The plans list and the office's page say "quá hạn" of directed work only; what the plan asks
+    of the Front and the organisations is counted apart, as requests past their date."""
+    for day in ("2026-11-02", "2027-01-05", "2027-07-05"):
+        run_pass(db_engine, plan, M(day))
+    late = ("overdue", "escalated")
+    with session_scope(db_engine) as session:
+        rows = session.execute(select(Occurrence.unit_code, Occurrence.state)).all()
+        line = plan_lines(session, {plan.meta.code: plan})[0]
+    asked = [s for u, s in rows if s in late and plan.assignment_of(u).value == "request"]
+    directed = [s for u, s in rows if s in late and plan.assignment_of(u).value != "request"]
+    assert asked and directed, "the scenario must hold both kinds past their date"
+    assert (line.late, line.past_requests) == (len(directed), len(asked))
+    assert line.open == sum(1 for _, s in rows if s in ("open", "due_soon", "overdue", "escalated", "returned", "submitted"))
+
+
+def test_the_cli_words_requests_past_their_date_as_requests(run_cli) -> None:
+    assert run_cli("init").exit_code == 0
+    for day in ("2026-11-02", "2027-01-05", "2027-07-05"):
+        assert run_cli("tick", "--now", f"{day}T07:30", "--no-dispatch").exit_code == 0
+    code = "kh-46-ctr-tu-cam-ranh"
+    listed = {p["code"]: p for p in json.loads(run_cli("plans", "--json").stdout)}[code]
+    assert listed["past_requests"] > 0 and listed["late"] == sum(listed["states"].get(s, 0) for s in ("overdue", "escalated"))
+    shown = run_cli("plan", "show", code)
+    assert f"đề nghị đã qua mốc: {listed['past_requests']}" in shown.stdout
+    assert "- Đã qua mốc" in shown.stdout

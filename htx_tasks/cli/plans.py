@@ -25,8 +25,9 @@ VersionOpt = Annotated[str | None, typer.Option(
 def _as_json(line: PlanLine) -> dict:
     return {"code": line.code, "title": line.title, "document": line.document,
             "status": line.status.value if line.status else None, "status_label": line.status_label,
-            "configured": line.configured, "open": line.open, "late": line.late, "done": line.done,
-            "states": dict(line.states)}
+            "configured": line.configured, "open": line.open, "late": line.late,
+            "past_requests": line.past_requests, "done": line.done,
+            "states": dict(line.states), "request_states": dict(line.request_states)}
 
 
 def _lines(config) -> list[PlanLine]:  # type: ignore[no-untyped-def]
@@ -62,9 +63,10 @@ def plans(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         if json:
             output.print_json([_as_json(line) for line in lines])
             return
-        output.print_table("Các kế hoạch", ["Mã", "Kế hoạch", "Trạng thái", "Đang mở", "Quá hạn", "Đã xong"], [
+        heads = ["Mã", "Kế hoạch", "Trạng thái", "Đang mở", "Quá hạn", "Đề nghị đã qua mốc", "Đã xong"]
+        output.print_table("Các kế hoạch", heads, [
             [line.code, line.title + _where(line), line.status_label,
-             line.open, line.late, line.done] for line in lines])
+             line.open, line.late, line.past_requests, line.done] for line in lines])
 
 
 def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None:
@@ -81,9 +83,11 @@ def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None
         if line.document:
             output.say(f"  Văn bản: {line.document}")
         output.say(f"  Trạng thái: {line.status_label}")
-        output.say(f"  Đang mở: {line.open}, quá hạn: {line.late}, đã xong: {line.done}")
-        for state, count in sorted(line.states.items()):
-            output.say(f"  - {State(state).label}: {count}")
+        output.say(f"  Đang mở: {line.open}, quá hạn: {line.late}, đề nghị đã qua mốc: {line.past_requests}, "
+                   f"đã xong: {line.done}")
+        for states, request in ((line.states, False), (line.request_states, True)):
+            for state, count in sorted(states.items()):
+                output.say(f"  - {State(state).label_for(request=request)}: {count}")
         if view is not None:
             _show_draft(view)
 

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlmodel import Session, col
 
 from htx_tasks.core.lifecycle import ACTIVE, State
+from htx_tasks.core.policy import Assignment
 from htx_tasks.core.statuses import NotificationStatus, PlanStatus, SubmissionDecision
 from htx_tasks.plan.loader import Plan
 from htx_tasks.services.actors import Act, Actor, authorize
@@ -46,19 +47,28 @@ class PlanLine:
     document: str
     status: PlanStatus | None  # None: configured, never seen by a pass or ``init``
     configured: bool
-    states: Counter = field(default_factory=Counter)
+    states: Counter = field(default_factory=Counter)  # the items the plan directs, by state
+    request_states: Counter = field(default_factory=Counter)  # the items it asks for (III.7), by state
+
+    def _count(self, states: tuple[str, ...]) -> int:
+        return sum(self.states[s] + self.request_states[s] for s in states)
 
     @property
     def open(self) -> int:
-        return sum(self.states[s] for s in OPEN_STATES)
+        return self._count(OPEN_STATES)
 
     @property
     def late(self) -> int:
+        """Directed work past its term; a request past its date is not late (``past_requests``)."""
         return sum(self.states[s] for s in LATE_STATES)
 
     @property
+    def past_requests(self) -> int:
+        return sum(self.request_states[s] for s in LATE_STATES)
+
+    @property
     def done(self) -> int:
-        return sum(self.states[s] for s in DONE_STATES)
+        return self._count(DONE_STATES)
 
     @property
     def status_label(self) -> str:
@@ -68,11 +78,13 @@ class PlanLine:
 def plan_lines(session: Session, plans: dict[str, Plan]) -> list[PlanLine]:
     """Every plan configured or stored, with its items counted by state (one grouped query)."""
     stored = {row.code: row for row in session.execute(select(PlanRow)).scalars()}
-    counts: dict[str, Counter] = {}
-    query = select(col(Occurrence.plan_code), col(Occurrence.state), func.count()).group_by(
-        col(Occurrence.plan_code), col(Occurrence.state))
-    for code, state, count in session.execute(query):
-        counts.setdefault(code, Counter())[state] = count
+    counts: dict[tuple[str, bool], Counter] = {}  # (plan, asked rather than directed): states
+    query = select(col(Occurrence.plan_code), col(Occurrence.unit_code), col(Occurrence.state), func.count()).group_by(
+        col(Occurrence.plan_code), col(Occurrence.unit_code), col(Occurrence.state))
+    for code, unit, state, count in session.execute(query):
+        plan = plans.get(code)
+        asked = plan is not None and plan.assignment_of(unit) is Assignment.REQUEST
+        counts.setdefault((code, asked), Counter())[state] += count
     lines = []
     for code in [*plans, *(c for c in stored if c not in plans)]:
         row = stored.get(code)
@@ -81,7 +93,8 @@ def plan_lines(session: Session, plans: dict[str, Plan]) -> list[PlanLine]:
         document = (plan.meta.document or plan.meta.issuer) if plan else row.document if row else ""
         lines.append(PlanLine(code=code, title=title, document=document,
                               status=PlanStatus(row.status) if row else None, configured=plan is not None,
-                              states=counts.get(code, Counter())))
+                              states=counts.get((code, False), Counter()),
+                              request_states=counts.get((code, True), Counter())))
     return lines
 
 
