@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
 settings.register_profile("htx", deadline=None, database=None)
 settings.register_profile("thorough", deadline=None, database=None, max_examples=3000)
 settings.load_profile("htx")
+pytest_plugins = ["tests.webkit"]  # the web tests' shared fixture ``site``
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 

@@ -11,7 +11,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from storekit import plan_with
 
-from htx_tasks.core.coops import Coop
 from htx_tasks.links import COORDINATOR_SUBJECT
 from htx_tasks.registry import service
 from htx_tasks.registry.models import CoopVersion, RegistryUpdate
@@ -20,31 +19,7 @@ from htx_tasks.services.registry import ConfirmRegistry, confirm_registry
 from htx_tasks.store.answers import WebAudit
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent
-from tests.webkit import OTHER_WARD, START, WARD, make_site
-
-KT = "phong-kinh-te"
-
-
-def org(code: str, ward: str, sector: str, follow: str, **kw) -> Coop:
-    values = {"name": f"Hợp tác xã {code}", "kind": "hop-tac-xa", "ward": ward, "sector": sector,
-              "follow_unit": follow, "status": "dang-hoat-dong", "founded_on": dt.date(2015, 3, 1),
-              "valid_from": dt.date(2023, 1, 1), "members": 25}
-    values.update(kw)
-    return Coop(code=code, **values)
-
-
-def organisations() -> list[Coop]:
-    return [org("HTX-BN1", WARD, "nong-nghiep", KT, name="Hợp tác xã nông nghiệp Ba Ngòi"),
-            org("HTX-BN2", WARD, "giao-thong-van-tai", "phong-quan-ly-do-thi"),
-            org("HTX-CL1", OTHER_WARD, "thuong-mai", KT)]
-
-
-@pytest.fixture
-def site(db_engine, plan, tmp_path):
-    made = make_site(db_engine, plan, tmp_path / "var")
-    with session_scope(db_engine) as session:
-        service.apply(session, organisations(), source="import", now=START)
-    return made
+from tests.webkit import OTHER_WARD, START, WARD, make_site, organisations
 
 
 def csrf_of(html: str) -> str:

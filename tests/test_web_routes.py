@@ -20,7 +20,6 @@ from sqlmodel import Session, SQLModel, select
 
 from htx_tasks.core.lifecycle import State
 from htx_tasks.links import COORDINATOR_SUBJECT
-from htx_tasks.registry import service
 from htx_tasks.registry.models import CoopVersion
 from htx_tasks.services import Actor, SubmitReport, submit
 from htx_tasks.services.drafts import draft_view
@@ -32,20 +31,12 @@ from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
 from htx_tasks.web.routes import POSTS, Post
 from tests.test_plan_review import QUARTERLY, drafted, edit
-from tests.test_web_registry import edit_form, organisations
-from tests.webkit import START, WARD, make_site, sent_back
+from tests.test_web_registry import edit_form
+from tests.webkit import START, WARD, sent_back
 
 CLI = "cli:kiem-thu"
 PREEMPTED = "đã có người xử lý trước"
 GARBLED = ("abc", "-3", "99999999999")
-
-
-@pytest.fixture
-def site(db_engine, plan, tmp_path):
-    made = make_site(db_engine, plan, tmp_path / "var")
-    with session_scope(db_engine) as session:
-        service.apply(session, organisations(), source="import", now=START)
-    return made
 
 
 def snapshot(site) -> dict[str, object]:

@@ -1,4 +1,8 @@
-"""Helpers for the web app tests: a movable clock, a seeded database, sample evidence files."""
+"""Helpers for the web app tests: a movable clock, a seeded database, sample evidence files.
+
+Registered as a plugin by ``conftest.py`` (``pytest_plugins``), so its fixture ``site`` (the app on the
+plan's first pass with three cooperatives in the registry) serves any module without its own ``site``.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +13,25 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from htx_tasks.core.coops import Coop
 from htx_tasks.engine import run_pass
 from htx_tasks.links import COORDINATOR_SUBJECT, Role, Signer
 from htx_tasks.plan.loader import Plan
+from htx_tasks.registry import service
 from htx_tasks.settings import Settings
 from htx_tasks.store.answers import EvidenceFile, ExtensionRequest, WebAudit
+from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, Submission
 from htx_tasks.web.app import create_app
 
 KEY = "test-key-" + "x" * 32
 START = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC)  # Friday 09:00 in Hà Nội time
 WARD, OTHER_WARD = "phuong-ba-ngoi", "phuong-cam-linh"
+KT = "phong-kinh-te"
 
 
 def pdf_bytes(text: str = "bao cao") -> bytes:
@@ -105,3 +114,27 @@ def make_site(engine: Engine, plan: Plan, var_dir: Path, **settings) -> Site:
     site = Site(engine=engine, plan=plan, clock=clock, signer=signer, var_dir=var_dir,
                 settings=Settings(var_dir=var_dir, config_dir=plan.config_dir, link_key=KEY, **settings))
     return site.with_settings()
+
+
+def org(code: str, ward: str, sector: str, follow: str, **kw) -> Coop:
+    values = {"name": f"Hợp tác xã {code}", "kind": "hop-tac-xa", "ward": ward, "sector": sector,
+              "follow_unit": follow, "status": "dang-hoat-dong", "founded_on": dt.date(2015, 3, 1),
+              "valid_from": dt.date(2023, 1, 1), "members": 25}
+    values.update(kw)
+    return Coop(code=code, **values)
+
+
+def organisations() -> list[Coop]:
+    """Two cooperatives of ``WARD`` (followed by two departments) and one of ``OTHER_WARD``."""
+    return [org("HTX-BN1", WARD, "nong-nghiep", KT, name="Hợp tác xã nông nghiệp Ba Ngòi"),
+            org("HTX-BN2", WARD, "giao-thong-van-tai", "phong-quan-ly-do-thi"),
+            org("HTX-CL1", OTHER_WARD, "thuong-mai", KT)]
+
+
+@pytest.fixture
+def site(db_engine: Engine, plan: Plan, tmp_path: Path) -> Site:
+    """The app on the plan's first pass, with ``organisations()`` imported into the registry."""
+    made = make_site(db_engine, plan, tmp_path / "var")
+    with session_scope(db_engine) as session:
+        service.apply(session, organisations(), source="import", now=START)
+    return made
