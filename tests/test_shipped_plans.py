@@ -5,6 +5,7 @@ item's plan, and what every plan shares (calendar, channels) needs no plan at al
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,22 @@ def test_what_every_plan_shares_needs_no_plan(shipped) -> None:
     assert shipped("calendar", "deadline", "2026-12-01").exit_code == 0
     channels = shipped("channels", "list")
     assert channels.exit_code == 0 and "UBND phường Ba Ngòi" in channels.stdout
+
+
+def test_the_plans_list_keeps_each_code_whole_on_a_narrow_terminal(run_cli, shipped) -> None:
+    """The code is what a person types back (``--plan``, ``plan show``): an 80-column terminal
+    wraps the titles, never the codes."""
+    listed = run_cli("plans", env={"HTX_CONFIG_DIR": str(CONFIG_DIR), "COLUMNS": "80"})
+    assert listed.exit_code == 0, listed.output
+    assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+    for code in (SEED, DEMO):
+        assert re.search(rf"│ {code} +│", listed.stdout), listed.stdout
+
+
+def test_plan_show_names_the_issuer_as_such_and_the_document_only_when_there_is_one(shipped) -> None:
+    seed = shipped("plan", "show", SEED)  # the seed plan's text bears no number or date
+    assert seed.exit_code == 0, seed.output
+    assert "  Cơ quan ban hành: Ủy ban nhân dân thành phố Cam Ranh\n" in seed.stdout
+    assert "Văn bản:" not in seed.stdout
+    demo = shipped("plan", "show", DEMO)
+    assert "  Văn bản: Kế hoạch minh họa, không có số và ngày ban hành\n" in demo.stdout

@@ -37,12 +37,18 @@ def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     writer.writerows([to_csv(v) for v in row] for row in rows)
 
 
-def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, whole: Sequence[int] = ()) -> None:
+    """``whole``: the columns a person types back (codes) are never wrapped nor cut, however narrow
+    the terminal; the other columns wrap around them."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
     table = Table(title=title, header_style="bold", show_lines=False)
-    for name in header:
-        table.add_column(name)
-    for row in rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # data, never markup
+    for i, name in enumerate(header):
+        if i in whole:
+            table.add_column(name, no_wrap=True, min_width=max((len(r[i]) for r in cells), default=0))
+        else:
+            table.add_column(name)
+    for row in cells:
+        table.add_row(*(Text(v) for v in row))  # data, never markup
     console.print(table)
 
 

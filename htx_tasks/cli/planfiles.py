@@ -29,7 +29,8 @@ from htx_tasks.services import Actor, via_cli
 from htx_tasks.services.drafts import register_draft
 from htx_tasks.store.db import session_scope
 
-plan_app = typer.Typer(help="Kế hoạch từ tệp: nhập bảng phân công, lập bản nháp từ văn bản kế hoạch.")
+plan_app = typer.Typer(help="Một kế hoạch: xem, bắt đầu theo dõi, kết thúc (show, activate, close); nhập bảng phân công, "
+                       "lập bản nháp từ văn bản kế hoạch (import, draft).")
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Thư mục ghi bản nháp (plan.yaml); phải chưa có plan.yaml.")]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Chỉ đọc và in kết quả, không ghi gì.")]
 IntoDbOpt = Annotated[bool, typer.Option(

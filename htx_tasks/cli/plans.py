@@ -23,7 +23,7 @@ VersionOpt = Annotated[str | None, typer.Option(
 
 
 def _as_json(line: PlanLine) -> dict:
-    return {"code": line.code, "title": line.title, "document": line.document,
+    return {"code": line.code, "title": line.title, "document": line.document, "issuer": line.issuer,
             "status": line.status.value if line.status else None, "status_label": line.status_label,
             "configured": line.configured, "open": line.open, "late": line.late,
             "past_requests": line.past_requests, "done": line.done,
@@ -66,7 +66,7 @@ def plans(config: ConfigOpt = None, json: JsonOpt = False) -> None:
         heads = ["Mã", "Kế hoạch", "Trạng thái", "Đang mở", "Quá hạn", "Đề nghị đã qua mốc", "Đã xong"]
         output.print_table("Các kế hoạch", heads, [
             [line.code, line.title + _where(line), line.status_label,
-             line.open, line.late, line.past_requests, line.done] for line in lines])
+             line.open, line.late, line.past_requests, line.done] for line in lines], whole=[0])
 
 
 def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None:
@@ -80,6 +80,8 @@ def show(code: CodeArg, config: ConfigOpt = None, json: JsonOpt = False) -> None
             output.print_json({**_as_json(line), **({"version": view.row.version} if view else {})})
             return
         output.say(f"{line.title} ({line.code})")
+        if line.issuer:
+            output.say(f"  Cơ quan ban hành: {line.issuer}")
         if line.document:
             output.say(f"  Văn bản: {line.document}")
         output.say(f"  Trạng thái: {line.status_label}")

@@ -44,11 +44,12 @@ class PlanLine:
 
     code: str
     title: str
-    document: str
+    document: str  # the issuing document ("Kế hoạch số ... ngày ..."); "" when the plan names none
     status: PlanStatus | None  # None: configured, never seen by a pass or ``init``
     configured: bool
     states: Counter = field(default_factory=Counter)  # the items the plan directs, by state
     request_states: Counter = field(default_factory=Counter)  # the items it asks for (III.7), by state
+    issuer: str = ""  # who issued it (plan.issuer), when configured
 
     def _count(self, states: tuple[str, ...]) -> int:
         return sum(self.states[s] + self.request_states[s] for s in states)
@@ -90,8 +91,8 @@ def plan_lines(session: Session, plans: dict[str, Plan]) -> list[PlanLine]:
         row = stored.get(code)
         plan = plans.get(code)
         title = plan.meta.short_title if plan else row.title if row else code
-        document = (plan.meta.document or plan.meta.issuer) if plan else row.document if row else ""
-        lines.append(PlanLine(code=code, title=title, document=document,
+        document = (plan.meta.document or "") if plan else (row.document or "") if row else ""
+        lines.append(PlanLine(code=code, title=title, document=document, issuer=plan.meta.issuer if plan else "",
                               status=PlanStatus(row.status) if row else None, configured=plan is not None,
                               states=counts.get((code, False), Counter()),
                               request_states=counts.get((code, True), Counter())))
