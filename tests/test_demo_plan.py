@@ -6,10 +6,11 @@ weekly briefing counts the overdue work of both."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
-from office import DEMO, SEED, office_folder
+from office import CONFIG_DIR, DEMO, SEED, office_folder
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
@@ -95,6 +96,21 @@ def test_a_ward_gets_one_digest_for_both_plans_until_one_is_closed(db_engine: En
     assert after and all("[III.8.1]" in m for m in after)
     assert all(demo_title not in m and "minh họa" not in m for m in after)
     assert all("minh họa" not in m for m in messages(config, "phong-kinh-te")[1:])
+
+
+def test_the_readmes_out_of_hours_morning_shows_the_ward_both_plans_in_one_digest(db_engine: Engine, config: Config) -> None:
+    """The README sends a newcomer running ``make run`` out of hours to one morning (a fresh ``var/``):
+    that morning phường Ba Ngòi's one digest holds both plans, under the title the README quotes."""
+    readme = (CONFIG_DIR.parent / "README.md").read_text(encoding="utf-8")
+    when = dt.datetime.fromisoformat(re.search(r"rm -rf var && make run ARGS=--now=(\S+?)`?\n", readme).group(1))
+    title = re.search(r'"(\[2 kế hoạch\] [^"]+)"', readme).group(1)
+    now = at_local(when.date(), when.hour, when.minute)
+    run_pass(db_engine, list(config.plans.values()), now)  # a fresh database's first pass
+    dispatch(db_engine, config.plans, now, channels=config.channels)
+    (digest,) = messages(config, WARD)
+    assert digest.splitlines()[1] == title
+    for code in (SEED, DEMO):
+        assert f"━━ {config.plans[code].meta.short_title} ━━" in digest
 
 
 def briefings(config: Config, tag: str) -> list[str]:
