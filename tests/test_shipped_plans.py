@@ -105,3 +105,16 @@ def test_plan_show_names_the_issuer_as_such_and_the_document_only_when_there_is_
     assert "Văn bản:" not in seed.stdout
     demo = shipped("plan", "show", DEMO)
     assert "  Văn bản: Kế hoạch minh họa, không có số và ngày ban hành\n" in demo.stdout
+
+
+def test_a_case_is_opened_under_the_plan_that_holds_its_item_code(shipped) -> None:
+    """Item codes are unique in the office: ``case open`` needs no ``--plan`` when both plans are
+    followed, and the case belongs to the plan holding the code."""
+    opened = shipped("case", "open", "tckh-thu-tuc", "--unit", "phong-tai-chinh-ke-hoach", "--kind", "dang-ky",
+                     "--received", "2026-11-16", "--ref", "HS-001", "--now", NOW, "--json")
+    assert opened.exit_code == 0, opened.output
+    number = json.loads(opened.stdout)["id"]
+    listed = json.loads(shipped("status", "--plan", SEED, "--json").stdout)
+    assert number in {i["id"] for i in listed}
+    unknown = shipped("case", "open", "khong-co", "--unit", "phong-kinh-te", "--received", "2026-11-16", "--ref", "X")
+    assert unknown.exit_code == 2 and "--plan" in unknown.stderr  # no plan holds it: which plan is asked

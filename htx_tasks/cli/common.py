@@ -172,6 +172,16 @@ def item_plan(config: Path | None, occurrence: str) -> Plan:
     return office_plan(config)
 
 
+def duty_plan(config: Path | None, duty: str, code: str | None = None) -> Plan:
+    """The plan named by ``--plan``; without it the one plan that holds the item of the plan coded
+    ``duty`` (item codes are unique in the office), else as ``open_plan``."""
+    if code is None:
+        holders = [p for p in office_plans(config).values() if any(d.code == duty for d in p.source.duties)]
+        if len(holders) == 1:
+            return holders[0]
+    return open_plan(config, code)
+
+
 def office_plans(config: Path | None) -> dict[str, Plan]:
     """Every plan, by code: the configuration's and those activated from a reviewed draft."""
     return context(config).office_plans()

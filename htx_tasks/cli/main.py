@@ -20,6 +20,7 @@ from htx_tasks.cli.common import (
     begin,
     context,
     date_of,
+    duty_plan,
     errors,
     now_of,
     office_plan,
@@ -232,7 +233,7 @@ def case_open(
 ) -> None:
     """Mở nhiệm vụ cho một hồ sơ nhận được; hạn tính theo ngày làm việc."""
     with errors():
-        plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
+        plan, engine, at = duty_plan(config, duty, plan_code), open_engine(config), now_of(now)
         command = services.OpenCase.parse(duty=duty, unit=unit, kind=kind, received=received, ref=ref)
         with session_scope(engine) as session:
             row = services.open_case(session, plan, Actor.of_unit(unit, via_cli()), command, now=at)
