@@ -84,9 +84,10 @@ def follow_up_unit(unit: str, now: str | None = None, force: bool = False, plan:
             evaluate(ctx, chosen, unit, at)
             deliver(ctx, at, set(chosen.followed(unit, zones.local_date(at))))
             standing = publish(ctx, chosen, unit, at)
+            who = f"{unit} · {chosen.meta.code}" if len(ctx.config.plans) > 1 else unit  # a unit runs once per plan
     except RUN_ERRORS as error:
         return ended_badly(error)
-    line = f"{unit}: {standing.standing.value} — {standing.message()}"
+    line = f"{who}: {standing.standing.value} — {standing.message()}"
     logs.RUNS.info(line)
     if standing.standing.failed:
         logs.expect_failure(standing.message())  # red in the UI, but not a crash: no traceback

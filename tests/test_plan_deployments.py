@@ -5,6 +5,7 @@ plan, worst first) beside each plan's own."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from office import DEMO, SEED, office_folder
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from flows import deployments
+from flows import deployments, logs
 from flows.board import coordinator_board
 from flows.units import follow_up_unit
 from htx_tasks.board import BOARD_KEY, build_board
@@ -101,6 +102,24 @@ def test_a_wards_runs_of_both_plans_send_it_one_digest_and_the_board_ranks_the_p
     assert f"## {demo_title} — quá hạn (2)" in office_board
     for code, title in ((SEED, seed_title), (DEMO, demo_title)):  # each plan's own board beside it
         assert title in markdown(plan_board_key(load_config(tmp_path / "config").plans[code]))
+
+
+def test_a_units_console_line_names_the_plan_of_its_run(office: Engine) -> None:
+    """A unit runs once per plan (one deployment each): its one console line says which plan's run
+    it was, or the ward's two lines would read as two different counts of the same thing."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    level = logs.RUNS.level
+    logs.RUNS.addHandler(handler)
+    logs.RUNS.setLevel(logging.INFO)
+    try:
+        for plan in (SEED, DEMO):
+            follow_up_unit(unit=WARD, plan=plan, now="2026-11-23T07:30", return_state=True)
+    finally:
+        logs.RUNS.removeHandler(handler)
+        logs.RUNS.setLevel(level)
+    assert [line.split(":", 1)[0] for line in lines] == [f"{WARD} · {SEED}", f"{WARD} · {DEMO}"]
 
 
 def test_each_plans_board_counts_its_own_escalations(db_engine: Engine, tmp_path: Path) -> None:
