@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -51,8 +51,11 @@ def overdue_by_unit(session: Session, plan: Plan, now: dt.datetime) -> list[Stan
     """Per unit, the open assignments whose term has ended by ``now``, most first."""
     rows = session.execute(
         select(col(Occurrence.unit_code), col(Occurrence.state), func.count())
-        .where(col(Occurrence.plan_code) == plan.meta.code, col(Occurrence.state).in_(OPEN),
-               col(Occurrence.deadline) < local_date(now))
+        .where(
+            col(Occurrence.plan_code) == plan.meta.code,
+            col(Occurrence.state).in_(OPEN),
+            col(Occurrence.deadline) < local_date(now),
+        )
         .group_by(col(Occurrence.unit_code), col(Occurrence.state))
     ).all()
     counts: dict[str, list[int]] = {}
@@ -66,16 +69,13 @@ def overdue_by_unit(session: Session, plan: Plan, now: dt.datetime) -> list[Stan
     return sorted(out, key=lambda s: (-s.overdue, s.unit_name))
 
 
-def newly_escalated(session: Session, plan: Plan, since: dt.datetime, until: dt.datetime) -> list[tuple[int, int]]:
-    """(occurrence, level) of the open assignments whose leadership step fell in (since, until] and
-    is held for the briefing (not urgent)."""
+def _newly_escalated(
+    plan: Plan, rows: Iterable[tuple[int, str, str, dt.date]], since: dt.datetime, until: dt.datetime
+) -> list[tuple[int, int]]:
+    """(occurrence, level) of the open assignments (``rows``: id, duty, unit, deadline) whose
+    leadership step fell in (since, until] and is held for the briefing (not urgent)."""
     # computed from each open item's deadline, not from its stored state: a pass limited to some
     # units (a unit's run) records the briefing for every unit, advanced yet or not
-    rows = session.execute(
-        select(col(Occurrence.id), col(Occurrence.duty_code), col(Occurrence.unit_code), col(Occurrence.deadline))
-        .where(col(Occurrence.plan_code) == plan.meta.code, col(Occurrence.state).in_(OPEN),
-               col(Occurrence.deadline) < local_date(until))
-    ).all()
     out = []
     for occurrence, duty, unit, deadline in rows:
         if duty not in plan.duties or unit not in plan.units or not held_for_briefing(plan, LEADERSHIP, duty, unit):
@@ -86,32 +86,120 @@ def newly_escalated(session: Session, plan: Plan, since: dt.datetime, until: dt.
     return out
 
 
-def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
-    """The briefing of the week, recorded once when its time has come: leadership's rows for the
-    items escalated to it since the previous briefing, and, when some assignment is past its
-    term, the count by unit for leadership and the coordinator. Returns how many rows were new.
+def _any_overdue(plan: Plan, rows: Iterable[tuple[int, str, str, dt.date]]) -> bool:
+    """Whether some open row is an assignment past its term (what ``overdue_by_unit`` counts)."""
+    return any(unit in plan.units and plan.assignment_of(unit) is not Assignment.REQUEST for _, _, unit, _ in rows)
+
+
+def _previous_briefings(session: Session, slots: dict[str, dt.datetime]) -> dict[str, dt.datetime]:
+    """Per plan code, the latest briefing recorded before that plan's slot, in one read."""
+    starts = {code: col(Notification.subject).startswith(f"briefing/{code}/", autoescape=True) for code in slots}
+    briefed = (
+        select(case(*[(starts[code], code) for code in slots]).label("plan"), col(Notification.due_at).label("due_at"))
+        .where(
+            col(Notification.kind) == Kind.BRIEFING.value,
+            or_(*[and_(starts[code], col(Notification.due_at) < slot) for code, slot in slots.items()]),
+        )
+        .subquery()
+    )
+    found = session.execute(select(briefed.c.plan, func.max(briefed.c.due_at)).group_by(briefed.c.plan)).all()
+    return {code: latest for code, latest in found if code is not None and latest is not None}
+
+
+def record_briefings(session: Session, plans: Iterable[Plan], now: dt.datetime) -> int:
+    """Each plan's briefing of the week, recorded once when its time has come: leadership's rows
+    for the items escalated to it since that plan's previous briefing, and, when some assignment is
+    past its term, the count by unit for leadership and the coordinator. Returns how many rows were
+    new.
 
     "Since the previous briefing" is since the last one recorded: after weeks without a pass, or at
-    the first briefing, leadership hears in full of everything that reached it meanwhile."""
-    policy = plan.source.policy
-    slot = last_briefing(now, policy, plan.calendar)
-    if local_date(slot) < plan.meta.tracking_from or now - slot > dt.timedelta(days=7):
+    the first briefing, leadership hears in full of everything that reached it meanwhile.
+
+    The check costs the same few reads however many plans there are: which briefings are recorded
+    already (one read), the open items past their term of the plans still to brief (one read), and,
+    only when one of them has something to tell, when each was last briefed (one read). A quiet plan
+    (nothing past its term) records nothing and is checked again at the next pass of the week,
+    within those same reads."""
+    slots = {plan.meta.code: last_briefing(now, plan.source.policy, plan.calendar) for plan in plans}
+    waiting = {
+        plan.meta.code: plan
+        for plan in plans
+        if local_date(slots[plan.meta.code]) >= plan.meta.tracking_from and now - slots[plan.meta.code] <= dt.timedelta(days=7)
+    }
+    if not waiting:
         return 0
-    subject = briefing_subject(plan, slot)
-    if session.execute(select(col(Notification.id)).where(col(Notification.subject) == subject).limit(1)).first():
+    subjects = {briefing_subject(plan, slots[code]): code for code, plan in waiting.items()}
+    recorded = set(
+        session.execute(select(col(Notification.subject)).where(col(Notification.subject).in_(sorted(subjects)))).scalars()
+    )
+    for subject in recorded:
+        waiting.pop(subjects[subject])
+    if not waiting:
         return 0
-    # since the last briefing recorded (weeks without a pass, or the first briefing, reach further back)
-    previous = session.execute(select(func.max(col(Notification.due_at))).where(
-        col(Notification.kind) == Kind.BRIEFING.value, col(Notification.due_at) < slot,
-        col(Notification.subject).startswith(f"briefing/{plan.meta.code}/"))).scalar()
-    previous = previous or dt.datetime.min.replace(tzinfo=dt.UTC)
-    rows = [Notification(occurrence_id=occurrence, kind=Kind.ESCALATION.value, level=level, detail=0, due_at=slot,
-                         recipient=LEADERSHIP, created_at=now, status=NotificationStatus.PENDING, next_attempt_at=slot)
-            for occurrence, level in newly_escalated(session, plan, previous, slot)]
-    if overdue_by_unit(session, plan, slot):
-        rows += [Notification(occurrence_id=None, kind=Kind.BRIEFING.value, level=0, detail=0, due_at=slot,
-                              recipient=recipient, created_at=now, status=NotificationStatus.PENDING,
-                              next_attempt_at=slot, subject=subject) for recipient in BRIEFED]
+    past: dict[str, list[tuple[int, str, str, dt.date]]] = {code: [] for code in waiting}
+    latest_day = max(local_date(slots[code]) for code in waiting)
+    found = session.execute(
+        select(
+            col(Occurrence.plan_code),
+            col(Occurrence.id),
+            col(Occurrence.duty_code),
+            col(Occurrence.unit_code),
+            col(Occurrence.deadline),
+        ).where(
+            col(Occurrence.plan_code).in_(sorted(waiting)), col(Occurrence.state).in_(OPEN), col(Occurrence.deadline) < latest_day
+        )
+    ).all()
+    for code, occurrence, duty, unit, deadline in found:
+        if deadline < local_date(slots[code]):
+            past[code].append((occurrence, duty, unit, deadline))
+    telling = {code: rows for code, rows in past.items() if rows}
+    if not telling:
+        return 0
+    previous = _previous_briefings(session, {code: slots[code] for code in telling})
+    written = 0
+    for code, rows in telling.items():
+        plan, slot = waiting[code], slots[code]
+        since = previous.get(code, dt.datetime.min.replace(tzinfo=dt.UTC))
+        new = [
+            Notification(
+                occurrence_id=occurrence,
+                kind=Kind.ESCALATION.value,
+                level=level,
+                detail=0,
+                due_at=slot,
+                recipient=LEADERSHIP,
+                created_at=now,
+                status=NotificationStatus.PENDING,
+                next_attempt_at=slot,
+            )
+            for occurrence, level in _newly_escalated(plan, rows, since, slot)
+        ]
+        if _any_overdue(plan, rows):
+            new += [
+                Notification(
+                    occurrence_id=None,
+                    kind=Kind.BRIEFING.value,
+                    level=0,
+                    detail=0,
+                    due_at=slot,
+                    recipient=recipient,
+                    created_at=now,
+                    status=NotificationStatus.PENDING,
+                    next_attempt_at=slot,
+                    subject=briefing_subject(plan, slot),
+                )
+                for recipient in BRIEFED
+            ]
+        written += _write(session, new)
+    return written
+
+
+def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
+    """One plan's briefing of the week (``record_briefings`` for that plan alone)."""
+    return record_briefings(session, [plan], now)
+
+
+def _write(session: Session, rows: list[Notification]) -> int:
     if not rows:
         return 0
     try:
@@ -121,13 +209,3 @@ def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
     except IntegrityError:
         return 0
     return len(rows)
-
-
-def briefings_due(session: Session, plans: Iterable[Plan], now: dt.datetime) -> list[Plan]:
-    """The plans whose briefing of the week (the latest slot at or before ``now``) is not recorded
-    yet, in one read for all of them: the office's pass calls ``record_briefing`` only for these,
-    so a pass between two briefings costs one query however many plans there are."""
-    subjects = {briefing_subject(plan, last_briefing(now, plan.source.policy, plan.calendar)): plan for plan in plans}
-    found = session.execute(select(col(Notification.subject)).where(col(Notification.subject).in_(sorted(subjects))))
-    recorded = set(found.scalars())
-    return [plan for subject, plan in subjects.items() if subject not in recorded]

@@ -3,13 +3,15 @@ there are (SQLite and PostgreSQL). Statements are counted, never timed (bench/sw
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
 from sqlalchemy import Engine, event
 from sqlmodel import Session, select
-from test_plans import M, other_plan
+from test_plans import D, M, other_plan
 
+from htx_tasks.core.zones import at_local
 from htx_tasks.engine import base, run_pass
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence, OpeningCursor
@@ -40,16 +42,66 @@ def test_a_pass_with_nothing_due_sends_as_many_statements_for_eight_plans_as_for
 ) -> None:
     """Mirroring the plans, their opening cursors and the weekly briefing's check are one read each
     for all plans; a plan with nothing to open or advance costs no statement of its own."""
-    counts = {}
+    counts, quiet = {}, {}
     for engine, size in ((db_engine, 2), (another_db_engine(), 8)):
         plans = office(plan, size)
         run_pass(engine, plans, M("2026-11-02"))
+        # Monday at work_start: every plan's briefing is due, but nothing is past its term yet, so
+        # none is recorded and each pass of the week checks them all again
+        calm = statements(engine, plans, M("2026-11-02"))
+        assert not written(calm)
+        assert [s for s in calm if "FROM occurrence" in s and "deadline" in s]  # the briefing's check ran
+        quiet[size] = len(calm)
         first = run_pass(engine, plans, M("2027-01-05"))  # opens, advances, records each plan's briefing
         assert first.opened and first.advanced and first.notifications
         again = statements(engine, plans, M("2027-01-05"))  # the same moment: nothing new is due
-        assert not [s for s in again if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert not written(again)
         counts[size] = len(again)
     assert counts[8] == counts[2], counts
+    assert quiet[8] == quiet[2], quiet
+
+
+def written(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def briefings(engine: Engine) -> Counter:
+    with Session(engine) as session:
+        occ = {o.id: (o.plan_code, o.duty_code, o.unit_code, o.period_key) for o in session.exec(select(Occurrence))}
+        return Counter(
+            (occ.get(n.occurrence_id), n.kind, n.level, n.due_at, n.recipient, n.subject)
+            for n in session.exec(select(Notification))
+            if n.recipient == "leadership" or n.subject
+        )
+
+
+def test_the_briefings_of_several_plans_recorded_together_are_those_each_plan_records_alone(
+    db_engine: Engine, another_db_engine, plan: Plan
+) -> None:
+    """Each plan keeps its own briefing day and its own "since the previous briefing", though all
+    plans' briefings are checked in the same reads: three plans passed together (one briefed on
+    Wednesday afternoon) leave the rows they leave when each passes alone."""
+    plans = [
+        plan,
+        other_plan(plan, code="ke-hoach-1", reminder_days=[0]),
+        other_plan(plan, code="ke-hoach-2", briefing_weekday=3, briefing_time=dt.time(14, 0)),
+    ]
+    moments = [M("2026-11-02"), at_local(D("2026-12-02"), 15), M("2027-01-05"), at_local(D("2027-01-13"), 15), M("2027-02-01")]
+    alone = another_db_engine()
+    for now in moments:
+        run_pass(db_engine, plans, now)
+        for each in plans:
+            run_pass(alone, each, now)
+    together = briefings(db_engine)
+    assert together == briefings(alone)
+    weekly: dict[str, set[int]] = {}
+    for *_, subject in together:
+        if subject:
+            code, day = subject.split("/")[1:]
+            weekly.setdefault(code, set()).add(dt.date.fromisoformat(day).isoweekday())
+    assert weekly == {plan.meta.code: {1}, "ke-hoach-1": {1}, "ke-hoach-2": {3}}  # each plan on its own day
+    leadership = {(key[0], due_at) for key, kind, _, due_at, *_ in together if kind == "escalation" and key}
+    assert len({due_at for _, due_at in leadership}) > 2  # escalations held for several briefings
 
 
 def natural(engine: Engine) -> tuple[Counter, Counter, Counter, Counter]:

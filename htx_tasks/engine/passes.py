@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from htx_tasks.briefing import briefings_due, record_briefing
+from htx_tasks.briefing import record_briefings
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.engine import base
 from htx_tasks.engine.advancing import advance_due
@@ -57,11 +57,8 @@ def run_pass(
             progress(result)
         if done < base.BATCH:
             break
-    with session_scope(engine) as session:
-        due = briefings_due(session, active.values(), now)
-    for each in due:  # each plan's weekly briefing, recorded once when its time has come
-        with session_scope(engine) as session:
-            result.notifications += record_briefing(session, each, now)
+    with session_scope(engine) as session:  # each plan's weekly briefing, recorded once when its time has come
+        result.notifications += record_briefings(session, active.values(), now)
     return result
 
 
