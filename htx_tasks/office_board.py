@@ -8,12 +8,14 @@ past its term, then the most escalations today, then the lowest on-time rate.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from htx_tasks import board
 from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local
 from htx_tasks.plan.loader import Plan
 
@@ -34,6 +36,17 @@ class PlanLine:
     @property
     def escalations(self) -> int:
         return sum(not e.request for e in self.board.escalations)
+
+    @property
+    def past_requests(self) -> int:
+        """Requests past their date: the plan asks, so they are counted apart from late work."""
+        return len(self.board.past_date)
+
+    def units_past(self, *, request: bool = False) -> list[tuple[str, str, int]]:
+        """The units with work past its term (or, ``request``, asked and past the date): code, name
+        and count, most first."""
+        counts = Counter((r.unit, r.unit_name) for r in (self.board.past_date if request else self.board.overdue))
+        return sorted(((code, name, n) for (code, name), n in counts.items()), key=lambda u: (-u[2], sort_key(u[1])))
 
     @property
     def rate(self) -> float | None:

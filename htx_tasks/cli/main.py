@@ -11,12 +11,13 @@ from rich.markup import escape
 from sqlmodel import Session
 
 from htx_tasks import clock, services
-from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, plans, registry, reporting, web
+from htx_tasks.cli import decisions, delivery, deploy, output, planfiles, plans, registry, reporting, standing, web
 from htx_tasks.cli.common import (
     ConfigOpt,
     JsonOpt,
     NowOpt,
     PlanOpt,
+    active_plans,
     begin,
     context,
     date_of,
@@ -198,8 +199,12 @@ def status(
     json: JsonOpt = False,
     plan_code: PlanOpt = None,
 ) -> None:
-    """Bảng theo dõi: nhiệm vụ đang mở, hạn, trạng thái."""
+    """Bảng theo dõi: nhiệm vụ đang mở, hạn, trạng thái; nhiều kế hoạch mà không ghi --plan: tình hình toàn cơ quan."""
     with errors():
+        followed = active_plans(config) if plan_code is None and unit is None else {}
+        if len(followed) > 1:  # every plan, worst first, as the office-wide board counts them
+            standing.office_status(followed, open_engine(config), now_of(now), json=json)
+            return
         plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         if unit:
             plan.unit(unit)

@@ -96,6 +96,11 @@ def timing(days_left: int, working_days_overdue: int, *, request: bool = False) 
     return f"quá hạn {working_days_overdue} ngày làm việc" if working_days_overdue else "đã quá hạn"
 
 
+def past_heading(*, request: bool = False) -> str:
+    """A count of work past its term: ``Quá hạn``; of requests past their date (never "quá hạn")."""
+    return "Đề nghị đã qua mốc" if request else "Quá hạn"
+
+
 def lateness(days_late: int, working_days_overdue: int) -> str:
     """``5 ngày (3 ngày làm việc)``: how long past its term (or date), for a table's column."""
     return f"{days_late} ngày" + (f" ({working_days_overdue} ngày làm việc)" if working_days_overdue else "")
