@@ -17,6 +17,8 @@ from sqlmodel import Session
 from htx_tasks.config import Config, load_config
 from htx_tasks.core.zones import at_local
 from htx_tasks.delivery.dispatcher import dispatch
+from htx_tasks.delivery.messages import combine
+from htx_tasks.delivery.ports import Message
 from htx_tasks.engine import run_pass
 from htx_tasks.services import Actor
 from htx_tasks.services.plans import ClosePlan, close_plan
@@ -144,3 +146,22 @@ def test_the_weekly_briefing_counts_the_overdue_work_of_every_plan(db_engine: En
         assert count in message, message
         title = message.splitlines()[1]
         assert "ổng hợp tuần" in title and "4 nhiệm vụ quá hạn của 4 đơn vị" in title, title
+    # the coordinator is also a unit of the demonstration plan: one message for both roles, its
+    # title naming the two plans it speaks of once, not the first plan's label
+    (both,) = [m for m in messages(config, "phong-kinh-te") if "PHẦN 2" in m]
+    title = both.splitlines()[1]
+    assert title.startswith("[2 kế hoạch] Đôn đốc: ") and title.count("[") == 1, title
+    assert "Đôn đốc: Phòng Kinh tế — 1 nhiệm vụ quá hạn" in title
+    body = both[both.index("PHẦN 1"):]
+    assert body.index(f"━━ {seed} ━━") < body.index(f"━━ {demo} ━━") < body.index("PHẦN 2. NHIỆM VỤ CỦA PHÒNG KINH TẾ")
+    assert f"Theo {demo}" in body[body.index("PHẦN 2"):]
+
+
+def test_a_message_for_two_roles_of_one_plan_is_titled_with_that_plan_not_the_first(config: Config) -> None:
+    seed, demo = config.plans[SEED], config.plans[DEMO]
+    tag = f"[{demo.meta.label}] "
+    sections = [("coordinator", Message(f"{tag}Đôn đốc: 2 nhiệm vụ quá hạn của 2 đơn vị", "Kính gửi: A\n\nx\n", "x")),
+                ("phong-kinh-te", Message(f"{tag}Nhắc việc: Phòng Kinh tế — 1 nhiệm vụ cần lưu ý", "y\n", "y"))]
+    title = combine(seed, "phong-kinh-te", sections, [demo]).title
+    assert title == f"{tag}Đôn đốc: 2 nhiệm vụ quá hạn của 2 đơn vị; Nhắc việc: Phòng Kinh tế — 1 nhiệm vụ cần lưu ý"
+    assert seed.meta.label not in title

@@ -250,7 +250,10 @@ class _Pass:
         for r in digest.rows:
             tags[r.recipient].append(r)
         sections = [self._section(tag, tags[tag], batch) for tag in sorted(tags, key=lambda t: t in plan.units)]
-        return combine(plan, digest.recipient, sections)
+        spoken = {self.briefing_plan(r) if r.kind == Kind.BRIEFING else batch.found[r.occurrence_id].plan_code
+                  for r in digest.rows}  # the plans the sections speak of, in the configuration's order
+        covered = [self.plans[code] for code in self.plans if code in spoken]
+        return combine(plan, digest.recipient, sections, covered)
 
     def _section(self, recipient: str, rows: list[Row], batch: _Batch) -> tuple[str, Message]:
         plan, page, notes = self.plan, batch.pages.get(recipient), batch.notes

@@ -232,7 +232,7 @@ def render_across_plans(parts: list[tuple[Plan, list[Item]]], recipient: str, no
         plan, items = parts[0]
         return render_digest(plan, recipient, items, now, page_link=page_link, handover=handover)
     first = parts[0][0]
-    every = [i for _, items in parts for i in items]
+    every = once_per_item([i for _, items in parts for i in items])  # counted as each part shows them
     title = digest_title(first, recipient, every).replace(f"[{first.meta.label}]",
                                                           wording.plans_tag(len(parts)), 1)
     rendered = [(plan, render_digest(plan, recipient, items, now, page_link=page_link, part=True))
@@ -331,13 +331,26 @@ def _before_footer(body: str, block: str) -> str:
     return "\n".join([*lines[:at], *block.rstrip("\n").splitlines(), "", *lines[at:]]) + "\n"
 
 
-def combine(plan: Plan, person: str, sections: list[tuple[str, Message]]) -> Message:
+def plans_title_tag(plans: list[Plan]) -> str:
+    """What a title starts with: the plan's label, or how many plans it speaks of."""
+    return f"[{plans[0].meta.label}]" if len(plans) == 1 else wording.plans_tag(len(plans))
+
+
+def combine(plan: Plan, person: str, sections: list[tuple[str, Message]], covered: list[Plan] | None = None) -> Message:
     """One message for a person who plays several roles: a section per role, the role's first;
-    one greeting (the first section's) and one footer (the last's)."""
+    one greeting (the first section's) and one footer (the last's). The title starts once with what
+    the sections speak of together (``covered``: the plans of their items; ``plan`` alone when not
+    given), each section's own tag left out."""
     if len(sections) == 1:
         return sections[0][1]
-    tag = f"[{plan.meta.label}] "
-    title = tag + "; ".join(m.title.removeprefix(tag) for _, m in sections)
+    covered = covered or [plan]
+    tags = {f"{plans_title_tag([each])} " for each in covered}
+    tags |= {f"{wording.plans_tag(n)} " for n in range(2, len(covered) + 1)}
+
+    def untagged(title: str) -> str:
+        return next((title.removeprefix(tag) for tag in tags if title.startswith(tag)), title)
+
+    title = f"{plans_title_tag(covered)} " + "; ".join(untagged(m.title) for _, m in sections)
     parts_text: list[str] = []
     parts_md: list[str] = []
     last = len(sections)
