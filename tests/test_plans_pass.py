@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 from test_plans import D, M, other_plan
 
 from htx_tasks.core.zones import at_local
-from htx_tasks.engine import base, run_pass
+from htx_tasks.engine import base, run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
-from htx_tasks.store.models import AuditEvent, Notification, Occurrence, OpeningCursor
+from htx_tasks.services.passes import init_database
+from htx_tasks.store.db import session_scope
+from htx_tasks.store.models import AuditEvent, DutyRow, Notification, Occurrence, OpeningCursor, PlanRow, UnitRow
 
 
 def statements(engine: Engine, plans: list[Plan], now) -> list[str]:  # noqa: ANN001
@@ -144,3 +146,41 @@ def test_openings_of_several_plans_share_batches_and_write_what_one_batch_per_pl
         ).all()
     assert {d for code, d in reminders if code == "ke-hoach-1"} == {0}  # reminders on the day only
     assert {d for code, d in reminders if code == plan.meta.code} - {0}  # the seed plan's ahead of time
+
+
+def mirrored(engine: Engine) -> tuple[set, set, set]:
+    """The plan, unit and duty rows as stored, by value."""
+    with engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            {tuple(row) for row in conn.execute(select(*table.c))}
+            for table in (PlanRow.__table__, UnitRow.__table__, DutyRow.__table__)
+        )
+
+
+def test_init_mirrors_every_plan_in_one_read_and_stores_what_mirroring_them_one_by_one_stores(
+    db_engine: Engine, another_db_engine, plan: Plan
+) -> None:
+    reads, six = {}, another_db_engine()
+    for engine, size in ((db_engine, 2), (six, 6)):
+        plans = office(plan, size)
+        init_database(engine, plans, now=M("2026-11-02"))
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany, seen=seen) -> None:  # noqa: ANN001
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            init_database(engine, plans, now=M("2026-11-02"))  # again: nothing changed
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        tables = ("FROM unit", "FROM duty", 'FROM "plan"', "FROM plan ")
+        reads[size] = [s for s in seen if s.lstrip().upper().startswith("SELECT") and any(t in s for t in tables)]
+        assert not written(seen)
+    assert len(reads[6]) == len(reads[2]) == 3, reads  # the plan, unit and duty tables: one read each
+    one_by_one = another_db_engine()
+    plans = office(plan, 6)
+    with session_scope(one_by_one) as session:
+        for each in plans:
+            sync_plan(session, each)
+    assert mirrored(one_by_one) == mirrored(six)

@@ -3,7 +3,7 @@
 Each step of a pass is a module of its own:
 
 - ``passes``: the pass itself (``run_pass``), in committed batches;
-- ``mirror``: the plans, their units and duties mirrored into the database (``sync_plan``);
+- ``mirror``: the plans, their units and duties mirrored into the database (``sync_plan``, ``sync_plans``);
 - ``succession``: the open work of a succeeded unit handed to its successors;
 - ``advancing``: the due rows advanced under their own plan's policy, written column-wise;
 - ``notices``: who hears of each event, and the outbox rows recorded for it;
@@ -24,7 +24,7 @@ from htx_tasks.engine.advancing import (
     write_advances,
 )
 from htx_tasks.engine.base import BATCH, OPEN_BATCH, PassResult, Plans, Progress, by_code
-from htx_tasks.engine.mirror import sync_plan
+from htx_tasks.engine.mirror import sync_plan, sync_plans
 from htx_tasks.engine.notices import recipients, record_notifications
 from htx_tasks.engine.passes import run_pass
 from htx_tasks.engine.succession import transfer_succeeded
@@ -48,6 +48,7 @@ __all__ = [
     "snapshot_of",
     "state_reason",
     "sync_plan",
+    "sync_plans",
     "transfer_succeeded",
     "write_advances",
 ]

@@ -37,8 +37,7 @@ def init_database(engine: Engine, plans: Plan | Sequence[Plan], *, demo: bool = 
     plans = [plans] if isinstance(plans, Plan) else list(plans)
     previous = upgrade(engine, plan=plans[0].meta.code)
     with session_scope(engine) as session:
-        for plan in plans:
-            passes.sync_plan(session, plan)
+        passes.sync_plans(session, plans)  # one read of what is stored for all of them, as a pass does
         loaded = load_demo(session, plans[0], now=now) if demo else None
     return Initialised(previous=previous, demo=loaded)
 
