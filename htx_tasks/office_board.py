@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from htx_tasks import board
+from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local
@@ -84,6 +85,7 @@ def render_office(lines: list[PlanLine], now: dt.datetime) -> str:
             line.plan.meta.short_title,
             line.board.total.assigned,
             line.overdue,
+            line.past_requests,
             line.escalations,
             len(line.board.submitted),
             board.rate_text(line.board.total),
@@ -91,7 +93,9 @@ def render_office(lines: list[PlanLine], now: dt.datetime) -> str:
         for line in lines
     ]
     out = head + board.table(
-        ["Kế hoạch", "Được giao trong năm", "Quá hạn", "Đôn đốc hôm nay", "Báo cáo chờ duyệt", "Tỷ lệ đúng hạn"], rows
+        ["Kế hoạch", "Được giao trong năm", wording.past_heading(), wording.past_heading(request=True), "Đôn đốc hôm nay",
+         "Báo cáo chờ duyệt", "Tỷ lệ đúng hạn"],
+        rows,
     )
     for line in lines:
         out += ["", f"## {line.plan.meta.short_title} — quá hạn ({line.overdue})", ""]

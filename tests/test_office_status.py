@@ -11,8 +11,17 @@ import pytest
 from clikit import as_json, ok
 from office import DEMO, SEED, office_folder
 
+from htx_tasks.config import load_config
+from htx_tasks.office_board import build_office, render_office
+from htx_tasks.services.instants import instant_of
+from htx_tasks.store.db import make_engine, read_scope
+
 FRONT = "Ủy ban Mặt trận Tổ quốc Việt Nam thành phố"
 NOW = "2027-01-05T09:00"
+
+
+def instant(text: str):  # noqa: ANN201
+    return instant_of(text, field="now")
 
 
 @pytest.fixture
@@ -72,3 +81,22 @@ def test_status_with_a_plan_keeps_its_own_view_and_a_unit_still_needs_a_plan(off
     assert "Phòng Kinh tế" in one and "Ủy ban Mặt trận" not in one  # the demonstration plan's units only
     unit = office_cli("status", "--unit", "phuong-ba-ngoi", "--now", NOW)
     assert unit.exit_code == 2 and f"--plan {DEMO}" in unit.stderr
+
+
+def test_the_office_wide_board_shows_the_counts_status_shows(office_cli, cli_env, tmp_path: Path) -> None:
+    """The board's office-wide table (the Prefect artifact) and ``status`` read the same lines: the
+    same plans in the same order, the same work past its term and requests past their date."""
+    standing = as_json(office_cli("status", "--now", NOW, "--json"))["plans"]
+    config = load_config(tmp_path / "office", tmp_path / "inbox")
+    engine = make_engine(cli_env["HTX_DATABASE_URL"])
+    try:
+        with read_scope(engine) as session:
+            markdown = render_office(build_office(session, list(config.plans.values()), instant(NOW)), instant(NOW))
+    finally:
+        engine.dispose()
+    header, *rows = [line for line in markdown.splitlines() if line.startswith("| ")][: 1 + len(standing)]
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    assert columns[2:4] == ["Quá hạn", "Đề nghị đã qua mốc"]
+    for row, line in zip(rows, standing, strict=True):
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert (cells[0], cells[2], cells[3]) == (line["title"], str(line["overdue"]), str(line["past_requests"]))
