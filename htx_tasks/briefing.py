@@ -120,6 +120,7 @@ def record_briefings(session: Session, plans: Iterable[Plan], now: dt.datetime) 
     only when one of them has something to tell, when each was last briefed (one read). A quiet plan
     (nothing past its term) records nothing and is checked again at the next pass of the week,
     within those same reads."""
+    plans = list(plans)  # read twice below
     slots = {plan.meta.code: last_briefing(now, plan.source.policy, plan.calendar) for plan in plans}
     waiting = {
         plan.meta.code: plan

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, select
 from test_plans import D, M, other_plan
 
+from htx_tasks.briefing import record_briefings
 from htx_tasks.core.zones import at_local
 from htx_tasks.engine import base, run_pass, sync_plan
 from htx_tasks.plan.loader import Plan
@@ -184,3 +185,11 @@ def test_init_mirrors_every_plan_in_one_read_and_stores_what_mirroring_them_one_
         for each in plans:
             sync_plan(session, each)
     assert mirrored(one_by_one) == mirrored(six)
+
+
+def test_the_briefings_are_recorded_for_plans_given_as_any_iterable(db_engine: Engine, plan: Plan) -> None:
+    plans = office(plan, 2)
+    for now in (M("2026-11-02"), M("2026-12-31")):  # the briefing of Monday 28/12 recorded
+        run_pass(db_engine, plans, now)
+    with session_scope(db_engine) as session:  # Monday 04/01/2027, the plans handed over as a generator
+        assert record_briefings(session, (each for each in plans), M("2027-01-04")) >= 2 * len(plans)
