@@ -52,7 +52,7 @@ def test_validate_checks_both_shipped_plans(run_cli) -> None:
 
 
 def test_a_command_about_one_plan_asks_which_naming_each(shipped) -> None:
-    result = shipped("status")
+    result = shipped("status", "--unit", "phuong-ba-ngoi")  # a unit's items: one plan's view
     assert result.exit_code == 2
     assert "cơ quan đang theo dõi 2 kế hoạch; lệnh này cần chọn một kế hoạch:" in result.stderr
     assert f"--plan {SEED}: Kế hoạch thực hiện Chương trình hành động số 46-CTr/TU" in result.stderr
@@ -61,6 +61,8 @@ def test_a_command_about_one_plan_asks_which_naming_each(shipped) -> None:
     assert chosen.exit_code == 0, chosen.output
     assert "UBND phường Ba Ngòi" in chosen.stdout
     assert "UBND phường Cam Lộc" not in chosen.stdout  # the seed plan's wards stay out
+    office = shipped("status")  # no plan named: the office-wide standing (tests/test_office_status.py)
+    assert office.exit_code == 0 and "Tình hình thực hiện toàn cơ quan" in office.stdout
 
 
 def test_once_one_plan_is_closed_the_other_is_the_default(shipped) -> None:
