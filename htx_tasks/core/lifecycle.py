@@ -274,6 +274,23 @@ def clock_state(state: State, deadline: dt.date, policy: Policy, calendar: WorkC
     return State.OPEN
 
 
+def opening_read(opened_at: dt.datetime, last_action_at: dt.datetime | None, policy: Policy,
+                 calendar: WorkCalendar) -> tuple[str, dt.datetime] | None:
+    """What ``advance`` still reads of an occurrence's opening: the opening itself while nothing
+    has been said after it (its assignment notice and reminders are measured from it); once the
+    last action is later, only the time of the assignment notice if it still falls after that
+    action (every reminder then counts from the last action); None once both are behind it.
+
+    Occurrences equal in this and in everything else ``advance`` reads (deadline, state, level,
+    last action, closing time, policy, calendar) advance alike at one ``now``: a pass computes
+    their step once (``htx_tasks.engine.planning``).
+    """
+    if last_action_at is None or opened_at > last_action_at:
+        return ("opened", opened_at)
+    assigned = human_time(opened_at, policy, calendar)
+    return ("assigned", assigned) if assigned > last_action_at else None
+
+
 def advance(snapshot: Snapshot, policy: Policy, calendar: WorkCalendar, now: dt.datetime) -> Step:
     """Events due in (last_action_at, now], the resulting state and the next action time."""
     if not snapshot.state.active:

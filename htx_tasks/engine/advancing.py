@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Row, select, update
 from sqlmodel import Session, col
 
-from htx_tasks.core.lifecycle import Snapshot, State, advance, closes_at
-from htx_tasks.core.policy import Policy
 from htx_tasks.engine import base
 from htx_tasks.engine.base import PassResult, Plans, append, by_code
-from htx_tasks.engine.notices import Notices
+from htx_tasks.engine.planning import Planner
 from htx_tasks.plan.loader import Plan
 from htx_tasks.store.models import Occurrence
 from htx_tasks.store.writes import (
@@ -31,24 +29,6 @@ from htx_tasks.store.writes import (
 )
 
 log = logging.getLogger(__name__)
-
-
-def snapshot_of(row: Occurrence | Row, plan: Plan | None = None, policy: Policy | None = None) -> Snapshot:
-    """What the lifecycle needs of a row; with ``plan``, also when it closes as missed (under
-    ``policy``, the row's own policy in that plan, looked up when not given)."""
-    closing = None
-    if plan is not None:
-        policy = plan.policy_for(row.duty_code, row.unit_code) if policy is None else policy
-        closing = closes_at(row.deadline, plan.next_due(row.duty_code, row.period_key), policy)
-    return Snapshot(
-        opened_at=row.opened_at,
-        deadline=row.deadline,
-        state=State(row.state),
-        escalation_level=row.escalation_level,
-        last_action_at=row.last_action_at,
-        submitted_at=row.submitted_at,
-        closes_at=closing,
-    )
 
 
 DUE_COLUMNS = tuple(
@@ -71,13 +51,20 @@ DUE_COLUMNS = tuple(
 
 
 def advance_due(
-    session: Session, plan: Plan | Plans, now: dt.datetime, result: PassResult, *, units: set[str] | None = None
+    session: Session,
+    plan: Plan | Plans,
+    now: dt.datetime,
+    result: PassResult,
+    *,
+    units: set[str] | None = None,
+    planner: Planner | None = None,
 ) -> int:
     """Advance up to BATCH occurrences of the given plans whose next action time has come; returns
     how many. Each row is advanced under its own plan's policy; other plans' rows are not read.
 
     The due rows are read as plain rows (no ORM objects) and written back column-wise in three
-    statements: audit lines, outbox rows, occurrence updates (``htx_tasks.store.writes``).
+    statements: audit lines, outbox rows, occurrence updates (``htx_tasks.store.writes``). A pass
+    hands one ``planner`` (``htx_tasks.engine.planning``) to all its batches.
     """
     c = OCCURRENCE.c
     query = (
@@ -92,7 +79,7 @@ def advance_due(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = session.execute(query).all()
-    advances = plan_advances(plan, rows, now, result)
+    advances = plan_advances(plan, rows, now, result, planner)
     result.advanced += len(rows)
     result.notifications += write_advances(session, advances, now)
     return len(rows)
@@ -108,52 +95,43 @@ class Advances:
     closed: list[int] = field(default_factory=list)  # closed by the clock (missed): their closing time is set
 
 
-def plan_advances(plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, result: PassResult) -> Advances:
+def plan_advances(
+    plan: Plan | Plans, rows: Sequence[Row], now: dt.datetime, result: PassResult, planner: Planner | None = None
+) -> Advances:
     """The lifecycle applied to due rows at ``now``, each under its own plan: new states and times,
-    clock audit lines for the state changes, outbox rows. Pure: nothing is read or written here."""
+    clock audit lines for the state changes, outbox rows. Pure: nothing is read or written here.
+    Rows that advance alike share one computed step (``htx_tasks.engine.planning``); a pass hands
+    the same ``planner`` to each of its batches."""
     out = Advances()
-    plans = by_code(plan)
-    notices = Notices(plans, now, out.outbox, result)
-    policies = _Policies(plans)
+    if planner is None:
+        planner = Planner(by_code(plan), now)
+    assert planner.now == now, "a planner works at one instant"
+    notices = planner.notices
+    ids, versions, states = out.updates["id"], out.updates["version"], out.updates["state"]
+    levels, lasts, nexts = out.updates["escalation_level"], out.updates["last_action_at"], out.updates["next_action_at"]
     for row in rows:
         try:
-            own, policy = plans[row.plan_code], policies.of(row)
-            step = advance(snapshot_of(row, own, policy), policy, own.calendar, now)
+            triple, planned = planner.of(row)
         except Exception as exc:  # one bad item never stops a pass
             log.exception("occurrence %s could not be advanced", row.id)
             result.failed.append((row.id, str(exc)))
             append(out.updates, row.id, row.version, row.state, row.escalation_level, row.last_action_at, None)
             continue
+        step = planned.step
         if step.due:
-            notices.add(row, step.due)
-        if step.state.value != row.state:
-            append(out.audits, row.id, row.state, step.state.value, state_reason(step.state, row, plans[row.plan_code]))
-            if step.state is State.MISSED:
+            notices.add(row, triple, planned.told)
+        if planned.reason is not None:
+            append(out.audits, row.id, row.state, planned.state, planned.reason)
+            if planned.missed:
                 out.closed.append(row.id)
-        append(
-            out.updates, row.id, row.version, step.state.value, step.escalation_level, step.last_action_at, step.next_action_at
-        )
-    notices.finish()
+        ids.append(row.id)
+        versions.append(row.version)
+        states.append(planned.state)
+        levels.append(step.escalation_level)
+        lasts.append(step.last_action_at)
+        nexts.append(step.next_action_at)
+    notices.finish(out.outbox, result)
     return out
-
-
-class _Policies:
-    """Each due row's policy, looked up once per (plan, duty, unit) and shared by value: equal
-    policies of different plans and pairs are one object, so the lifecycle computes a deadline's
-    timeline once for all of them (its cache knows a policy by identity)."""
-
-    def __init__(self, plans: Plans) -> None:
-        self.plans = plans
-        self.by_row: dict[tuple[str, str, str], Policy] = {}
-        self.by_value: dict[str, Policy] = {}
-
-    def of(self, row: Row) -> Policy:
-        key = (row.plan_code, row.duty_code, row.unit_code)
-        found = self.by_row.get(key)
-        if found is None:
-            policy = self.plans[row.plan_code].policy_for(row.duty_code, row.unit_code)
-            found = self.by_row[key] = self.by_value.setdefault(policy.model_dump_json(), policy)
-        return found
 
 
 def write_advances(session: Session, advances: Advances, now: dt.datetime) -> int:
@@ -169,15 +147,3 @@ def write_advances(session: Session, advances: Advances, now: dt.datetime) -> in
             .execution_options(synchronize_session=False)
         )
     return inserted
-
-
-def state_reason(state: State, row: Occurrence | Row, plan: Plan | None = None) -> str:
-    if state is State.MISSED:
-        following = plan.next_due(row.duty_code, row.period_key) if plan else None
-        when = f" (hạn {following:%d/%m/%Y})" if following else ""
-        return f"Không báo cáo: đã đến hạn báo cáo kỳ sau{when}; kỳ này thôi đôn đốc"
-    if state in (State.OVERDUE, State.ESCALATED):
-        return f"Quá hạn {row.deadline:%d/%m/%Y}"
-    if state is State.DUE_SOON:
-        return f"Sắp đến hạn {row.deadline:%d/%m/%Y}"
-    return f"Hạn {row.deadline:%d/%m/%Y}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 
 from sqlalchemy import Row
 from sqlmodel import Session
@@ -20,6 +22,7 @@ from htx_tasks.store.writes import NOTIFICATION_COLUMNS, Columns, columns, inser
 COORDINATOR, LEADERSHIP = Target.COORDINATOR.value, Target.LEADERSHIP.value  # recipient tags of the roles
 KIND_VALUES = {kind: kind.value for kind in Kind}  # looked up per outbox row: a dict is quicker than the enum
 PENDING, SUPERSEDED = NotificationStatus.PENDING, NotificationStatus.SUPERSEDED
+MEMO_LIMIT = 20_000  # entries a pass's memo keeps between batches before starting afresh
 
 
 def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) -> list[str]:
@@ -39,32 +42,54 @@ def recipients(plan: Plan, event: Event, row: Occurrence | Row, today: dt.date) 
     return out
 
 
+@dataclass(frozen=True, eq=False)  # known by identity: shared by the rows whose step it is
+class Folded:
+    """The events of one step as the outbox records them: a catch-up's weekly repeats folded into
+    the newest, each event with its kind's value."""
+
+    events: tuple[tuple[Event, str], ...]
+    folded: int  # repeats left out
+
+
+def fold(due: list[Event]) -> Folded:
+    repeats = [e.at for e in due if e.kind is Kind.REPEAT]
+    newest_repeat = max(repeats) if repeats else None
+    kept = tuple((e, KIND_VALUES[e.kind]) for e in due if e.kind is not Kind.REPEAT or e.at == newest_repeat)
+    return Folded(kept, len(due) - len(kept))
+
+
 class Notices:
     """Outbox rows for the events due, one per event and recipient, collected as rows and handed
     over column-wise by ``finish``.
 
     A catch-up over months of overdue would record every weekly repeat of the gap; the newest
-    one says it all (its number counts the others), so only it is recorded. Of several events
-    caught up for one recipient only the newest is delivered; the older ones are kept as
+    one says it all (its number counts the others), so only it is recorded (``fold``). Of several
+    events caught up for one recipient only the newest is delivered; the older ones are kept as
     ``superseded``, so the trail stays complete.
+
+    Rows of one (plan, duty, unit) whose steps are one ``Folded`` get the same rows but for the
+    occurrence: they are worked out once per pass (``now`` is one) and copied.
     """
 
-    def __init__(self, plans: Plans, now: dt.datetime, outbox: Columns, result: PassResult) -> None:
-        self.plans, self.now, self.today, self.result, self.outbox = plans, now, local_date(now), result, outbox
+    def __init__(self, plans: Plans, now: dt.datetime) -> None:
+        self.plans, self.now, self.today = plans, now, local_date(now)
         self.rows: list[tuple] = []  # one per outbox row, in NOTIFICATION_COLUMNS' order
         self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, plan, duty): few per pass
+        self.made: dict[tuple[tuple[str, str, str], Folded], list[tuple]] = {}  # the rows but their occurrence
+        self.uses: Counter[Folded] = Counter()  # counted in the result's events by ``finish``
 
-    def add(self, row: Row, due: list[Event]) -> None:
-        repeats = [e.at for e in due if e.kind is Kind.REPEAT]
-        newest_repeat = max(repeats) if repeats else None
-        counted = self.result.events
+    def add(self, row: Row, triple: tuple[str, str, str], due: Folded) -> None:
+        """The outbox rows of ``due``'s events for the row of ``triple`` (plan, duty, unit)."""
+        self.uses[due] += 1
+        made = self.made.get((triple, due))
+        if made is None:
+            made = self.made[(triple, due)] = self._rows(row, due)
+        occurrence = row.id
+        self.rows += [(occurrence, *rest) for rest in made]
+
+    def _rows(self, row: Row, due: Folded) -> list[tuple]:
         told: list[tuple[Event, str, str]] = []  # (event, its kind's value, recipient)
-        for event in due:
-            if event.kind is Kind.REPEAT and event.at != newest_repeat:
-                self.result.repeats_folded += 1
-                continue
-            kind = KIND_VALUES[event.kind]
-            counted[kind] += 1
+        for event, kind in due.events:
             key = (event.kind, event.level, event.target, row.unit_code, row.plan_code, row.duty_code)
             heard = self.told.get(key)
             if heard is None:  # leadership's own notices wait for the weekly briefing
@@ -79,19 +104,28 @@ class Notices:
         for event, _, recipient in told:
             if recipient not in newest or event.at > newest[recipient]:
                 newest[recipient] = event.at
-        now, append = self.now, self.rows.append
-        for event, kind, recipient in told:
-            if event.at == newest[recipient]:
-                append((row.id, kind, event.level, event.detail, event.at, recipient, now, PENDING, event.at))
-            else:
-                append((row.id, kind, event.level, event.detail, event.at, recipient, now, SUPERSEDED, None))
+        now = self.now
+        return [
+            (kind, event.level, event.detail, event.at, recipient, now, PENDING, event.at)
+            if event.at == newest[recipient]
+            else (kind, event.level, event.detail, event.at, recipient, now, SUPERSEDED, None)
+            for event, kind, recipient in told
+        ]
 
-    def finish(self) -> None:
-        """Hand the rows collected over to the outbox's columns."""
+    def finish(self, outbox: Columns, result: PassResult) -> None:
+        """Hand the rows collected over to the outbox's columns, and count the events told in ``result``."""
+        counted = result.events
+        for due, uses in self.uses.items():
+            result.repeats_folded += due.folded * uses
+            for _, kind in due.events:
+                counted[kind] += uses
+        self.uses.clear()
+        if len(self.made) > MEMO_LIMIT:  # memory stays flat over a long pass
+            self.made.clear()
         if not self.rows:
             return
         for name, values in zip(NOTIFICATION_COLUMNS, zip(*self.rows, strict=True), strict=True):
-            self.outbox[name].extend(values)
+            outbox[name].extend(values)
         self.rows = []
 
 

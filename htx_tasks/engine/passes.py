@@ -13,6 +13,7 @@ from htx_tasks.engine import base
 from htx_tasks.engine.advancing import advance_due
 from htx_tasks.engine.base import PassResult, Plans, Progress
 from htx_tasks.engine.mirror import sync_plans
+from htx_tasks.engine.planning import Planner
 from htx_tasks.engine.succession import transfer_succeeded
 from htx_tasks.opening import cursors, open_batch, openings
 from htx_tasks.plan.loader import Plan
@@ -50,9 +51,10 @@ def run_pass(
     if not active:
         return result
     _open_periods(engine, active, now, units, result, progress)
+    planner = Planner(active, now)  # what one batch worked out serves the next
     while True:
         with session_scope(engine) as session:
-            done = advance_due(session, active, now, result, units=units)
+            done = advance_due(session, active, now, result, units=units, planner=planner)
         if progress and done:
             progress(result)
         if done < base.BATCH:
