@@ -109,6 +109,7 @@ def plan_advances(
     notices = planner.notices
     ids, versions, states = out.updates["id"], out.updates["version"], out.updates["state"]
     levels, lasts, nexts = out.updates["escalation_level"], out.updates["last_action_at"], out.updates["next_action_at"]
+    audited, froms, tos, reasons = (out.audits[c] for c in AUDIT_COLUMNS)
     for row in rows:
         try:
             triple, planned = planner.of(row)
@@ -117,14 +118,17 @@ def plan_advances(
             result.failed.append((row.id, str(exc)))
             append(out.updates, row.id, row.version, row.state, row.escalation_level, row.last_action_at, None)
             continue
-        step = planned.step
+        step, occurrence = planned.step, row.id
         if step.due:
-            notices.add(row, triple, planned.told)
+            notices.add(occurrence, triple, planned.told, row)
         if planned.reason is not None:
-            append(out.audits, row.id, row.state, planned.state, planned.reason)
+            audited.append(occurrence)
+            froms.append(row.state)
+            tos.append(planned.state)
+            reasons.append(planned.reason)
             if planned.missed:
-                out.closed.append(row.id)
-        ids.append(row.id)
+                out.closed.append(occurrence)
+        ids.append(occurrence)
         versions.append(row.version)
         states.append(planned.state)
         levels.append(step.escalation_level)

@@ -73,24 +73,24 @@ class Notices:
 
     def __init__(self, plans: Plans, now: dt.datetime) -> None:
         self.plans, self.now, self.today = plans, now, local_date(now)
-        self.rows: list[tuple] = []  # one per outbox row, in NOTIFICATION_COLUMNS' order
-        self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, unit, plan, duty): few per pass
+        self.rows: list[tuple[int, list[tuple]]] = []  # (occurrence, its rows but the occurrence) per row told
+        self.told: dict[tuple, list[str]] = {}  # recipients by (kind, level, target, (plan, duty, unit)): few per pass
         self.made: dict[tuple[tuple[str, str, str], Folded], list[tuple]] = {}  # the rows but their occurrence
         self.uses: Counter[Folded] = Counter()  # counted in the result's events by ``finish``
 
-    def add(self, row: Row, triple: tuple[str, str, str], due: Folded) -> None:
-        """The outbox rows of ``due``'s events for the row of ``triple`` (plan, duty, unit)."""
+    def add(self, occurrence: int, triple: tuple[str, str, str], due: Folded, row: Row) -> None:
+        """The outbox rows of ``due``'s events for ``occurrence`` (``row``) of ``triple`` (plan, duty, unit)."""
         self.uses[due] += 1
         made = self.made.get((triple, due))
         if made is None:
-            made = self.made[(triple, due)] = self._rows(row, due)
-        occurrence = row.id
-        self.rows += [(occurrence, *rest) for rest in made]
+            made = self.made[(triple, due)] = self._rows(row, triple, due)
+        self.rows.append((occurrence, made))
 
-    def _rows(self, row: Row, due: Folded) -> list[tuple]:
+    def _rows(self, row: Row, triple: tuple[str, str, str], due: Folded) -> list[tuple]:
         told: list[tuple[Event, str, str]] = []  # (event, its kind's value, recipient)
+        newest: dict[str, dt.datetime] = {}
         for event, kind in due.events:
-            key = (event.kind, event.level, event.target, row.unit_code, row.plan_code, row.duty_code)
+            key = (event.kind, event.level, event.target, triple)
             heard = self.told.get(key)
             if heard is None:  # leadership's own notices wait for the weekly briefing
                 own = self.plans[row.plan_code]
@@ -99,11 +99,11 @@ class Notices:
                     for r in recipients(own, event, row, self.today)
                     if not held_for_briefing(own, r, row.duty_code, row.unit_code)
                 ]
-            told += ((event, kind, recipient) for recipient in heard)
-        newest: dict[str, dt.datetime] = {}
-        for event, _, recipient in told:
-            if recipient not in newest or event.at > newest[recipient]:
-                newest[recipient] = event.at
+            at = event.at
+            for recipient in heard:
+                told.append((event, kind, recipient))
+                if recipient not in newest or at > newest[recipient]:
+                    newest[recipient] = at
         now = self.now
         return [
             (kind, event.level, event.detail, event.at, recipient, now, PENDING, event.at)
@@ -124,7 +124,9 @@ class Notices:
             self.made.clear()
         if not self.rows:
             return
-        for name, values in zip(NOTIFICATION_COLUMNS, zip(*self.rows, strict=True), strict=True):
+        outbox[NOTIFICATION_COLUMNS[0]].extend([occurrence for occurrence, made in self.rows for _ in made])
+        rest = zip(*(row for _, made in self.rows for row in made), strict=True)
+        for name, values in zip(NOTIFICATION_COLUMNS[1:], rest, strict=True):
             outbox[name].extend(values)
         self.rows = []
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Row
 
-from htx_tasks.core.lifecycle import Snapshot, State, Step, advance, closes_at, opening_read
+from htx_tasks.core.calendar import WorkCalendar
+from htx_tasks.core.lifecycle import Snapshot, State, Step, advance, closes_at, human_time, opening_read
 from htx_tasks.core.policy import Policy
 from htx_tasks.engine.base import Plans
 from htx_tasks.engine.notices import MEMO_LIMIT, Folded, Notices, fold
@@ -78,22 +79,35 @@ class Planner:
         self.by_value: dict[str, Policy] = {}  # equal policies of different plans and pairs are one object
         self.rules: dict[tuple[int, int], int] = {}  # (policy, calendar) by identity, numbered
         self.planned: dict[tuple, Planned] = {}
+        self.in_hours: dict[tuple[dt.datetime, int], bool] = {}
 
     def of(self, row: Row) -> tuple[Triple, Planned]:
-        triple = (row.plan_code, row.duty_code, row.unit_code)
+        """The row's (plan, duty, unit) and its step; ``row`` holds ``DUE_COLUMNS`` in their order."""
+        _, plan_code, duty, unit, opened, deadline, state, level, after, _, _, period = row
+        triple = (plan_code, duty, unit)
         pair = self.pairs.get(triple)
         if pair is None:
             pair = self._pair(triple)
         own, policy, rules = pair
-        after = row.last_action_at
-        key = (rules, row.deadline, row.state, row.escalation_level, after, own.next_due(row.duty_code, row.period_key),
-               opening_read(row.opened_at, after, policy, own.calendar))
+        if after is not None and opened <= after and self._in_hours(after, rules, policy, own.calendar):
+            read = None  # its assignment notice, the first working moment from the opening, is no later
+        else:
+            read = opening_read(opened, after, policy, own.calendar)
+        key = (rules, deadline, state, level, after, own.next_due(duty, period), read)
         planned = self.planned.get(key)
         if planned is None:
             if len(self.planned) >= MEMO_LIMIT:  # memory stays flat over a long pass
                 self.planned.clear()
+                self.in_hours.clear()
             planned = self.planned[key] = self._plan(row, own, policy)
         return triple, planned
+
+    def _in_hours(self, at: dt.datetime, rules: int, policy: Policy, calendar: WorkCalendar) -> bool:
+        """Whether ``at`` falls in working hours (a last action usually does: notices are given then)."""
+        found = self.in_hours.get((at, rules))
+        if found is None:
+            found = self.in_hours[(at, rules)] = human_time(at, policy, calendar) == at
+        return found
 
     def _pair(self, triple: Triple) -> tuple[Plan, Policy, int]:
         own = self.plans[triple[0]]

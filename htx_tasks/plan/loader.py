@@ -35,6 +35,7 @@ class Plan:
     config_dir: Path
     _policies: dict[tuple[str, str], Policy] = field(default_factory=dict, compare=False, repr=False)
     _next_due: dict[tuple[str, str], dt.date | None] = field(default_factory=dict, compare=False, repr=False)
+    _assignments: dict[str, Assignment] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def meta(self):
@@ -182,6 +183,13 @@ class Plan:
         return max(policy.reminder_days or [0])
 
     def assignment_of(self, unit_code: str) -> Assignment:
+        """A request when the unit, or a group it belongs to, is asked rather than ordered."""
+        found = self._assignments.get(unit_code)
+        if found is None:
+            found = self._assignments[unit_code] = self._assignment(unit_code)
+        return found
+
+    def _assignment(self, unit_code: str) -> Assignment:
         unit = self.unit(unit_code)
         if unit.assignment is Assignment.REQUEST:
             return Assignment.REQUEST
