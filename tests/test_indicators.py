@@ -8,6 +8,7 @@ table's first year); the target year stays 2030 (2045 for the long-term ones).
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import replace
 
 import pytest
@@ -18,6 +19,7 @@ from htx_tasks.core.coops import Coop
 from htx_tasks.indicators.charts import figure
 from htx_tasks.indicators.compute import Standing, assess, measure
 from htx_tasks.indicators.service import evaluate
+from htx_tasks.indicators.wording import target_text
 from htx_tasks.plan.loader import Plan
 from htx_tasks.registry import service
 from htx_tasks.store.db import session_scope
@@ -204,3 +206,35 @@ def test_the_chart_draws_what_each_year_is_held_to_and_states_the_gap_with_its_u
     assert "Chênh lệch -1 hợp tác xã" in words  # the red mark between the value and what it is held to
     [path] = [line for line in closing.axes[0].get_lines() if str(line.get_label()).startswith("Lộ trình")]
     assert list(path.get_ydata()) == [1, 1, 1, 1, 1, 1, 1, 0]  # whole organisations, 2023 → 2030
+
+
+
+@pytest.mark.parametrize("registry", [[], REGISTRY], ids=["empty", "filled"])
+def test_every_chart_names_its_target_in_a_legend_even_with_no_baseline_to_draw_a_path_from(
+        db_engine, plan: Plan, registry: list[Coop]) -> None:
+    """The seed plan's baselines are at the end of 2022 and this registry starts in 2023 (or is
+    empty): no path can be drawn, and the green star is the only mark of the target. The legend names
+    it (matplotlib warned "No artists with labels found to put in legend" for the charts with neither
+    a path nor a band, e.g. the e-commerce rate, the registry having no products listed)."""
+    with session_scope(db_engine) as session:
+        service.apply(session, registry, source="import", now=NOW)
+    results = _results(db_engine, plan, 2025)
+    for code, result in results.items():
+        assert result.baseline.value is None, code
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            drawn = figure(result, synthetic=False)
+        legend = drawn.axes[0].get_legend()
+        assert legend is not None, code
+        labels = [t.get_text() for t in legend.get_texts()]
+        if result.indicator.comparator == "between":  # the band names it
+            assert labels[0] == "Khoảng mục tiêu 60–70% (duy trì hằng năm)", code
+        else:
+            assert labels[0] == f"Mục tiêu {target_text(result.indicator)} ({result.indicator.year})", code
+
+
+def test_a_chart_with_a_path_leaves_the_target_to_the_paths_label(loaded, plan2023: Plan) -> None:
+    for code, result in _results(loaded, plan2023, 2025).items():
+        labels = [t.get_text() for t in figure(result, synthetic=False).axes[0].get_legend().get_texts()]
+        assert labels[0].startswith(("Lộ trình", "Khoảng")), (code, labels)
+        assert not any(label.startswith("Mục tiêu") for label in labels), (code, labels)

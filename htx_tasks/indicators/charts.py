@@ -43,7 +43,11 @@ def figure(result: Result, *, synthetic: bool) -> Figure:
         axes.axhspan(indicator.low, indicator.high, color="#2e7d32", alpha=0.08,  # type: ignore[arg-type]
                      label=f"Khoảng mục tiêu {target_text(indicator)}"
                      + (" (duy trì hằng năm)" if indicator.aim == "maintain" else ""))
-    axes.scatter([end], [indicator.threshold], marker="*", s=160, color="#2e7d32", zorder=5)
+    # the star is the target: the path's or the band's label names it; with neither (no baseline
+    # value to draw a path from), the star names it itself, so no chart is left without a legend
+    named = bool(axes.get_legend_handles_labels()[0])
+    axes.scatter([end], [indicator.threshold], marker="*", s=160, color="#2e7d32", zorder=5,
+                 label="_nolegend_" if named else f"Mục tiêu {target_text(indicator)} ({end})")
     points = [p for p in result.history if p.value is not None]
     if points:
         axes.plot([p.year for p in points], [v for p in points if (v := p.value) is not None], marker="o", color="#1565c0",
