@@ -38,8 +38,9 @@ def M(day: str) -> dt.datetime:
 
 
 # what later migrations changed, read as the single-plan schema had it: i20_unit_reports renamed the
-# report's note to its results and added its other parts
-LATER = {"submission": {"results": "note", "difficulties": None, "proposals": None, "figures": None}}
+# report's note to its results and added its other parts; i21_unit_assignment_dropped dropped the unit's assignment
+LATER = {"submission": {"results": "note", "difficulties": None, "proposals": None, "figures": None},
+         "unit": {"assignment": None}}
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:

@@ -76,7 +76,6 @@ def _units(plans: Sequence[Plan]) -> dict[Key, dict]:
                 code=unit.code,
                 name=unit.name,
                 kind=unit.kind.value,
-                assignment=plan.assignment_of(unit.code).value,
                 group_code=groups.get(unit.code),
                 successor_code=unit.successor.unit if unit.successor else None,
                 successor_on=unit.successor.on if unit.successor else None,

@@ -71,7 +71,6 @@ class UnitRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=64)
     name: str
     kind: str = Field(max_length=16)
-    assignment: str = Field(max_length=16)
     group_code: str | None = Field(default=None, max_length=64)
     successor_code: str | None = Field(default=None, max_length=64)
     successor_on: dt.date | None = None
