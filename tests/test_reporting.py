@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from htx_tasks import clock
 from htx_tasks.engine import run_pass, sync_plan
 from htx_tasks.registry.service import load_demo
 from htx_tasks.reporting.pdf import office
+from htx_tasks.reporting.results import gather
 from htx_tasks.reporting.service import write
 from htx_tasks.services import Actor, ExtendDeadline, SubmitReport, extend, submit, via_cli
 from htx_tasks.services.reporting import parse_period
@@ -118,3 +119,19 @@ def test_cli_writes_three_files_and_refuses_a_bad_period(run_cli, tmp_path: Path
     printed = [".pdf"] if office() else []  # no LibreOffice: the CLI says there is no PDF (CI has it)
     assert sorted(p.suffix for p in (tmp_path / "r").iterdir()) == sorted([".docx", ".md", ".xlsx", *printed])
     assert ("Chưa tạo được bản PDF" in done.stdout) is not bool(printed)
+
+
+def test_the_files_and_the_draft_count_an_item_due_today_alike(reported, plan, tmp_path: Path) -> None:
+    """Both tables count with ``reporting.tally``: on 15/12 at 10:00 the urban department's item due
+    that day has come due (the draft's "đã đến hạn", the workbook's "Đến hạn") and is open in its term:
+    not overdue, and no rate yet, in the Excel figures as in the draft's tracking table."""
+    engine, _ = reported
+    now = clock.parse_instant("2026-12-15T10:00")
+    _, files = write(engine, plan, H2, tmp_path / "15-12", now=now, var_dir=tmp_path / "var")
+    rows = {r[0]: r for r in load_workbook(files["xlsx"])["Kết quả theo đơn vị"].iter_rows(values_only=True)}
+    name = plan.unit_name("phong-quan-ly-do-thi")
+    assert rows[name][1:] == (1, 1, 0, 0, 1, 0, None)  # given, due, on time, late, in its term, past it, rate
+    with Session(engine) as session:
+        drafted = {r.unit_name: r for r in gather(session, plan, H2, now).tracking}
+    row = drafted[name]
+    assert (row.due, row.on_time, row.late, row.missed, row.open, row.overdue) == (1, 0, 0, 0, 1, 0)

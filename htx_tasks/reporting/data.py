@@ -22,7 +22,8 @@ from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.readings import is_request
-from htx_tasks.reports import UnitReport, outcome_report, status_rows
+from htx_tasks.reporting.tally import Tracking, period_items, total_of
+from htx_tasks.reports import status_rows
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
 
 DIFFICULTY = re.compile(r"khó khăn|vướng mắc|kiến nghị|đề xuất", re.IGNORECASE)
@@ -66,21 +67,17 @@ class Consolidated:
     plan: Plan
     period: Period
     made_on: dt.date
-    units: list[UnitReport]  # the units the plan directs (giao)
+    units: list[Tracking]  # the units the plan directs (giao), as ``tally`` counts them
     overdue: list[OverdueLine]  # their work past its term (never a request)
     kpi: Kpi
     qualitative: list[tuple[Indicator, list[Note]]]
     difficulties: list[Note]
     charts: dict[str, Path] = field(default_factory=dict)
-    requests: list[UnitReport] = field(default_factory=list)  # the bodies the plan asks (III.7), apart
+    requests: list[Tracking] = field(default_factory=list)  # the bodies the plan asks (III.7), apart
 
     @property
-    def total(self) -> UnitReport:
-        total = UnitReport("", "Tổng cộng")
-        for report in self.units:
-            for name in ("assigned", "due", "done_on_time", "done_late", "pending_in_time", "pending_overdue"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
-        return total
+    def total(self) -> Tracking:
+        return total_of(self.units)
 
     @property
     def synthetic(self) -> bool:
@@ -91,16 +88,24 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
     """Everything the report states, as of ``now`` (or the period's end if that is earlier)."""
     today = local_date(now)
     until = min(now, at_local(period.end + dt.timedelta(days=1)))
-    reports = [r for r in outcome_report(session, plan, start=period.start, end=period.end, now=until) if r.assigned]
+    rows = _by_unit(plan, period_items(session, plan, period.start, period.end), until)
     return Consolidated(
-        plan=plan, period=period, made_on=today, units=[r for r in reports if not is_request(plan, r.unit)],
-        requests=[r for r in reports if is_request(plan, r.unit)],
+        plan=plan, period=period, made_on=today, units=[r for code, r in rows if not is_request(plan, code)],
+        requests=[r for code, r in rows if is_request(plan, code)],
         overdue=_overdue(session, plan, period, until),
         kpi=evaluate(session, plan, period.year, today=min(today, period.end)),
         qualitative=[(i, _notes_of(session, plan, period, i.owner)) for i in plan.source.indicators
                      if i.kind == "qualitative"],
         difficulties=_difficulties(session, plan, period),
     )
+
+
+def _by_unit(plan: Plan, items: list[Occurrence], until: dt.datetime) -> list[tuple[str, Tracking]]:
+    """Each unit's items (the plan's units in its order, then any other holder), those with none left out."""
+    rows = {u.code: Tracking(u.name) for u in plan.source.units if u.members is None}
+    for item in items:
+        rows.setdefault(item.unit_code, Tracking(plan.unit_name(item.unit_code))).count(item, until)
+    return [(code, row) for code, row in rows.items() if row.assigned]
 
 
 def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from htx_tasks.core import wording
-from htx_tasks.core.lifecycle import Outcome, State, outcome
 from htx_tasks.core.statuses import SubmissionDecision
 from htx_tasks.core.zones import at_local, local_date
 from htx_tasks.indicators.service import Kpi, evaluate
@@ -18,10 +17,9 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty
 from htx_tasks.readings import is_request
 from htx_tasks.reporting.data import Period
+from htx_tasks.reporting.tally import Tracking, period_items, total_of
 from htx_tasks.store.answers import reports_in_period
 from htx_tasks.store.models import Occurrence
-
-UNCOUNTED = (State.WAIVED.value, State.SUCCEEDED.value)  # moved to a successor or waived: not this unit's
 
 
 @dataclass(frozen=True)
@@ -57,19 +55,6 @@ class UnitResults:
 
 
 @dataclass
-class Tracking:
-    """One unit's items due in the period: on time, late, missed ("Không báo cáo"), still open."""
-
-    unit_name: str
-    due: int = 0
-    on_time: int = 0
-    late: int = 0
-    missed: int = 0
-    open: int = 0
-    overdue: int = 0  # of the open ones, past their term
-
-
-@dataclass
 class Results:
     plan: Plan
     period: Period
@@ -82,11 +67,7 @@ class Results:
 
     @property
     def total(self) -> Tracking:
-        total = Tracking("Tổng cộng")
-        for row in self.tracking:
-            for name in ("due", "on_time", "late", "missed", "open", "overdue"):
-                setattr(total, name, getattr(total, name) + getattr(row, name))
-        return total
+        return total_of(self.tracking)
 
 
 def reports_in(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[Said]:
@@ -107,18 +88,7 @@ def reports_in(session: Session, plan: Plan, period: Period, until: dt.datetime)
 def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Results:
     """The period's results as of ``now`` (or the period's end, if earlier)."""
     until = min(now, at_local(period.end + dt.timedelta(days=1)))
-    items = [
-        o
-        for o in session.exec(
-            select(Occurrence).where(
-                col(Occurrence.plan_code) == plan.meta.code,
-                col(Occurrence.deadline) >= period.start,
-                col(Occurrence.deadline) <= period.end,
-                col(Occurrence.state).not_in(UNCOUNTED),
-            )
-        ).all()
-        if _plans_own(plan, o.duty_code)
-    ]
+    items = [o for o in period_items(session, plan, period.start, period.end) if _plans_own(plan, o.duty_code)]
     said = [s for s in reports_in(session, plan, period, until) if _plans_own(plan, s.duty_code)]
     by_duty: dict[str, DutyResults] = {}
     for code in sorted({o.duty_code for o in items} | {s.duty_code for s in said}):
@@ -152,8 +122,9 @@ def _plans_own(plan: Plan, duty_code: str) -> bool:
     return duty is not None and not duty.added
 
 
-def _tracking(plan: Plan, units: list[UnitResults], items, until: dt.datetime) -> list[Tracking]:
-    """One row per Section III unit the plan directs; the bodies it asks (III.7) owe no deadline."""
+def _tracking(plan: Plan, units: list[UnitResults], items: list[Occurrence], until: dt.datetime) -> list[Tracking]:
+    """One row per Section III unit the plan directs, its items of its own duties due by ``until``
+    (``tally.Tracking``); the bodies it asks (III.7) owe no deadline."""
     rows = []
     for unit in units:
         if unit.request:
@@ -161,20 +132,7 @@ def _tracking(plan: Plan, units: list[UnitResults], items, until: dt.datetime) -
         row = Tracking(unit.name)
         owned = {unit.code, *plan.members(unit.code)}
         for item in items:
-            if item.unit_code not in owned or plan.duty(item.duty_code).unit != unit.code:
-                continue
-            klass = outcome(State(item.state), item.deadline, item.submitted_at, until)
-            if klass is None or (klass is Outcome.PENDING_IN_TIME and item.deadline > local_date(until)):
-                continue  # not yet due
-            row.due += 1
-            if item.state == State.MISSED.value:
-                row.missed += 1
-            elif klass is Outcome.DONE_ON_TIME:
-                row.on_time += 1
-            elif klass is Outcome.DONE_LATE:
-                row.late += 1
-            else:
-                row.open += 1
-                row.overdue += klass is Outcome.PENDING_OVERDUE
+            if item.unit_code in owned and plan.duty(item.duty_code).unit == unit.code:
+                row.count(item, until)
         rows.append(row)
     return rows

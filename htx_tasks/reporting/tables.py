@@ -88,7 +88,7 @@ SECTIONS = (
 
 def duty_table(report: Consolidated) -> Table:
     header = ["Đơn vị", "Được giao", "Đến hạn", *(o.value.capitalize() for o in Outcome), "Tỷ lệ đúng hạn (%)"]
-    rows = [[r.unit_name, r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time, r.pending_overdue,
+    rows = [[r.unit_name, r.assigned, r.due, r.on_time, r.late, r.pending_in_time, r.past_term,
              "" if r.on_time_rate is None else number_vi(r.on_time_rate)] for r in [*report.units, report.total]]
     return Table("Kết quả theo đơn vị", "Bảng 1. Nhiệm vụ theo đơn vị, bốn nhóm kết quả", header, rows)
 
@@ -105,8 +105,7 @@ def request_table(report: Consolidated) -> Table:
     """The bodies the plan asks (III.7): what was asked and what they made known; no rate, nothing overdue."""
     header = ["Tổ chức", "Nội dung đề nghị", "Đã đến mốc trao đổi", "Đã có thông tin kết quả",
               "Chưa có thông tin kết quả"]
-    rows: list[list[object]] = [[r.unit_name, r.assigned, r.due, r.done_on_time + r.done_late,
-                                 r.pending_in_time + r.pending_overdue] for r in report.requests]
+    rows: list[list[object]] = [[r.unit_name, r.assigned, r.due, r.done, r.assigned - r.done] for r in report.requests]
     return Table("Đề nghị phối hợp", "Bảng 3. Nội dung đề nghị phối hợp (Mặt trận Tổ quốc, các tổ chức "
                  "chính trị – xã hội) và kết quả trao đổi", header, rows)
 
@@ -157,14 +156,14 @@ def summary(report: Consolidated) -> str:
     rate = "chưa có nhiệm vụ đến hạn" if total.on_time_rate is None else f"{number_vi(total.on_time_rate)}%"
     off = len(report.kpi.off_track)
     asked = sum(r.assigned for r in report.requests)
-    informed = sum(r.done_on_time + r.done_late for r in report.requests)
+    informed = sum(r.done for r in report.requests)
     requests = f" Kế hoạch đề nghị phối hợp {asked} nội dung; đã có thông tin kết quả {informed}." if asked else ""
     return (f"Trong kỳ có {total.assigned} nhiệm vụ được giao, {total.due} nhiệm vụ đến hạn; tỷ lệ hoàn thành đúng "
             f"hạn: {rate}; {len(report.overdue)} nhiệm vụ còn quá hạn.{requests} {off} chỉ tiêu chệch lộ trình.")
 
 
 def tracking_table(rows: list, total) -> Table:
-    """Bảng: the work the plan directs, due in the period, in one table (``results.Tracking`` rows)."""
+    """Bảng: the work the plan directs, due in the period, in one table (``tally.Tracking`` rows)."""
     header = ["Đơn vị", "Đến hạn trong kỳ", "Hoàn thành đúng hạn", "Hoàn thành trễ hạn", State.MISSED.label,
               "Chưa hoàn thành", "Trong đó quá hạn"]
     body: list[list[object]] = [[r.unit_name, r.due, r.on_time, r.late, r.missed, r.open, r.overdue]
