@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
-from htx_tasks.core.lifecycle import Outcome, State, outcome
+from htx_tasks.core.lifecycle import Outcome, State
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import at_local, local, local_date
@@ -26,7 +26,8 @@ from htx_tasks.plan.schema import DeadlineSource, Duty
 from htx_tasks.readings import is_request
 from htx_tasks.registry.staleness import Freshness
 from htx_tasks.registry.standing import UnitUpkeep, upkeep_lines
-from htx_tasks.reports import StatusRow, UnitReport, count, outcome_report, status_rows
+from htx_tasks.reporting.tally import Tracking, period_items, total_of, unit_tally
+from htx_tasks.reports import StatusRow, status_rows
 from htx_tasks.store.models import Notification, Occurrence
 
 BOARD_KEY = "bang-theo-doi-chung"
@@ -39,8 +40,8 @@ class UnitLine:
     ref: str
     unit: str
     name: str
-    report: UnitReport
-    members: list[UnitReport] = field(default_factory=list)
+    report: Tracking
+    members: list[Tracking] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class GroupLine:
     ref: str
     title: str
     duties: int
-    report: UnitReport
+    report: Tracking
 
 
 @dataclass
@@ -87,31 +88,20 @@ class Board:
         return [u for u in self.registry if u.standing and u.standing.freshness is Freshness.STALE]
 
     @property
-    def total(self) -> UnitReport:
-        return _sum("", "Tổng cộng", [line.report for line in self.units])
-
-
-def _sum(code: str, name: str, reports: list[UnitReport]) -> UnitReport:
-    total = UnitReport(code, name)
-    for report in reports:
-        for name_ in ("assigned", "due", "done_on_time", "done_late", "pending_in_time", "pending_overdue"):
-            setattr(total, name_, getattr(total, name_) + getattr(report, name_))
-    return total
+    def total(self) -> Tracking:
+        return total_of([line.report for line in self.units])
 
 
 def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
     """Everything the board shows, computed at ``now`` (obligations due in the current year)."""
     today = local_date(now)
     year = today.year
-    reports = {
-        r.unit: r
-        for r in outcome_report(session, plan, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31), now=now)
-    }
+    reports = unit_tally(session, plan, dt.date(year, 1, 1), dt.date(year, 12, 31), now)
     lines: list[UnitLine] = []
     requests: list[UnitLine] = []
     for unit in section_units(plan):
-        members = [reports.get(code) or UnitReport(code, plan.unit_name(code)) for code in plan.members(unit.code)]
-        report = members[0] if not unit.members else _sum(unit.code, unit.name, members)
+        members = [reports.get(code) or Tracking(plan.unit_name(code), code=code) for code in plan.members(unit.code)]
+        report = members[0] if not unit.members else total_of(members, unit.name, unit.code)
         (requests if is_request(plan, unit.code) else lines).append(UnitLine(
             ref=unit.ref or "", unit=unit.code, name=unit.name, report=report, members=members if unit.members else []))
     rows = status_rows(session, plan, now)
@@ -128,21 +118,13 @@ def build_board(session: Session, plan: Plan, now: dt.datetime) -> Board:
 def group_lines(session: Session, plan: Plan, year: int, now: dt.datetime) -> list[GroupLine]:
     """Per Section II group: its duties' obligations due in ``year``, by outcome class (requests apart:
     the plan asks, its rates and overdue counts are of the work it directs)."""
-    by_duty: dict[str, UnitReport] = {}
-    rows = session.exec(
-        select(Occurrence)
-        .where(col(Occurrence.deadline) >= dt.date(year, 1, 1), col(Occurrence.deadline) <= dt.date(year, 12, 31),
-               col(Occurrence.plan_code) == plan.meta.code)
-    ).all()
-    for row in rows:
-        if is_request(plan, row.unit_code):
-            continue
-        klass = outcome(State(row.state), row.deadline, row.submitted_at, now)
-        if klass is not None:
-            count(by_duty.setdefault(row.duty_code, UnitReport(row.duty_code, row.duty_code)), klass)
+    by_duty: dict[str, Tracking] = {}
+    for row in period_items(session, plan, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        if not is_request(plan, row.unit_code):
+            by_duty.setdefault(row.duty_code, Tracking(row.duty_code)).count(row, now)
     return [
         GroupLine(group.ref, group.title, len(group.duties),
-                  _sum(group.ref, group.title, [by_duty[d] for d in group.duties if d in by_duty]))
+                  total_of([by_duty[d] for d in group.duties if d in by_duty], group.title, group.ref))
         for group in plan.source.task_groups
     ]
 
@@ -182,7 +164,7 @@ def escalations_on(session: Session, plan: Plan, day: dt.date) -> list[Escalatio
     return out
 
 
-def _rate(report: UnitReport) -> str:
+def _rate(report: Tracking) -> str:
     rate = report.on_time_rate
     return "—" if rate is None else f"{rate:.1f} %".replace(".", ",")
 
@@ -205,8 +187,8 @@ OUTCOME_HEADER = [
 ]
 
 
-def _outcomes(report: UnitReport) -> list:
-    return [report.done_on_time, report.done_late, report.pending_in_time, report.pending_overdue]
+def _outcomes(report: Tracking) -> list:
+    return [report.on_time, report.late, report.pending_in_time, report.past_term]
 
 
 def _source(plan: Plan, row: StatusRow) -> str:
@@ -239,7 +221,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         "",
         f"## Kết quả theo đơn vị — nhiệm vụ có hạn trong năm {board.year}",
         "",
-        "Tỷ lệ đúng hạn = số hoàn thành đúng hạn / số nhiệm vụ đã đến hạn tính đến hôm nay.",
+        "Tỷ lệ đúng hạn = số hoàn thành đúng hạn / số nhiệm vụ đã hoàn thành hoặc đã quá hạn tính đến hôm nay.",
         "",
     ]
     lines += _table(
@@ -251,7 +233,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
     lines += ["", f"## Kết quả theo nhóm nhiệm vụ của Mục II — hạn trong năm {board.year}", ""]
     lines += _table(
         ["Nhóm", "Nội dung", "Số nhiệm vụ", "Đã đến hạn", "Đúng hạn", "Tỷ lệ đúng hạn", "Đang quá hạn"],
-        [[g.ref, g.title, g.duties, g.report.due, g.report.done_on_time, _rate(g.report), g.report.pending_overdue]
+        [[g.ref, g.title, g.duties, g.report.due, g.report.on_time, _rate(g.report), g.report.past_term]
          for g in board.groups],
     )
     lines += ["", provenance_counts(plan)]
@@ -334,9 +316,8 @@ def request_section(board: Board) -> list[str]:
     return lines + _table(REQUEST_HEADER, rows)
 
 
-def _exchanges(report: UnitReport) -> list:
-    return [report.assigned, report.due, report.done_on_time + report.done_late, report.pending_overdue,
-            report.pending_in_time]
+def _exchanges(report: Tracking) -> list:
+    return [report.assigned, report.due, report.done, report.past_term, report.pending_in_time]
 
 
 FRESHNESS_MARK = {Freshness.CURRENT: "Đã cập nhật", Freshness.DUE: "Chưa cập nhật",

@@ -1,4 +1,4 @@
-"""Read models: the status board and the outcome report per unit."""
+"""Read model: the status rows of open work (the outcome counts are ``reporting.tally``'s)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from htx_tasks.core import wording
 from htx_tasks.core.itemview import Reading
-from htx_tasks.core.lifecycle import ACTIVE, CLOSED, Outcome, State, outcome
+from htx_tasks.core.lifecycle import ACTIVE, CLOSED, State
 from htx_tasks.core.statuses import NotificationStatus
 from htx_tasks.core.zones import local_date
 from htx_tasks.plan.loader import Plan
@@ -105,57 +105,3 @@ def _last_reminders(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
             if occurrence_id not in out or sent_at > out[occurrence_id]:
                 out[occurrence_id] = sent_at
     return out
-
-
-@dataclass
-class UnitReport:
-    unit: str
-    unit_name: str
-    assigned: int = 0
-    due: int = 0
-    done_on_time: int = 0
-    done_late: int = 0
-    pending_in_time: int = 0
-    pending_overdue: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Share of obligations due in the window that were done on time (None when none fell due)."""
-        return round(100 * self.done_on_time / self.due, 1) if self.due else None
-
-    def as_json(self) -> dict:
-        return {**asdict(self), "on_time_rate": self.on_time_rate}
-
-
-OUTCOME_FIELD = {
-    Outcome.DONE_ON_TIME: "done_on_time",
-    Outcome.DONE_LATE: "done_late",
-    Outcome.PENDING_IN_TIME: "pending_in_time",
-    Outcome.PENDING_OVERDUE: "pending_overdue",
-}
-
-
-def outcome_report(session: Session, plan: Plan, *, start: dt.date, end: dt.date, now: dt.datetime) -> list[UnitReport]:
-    """Per unit: obligations with a deadline in [start, end], by the four outcome classes."""
-    rows = session.exec(
-        select(col(Occurrence.unit_code), col(Occurrence.state), col(Occurrence.deadline), col(Occurrence.submitted_at))
-        .where(col(Occurrence.deadline) >= start, col(Occurrence.deadline) <= end, col(Occurrence.plan_code) == plan.meta.code)
-    ).all()
-    reports: dict[str, UnitReport] = {}
-    for unit in plan.source.units:
-        if unit.members is None:
-            reports[unit.code] = UnitReport(unit.code, unit.name)
-    for unit_code, state, deadline, submitted_at in rows:
-        klass = outcome(State(state), deadline, submitted_at, now)
-        if klass is None:
-            continue
-        count(reports.setdefault(unit_code, UnitReport(unit_code, plan.unit_name(unit_code))), klass)
-    return list(reports.values())
-
-
-def count(report: UnitReport, klass: Outcome) -> None:
-    """Add one obligation of outcome class ``klass`` to ``report``."""
-    report.assigned += 1
-    if klass is not Outcome.PENDING_IN_TIME:
-        report.due += 1
-    setattr(report, OUTCOME_FIELD[klass], getattr(report, OUTCOME_FIELD[klass]) + 1)

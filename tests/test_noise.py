@@ -19,7 +19,7 @@ from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan, load_plan
 from htx_tasks.plan.yamlio import ConfigError
 from htx_tasks.reporting.data import Period, gather
-from htx_tasks.reports import outcome_report
+from htx_tasks.reporting.tally import unit_tally
 from htx_tasks.store.models import AuditEvent, Notification, Occurrence
 
 D = dt.date.fromisoformat
@@ -125,10 +125,8 @@ def test_a_missed_period_is_closed_audited_and_counted_as_missed(db_engine, plan
         (line,) = session.exec(select(AuditEvent).where(AuditEvent.occurrence_id == row.id,
                                                        AuditEvent.to_state == "missed")).all()
         assert "Không báo cáo" in (line.reason or "") and "10/06/2027" in (line.reason or "")
-        report = {r.unit: r for r in outcome_report(session, plan, start=D("2027-03-01"), end=D("2027-03-31"),
-                                                    now=M("2027-06-10"))}
-        ward = report["phuong-ba-ngoi"]
-        assert ward.pending_overdue == ward.due == 2 and ward.on_time_rate == 0.0  # both III.8 reports: missed
+        ward = unit_tally(session, plan, D("2027-03-01"), D("2027-03-31"), M("2027-06-10"))["phuong-ba-ngoi"]
+        assert ward.past_term == ward.missed == ward.due == 2 and ward.on_time_rate == 0.0  # both III.8 reports: missed
         assert outcome(State.MISSED, row.deadline, None, M("2027-06-10")) is Outcome.PENDING_OVERDUE
         # the consolidated report lists it among the work not done, saying why
         half = gather(session, plan, Period("2027-H1", D("2027-01-01"), D("2027-06-30"), "6 tháng đầu năm 2027"),

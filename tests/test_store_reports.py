@@ -11,7 +11,8 @@ from storekit import OPEN_ON_2026_11_02, WARDS, D, L, M, occurrences
 
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
-from htx_tasks.reports import outcome_report, status_rows
+from htx_tasks.reporting.tally import unit_tally
+from htx_tasks.reports import status_rows
 from htx_tasks.services import Decision
 from htx_tasks.store.db import session_scope
 from htx_tasks.store.models import Occurrence
@@ -19,7 +20,7 @@ from htx_tasks.store.models import Occurrence
 # --- reports ------------------------------------------------------------------------------------
 
 
-def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan: Plan) -> None:
+def test_the_unit_tally_counts_the_four_classes_per_unit(db_engine: Engine, plan: Plan) -> None:
     run_pass(db_engine, plan, M("2026-11-02"))
 
     ids = {o.unit_code: o.id for o in occurrences(db_engine, Occurrence.duty_code == "xa-tuyen-truyen")}
@@ -35,12 +36,11 @@ def test_outcome_report_counts_the_four_classes_per_unit(db_engine: Engine, plan
         submit(session, plan, act("phuong-cam-loi"), unit="phuong-cam-loi", note="BC", evidence=None,
                now=L("2026-12-09", 9))  # not reviewed yet: counts by its submission time
     with Session(db_engine) as session:
-        report = {r.unit: r for r in outcome_report(session, plan, start=D("2026-12-01"), end=D("2026-12-31"),
-                                                    now=L("2026-12-11", 12))}
+        report = unit_tally(session, plan, D("2026-12-01"), D("2026-12-31"), L("2026-12-11", 12))
 
     def counts(unit: str) -> tuple:
         r = report[unit]
-        return (r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time, r.pending_overdue, r.on_time_rate)
+        return (r.assigned, r.due, r.on_time, r.late, r.pending_in_time, r.past_term, r.on_time_rate)
 
     assert counts("phuong-ba-ngoi") == (2, 2, 1, 0, 0, 1, 50.0)
     assert counts("phuong-cam-linh") == (2, 2, 0, 1, 0, 1, 0.0)

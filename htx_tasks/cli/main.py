@@ -40,7 +40,8 @@ from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import DeadlineSource, DutyOrigin
 from htx_tasks.readings import is_request
 from htx_tasks.registry.config import load_registry_config
-from htx_tasks.reports import outcome_report, status_rows
+from htx_tasks.reporting.tally import unit_tally
+from htx_tasks.reports import status_rows
 from htx_tasks.services import Actor, passes, via_cli
 from htx_tasks.services.delivery import dispatch as run_dispatch
 from htx_tasks.simulate import simulate as run_simulation
@@ -321,13 +322,13 @@ def report(
         plan, engine, at = open_plan(config, plan_code), open_engine(config), now_of(now)
         first, last = date_of(start, "--from"), date_of(end, "--to")
         with Session(engine) as session:
-            rows = outcome_report(session, plan, start=first, end=last, now=at)
-        asked = [r for r in rows if is_request(plan, r.unit)]  # III.7: asked, not assigned; counted apart
+            rows = list(unit_tally(session, plan, first, last, at).values())
+        asked = [r for r in rows if is_request(plan, r.code)]  # III.7: asked, not assigned; counted apart
         header = ["Đơn vị", "Được giao", "Đến hạn", Outcome.DONE_ON_TIME.value.capitalize(),
                   Outcome.DONE_LATE.value.capitalize(), Outcome.PENDING_IN_TIME.value.capitalize(),
                   Outcome.PENDING_OVERDUE.value.capitalize(), "Tỷ lệ đúng hạn (%)"]
-        table = [(r.unit_name, r.assigned, r.due, r.done_on_time, r.done_late, r.pending_in_time,
-                  r.pending_overdue, "" if r.on_time_rate is None else r.on_time_rate) for r in rows if r not in asked]
+        table = [(r.unit_name, r.assigned, r.due, r.on_time, r.late, r.pending_in_time,
+                  r.past_term, "" if r.on_time_rate is None else r.on_time_rate) for r in rows if r not in asked]
         if json:
             output.print_json([{**r.as_json(), "request": r in asked} for r in rows])
         elif csv:
@@ -338,7 +339,7 @@ def report(
                 output.print_table(
                     "Nội dung đề nghị phối hợp (không tính vào tỷ lệ đúng hạn)",
                     ["Tổ chức", "Nội dung đề nghị", "Đã đến mốc", "Đã có thông tin kết quả", "Chưa có thông tin kết quả"],
-                    [(r.unit_name, r.assigned, r.due, r.done_on_time + r.done_late, r.pending_in_time + r.pending_overdue)
+                    [(r.unit_name, r.assigned, r.due, r.done, r.assigned - r.done)
                      for r in asked])
 
 

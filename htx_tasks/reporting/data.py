@@ -22,7 +22,7 @@ from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.readings import is_request
-from htx_tasks.reporting.tally import Tracking, period_items, total_of
+from htx_tasks.reporting.tally import Tracking, total_of, unit_tally
 from htx_tasks.reports import status_rows
 from htx_tasks.store.models import AuditEvent, Occurrence, Submission
 
@@ -88,24 +88,16 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Co
     """Everything the report states, as of ``now`` (or the period's end if that is earlier)."""
     today = local_date(now)
     until = min(now, at_local(period.end + dt.timedelta(days=1)))
-    rows = _by_unit(plan, period_items(session, plan, period.start, period.end), until)
+    rows = [r for r in unit_tally(session, plan, period.start, period.end, until).values() if r.assigned]
     return Consolidated(
-        plan=plan, period=period, made_on=today, units=[r for code, r in rows if not is_request(plan, code)],
-        requests=[r for code, r in rows if is_request(plan, code)],
+        plan=plan, period=period, made_on=today, units=[r for r in rows if not is_request(plan, r.code)],
+        requests=[r for r in rows if is_request(plan, r.code)],
         overdue=_overdue(session, plan, period, until),
         kpi=evaluate(session, plan, period.year, today=min(today, period.end)),
         qualitative=[(i, _notes_of(session, plan, period, i.owner)) for i in plan.source.indicators
                      if i.kind == "qualitative"],
         difficulties=_difficulties(session, plan, period),
     )
-
-
-def _by_unit(plan: Plan, items: list[Occurrence], until: dt.datetime) -> list[tuple[str, Tracking]]:
-    """Each unit's items (the plan's units in its order, then any other holder), those with none left out."""
-    rows = {u.code: Tracking(u.name) for u in plan.source.units if u.members is None}
-    for item in items:
-        rows.setdefault(item.unit_code, Tracking(plan.unit_name(item.unit_code))).count(item, until)
-    return [(code, row) for code, row in rows.items() if row.assigned]
 
 
 def _overdue(session: Session, plan: Plan, period: Period, until: dt.datetime) -> list[OverdueLine]:

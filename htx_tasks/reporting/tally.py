@@ -1,14 +1,14 @@
 """The one tally of a report's items: each counted once, as due or not yet, on time, late, missed
 ("Không báo cáo"), open or past its term, as of the report's moment.
 
-The report draft's tracking table (``results``: by Section III unit, the plan's own duties) and the
-Markdown and Excel figures (``data``: by unit, every item of the plan) count with it, so the files
-of one report never count one item two ways.
+The report draft's tracking table (``results``: by Section III unit, the plan's own duties), the
+Markdown and Excel figures (``data``: by unit, every item of the plan), the board (by unit over the
+year, by Section II group) and ``htx-tasks report`` count with it, so no two surfaces count one item
+two ways.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,6 +44,7 @@ class Tracking:
     missed: int = 0
     open: int = 0
     overdue: int = 0
+    code: str = ""  # the unit's code, where the row is one unit's
 
     def count(self, item: Occurrence, until: dt.datetime) -> None:
         """Add ``item`` as it stands at ``until``: an item whose deadline is after that day is not due yet."""
@@ -85,11 +86,33 @@ class Tracking:
         settled = self.done + self.past_term
         return round(100 * self.on_time / settled, 1) if settled else None
 
+    def as_json(self) -> dict:
+        """``htx-tasks report --json``: a unit's row in the four outcome classes."""
+        return {"unit": self.code, "unit_name": self.unit_name, "assigned": self.assigned, "due": self.due,
+                "done_on_time": self.on_time, "done_late": self.late, "pending_in_time": self.pending_in_time,
+                "pending_overdue": self.past_term, "on_time_rate": self.on_time_rate}
 
-def total_of(rows: Iterable[Tracking], name: str = "Tổng cộng") -> Tracking:
-    out = Tracking(name)
+
+COUNTS = ("assigned", "due", "on_time", "late", "missed", "open", "overdue")
+
+
+def total_of(rows: Iterable[Tracking], name: str = "Tổng cộng", code: str = "") -> Tracking:
+    out = Tracking(name, code=code)
     for row in rows:
-        for f in dataclasses.fields(Tracking):
-            if f.name != "unit_name":
-                setattr(out, f.name, getattr(out, f.name) + getattr(row, f.name))
+        for count in COUNTS:
+            setattr(out, count, getattr(out, count) + getattr(row, count))
     return out
+
+
+def by_unit(plan: Plan, items: Iterable[Occurrence], until: dt.datetime) -> dict[str, Tracking]:
+    """A row per unit holding work (every unit of the plan but its groups, in the plan's order, then any
+    other holder of an item), each with its items counted at ``until``."""
+    rows = {u.code: Tracking(u.name, code=u.code) for u in plan.source.units if u.members is None}
+    for item in items:
+        rows.setdefault(item.unit_code, Tracking(plan.unit_name(item.unit_code), code=item.unit_code)).count(item, until)
+    return rows
+
+
+def unit_tally(session: Session, plan: Plan, start: dt.date, end: dt.date, until: dt.datetime) -> dict[str, Tracking]:
+    """``by_unit`` over the plan's items with a deadline in [start, end]."""
+    return by_unit(plan, period_items(session, plan, start, end), until)
