@@ -4,8 +4,6 @@ whatever plans it covers and in whatever order, even when one plan asks a unit a
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from sqlalchemy import Engine, event, text
 from test_plans import M, other_plan
@@ -18,11 +16,11 @@ ASKED = "phong-kinh-te"  # a department the seed plan directs
 
 
 def asking(plan: Plan) -> Plan:
-    """A second plan that asks ``ASKED`` (as a drafted plan's "Đề nghị" rows do) instead of directing it."""
-    second = other_plan(plan)
-    units = [u.model_copy(update={"assignment": Assignment.REQUEST}) if u.code == ASKED else u
-             for u in second.source.units]
-    return dataclasses.replace(second, source=second.source.model_copy(update={"units": units}), _policies={})
+    """A second plan that asks ``ASKED`` (as a drafted plan's "Đề nghị" rows do) instead of directing it
+    (built anew, so it shares no cache with the seed plan)."""
+    second = other_plan(plan).source
+    units = [u.model_copy(update={"assignment": Assignment.REQUEST}) if u.code == ASKED else u for u in second.units]
+    return Plan(source=second.model_copy(update={"units": units}), calendar=plan.calendar, config_dir=plan.config_dir)
 
 
 def mirror_writes(engine: Engine, plans: list[Plan], now) -> list[str]:  # noqa: ANN001
