@@ -99,7 +99,8 @@ def unit_deployment_name(unit: Unit) -> str:
 
     The flow's name, shown under it in the UI, says what the deployment does ("Theo dõi đơn vị").
     """
-    return f"{unit.ref} — {unit.short_name or unit.name}"
+    name = unit.short_name or unit.name
+    return f"{unit.ref} — {name}" if unit.ref else name
 
 
 def plan_tag(plan: Plan) -> str:

@@ -290,7 +290,7 @@ def render_markdown(board: Board, plan: Plan) -> str:
         lines.append("Không có nhiệm vụ nào đã hết thời gian áp dụng.")
     for unit in board.units:
         if unit.members:
-            lines += ["", f"## {unit.ref} {unit.name}: từng đơn vị", ""]
+            lines += ["", f"## {f'{unit.ref} ' if unit.ref else ''}{unit.name}: từng đơn vị", ""]
             lines += _table(
                 ["Đơn vị", "Được giao", *OUTCOME_HEADER, "Tỷ lệ đúng hạn"],
                 [[m.unit_name, m.assigned, *_outcomes(m), _rate(m)] for m in unit.members],

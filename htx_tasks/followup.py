@@ -46,9 +46,12 @@ class Standing(StrEnum):
 
 
 def section_units(plan: Plan) -> list[Unit]:
-    """The units Section III names (each has a ``ref``), in plan order; a group stands for its members."""
+    """The units Section III names (each has a ``ref``), in plan order; a group stands for its members.
+    A plan that numbers no sections: the units its duties name, in the directory's order."""
     grouped = {member for unit in plan.source.units for member in (unit.members or [])}
-    return [unit for unit in plan.source.units if unit.ref and unit.code not in grouped]
+    numbered = [unit for unit in plan.source.units if unit.ref and unit.code not in grouped]
+    named = {duty.unit for duty in plan.source.duties}
+    return numbered or [unit for unit in plan.source.units if unit.code in named]
 
 
 def section_unit_of(plan: Plan, unit_code: str) -> str:

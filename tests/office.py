@@ -59,8 +59,8 @@ def seed_folder(target: Path) -> Path:
         shutil.copyfile(CONFIG_DIR / name, target / name)
     units = sections((CONFIG_DIR / "units.yaml").read_text(encoding="utf-8"))
     plan = sections((CONFIG_DIR / "plans" / f"{SEED}.yaml").read_text(encoding="utf-8"))
-    order = [plan["version"], plan["plan"], units["policy"], plan["indicators"], plan["task_groups"], units["units"],
-             plan["duties"]]
+    order = [plan["version"], plan["plan"], units["policy"], plan["indicators"], plan["sections"], plan["task_groups"],
+             units["units"], plan["duties"]]
     (target / "plan.yaml").write_text("".join(order), encoding="utf-8")
     return target
 

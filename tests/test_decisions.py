@@ -208,8 +208,9 @@ def test_a_ward_group_asked_not_ordered_is_never_escalated_to_leadership(db_engi
     shutil.copytree(CONFIG_DIR, config)
     plan_file = config / "plan.yaml"
     text = plan_file.read_text(encoding="utf-8")
-    plan_file.write_text(text.replace("    ref: III.8\n", "    ref: III.8\n    assignment: request\n", 1),
-                         encoding="utf-8")
+    group = "  - code: ubnd-xa-phuong\n    name: UBND các xã, phường\n    kind: group\n"
+    assert group in text
+    plan_file.write_text(text.replace(group, f"{group}    assignment: request\n", 1), encoding="utf-8")
     asked, ordered = load_plan(config), load_plan(CONFIG_DIR)
     assert asked.assignment_of(WARD) is Assignment.REQUEST and ordered.assignment_of(WARD) is Assignment.DIRECT
     for day in ("2026-11-02", "2026-12-11", "2026-12-15", "2026-12-18", "2026-12-25"):

@@ -34,7 +34,8 @@ def facts(doc: dict[str, Any], gold: bool) -> dict[str, set]:
     duties = [d for d in doc["duties"] if not (gold and d["code"] in NOT_IN_TEXT)]
     targets = [i for i in doc["indicators"] if i.get("kind", "target") == "target"]
     return {
-        "units (ref, code)": {(u["ref"], u["code"]) for u in doc["units"] if u.get("ref")},
+        "units (ref, code)": {(u["ref"], u["code"]) for u in doc["units"] if u.get("ref")}
+                             | {(s["ref"], s["unit"]) for s in doc.get("sections", [])},
         "requests": {u["code"] for u in doc["units"] if u.get("assignment") == "request"},
         "duty references": {d["ref"] for d in duties},
         "duty units (ref, unit)": {(d["ref"], d["unit"]) for d in duties if "unit" in d},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -233,7 +234,16 @@ def load_plan(config_dir: Path | str = DEFAULT_CONFIG_DIR) -> Plan:
         days_off={d.date: d.reason for d in calendar_file.days_off},
         working_days={d.date: d.reason for d in calendar_file.working_days},
     )
-    return Plan(source=plan_file, calendar=calendar, config_dir=config_dir)
+    return Plan(source=placed(plan_file), calendar=calendar, config_dir=config_dir)
+
+
+def placed(source: PlanFile) -> PlanFile:
+    """The plan with each unit's section (``sections``) on the unit, where every surface reads it."""
+    if not source.sections:
+        return source
+    refs = {s.unit: s.ref for s in source.sections}
+    units = [u.model_copy(update={"ref": refs[u.code]}) if u.code in refs else u for u in source.units]
+    return source.model_copy(update={"units": units})
 
 
 def _duplicates(doc: Located, section: str, codes: list[str], what: str) -> list[Problem]:
@@ -332,6 +342,7 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
                             f"loại hồ sơ '{code}' bị trùng",
                         )
                     )
+    problems += _section_problems(plan, doc, unknown_unit)
     known_duties = set(duty_codes)
     for i, group in enumerate(plan.task_groups):
         for j, code in enumerate(group.duties):
@@ -341,6 +352,23 @@ def check_plan(plan: PlanFile, doc: Located) -> list[Problem]:
                         ("task_groups", i, "duties", j), f"nhiệm vụ '{code}' không có trong duties"
                     )
                 )
+    return problems
+
+
+def _section_problems(plan: PlanFile, doc: Located, unknown_unit: Callable[[tuple, str], None]) -> list[Problem]:
+    """Each section names a unit of the directory once, each number once; a one-plan file may not
+    also number the unit differently in ``units``."""
+    problems = []
+    own = {u.code: u.ref for u in plan.units if u.ref}
+    for i, section in enumerate(plan.sections):
+        unknown_unit(("sections", i, "unit"), section.unit)
+        if [s.unit for s in plan.sections].index(section.unit) != i:
+            problems.append(doc.problem(("sections", i, "unit"), f"đơn vị '{section.unit}' đã có mục khác"))
+        if [s.ref for s in plan.sections].index(section.ref) != i:
+            problems.append(doc.problem(("sections", i, "ref"), f"mục {section.ref} đã giao cho đơn vị khác"))
+        if own.get(section.unit, section.ref) != section.ref:
+            problems.append(doc.problem(("sections", i, "ref"), f"đơn vị '{section.unit}' đã ghi mục {own[section.unit]} "
+                                        "trong units: chỉ ghi một nơi"))
     return problems
 
 

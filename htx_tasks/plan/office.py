@@ -7,7 +7,8 @@ Two layouts are read:
 - **the office** (``units.yaml``, ``calendar.yaml``, ``channels.yaml`` once for the office, and one
   file per plan under ``plans/``, named for its code: ``plans/<code>.yaml``). ``units.yaml`` holds
   every unit (code, name, kind, members, successors) and the office's default follow-up policy; a
-  plan names units by code and lays its own ``policy`` over the default.
+  plan names units by code, numbers its own sections (``sections``: "III.1" is the plan's number
+  for a unit, not the unit's) and lays its own ``policy`` over the default.
 
 Every plan is checked against the directory; each problem names its file and line. Duty codes
 are unique across the office (a report names a duty by its code alone).
@@ -25,8 +26,8 @@ from pydantic import Field
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.policy import Policy
 from htx_tasks.core.strict import Strict
-from htx_tasks.plan.loader import CALENDAR_FILE, PLAN_FILE, Plan, check_calendar, check_plan, load_plan
-from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, PlanMeta, TaskGroup, Unit
+from htx_tasks.plan.loader import CALENDAR_FILE, PLAN_FILE, Plan, check_calendar, check_plan, load_plan, placed
+from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, PlanMeta, Section, TaskGroup, Unit
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.plan.yamlio import ConfigError, Loc, Located, Problem, load_yaml, parse_model
 
@@ -51,6 +52,7 @@ class PlanPart(Strict):
     policy: Policy = Policy()  # laid over the office's default
     indicators: list[Indicator] = []
     task_groups: list[TaskGroup] = []
+    sections: list[Section] = []
     duties: list[Duty] = Field(min_length=1)
 
 
@@ -99,12 +101,12 @@ def load_plans(config_dir: Path | str) -> dict[str, Plan]:
         duties: dict[str, Located] = {}
         for doc, part in parts:
             source = PlanFile(version=1, plan=part.plan, policy=part.policy.over(units.policy),
-                              indicators=part.indicators, task_groups=part.task_groups, units=units.units,
-                              duties=part.duties)
+                              indicators=part.indicators, task_groups=part.task_groups, sections=part.sections,
+                              units=units.units, duties=part.duties)
             problems += [p for p in check_plan(source, _Both(doc, units_doc)) if p.file != units_doc.file]  # type: ignore[arg-type]
             problems += _check_names(doc, part, plans, duties)
             if office_calendar is not None:
-                plans[part.plan.code] = Plan(source=source, calendar=office_calendar, config_dir=config_dir)
+                plans[part.plan.code] = Plan(source=placed(source), calendar=office_calendar, config_dir=config_dir)
     if not parts and not problems:
         problems.append(Problem(config_dir / PLANS_DIR, 0, f"chưa có kế hoạch nào trong {PLANS_DIR}/ "
                                 "(mỗi kế hoạch một tệp <mã kế hoạch>.yaml)"))
@@ -144,7 +146,11 @@ def _check_units_alone(units: UnitsFile, doc: Located) -> list[Problem]:
     meta = PlanMeta.model_construct(coordinator=_NoRole(), leadership=_NoRole())
     alone = PlanFile.model_construct(plan=meta, policy=units.policy, indicators=[], task_groups=[],
                                      units=units.units, duties=[])
-    return check_plan(alone, doc)
+    numbered = [doc.problem(("units", i, "ref"), "số mục là của kế hoạch giao việc, không phải của đơn vị: bỏ 'ref' "
+                            f"ở đây, ghi ở {PLANS_DIR}/<mã kế hoạch>.yaml, khóa sections "
+                            f"(ví dụ '- {{ref: {unit.ref}, unit: {unit.code}}}')")
+                for i, unit in enumerate(units.units) if unit.ref is not None]
+    return check_plan(alone, doc) + numbered
 
 
 class _NoRole:

@@ -48,7 +48,7 @@ class Unit(Strict):
     name: str
     short_name: str | None = None
     kind: UnitKind
-    ref: str | None = None
+    ref: str | None = None  # the plan's section for the unit: from the plan's ``sections`` (a one-plan file may write it here)
     assignment: Assignment = Assignment.DIRECT
     members: list[str] | None = None
     successor: Successor | None = None
@@ -201,6 +201,13 @@ class TaskGroup(Strict):
     duties: list[str] = Field(min_length=1)
 
 
+class Section(Strict):
+    """A unit's section in a plan's Section III ("III.1 Phòng Kinh tế"): the plan's number, not the unit's."""
+
+    ref: str = Field(pattern=r"^III\.\d+$")
+    unit: str
+
+
 class Signer(Strict):
     office: list[str]
     name: str
@@ -235,6 +242,7 @@ class PlanFile(Strict):
     policy: Policy
     indicators: list[Indicator]
     task_groups: list[TaskGroup]
+    sections: list[Section] = []
     units: list[Unit] = Field(min_length=1)
     duties: list[Duty] = Field(min_length=1)
 

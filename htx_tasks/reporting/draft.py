@@ -61,7 +61,7 @@ def compose(results: Results) -> list[Part]:
     for ref, title, duties in results.groups:
         parts.append(Part(f"nhom-{ref}", GROUPS, f"{ref}. {' '.join(title.split())}", group_text(duties)))
     for unit in results.units:
-        heading = f"{unit.ref}. {unit.name}"
+        heading = f"{unit.ref}. {unit.name}" if unit.ref else unit.name
         if not unit.duties:
             parts.append(
                 Part(

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from htx_tasks.core import wording
 from htx_tasks.core.statuses import SubmissionDecision
 from htx_tasks.core.zones import at_local, local_date
+from htx_tasks.followup import section_units
 from htx_tasks.indicators.service import Kpi, evaluate
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import Duty
@@ -97,9 +98,7 @@ def gather(session: Session, plan: Plan, period: Period, now: dt.datetime) -> Re
         silent = sorted({plan.unit_name(o.unit_code) for o in items if o.duty_code == code and o.unit_code not in named})
         by_duty[code] = DutyResults(plan.duty(code), reported, silent, is_request(plan, plan.duty(code).unit))
     units = []
-    for unit in plan.source.units:
-        if unit.ref is None:
-            continue  # a member (a ward, an organisation): reported under its Section III unit
+    for unit in section_units(plan):  # a member (a ward, an organisation): under its Section III unit
         duties = [by_duty[d.code] for d in plan.source.duties if d.unit == unit.code and d.code in by_duty]
         units.append(UnitResults(unit.code, unit.name, unit.ref or "", is_request(plan, unit.code), duties))
     groups = [(g.ref, g.title, [by_duty[c] for c in g.duties if c in by_duty]) for g in plan.source.task_groups]

@@ -62,7 +62,7 @@ def _units(rows: list[DraftRow], proposed: dict[str, dict[str, Any]], office: Pl
                         **({"ref": unit["ref"]} if unit.get("ref") else {}),
                         **({"assignment": "request"} if request else {})})
         elif request and code in office.units:
-            own.append({**office.units[code].model_dump(mode="json", exclude_none=True, by_alias=True),
+            own.append({**office.units[code].model_dump(mode="json", exclude_none=True, by_alias=True, exclude={"ref"}),
                         "assignment": "request"})
     return own
 
@@ -116,9 +116,10 @@ def compose(view_rows: list[DraftRow], head: dict[str, Any], row: PlanRow, offic
 
 
 def plan_of(own_part: dict[str, Any], office: Plan) -> Plan:
-    """The plan a stored part makes, the office's directory laid under its own units."""
+    """The plan a stored part makes, the office's directory laid under its own units (without
+    ``office``'s section numbers: those are its plan's)."""
     own_units = {u["code"]: u for u in own_part.get("units", [])}
-    units = [own_units.pop(u.code, None) or u.model_dump(mode="json", exclude_none=True, by_alias=True)
+    units = [own_units.pop(u.code, None) or u.model_dump(mode="json", exclude_none=True, by_alias=True, exclude={"ref"})
              for u in office.source.units]
     doc = {"version": 1, "indicators": [], "task_groups": [], **own_part, "units": units + list(own_units.values())}
     source = PlanFile.model_validate(doc)
