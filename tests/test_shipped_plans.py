@@ -69,6 +69,8 @@ def test_a_command_about_one_plan_asks_which_naming_each(shipped) -> None:
 def test_once_one_plan_is_closed_the_other_is_the_default(shipped) -> None:
     closed = shipped("plan", "close", DEMO, "--note", "Kết thúc trình diễn")
     assert closed.exit_code == 0, closed.output
+    said = " ".join(closed.stdout.split())  # the notices were cancelled, not "could not be sent" (README's words)
+    assert re.search(r"\d+ báo cáo chờ duyệt đóng lại, \d+ thông báo chưa gửi bị hủy\.$", said), said
     result = shipped("status")
     assert result.exit_code == 0, result.output
     assert "UBND phường Cam Lộc" in result.stdout

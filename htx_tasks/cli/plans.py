@@ -8,6 +8,7 @@ import typer
 
 from htx_tasks.cli import output
 from htx_tasks.cli.common import ConfigOpt, JsonOpt, NowOpt, errors, now_of, office_plans, open_config, open_engine
+from htx_tasks.core import wording
 from htx_tasks.core.lifecycle import State
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.services import Actor, UnknownCode, via_cli
@@ -111,7 +112,7 @@ def activate(code: CodeArg, config: ConfigOpt = None, now: NowOpt = None, versio
 
 
 def close(code: CodeArg, note: NoteOpt, config: ConfigOpt = None, now: NowOpt = None, json: JsonOpt = False) -> None:
-    """Kết thúc một kế hoạch: các nhiệm vụ còn mở kết thúc theo, thông báo chưa gửi được hủy."""
+    """Kết thúc một kế hoạch: các nhiệm vụ còn mở kết thúc theo, thông báo chưa gửi bị hủy."""
     with errors():
         command = ClosePlan.parse(plan=code, note=note)
         plans, engine, at = office_plans(config), open_engine(config), now_of(now)
@@ -121,8 +122,8 @@ def close(code: CodeArg, note: NoteOpt, config: ConfigOpt = None, now: NowOpt = 
         if json:
             output.print_json(vars(closed))
             return
-        output.say(f"Đã kết thúc kế hoạch {plan.meta.short_title} ({code}): {closed.ended} nhiệm vụ còn mở kết thúc "
-                   f"theo, {closed.reports} báo cáo chờ duyệt đóng lại, {closed.cancelled} thông báo chưa gửi được hủy.")
+        output.say(wording.plan_closed(plan.meta.short_title, code, ended=closed.ended, reports=closed.reports,
+                                       cancelled=closed.cancelled))
 
 
 PLAN_COMMANDS = (("show", show), ("activate", activate), ("close", close))  # under `htx-tasks plan`

@@ -219,6 +219,13 @@ def plan_status_label(status: str) -> str:
     return _PLAN[status]
 
 
+def plan_closed(title: str, code: str, *, ended: int, reports: int, cancelled: int) -> str:
+    """What the coordinator reads on closing a plan. The notices were cancelled ("bị hủy"): not
+    "chưa gửi được", which reads as notices that could not be sent."""
+    return (f"Đã kết thúc kế hoạch {title} ({code}): {ended} nhiệm vụ còn mở kết thúc theo, {reports} báo cáo chờ "
+            f"duyệt đóng lại, {cancelled} thông báo chưa gửi bị hủy.")
+
+
 def handover_intro(names: list[str], on: dt.date, why: str | None, count: int) -> str:
     """What a successor reads first: whose open work it took over, from when, why."""
     reason = f" ({why})" if why else ""
