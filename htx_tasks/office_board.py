@@ -1,8 +1,9 @@
 """The office-wide board: every plan followed on one page, worst first, above each plan's own board.
 
 Each plan's line is read from that plan's board (``board.build_board``: one rule for "overdue" and
-the on-time rate), so the office view and the plan view never disagree. Worst first: the most work
-past its term, then the most escalations today, then the lowest on-time rate.
+the on-time rate), so the office view and the plan view never disagree. Worst first (``worst_first``,
+the coordinator's page orders its plans by it too): the most work past its term, then the most open
+work, then the plan's code.
 """
 
 from __future__ import annotations
@@ -11,16 +12,26 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from htx_tasks import board
 from htx_tasks.core import wording
 from htx_tasks.core.calendar import format_date_vi
+from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.vntext import sort_key
 from htx_tasks.core.zones import local
 from htx_tasks.plan.loader import Plan
+from htx_tasks.store.models import Occurrence
 
 PLAN_BOARD_KEY = "bang-theo-doi-{code}"  # each plan's own board, when the office follows several
+OPEN_STATES = tuple(s.value for s in (*ACTIVE, State.SUBMITTED))  # a plan's open work, as `htx-tasks plans` counts it
+
+
+def worst_first(*, late: int, open_work: int, code: str) -> tuple[int, int, str]:
+    """Where a plan stands on every office-wide view (this board, the coordinator's page): the most
+    work past its term first, then the most open work, then by code."""
+    return -late, -open_work, code
 
 
 @dataclass
@@ -29,6 +40,7 @@ class PlanLine:
 
     plan: Plan
     board: board.Board
+    open: int = 0  # the plan's open items, every year (the board's counts are of this year)
 
     @property
     def overdue(self) -> int:
@@ -53,8 +65,8 @@ class PlanLine:
     def rate(self) -> float | None:
         return self.board.total.on_time_rate
 
-    def worst_first(self) -> tuple:
-        return (-self.overdue, -self.escalations, self.rate if self.rate is not None else 101.0, self.plan.meta.short_title)
+    def worst_first(self) -> tuple[int, int, str]:
+        return worst_first(late=self.overdue, open_work=self.open, code=self.plan.meta.code)
 
 
 def plan_board_key(plan: Plan) -> str:
@@ -63,7 +75,10 @@ def plan_board_key(plan: Plan) -> str:
 
 def build_office(session: Session, plans: list[Plan], now: dt.datetime) -> list[PlanLine]:
     """Every plan's board, worst first."""
-    lines = [PlanLine(plan, board.build_board(session, plan, now)) for plan in plans]
+    query = (select(col(Occurrence.plan_code), func.count()).where(col(Occurrence.state).in_(OPEN_STATES))
+             .group_by(col(Occurrence.plan_code)))
+    open_work = {code: count for code, count in session.execute(query)}
+    lines = [PlanLine(plan, board.build_board(session, plan, now), open_work.get(plan.meta.code, 0)) for plan in plans]
     return sorted(lines, key=PlanLine.worst_first)
 
 
@@ -77,7 +92,7 @@ def render_office(lines: list[PlanLine], now: dt.datetime) -> str:
         head += [
             f"{len(lines)} kế hoạch đang theo dõi. Đầu mối theo dõi: {first.meta.coordinator.title}. "
             f"Số liệu tính đến {moment:%H:%M} ngày {today:%d/%m/%Y}. Kế hoạch nhiều nhiệm vụ quá hạn nhất "
-            "đứng trước.",
+            "đứng trước, rồi kế hoạch còn nhiều việc đang mở hơn.",
             "",
         ]
     rows = [

@@ -13,6 +13,7 @@ from htx_tasks.core.calendar import format_date_vi
 from htx_tasks.core.lifecycle import ACTIVE, State
 from htx_tasks.core.statuses import ExtensionDecision, NotificationStatus
 from htx_tasks.core.zones import local
+from htx_tasks.office_board import worst_first
 from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.unitreport import DEFAULT_REPORT, ReportForm
 from htx_tasks.readings import is_request, provenance, reading_of
@@ -197,9 +198,10 @@ class SecurityLine:
 
 
 def office_lines(session: Session, plans: Mapping[str, Plan]) -> list[PlanLine]:
-    """Every plan shown, worst first: the most work past its term, then the most reports awaiting review."""
+    """Every plan shown, worst first as on the office-wide board: the most work past its term, then the
+    most open work, then by code."""
     lines = [line for line in plan_lines(session, dict(plans)) if line.configured]
-    return sorted(lines, key=lambda line: (-line.late, -line.states[State.SUBMITTED.value], line.title))
+    return sorted(lines, key=lambda line: worst_first(late=line.late, open_work=line.open, code=line.code))
 
 
 def security_events(session: Session, plan: Plan, limit: int = 20) -> list[SecurityLine]:
