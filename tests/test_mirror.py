@@ -5,8 +5,9 @@ whatever plans it covers and in whatever order, even when one plan asks a unit a
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from test_plans import M, other_plan
+from test_plans_pass import statements
 
 from htx_tasks.engine import run_pass
 from htx_tasks.plan.loader import Plan
@@ -25,19 +26,8 @@ def asking(plan: Plan) -> Plan:
 
 def mirror_writes(engine: Engine, plans: list[Plan], now) -> list[str]:  # noqa: ANN001
     """The statements of one pass that write the unit or duty tables."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        words = statement.split()
-        if words[0].upper() in ("INSERT", "UPDATE", "DELETE") and {"unit", "duty"} & {w.strip('"').lower() for w in words[1:4]}:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        run_pass(engine, plans, now)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return seen
+    return [s for s in statements(engine, plans, now) if s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+            and {"unit", "duty"} & {w.strip('"').lower() for w in s.split()[1:4]}]
 
 
 def units(engine: Engine) -> list[tuple]:
