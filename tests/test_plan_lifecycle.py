@@ -34,7 +34,7 @@ def M(day: str) -> dt.datetime:
 def other_plan(plan: Plan, status: str = "active") -> Plan:
     meta = plan.source.plan.model_copy(update={"code": OTHER, "short_title": "Kế hoạch thứ hai", "status": status,
                                                "label": "KH thứ hai"})
-    return dataclasses.replace(plan, source=plan.source.model_copy(update={"plan": meta}), _policies={})
+    return dataclasses.replace(plan, source=plan.source.model_copy(update={"plan": meta}))
 
 
 def items(engine: Engine, code: str) -> dict[int, tuple]:

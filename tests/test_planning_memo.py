@@ -3,6 +3,7 @@ writes must be exactly those of planning every row on its own."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from itertools import product
@@ -120,3 +121,11 @@ def test_the_opening_counts_only_while_an_event_still_depends_on_it(plan: Plan) 
     evening = L("2026-12-01", 17, 30)  # after hours: its assignment notice is given the next working morning
     assert opening_read(evening, L("2026-12-01", 18), policy, plan.calendar) == (
         "assigned", human_time(evening, policy, plan.calendar))
+
+
+def test_a_copy_of_a_plan_with_another_source_does_not_share_its_caches(plan: Plan) -> None:
+    unit = next(u.code for u in plan.source.units if plan.assignment_of(u.code) is Assignment.DIRECT)
+    asked = [u.model_copy(update={"assignment": Assignment.REQUEST}) if u.code == unit else u for u in plan.source.units]
+    copy = dataclasses.replace(plan, source=plan.source.model_copy(update={"units": asked}))
+    assert copy.assignment_of(unit) is Assignment.REQUEST
+    assert plan.assignment_of(unit) is Assignment.DIRECT

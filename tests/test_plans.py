@@ -29,7 +29,7 @@ def other_plan(plan: Plan, *, code: str = OTHER, status: str = "active", **polic
     """The seed plan under another code (the same duties and units), with its own policy."""
     meta = plan.source.plan.model_copy(update={"code": code, "short_title": "Kế hoạch thứ hai", "status": status})
     source = plan.source.model_copy(update={"plan": meta, "policy": plan.source.policy.model_copy(update=policy)})
-    return dataclasses.replace(plan, source=source, _policies={})
+    return dataclasses.replace(plan, source=source)
 
 
 def rows(engine: Engine, plan_code: str) -> dict[int, tuple]:

@@ -34,9 +34,13 @@ class Plan:
     source: PlanFile
     calendar: WorkCalendar
     config_dir: Path
-    _policies: dict[tuple[str, str], Policy] = field(default_factory=dict, compare=False, repr=False)
-    _next_due: dict[tuple[str, str], dt.date | None] = field(default_factory=dict, compare=False, repr=False)
-    _assignments: dict[str, Assignment] = field(default_factory=dict, compare=False, repr=False)
+    # caches of what the source decides: not init fields, so a ``dataclasses.replace`` copy with
+    # another source starts with its own instead of sharing (and misreading) these
+    _policies: dict[tuple[str, str], Policy] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _next_due: dict[tuple[str, str], dt.date | None] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _assignments: dict[str, Assignment] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def meta(self):
