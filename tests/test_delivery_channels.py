@@ -166,7 +166,8 @@ def test_json_one_digest_per_recipient_per_pass(world, http):
     assert len(ward) == 1 and len(world.rows(recipient=WARD)) == 3
     assert ward[0]["title"] == "[KH thực hiện CTr 46-CTr/TU] Nhắc việc: UBND phường Ba Ngòi — 2 nhiệm vụ cần lưu ý"
     assert "[III.8.1]" in ward[0]["message"] and "[III.8.2]" in ward[0]["message"]
-    assert "Để phối hợp: nhiệm vụ mới — [III.1.5]" in ward[0]["message"]
+    assert "  - Nhiệm vụ mới — [III.1.5]" in ward[0]["message"]  # under the heading "Để phối hợp", not again
+    assert ward[0]["message"].count("Để phối hợp") == 1
     assert "Đơn vị chủ trì: Phòng Kinh tế" in ward[0]["message"]
     assert ward[0]["message"].count("Kỳ: quý IV/2026") == 3
 

@@ -20,6 +20,7 @@ from htx_tasks.delivery.dispatcher import dispatch
 from htx_tasks.delivery.messages import combine
 from htx_tasks.delivery.ports import Message
 from htx_tasks.engine import run_pass
+from htx_tasks.links import LinkMaker, Signer
 from htx_tasks.services import Actor
 from htx_tasks.services.plans import ClosePlan, close_plan
 from htx_tasks.store.db import session_scope
@@ -165,3 +166,19 @@ def test_a_message_for_two_roles_of_one_plan_is_titled_with_that_plan_not_the_fi
     title = combine(seed, "phong-kinh-te", sections, [demo]).title
     assert title == f"{tag}Đôn đốc: 2 nhiệm vụ quá hạn của 2 đơn vị; Nhắc việc: Phòng Kinh tế — 1 nhiệm vụ cần lưu ý"
     assert seed.meta.label not in title
+
+
+def test_a_two_plan_digest_says_the_page_and_the_cooperation_heading_once(db_engine: Engine, config: Config) -> None:
+    """The unit's page is one for every plan: its link closes the digest once, under its own heading,
+    not at the end of each plan's part; a copy's line does not repeat its heading "Để phối hợp"."""
+    links = LinkMaker("https://htx.example.vn", Signer("k" * 32))
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, M("2026-11-16"))
+    dispatch(db_engine, config.plans, M("2026-11-16"), channels=config.channels, links=links)
+    (digest,) = messages(config, WARD)
+    assert digest.count("Trang của đơn vị (") == 1 and digest.count("Liên kết dành riêng cho đơn vị") == 1
+    last_plan = max(digest.index(f"━━ {p.meta.short_title} ━━") for p in config.plans.values())
+    common = digest.index("━━ Chung cho cả 2 kế hoạch ━━")
+    assert last_plan < common < digest.index("Trang của đơn vị (") < digest.index("Đầu mối theo dõi:")
+    assert digest.count("Để phối hợp") == 1  # the heading; its line reads "- Nhiệm vụ mới — [III.1.5] …"
+    assert "  - Nhiệm vụ mới — [III.1.5]" in digest

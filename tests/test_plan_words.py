@@ -240,7 +240,7 @@ def test_coordinating_units_get_copies_in_the_same_digest_never_escalations(db_e
     assert "Nhắc việc: Phòng Kinh tế — 4 nhiệm vụ cần lưu ý" in first  # its own items...
     assert "Để phối hợp: các nhiệm vụ sau do đơn vị khác chủ trì" in first  # ...and the copies, same digest
     assert "Đơn vị chủ trì: UBND phường Ba Ngòi, UBND phường Cam Linh" in first  # 15 wards on one line
-    overdue_copy = next(m for m in kinh_te if "Để phối hợp: nhiệm vụ chưa hoàn thành — [III.8.2]" in m)
+    overdue_copy = next(m for m in kinh_te if "  - Nhiệm vụ chưa hoàn thành — [III.8.2]" in m)
     assert "Để phối hợp" in overdue_copy.splitlines()[0]
     # the wards' reports went to the coordinator on 15/12 and to leadership on 18/12: Phòng Kinh
     # tế's unit inbox (a coordinating unit) got copies only of the assignment and the first notice

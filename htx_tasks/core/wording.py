@@ -56,11 +56,10 @@ _KINDS: dict[str, tuple[str, str, str]] = {  # value: (coordinator's name, the u
     "indicator": ("Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình", "Chỉ tiêu chệch lộ trình"),  # no item
     "briefing": ("Tổng hợp tuần", "Tổng hợp tuần", "Tổng hợp tuần"),  # the weekly briefing (no item)
 }
-_COPY_TITLES = {  # coordinating units: told for cooperation, never escalated
-    "assigned": "Để phối hợp: nhiệm vụ mới",
-    "overdue": "Để phối hợp: nhiệm vụ chưa hoàn thành",
-}
 COPY_TITLE = "Để phối hợp"
+# coordinating units: told for cooperation, never escalated; a digest's line under its heading "Để phối hợp"
+_COPY_LINES = {"assigned": "Nhiệm vụ mới", "overdue": "Nhiệm vụ chưa hoàn thành"}
+_COPY_TITLES = {kind: f"{COPY_TITLE}: {line[0].lower()}{line[1:]}" for kind, line in _COPY_LINES.items()}
 LIAISON_TITLE = "Để liên hệ, trao đổi"  # the coordinator's copy of a request past its date
 ESCALATION_KINDS = ("overdue", "escalation", "repeat")  # the notices that follow work past its term
 
@@ -78,6 +77,12 @@ def notice_title(kind: str, *, request: bool = False) -> str:
 def copy_title(kind: str) -> str:
     """A notice as a coordinating unit reads it (a copy, for cooperation)."""
     return _COPY_TITLES.get(kind, COPY_TITLE)
+
+
+def copy_line(kind: str) -> str:
+    """A copy's line under a digest's heading "Để phối hợp", which is not said again: ``Nhiệm vụ mới``
+    (empty for a notice with no word of its own)."""
+    return _COPY_LINES.get(kind, "")
 
 
 # --- timing --------------------------------------------------------------------------------------
@@ -248,6 +253,11 @@ def across_plans_intro(context: dict, count: int, *, markdown: bool = False) -> 
     if context["handover"]:
         lines += ["", context["handover"]]
     return "\n".join(lines)
+
+
+def across_plans_common(count: int) -> str:
+    """The heading of what a digest across plans says once for all of them (the unit's page)."""
+    return f"Chung cho cả {count} kế hoạch"
 
 
 def across_plans_closing(context: dict) -> str:

@@ -60,6 +60,7 @@ class Item:
     handed_from: str = ""  # taken over from former units (a merger): "Nhận bàn giao từ: ..."
     period_line: str = ""  # "Kỳ: quý I/2027", "Hồ sơ: HTX-DAT-07"; empty for a one-off duty
     origin: str = ""  # a duty the standing office added (not the plan's own): says so
+    copy_line: str = ""  # a copy's words under the heading "Để phối hợp": "Nhiệm vụ mới"
 
 
 def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: str, duty: str,
@@ -89,6 +90,7 @@ def make_item(plan: Plan, *, occurrence_id: int, kind: str, level: int, unit: st
         origin=spec.origin.label if spec.added else "", note=skip_note, link=link, opinion=note,
         registry=spec.registry_upkeep is not None, due=deadline, past=seen.past,
         words=wording.unit_words(request=request), handed_from=handed_from or "",
+        copy_line=wording.copy_line(kind) if recipient not in (unit, COORDINATOR, LEADERSHIP) else "",
     )
 
 
@@ -244,6 +246,13 @@ def render_across_plans(parts: list[tuple[Plan, list[Item]]], recipient: str, no
     for plan, message in rendered:
         text.append(f"━━ {plan.meta.short_title} ━━\n\n{message.text.strip()}")
         markdown.append(f"### {plan.meta.short_title}\n\n{message.markdown.strip()}")
+    own = [i for i in every if not i.copy]
+    if own:  # the unit's page (or how to answer) is one for every plan: said once, after them all
+        request = all(i.request for i in own)
+        page = {"page_link": page_link, "plan": first.meta, "words": wording.unit_words(request=request)}
+        common = wording.across_plans_common(len(parts))
+        text.append(f"━━ {common} ━━\n\n" + _env.get_template("page.txt.j2").render(page).strip())
+        markdown.append(f"### {common}\n\n" + _env.get_template("page.md.j2").render(page).strip())
     text.append(wording.across_plans_closing(context))
     markdown.append(wording.across_plans_closing(context))
     return Message(title=title, text="\n\n".join(text) + "\n", markdown="\n\n".join(markdown) + "\n")
