@@ -182,3 +182,18 @@ def test_a_two_plan_digest_says_the_page_and_the_cooperation_heading_once(db_eng
     assert last_plan < common < digest.index("Trang của đơn vị (") < digest.index("Đầu mối theo dõi:")
     assert digest.count("Để phối hợp") == 1  # the heading; its line reads "- Nhiệm vụ mới — [III.1.5] …"
     assert "  - Nhiệm vụ mới — [III.1.5]" in digest
+
+
+def test_closing_a_plan_leaves_nothing_of_it_to_send_even_to_a_pass_that_no_longer_knows_it(
+        db_engine: Engine, config: Config) -> None:
+    """Notices written but not yet sent when a plan is closed are cancelled: a later pass, even one
+    given only the plans still followed, finds none of the closed plan's items to read."""
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, M("2026-11-16"))  # both plans' notices pending, none sent
+    with session_scope(db_engine) as session:
+        close_plan(session, config.plans[DEMO], Actor.coordinator("cli:kiem-thu"),
+                   ClosePlan.parse(plan=DEMO, note="Kết thúc trình diễn"), now=M("2026-11-16"))
+    result = dispatch(db_engine, {SEED: config.plans[SEED]}, M("2026-11-16"), channels=config.channels)
+    assert result.failed == result.retrying == 0 and result.sent > 0
+    (digest,) = messages(config, WARD)
+    assert "[III.8.1]" in digest and "minh họa" not in digest and "kế hoạch]" not in digest.splitlines()[1]

@@ -263,7 +263,9 @@ class _Pass:
             if r.kind == Kind.BRIEFING:
                 continue
             occurrence = batch.found[r.occurrence_id]
-            plan = self.plans.get(occurrence.plan_code, self.plan)
+            # every plan with notices pending is given (``Context.office_plans``); a closed plan has none:
+            # closing cancels them and ``outbox.drop_closed`` every later one (tests/test_demo_plan.py)
+            plan = self.plans[occurrence.plan_code]
             handover = batch.handed.get(r.occurrence_id) if r.kind == Kind.ASSIGNED else None
             if handover is not None and recipient == occurrence.unit_code:
                 handed[r.occurrence_id] = handover
