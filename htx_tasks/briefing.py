@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -162,37 +163,29 @@ def record_briefings(session: Session, plans: Iterable[Plan], now: dt.datetime) 
         plan, slot = waiting[code], slots[code]
         since = previous.get(code, dt.datetime.min.replace(tzinfo=dt.UTC))
         new = [
-            Notification(
-                occurrence_id=occurrence,
-                kind=Kind.ESCALATION.value,
-                level=level,
-                detail=0,
-                due_at=slot,
-                recipient=LEADERSHIP,
-                created_at=now,
-                status=NotificationStatus.PENDING,
-                next_attempt_at=slot,
-            )
+            _pending(slot, now, occurrence_id=occurrence, kind=Kind.ESCALATION.value, level=level, recipient=LEADERSHIP)
             for occurrence, level in _newly_escalated(plan, rows, since, slot)
         ]
         if _any_overdue(plan, rows):
             new += [
-                Notification(
+                _pending(
+                    slot,
+                    now,
                     occurrence_id=None,
                     kind=Kind.BRIEFING.value,
                     level=0,
-                    detail=0,
-                    due_at=slot,
                     recipient=recipient,
-                    created_at=now,
-                    status=NotificationStatus.PENDING,
-                    next_attempt_at=slot,
                     subject=briefing_subject(plan, slot),
                 )
                 for recipient in BRIEFED
             ]
         written += _write(session, new)
     return written
+
+
+def _pending(slot: dt.datetime, now: dt.datetime, **fields: Any) -> Notification:
+    """An outbox row of the briefing due at ``slot``, pending from then."""
+    return Notification(detail=0, due_at=slot, created_at=now, status=NotificationStatus.PENDING, next_attempt_at=slot, **fields)
 
 
 def record_briefing(session: Session, plan: Plan, now: dt.datetime) -> int:
