@@ -197,3 +197,25 @@ def test_closing_a_plan_leaves_nothing_of_it_to_send_even_to_a_pass_that_no_long
     assert result.failed == result.retrying == 0 and result.sent > 0
     (digest,) = messages(config, WARD)
     assert "[III.8.1]" in digest and "minh họa" not in digest and "kế hoạch]" not in digest.splitlines()[1]
+
+
+def test_a_two_plan_digest_in_markdown_gives_each_plan_its_heading_and_the_page_once(
+        tmp_path: Path, db_engine: Engine, http) -> None:
+    """A channel that renders Markdown gets the same digest across plans: each plan under a heading
+    of its title, then the unit's page once, under the heading shared by both plans."""
+    folder = office_folder(tmp_path / "config", demo=True)
+    url = http.url(f"/{WARD}", query="format=markdown")
+    (folder / "channels.yaml").write_text(f'version: 1\nurls:\n  - "{url}":\n      - tag: {WARD}\n', encoding="utf-8")
+    config = load_config(folder, tmp_path / "inbox")
+    links = LinkMaker("https://htx.example.vn", Signer("k" * 32))
+    for plan in config.plans.values():
+        run_pass(db_engine, plan, M("2026-11-16"))
+    dispatch(db_engine, config.plans, M("2026-11-16"), channels=config.channels, links=links)
+    (body,) = http.bodies(f"/{WARD}")
+    markdown = body["message"]
+    assert body["title"].startswith("[2 kế hoạch] ")
+    headings = [markdown.index(f"### {p.meta.short_title}") for p in config.plans.values()]
+    common = markdown.index("### Chung cho cả 2 kế hoạch")
+    assert max(headings) < common < markdown.index("**[Trang của đơn vị")
+    assert markdown.count("**[Trang của đơn vị") == 1 and markdown.count("Liên kết dành riêng cho đơn vị") == 1
+    assert markdown.count("**Để phối hợp:**") == 1 and "- Nhiệm vụ mới — [III.1.5]" in markdown
