@@ -26,7 +26,8 @@ from pydantic import Field
 from htx_tasks.core.calendar import WorkCalendar
 from htx_tasks.core.policy import Policy
 from htx_tasks.core.strict import Strict
-from htx_tasks.plan.loader import CALENDAR_FILE, PLAN_FILE, Plan, check_calendar, check_plan, load_plan, placed
+from htx_tasks.plan.checks import check_calendar, check_plan
+from htx_tasks.plan.loader import CALENDAR_FILE, PLAN_FILE, Plan, load_plan, placed
 from htx_tasks.plan.schema import CalendarFile, Duty, PlanFile, PlanMeta, Section, TaskGroup, Unit
 from htx_tasks.plan.targets import Indicator
 from htx_tasks.plan.yamlio import ConfigError, Loc, Located, Problem, load_yaml, parse_model

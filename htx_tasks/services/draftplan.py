@@ -21,7 +21,8 @@ from sqlmodel import Session, col
 
 from htx_tasks.core.statuses import PlanStatus
 from htx_tasks.core.zones import local_date
-from htx_tasks.plan.loader import Plan, check_plan
+from htx_tasks.plan.checks import check_plan
+from htx_tasks.plan.loader import Plan
 from htx_tasks.plan.schema import PlanFile
 from htx_tasks.plan.yamlio import Located
 from htx_tasks.services.actors import Actor
